@@ -1,0 +1,34 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod';
+import { ExecutionInputSchema } from '../core/input';
+import { PlanSchema } from '../core/plan';
+import { newRecord, RolloutRefSchema } from '../core/record';
+import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
+import { defineStep, once, stepHandler } from '../adapters/step';
+import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+
+/**
+ * One rollout per service at a time: take the service's lock (a conditional write), then create the rollout
+ * record with the plan frozen into it. A second start fails with `RolloutInProgress` naming the running
+ * execution; a redrive of this step finds its own lock and record and carries on.
+ */
+export const acquireLockStep = defineStep({
+  name: 'acquire-lock',
+  input: z.strictObject({ ref: RolloutRefSchema, request: ExecutionInputSchema, plan: PlanSchema }),
+  output: z.strictObject({ ref: RolloutRefSchema }),
+  async run(event, deps: AcquireLockDeps) {
+    await deps.store.acquireLock(event.ref, event.request.version);
+    await deps.store.create(newRecord(event.ref, event.request, event.plan, deps.now()));
+    return { ref: event.ref };
+  },
+});
+
+export interface AcquireLockDeps {
+  now(): Date;
+  store: RolloutStore;
+}
+
+export const handler = stepHandler(acquireLockStep, once((): AcquireLockDeps => ({
+  now: () => new Date(),
+  store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
+})));

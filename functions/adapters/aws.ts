@@ -1,0 +1,67 @@
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
+import { AwsThrottled, AwsUnavailable } from '../core/errors';
+
+/**
+ * Client settings for every step. `maxAttempts: 1` because retries belong to the state machine (`Retry` with
+ * backoff and jitter, visible in the execution history), not to a Lambda that would burn its own timeout.
+ */
+export const STEP_CLIENT_CONFIG = { maxAttempts: 1 } as const;
+
+/**
+ * Settings the deployment passes to the steps as environment variables; the simulator passes its own.
+ */
+export interface Settings {
+  /** The rollout table. */
+  tableName: string;
+  /** The deployment's shared notification topic. */
+  defaultTopicArn: string;
+  region: string;
+  account: string;
+  partition: string;
+}
+
+/** Settings from the Lambda environment, checked so that a misconfigured deployment fails loudly. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  const need = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is not set; the orchestrator construct sets it`);
+    return value;
+  };
+  return {
+    tableName: need('ROLLOUT_TABLE'),
+    defaultTopicArn: need('DEFAULT_TOPIC_ARN'),
+    region: need('AWS_REGION'),
+    account: need('DEPLOYMENT_ACCOUNT'),
+    partition: env.DEPLOYMENT_PARTITION ?? 'aws',
+  };
+}
+
+interface SdkErrorLike {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: { throttling?: boolean };
+}
+
+/**
+ * Run an AWS call and translate the faults the state machine should retry into `AwsThrottled` or
+ * `AwsUnavailable`. Anything else (access denied, not found, a failed condition) propagates unchanged:
+ * retrying it would not help, and its own name tells the operator what to fix before a redrive.
+ */
+export async function aws<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw classify(operation, error);
+  }
+}
+
+/** The error to raise for a failed AWS call. */
+export function classify(operation: string, error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const sdk = error as SdkErrorLike & Error;
+  const detail = `${operation}: ${sdk.name}: ${sdk.message}`;
+  if (isThrottlingError(sdk as never)) return new AwsThrottled(detail, { cause: error });
+  if (isServerError(sdk as never) || isTransientError(sdk as never)) return new AwsUnavailable(detail, { cause: error });
+  return error;
+}

@@ -1,0 +1,208 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { RolloutInProgress, RolloutSuperseded } from '../core/errors';
+import { type RolloutRecord, RolloutRecordSchema, type RolloutRef } from '../core/record';
+import { aws } from './aws';
+
+/**
+ * The rollout table. One partition per service:
+ *
+ * | pk                | sk                                  | item                                   |
+ * | ----------------- | ----------------------------------- | -------------------------------------- |
+ * | `SERVICE#<name>`  | `LOCK`                              | the lock: which execution owns the service |
+ * | `SERVICE#<name>`  | `ROLLOUT#<startedAt>#<rolloutId>`   | a rollout record, newest last          |
+ *
+ * Every write is conditional: the lock on "free or mine", a record on the revision it was read at and the
+ * execution that owns it. That is what makes each step safe to run twice and a late signal harmless.
+ */
+export interface RolloutStore {
+  /** Take the service's lock for this execution, or fail with `RolloutInProgress`. Taking it again is a no-op. */
+  acquireLock(ref: RolloutRef, version: string): Promise<void>;
+  /** Release the lock if this execution holds it. */
+  releaseLock(ref: RolloutRef): Promise<void>;
+  /** The lock's holder, if any. */
+  lockHolder(service: string): Promise<LockItem | undefined>;
+  /** Create the record; if this execution already created it (a redrive), return the existing one. */
+  create(record: RolloutRecord): Promise<RolloutRecord>;
+  /** Read a record; it must belong to the execution in `ref`. */
+  get(ref: RolloutRef): Promise<RolloutRecord>;
+  /**
+   * Apply a pure change to the record and write it if the record did not change meanwhile, retrying on a
+   * concurrent write. Returning the same object skips the write.
+   */
+  update(ref: RolloutRef, change: (record: RolloutRecord) => RolloutRecord): Promise<RolloutRecord>;
+  /** A service's records, newest first. */
+  list(service: string, limit: number): Promise<RolloutRecord[]>;
+}
+
+export interface LockItem {
+  service: string;
+  executionArn: string;
+  rolloutId: string;
+  startedAt: string;
+  version: string;
+}
+
+const MAX_UPDATE_ATTEMPTS = 8;
+
+export const partitionKey = (service: string) => `SERVICE#${service}`;
+export const LOCK_KEY = 'LOCK';
+export const recordKey = (ref: Pick<RolloutRef, 'startedAt' | 'rolloutId'>) => `ROLLOUT#${ref.startedAt}#${ref.rolloutId}`;
+
+/** The rollout store on DynamoDB. */
+export class DynamoRolloutStore implements RolloutStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async acquireLock(ref: RolloutRef, version: string): Promise<void> {
+    const item = { pk: partitionKey(ref.service), sk: LOCK_KEY, ...lockOf(ref, version), acquiredAt: this.now().toISOString() };
+    try {
+      await aws('dynamodb:PutItem', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk) OR executionArn = :me',
+            ExpressionAttributeValues: { ':me': ref.executionArn },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const holder = await this.lockHolder(ref.service);
+      if (!holder) return this.acquireLock(ref, version);
+      throw new RolloutInProgress(
+        ref.service,
+        holder.executionArn,
+        `version ${holder.version}, started ${holder.startedAt}; wait for it, or end it with \`rollout-pilot abort --service ${ref.service}\``,
+      );
+    }
+  }
+
+  async releaseLock(ref: RolloutRef): Promise<void> {
+    try {
+      await aws('dynamodb:DeleteItem', () =>
+        this.doc.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: partitionKey(ref.service), sk: LOCK_KEY },
+            ConditionExpression: 'executionArn = :me',
+            ExpressionAttributeValues: { ':me': ref.executionArn },
+          }),
+        ),
+      );
+    } catch (error) {
+      // Already released, or taken over by someone who removed ours by hand: either way it is not ours to delete.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async lockHolder(service: string): Promise<LockItem | undefined> {
+    const out = await aws('dynamodb:GetItem', () =>
+      this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: partitionKey(service), sk: LOCK_KEY }, ConsistentRead: true }),
+      ),
+    );
+    if (!out.Item) return undefined;
+    const { executionArn, rolloutId, startedAt, version } = out.Item as Record<string, string>;
+    return { service, executionArn: String(executionArn), rolloutId: String(rolloutId), startedAt: String(startedAt), version: String(version) };
+  }
+
+  async create(record: RolloutRecord): Promise<RolloutRecord> {
+    try {
+      await aws('dynamodb:PutItem', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: partitionKey(record.service), sk: recordKey(record), ...record },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return record;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return this.get(record);
+    }
+  }
+
+  async get(ref: RolloutRef): Promise<RolloutRecord> {
+    const record = await this.read(ref);
+    if (!record) throw new RolloutSuperseded(`no rollout record ${recordKey(ref)} for ${ref.service}`);
+    return record;
+  }
+
+  async update(ref: RolloutRef, change: (record: RolloutRecord) => RolloutRecord): Promise<RolloutRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(ref);
+      const next = change(current);
+      if (next === current) return current;
+      const written: RolloutRecord = { ...next, revision: current.revision + 1, updatedAt: this.now().toISOString() };
+      try {
+        await aws('dynamodb:PutItem', () =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { pk: partitionKey(ref.service), sk: recordKey(ref), ...written },
+              ConditionExpression: 'revision = :rev AND executionArn = :me',
+              ExpressionAttributeValues: { ':rev': current.revision, ':me': ref.executionArn },
+            }),
+          ),
+        );
+        return written;
+      } catch (error) {
+        // Someone else wrote in between (the alarm handler, an operator's signal): read again and re-apply.
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_UPDATE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async list(service: string, limit: number): Promise<RolloutRecord[]> {
+    const out = await aws('dynamodb:Query', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': partitionKey(service), ':prefix': 'ROLLOUT#' },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map(toRecord);
+  }
+
+  private async read(ref: RolloutRef): Promise<RolloutRecord | undefined> {
+    const out = await aws('dynamodb:GetItem', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: partitionKey(ref.service), sk: recordKey(ref) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (!out.Item) return undefined;
+    const record = toRecord(out.Item);
+    if (record.executionArn !== ref.executionArn) {
+      throw new RolloutSuperseded(`${recordKey(ref)} belongs to ${record.executionArn}, not ${ref.executionArn}`);
+    }
+    return record;
+  }
+}
+
+function lockOf(ref: RolloutRef, version: string): Omit<LockItem, 'service'> {
+  return { executionArn: ref.executionArn, rolloutId: ref.rolloutId, startedAt: ref.startedAt, version };
+}
+
+function toRecord(item: Record<string, unknown>): RolloutRecord {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return RolloutRecordSchema.parse(rest);
+}

@@ -1,0 +1,27 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Target } from '../core/plan';
+import { LambdaAliasRouter } from './lambda-alias-router';
+import { CloudWatchMetrics, lambdaAliasMetrics, type MetricsSource } from './metrics';
+import type { TrafficRouter } from './router';
+
+/** The clients a router may need, made on first use so that a step only pays for what its targets use. */
+export interface RouterClients {
+  lambda(): LambdaClient;
+}
+
+/** The traffic router of a plan's target. */
+export function routerFor(target: Target, clients: RouterClients): TrafficRouter {
+  switch (target.type) {
+    case 'lambda-alias':
+      return new LambdaAliasRouter(clients.lambda(), target.functionName, target.alias);
+  }
+}
+
+/** Where a plan's target reports per-version health. */
+export function metricsFor(target: Target, cloudwatch: CloudWatchClient): MetricsSource {
+  switch (target.type) {
+    case 'lambda-alias':
+      return new CloudWatchMetrics(cloudwatch, lambdaAliasMetrics(target.functionName, target.alias));
+  }
+}

@@ -1,0 +1,139 @@
+import { formatSeconds } from './duration';
+import type { ExecutionInput } from './input';
+import { expectedRolloutSeconds, type Plan } from './plan';
+
+/** A freeze window that applies at some instant. */
+export interface FreezeHit {
+  name: string;
+  kind: 'weekly' | 'holiday' | 'business';
+  /** The local time the hit was found at, e.g. `Friday 2026-11-20 15:30`. */
+  localTime: string;
+}
+
+/** The freeze gate's decision. */
+export interface FreezeDecision {
+  blocked: boolean;
+  reason: string;
+  /** The window that applied (also when an emergency overrode it). */
+  window: FreezeHit | null;
+  overriddenBy: string | null;
+}
+
+const DAY_NAMES = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+const LONG_DAY: Record<string, string> = {
+  MON: 'Monday',
+  TUE: 'Tuesday',
+  WED: 'Wednesday',
+  THU: 'Thursday',
+  FRI: 'Friday',
+  SAT: 'Saturday',
+  SUN: 'Sunday',
+};
+
+interface LocalTime {
+  date: string;
+  day: (typeof DAY_NAMES)[number];
+  /** Minutes since local midnight. */
+  minutes: number;
+  text: string;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock time of an instant in a time zone. */
+export function localTime(at: Date, timeZone: string): LocalTime {
+  let fmt = formatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, fmt);
+  }
+  const parts: Record<string, string> = {};
+  for (const part of fmt.formatToParts(at)) parts[part.type] = part.value;
+  const day = (parts.weekday ?? '').toUpperCase().slice(0, 3) as LocalTime['day'];
+  const date = `${parts.year}-${parts.month}-${parts.day}`;
+  const hh = Number(parts.hour);
+  const mm = Number(parts.minute);
+  return { date, day, minutes: hh * 60 + mm, text: `${LONG_DAY[day] ?? day} ${date} ${parts.hour}:${parts.minute}` };
+}
+
+/** The freeze window in force at an instant, if any. Single days win over weekly windows (more specific). */
+export function freezeAt(plan: Plan, at: Date): FreezeHit | null {
+  const local = localTime(at, plan.timeZone);
+  const date = plan.freeze.dates.find((d) => d.date === local.date);
+  if (date) return { name: date.name, kind: date.kind, localTime: local.text };
+  for (const w of plan.freeze.weekly) {
+    if (!w.days.includes(local.day)) continue;
+    if (local.minutes >= toMinutes(w.from) && local.minutes < toMinutes(w.to)) {
+      return { name: w.name, kind: 'weekly', localTime: local.text };
+    }
+  }
+  return null;
+}
+
+/**
+ * The freeze gate. A release is blocked when it would start inside a freeze window, or (with
+ * `checkRolloutDuration`) when a healthy rollout of the plan would still be running as one begins. An
+ * emergency overrides the block; the override and its reason become the decision's reason, for the audit trail.
+ */
+export function checkFreeze(plan: Plan, start: Date, emergency?: ExecutionInput['emergency']): FreezeDecision {
+  const tz = plan.timeZone;
+  const duration = expectedRolloutSeconds(plan);
+  let hit = freezeAt(plan, start);
+  let reason = hit ? `it is ${hit.localTime} (${tz}), inside the freeze window "${hit.name}"` : undefined;
+  if (!hit && plan.freeze.checkRolloutDuration) {
+    const found = firstFreezeWithin(plan, start, duration);
+    if (found) {
+      hit = found;
+      reason = `a healthy rollout takes ${formatSeconds(duration)} and would still be running at ${found.localTime} (${tz}), when the freeze window "${found.name}" begins`;
+    }
+  }
+  if (!hit || !reason) {
+    const end = new Date(start.getTime() + duration * 1000);
+    return {
+      blocked: false,
+      window: null,
+      overriddenBy: null,
+      reason: `no freeze window from ${localTime(start, tz).text} to ${localTime(end, tz).text} (${tz})`,
+    };
+  }
+  if (emergency) {
+    return {
+      blocked: false,
+      window: hit,
+      overriddenBy: emergency.approvedBy,
+      reason: `emergency release approved by ${emergency.approvedBy} overrides the freeze ("${emergency.reason}"): ${reason}`,
+    };
+  }
+  return {
+    blocked: true,
+    window: hit,
+    overriddenBy: null,
+    reason: `${reason}; pass "emergency" in the input to override`,
+  };
+}
+
+/** The first minute within `seconds` after `start` that falls in a freeze window. */
+function firstFreezeWithin(plan: Plan, start: Date, seconds: number): FreezeHit | null {
+  const end = start.getTime() + seconds * 1000;
+  // Windows are defined to the minute, so looking at every minute boundary finds the first one exactly.
+  let t = Math.floor(start.getTime() / 60_000) * 60_000 + 60_000;
+  for (; t < end; t += 60_000) {
+    const hit = freezeAt(plan, new Date(t));
+    if (hit) return hit;
+  }
+  return null;
+}
+
+function toMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}

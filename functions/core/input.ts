@@ -1,0 +1,78 @@
+import * as z from 'zod';
+import { InvalidRolloutInput } from './errors';
+import { formatIssues } from './issues';
+import { type Plan, SERVICE_NAME } from './plan';
+
+const label = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\w.:@+/ -]+$/, `expected ${what}: letters, digits, spaces and . _ : @ + / -`);
+
+/**
+ * The input of a rollout execution, as a pipeline passes it to `StartExecution` or `rollout-pilot start`.
+ * Anything else, or anything malformed, fails the first state with `InvalidRolloutInput` naming every bad
+ * field, before anything changes. `examples/schemas/execution-input.schema.json` is generated from this.
+ */
+export const ExecutionInputSchema = z
+  .strictObject({
+    service: z
+      .string()
+      .regex(SERVICE_NAME, 'expected a service name (lowercase letters, digits, hyphens)')
+      .describe('The service to release; a plan for it must be registered in the deployment.'),
+    version: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9][\w.+:-]*$/, 'expected a version label such as "42" or "1.4.2"')
+      .describe('The version to release. For a Lambda alias target: a published version number, e.g. "42".'),
+    changeId: label('a change id').optional().describe('Your change ticket or pull request, recorded on the rollout.'),
+    requestedBy: label('a person or pipeline')
+      .optional()
+      .describe('Who asked for the release, recorded on the rollout.'),
+    emergency: z
+      .strictObject({
+        reason: z.string().min(10, 'give a reason of at least 10 characters').max(500),
+        approvedBy: label('the approver'),
+      })
+      .optional()
+      .describe('Overrides the freeze windows. The reason and approver are recorded in the audit trail and notified.'),
+  })
+  .describe('Rollout Pilot execution input');
+
+export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
+
+/**
+ * Validate an execution input against the schema and against the plan registered for its service. Every
+ * problem is collected before raising, so one failed start tells the pipeline everything that is wrong.
+ */
+export function parseExecutionInput(
+  value: unknown,
+  plans: ReadonlyMap<string, Plan>,
+): { input: ExecutionInput; plan: Plan } {
+  const parsed = ExecutionInputSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidRolloutInput(formatIssues(parsed.error, '(input)'));
+  const input = parsed.data;
+  const plan = plans.get(input.service);
+  if (!plan) {
+    const known = [...plans.keys()].sort();
+    throw new InvalidRolloutInput([
+      `service: no plan is registered for "${input.service}"; this deployment knows ${known.length ? known.map((s) => `"${s}"`).join(', ') : 'no services'}`,
+    ]);
+  }
+  const problems = targetVersionProblems(plan, input.version);
+  if (problems.length) throw new InvalidRolloutInput(problems);
+  return { input, plan };
+}
+
+function targetVersionProblems(plan: Plan, version: string): string[] {
+  switch (plan.target.type) {
+    case 'lambda-alias':
+      return /^[1-9]\d*$/.test(version)
+        ? []
+        : [
+            `version: ${plan.service} is released through a Lambda alias, which routes to published version numbers such as "42"; got "${version}"`,
+          ];
+  }
+}

@@ -1,0 +1,77 @@
+import { formatSeconds } from './duration';
+import { localTime } from './freeze';
+import type { Outcome, RolloutRecord } from './record';
+import { describeWeights } from './record';
+
+/**
+ * The words of a finished rollout: one line for pipelines and the Fail state's cause, and a notification for
+ * the people who own the service. Pure, so the simulator and the deployed steps say exactly the same thing.
+ */
+export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
+  const who = `${record.service} ${record.version}`;
+  switch (outcome) {
+    case 'PROMOTED': {
+      const path = record.phases.map((p) => p.name).join(' → ');
+      return `${who} promoted after ${path} (${formatSeconds(elapsedSeconds(record))})`;
+    }
+    case 'ROLLED_BACK': {
+      const rb = record.rollback;
+      if (!rb) return `${who} rolled back`;
+      const where = rb.phase ? ` during ${rb.phase}` : '';
+      const stable = record.stableVersion ? `; traffic is 100% on ${record.stableVersion}` : '';
+      return `${who} rolled back${where} (${rb.trigger}): ${stripPhase(rb.reason, rb.phase)}${stable}`;
+    }
+    case 'BLOCKED':
+      return `${who} blocked before anything changed: ${record.gate?.reason ?? 'a gate refused it'}`;
+    case 'FAILED':
+      return `${who} failed: ${record.reason ?? 'a step failed'}`;
+    case 'ABORTED':
+      return `${who} aborted: ${record.reason ?? 'the execution was stopped'}`;
+  }
+}
+
+/** The notification for a finished rollout. */
+export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
+  const tz = record.plan.timeZone;
+  const when = (iso: string | null) => (iso ? `${localTime(new Date(iso), tz).text} (${tz})` : '-');
+  const subjectVerb = { PROMOTED: 'promoted', ROLLED_BACK: 'ROLLED BACK', BLOCKED: 'blocked', FAILED: 'FAILED', ABORTED: 'aborted' }[
+    outcome
+  ];
+  const lines = [
+    outcomeLine(record, outcome),
+    '',
+    `Service:    ${record.service}`,
+    `Version:    ${record.version}${record.stableVersion ? ` (stable: ${record.stableVersion})` : ''}`,
+    `Requested:  ${record.request.requestedBy ?? '-'}${record.request.changeId ? ` · ${record.request.changeId}` : ''}`,
+    `Started:    ${when(record.startedAt)}`,
+    `Execution:  ${record.executionArn}`,
+  ];
+  if (record.gate?.overriddenBy) lines.push(`Freeze:     overridden in an emergency by ${record.gate.overriddenBy}`);
+  if (record.traffic) lines.push(`Traffic:    ${describeWeights(record.traffic)}`);
+  if (record.rollback) {
+    lines.push(
+      `Rollback:   ${record.rollback.trigger}, detected ${when(record.rollback.detectedAt)}, traffic restored ${when(record.rollback.trafficRestoredAt)}`,
+    );
+  }
+  lines.push('', 'Phases:');
+  for (const p of record.phases) {
+    const result = p.result ?? (p.enteredAt ? 'in progress' : 'not reached');
+    lines.push(`  ${p.name.padEnd(20)} ${result}${p.last ? ` — ${p.last.reason}` : ''}`);
+  }
+  lines.push('', 'Timeline:');
+  for (const t of record.timeline) lines.push(`  ${when(t.at)}  ${t.kind}: ${t.message}`);
+  return {
+    subject: `[rollout-pilot] ${record.service} ${record.version} ${subjectVerb}`,
+    message: lines.join('\n'),
+    attributes: { service: record.service, event: 'finished', outcome },
+  };
+}
+
+function elapsedSeconds(record: RolloutRecord): number {
+  const end = record.finishedAt ? Date.parse(record.finishedAt) : Date.parse(record.updatedAt);
+  return (end - Date.parse(record.startedAt)) / 1000;
+}
+
+function stripPhase(reason: string, phase: string | null): string {
+  return phase && reason.startsWith(`${phase}: `) ? reason.slice(phase.length + 2) : reason;
+}

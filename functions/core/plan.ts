@@ -1,0 +1,373 @@
+import * as z from 'zod';
+import { durationSeconds, durationString, isoDuration } from './duration';
+import { InvalidPlan } from './errors';
+import { formatIssues } from './issues';
+
+/**
+ * A service's rollout plan: what to release through, in which phases, judged by which health policy, and when
+ * not to release at all. Plans are JSON files validated with this schema at synth (a bad plan fails
+ * `cdk synth`), by `rollout-pilot validate`, and again when an execution starts; the running execution keeps
+ * the copy it started with, so a plan change affects the next rollout, never a running one.
+ *
+ * Every field carries a description: the README's plan reference and `examples/schemas/plan.schema.json`
+ * are generated from this file.
+ */
+
+/** Step Functions Standard workflows stop at 25,000 history events; plans must stay well inside it. */
+export const HISTORY_EVENT_LIMIT = 25_000;
+/** The share of that limit a plan may plan for, leaving room for retries, holds and signals. */
+export const HISTORY_BUDGET = 0.8;
+
+export const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+const serviceName = z
+  .string()
+  .regex(
+    SERVICE_NAME,
+    'expected 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit',
+  )
+  .describe('The service this plan releases. Executions name it in their `service` field.');
+
+const percent = z.number().gt(0).lte(100);
+const ratio = z.number().min(0).max(1);
+
+const lambdaAliasTarget = z
+  .strictObject({
+    type: z.literal('lambda-alias'),
+    functionName: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'expected a Lambda function name (not an ARN), 1-64 letters, digits, - or _')
+      .describe('The function, in the account and Region of the deployment.'),
+    alias: z
+      .string()
+      .regex(/^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/, 'expected an alias name (letters, digits, - or _, not all digits)')
+      .describe(
+        'The alias clients invoke. Shifting sets its weighted routing to the new version; promoting points it at the new version.',
+      ),
+  })
+  .describe(
+    'Release a Lambda function through an alias: weighted routing (`UpdateAlias` `RoutingConfig`), judged by the per-version metrics (`ExecutedVersion`).',
+  );
+
+/** Where traffic is shifted. Each kind has a router in `functions/adapters`. */
+export const TargetSchema = z
+  .discriminatedUnion('type', [lambdaAliasTarget])
+  .describe('What receives the traffic and how it is shifted.');
+
+const phaseSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('A name for reports and notifications. Default: the weight, e.g. `10%`.'),
+    weight: percent.describe(
+      'Percent of traffic on the new version during this phase. Weights rise strictly; the last phase is 100 (the promotion, followed by its final bake).',
+    ),
+    bake: durationString({ minSeconds: 60, maxSeconds: 30 * 86_400 }).describe(
+      'How long the phase is watched before it can pass (ISO-8601, e.g. `PT30M`). For the last phase this is the final bake after promotion.',
+    ),
+    evaluationInterval: durationString({ minSeconds: 60, maxSeconds: 86_400, multipleOf: 60 })
+      .optional()
+      .describe('How often this phase is judged. Default: the plan-level `evaluationInterval`.'),
+  })
+  .describe('One step of the rollout: shift traffic, then bake.');
+
+const errorRatePolicy = z
+  .strictObject({
+    advanceBelow: ratio
+      .default(0.01)
+      .describe(
+        'A phase passes only while the new version\u2019s error rate over the phase is below this (0.01 = 1 %).',
+      ),
+    rollbackAtOrAbove: ratio
+      .default(0.02)
+      .describe('Roll back when every datapoint of the last `sustainedFor` is at or above this rate.'),
+    sustainedFor: durationString({ minSeconds: 60, multipleOf: 60 })
+      .default('PT5M')
+      .describe('How long `rollbackAtOrAbove` must hold, in whole minutes (one datapoint a minute).'),
+    rollbackImmediatelyAbove: ratio
+      .default(0.05)
+      .describe('Roll back at once when the latest minute (or the whole phase) is above this rate\u2026'),
+    immediateMinErrors: z
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe(
+        '\u2026and counts at least this many errors, so that one failed request out of ten cannot end a rollout.',
+      ),
+  })
+  .describe('Error-rate rules, on the new version. For a Lambda alias: `Errors / Invocations`.');
+
+const latencyPolicy = z
+  .strictObject({
+    advanceBelowMs: z
+      .number()
+      .positive()
+      .default(800)
+      .describe('A phase passes only while the new version\u2019s p95 latency over the phase is below this.'),
+    maxIncreaseOverStable: z
+      .number()
+      .min(0)
+      .default(0.2)
+      .describe(
+        'How much worse than the stable version the new version\u2019s p95 may be (0.2 = 20 %). Above it for `sustainedFor`: roll back; above it at the end of a bake: the phase cannot pass.',
+      ),
+    rollbackAboveMs: z
+      .number()
+      .positive()
+      .default(2000)
+      .describe('Roll back at once when the latest minute\u2019s p95 exceeds this.'),
+    sustainedFor: durationString({ minSeconds: 60, multipleOf: 60 })
+      .default('PT5M')
+      .describe('How long a relative regression must last before it rolls back.'),
+  })
+  .describe('p95 latency rules. For a Lambda alias: `Duration` p95 per `ExecutedVersion`.');
+
+const healthPolicy = z
+  .strictObject({
+    minRequests: z
+      .number()
+      .int()
+      .min(0)
+      .default(200)
+      .describe(
+        'Requests the new version must serve in a phase before it can pass, so that quiet traffic cannot pass a phase by default.',
+      ),
+    minRequestsPerDatapoint: z
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe('A one-minute datapoint with fewer requests on the new version is not judged (too noisy).'),
+    errorRate: errorRatePolicy.prefault({}),
+    latencyP95: latencyPolicy.prefault({}),
+    inconclusive: z
+      .strictObject({
+        maxExtension: durationString({ minSeconds: 0 })
+          .default('PT30M')
+          .describe(
+            'When a bake ends without a clear pass (too few requests, or between the pass and roll-back thresholds), it is held and extended up to this long; still inconclusive then, it rolls back.',
+          ),
+      })
+      .prefault({})
+      .describe('What happens when a bake ends and the evidence is neither good nor bad.'),
+  })
+  .describe('How the new version is judged against the stable one. Every number has a default from the runbooks.');
+
+const weekday = z.enum(['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']);
+const localTime = z
+  .string()
+  .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected a local time HH:MM (00:00 to 24:00)');
+
+const weeklyWindow = z
+  .strictObject({
+    name: z.string().min(1).max(100).describe('Shown when the window blocks a release.'),
+    days: z.array(weekday).min(1).describe('Days of the week, in the plan\u2019s time zone.'),
+    from: localTime.default('00:00').describe('Start, local time, inclusive.'),
+    to: localTime.default('24:00').describe('End, local time, exclusive. `24:00` is the end of the day.'),
+  })
+  .refine((w) => w.from < w.to, { message: '`from` must be before `to`', path: ['to'] })
+  .describe('A window that repeats every week, e.g. Fridays from 14:00.');
+
+const dateWindow = z
+  .strictObject({
+    date: z.iso
+      .date()
+      .describe('A whole local day, YYYY-MM-DD, frozen from 00:00 to 24:00 in the plan\u2019s time zone.'),
+    name: z.string().min(1).max(100),
+    kind: z
+      .enum(['holiday', 'business'])
+      .default('holiday')
+      .describe('`holiday` (a public holiday) or `business` (a critical business date such as Black Friday).'),
+  })
+  .describe('A single frozen day.');
+
+const freezePolicy = z
+  .strictObject({
+    weekly: z.array(weeklyWindow).default([]),
+    dates: z.array(dateWindow).default([]),
+    checkRolloutDuration: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Also block a release that would still be running when a window starts (its phases\u2019 bakes added up), not only one that starts inside a window.',
+      ),
+  })
+  .describe('When not to release. An execution input with `emergency` overrides it, and the override is recorded.');
+
+const notifications = z
+  .strictObject({
+    topicName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected an SNS topic name')
+      .optional()
+      .describe('A topic the deployment creates for this service (subscribe your team to it).'),
+    topicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'expected an SNS topic ARN')
+      .optional()
+      .describe('An existing topic to publish to instead.'),
+  })
+  .refine((n) => !(n.topicName && n.topicArn), { message: 'give topicName or topicArn, not both' })
+  .describe(
+    'Where rollout notifications go. Default: the deployment\u2019s shared topic, with a `service` message attribute to filter on.',
+  );
+
+const planObject = z.strictObject({
+  $schema: z.string().optional().describe('Path to `plan.schema.json`, for editors. Ignored.'),
+  service: serviceName,
+  description: z.string().max(500).optional(),
+  timeZone: z
+    .string()
+    .refine(isTimeZone, { message: 'expected an IANA time zone such as "America/Bogota"' })
+    .describe('IANA time zone of the freeze windows and of the times in notifications.'),
+  target: TargetSchema,
+  evaluationInterval: durationString({ minSeconds: 60, maxSeconds: 86_400, multipleOf: 60 })
+    .default('PT1M')
+    .describe(
+      'How often a bake wakes up and judges the new version (whole minutes; CloudWatch datapoints are one minute).',
+    ),
+  phases: z.array(phaseSchema).min(1).max(20).describe('The phases, in order.'),
+  health: healthPolicy.prefault({}),
+  freeze: freezePolicy.prefault({}),
+  notifications: notifications.optional(),
+});
+
+/** The plan schema. `z.input` is what people write; `Plan` (`z.output`) has every default filled in. */
+export const PlanSchema = planObject.superRefine(checkPhases);
+
+export type PlanInput = z.input<typeof PlanSchema>;
+export type Plan = z.output<typeof PlanSchema>;
+export type Target = Plan['target'];
+export type PhasePlan = Plan['phases'][number];
+export type HealthPolicy = Plan['health'];
+export type FreezePolicy = Plan['freeze'];
+
+/** Parse a plan; a bad one raises `InvalidPlan` naming every bad field. */
+export function parsePlan(value: unknown, source = 'plan'): Plan {
+  const result = PlanSchema.safeParse(value);
+  if (!result.success) throw new InvalidPlan(source, formatIssues(result.error));
+  return result.data;
+}
+
+/** The phase as the workflow carries it in `$.phase`: numbers in seconds, name filled in. */
+export const ResolvedPhaseSchema = z.strictObject({
+  index: z.number().int().min(0),
+  name: z.string(),
+  weight: z.number(),
+  bakeSeconds: z.number().int().positive(),
+  /** Seconds between two wake-ups of the bake; the bake task's `TimeoutSecondsPath`. */
+  intervalSeconds: z.number().int().positive(),
+  /** The last phase: weight 100, the promotion, then the final bake. */
+  final: z.boolean(),
+});
+export type ResolvedPhase = z.output<typeof ResolvedPhaseSchema>;
+
+/** Every phase of a plan with its defaults resolved. */
+export function resolvePhases(plan: Plan): ResolvedPhase[] {
+  return plan.phases.map((phase, index) => ({
+    index,
+    name: phase.name ?? `${phase.weight}%`,
+    weight: phase.weight,
+    bakeSeconds: durationSeconds(phase.bake),
+    intervalSeconds: durationSeconds(phase.evaluationInterval ?? plan.evaluationInterval),
+    final: index === plan.phases.length - 1,
+  }));
+}
+
+/** The phase at `index`, resolved. */
+export function phaseAt(plan: Plan, index: number): ResolvedPhase {
+  const phase = resolvePhases(plan)[index];
+  if (!phase) throw new RangeError(`phase ${index} does not exist (the plan has ${plan.phases.length})`);
+  return phase;
+}
+
+/** The expected run time of a healthy rollout: every bake, no holds. */
+export function expectedRolloutSeconds(plan: Plan): number {
+  return resolvePhases(plan).reduce((total, phase) => total + phase.bakeSeconds, 0);
+}
+
+/**
+ * Step Functions history events a rollout of this plan costs at most: each bake wake-up is one Task state
+ * entry (entered, scheduled, started, submitted, timed out, exited), plus the fixed steps and every allowed
+ * inconclusive extension.
+ */
+export function worstCaseHistoryEvents(plan: Plan): number {
+  const EVENTS_PER_WAKE = 6;
+  const FIXED_EVENTS = 120;
+  const extension = durationSeconds(plan.health.inconclusive.maxExtension);
+  const wakes = resolvePhases(plan).reduce(
+    (total, phase) => total + Math.ceil((phase.bakeSeconds + extension) / phase.intervalSeconds) + 1,
+    0,
+  );
+  return FIXED_EVENTS + wakes * EVENTS_PER_WAKE;
+}
+
+function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): void {
+  const { phases, evaluationInterval: defaultInterval } = plan;
+  phases.forEach((phase, i) => {
+    const previous = phases[i - 1];
+    if (previous && phase.weight <= previous.weight) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', i, 'weight'],
+        message: `weights must rise strictly: ${phase.weight} follows ${previous.weight}`,
+      });
+    }
+    const interval = phase.evaluationInterval ?? defaultInterval;
+    if (safeSeconds(phase.bake) < safeSeconds(interval)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', i, 'bake'],
+        message: `the bake (${phase.bake}) is shorter than its evaluation interval (${interval})`,
+      });
+    }
+  });
+  const last = phases.at(-1);
+  if (last && last.weight !== 100) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['phases', phases.length - 1, 'weight'],
+      message: `the last phase must be 100 (the promotion and its final bake), got ${last.weight}`,
+    });
+  }
+  const names = phases.map((p) => p.name ?? `${p.weight}%`);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) {
+      ctx.addIssue({ code: 'custom', path: ['phases', i, 'name'], message: `duplicate phase name "${name}"` });
+    }
+  });
+  if (phases.every((p) => Number.isFinite(safeSeconds(p.bake)))) {
+    const events = worstCaseHistoryEvents(plan);
+    const budget = Math.floor(HISTORY_EVENT_LIMIT * HISTORY_BUDGET);
+    if (events > budget) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases'],
+        message: `a rollout of this plan could need ${events} Step Functions history events (limit ${HISTORY_EVENT_LIMIT}, budget ${budget}); use a longer evaluationInterval for the long bakes`,
+      });
+    }
+  }
+}
+
+function safeSeconds(iso: string): number {
+  try {
+    return durationSeconds(iso);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export { isoDuration };

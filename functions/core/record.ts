@@ -1,0 +1,341 @@
+import * as z from 'zod';
+import type { Evaluation } from './analysis';
+import { ExecutionInputSchema } from './input';
+import { type Plan, PlanSchema, type ResolvedPhase, resolvePhases } from './plan';
+
+/**
+ * The rollout record: where a rollout stands, stored in the rollout table and fenced by execution ARN. Every
+ * step reads it, applies one of the pure transitions below, and writes it back conditionally, so that any step
+ * can run again (a retry, a redrive) and reach the same state.
+ */
+
+/** Identifies a rollout; carried through the state machine as `$.ref`. */
+export const RolloutRefSchema = z.strictObject({
+  service: z.string(),
+  rolloutId: z.string(),
+  executionArn: z.string(),
+  startedAt: z.iso.datetime({ offset: true }),
+});
+export type RolloutRef = z.output<typeof RolloutRefSchema>;
+
+export const OUTCOMES = ['PROMOTED', 'ROLLED_BACK', 'BLOCKED', 'FAILED', 'ABORTED'] as const;
+export const OutcomeSchema = z.enum(OUTCOMES);
+export type Outcome = z.output<typeof OutcomeSchema>;
+
+export const StatusSchema = z.enum([
+  'STARTED',
+  'IN_PROGRESS',
+  'ROLLING_BACK',
+  'PROMOTED',
+  'ROLLED_BACK',
+  'BLOCKED',
+  'FAILED',
+  'ABORTED',
+]);
+export type Status = z.output<typeof StatusSchema>;
+
+export const TRIGGERS = ['analysis', 'alarm', 'operator', 'execution-stopped'] as const;
+export const TriggerSchema = z.enum(TRIGGERS);
+export type Trigger = z.output<typeof TriggerSchema>;
+
+/** Percent of traffic per version, e.g. `{ "41": 90, "42": 10 }`. */
+export const WeightsSchema = z.record(z.string(), z.number());
+export type Weights = z.output<typeof WeightsSchema>;
+
+const EvaluationSummarySchema = z.strictObject({
+  at: z.string(),
+  decision: z.enum(['continue', 'hold', 'pass', 'rollback']),
+  reason: z.string(),
+  rule: z.string().nullable(),
+  canary: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
+  stable: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
+});
+
+const PhaseStateSchema = z.strictObject({
+  name: z.string(),
+  weight: z.number(),
+  enteredAt: z.string().nullable(),
+  leftAt: z.string().nullable(),
+  result: z.enum(['passed', 'rolled-back']).nullable(),
+  evaluations: z.number(),
+  last: EvaluationSummarySchema.nullable(),
+});
+export type PhaseState = z.output<typeof PhaseStateSchema>;
+
+const TimelineEntrySchema = z.strictObject({ at: z.string(), kind: z.string(), message: z.string() });
+export type TimelineEntry = z.output<typeof TimelineEntrySchema>;
+
+export const RollbackSchema = z.strictObject({
+  trigger: TriggerSchema,
+  reason: z.string(),
+  /** When the problem was seen: the evaluation time, or the alarm's state-change time. */
+  detectedAt: z.string(),
+  /** When traffic was back to 100 % stable; null until then. */
+  trafficRestoredAt: z.string().nullable(),
+  phase: z.string().nullable(),
+  by: z.string().nullable(),
+  alarm: z.string().nullable(),
+});
+export type Rollback = z.output<typeof RollbackSchema>;
+
+export const BaselineSchema = z.strictObject({
+  from: z.string(),
+  to: z.string(),
+  requests: z.number(),
+  errors: z.number(),
+  p95Ms: z.number().nullable(),
+});
+export type Baseline = z.output<typeof BaselineSchema>;
+
+export const GateSchema = z.strictObject({
+  decision: z.enum(['pass', 'blocked']),
+  reason: z.string(),
+  checkedAt: z.string(),
+  /** The freeze window that applied, if any (also when an emergency overrode it). */
+  window: z.string().nullable(),
+  overriddenBy: z.string().nullable(),
+});
+export type Gate = z.output<typeof GateSchema>;
+
+export const RolloutRecordSchema = z.strictObject({
+  service: z.string(),
+  rolloutId: z.string(),
+  executionArn: z.string(),
+  startedAt: z.string(),
+  version: z.string(),
+  /** The version serving all traffic before the rollout; read from the target by the gate step. */
+  stableVersion: z.string().nullable(),
+  request: ExecutionInputSchema,
+  plan: PlanSchema,
+  status: StatusSchema,
+  phaseIndex: z.number().int(),
+  phases: z.array(PhaseStateSchema),
+  traffic: WeightsSchema.nullable(),
+  baseline: BaselineSchema.nullable(),
+  gate: GateSchema.nullable(),
+  rollback: RollbackSchema.nullable(),
+  /** The task token of the wait the workflow is in, so that signals can wake it. */
+  waiting: z.strictObject({ token: z.string(), since: z.string(), phase: z.number().int() }).nullable(),
+  outcome: OutcomeSchema.nullable(),
+  reason: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** Notification keys already published, so that a redrive does not notify twice. */
+  notified: z.array(z.string()),
+  timeline: z.array(TimelineEntrySchema),
+  /** Optimistic-concurrency counter: every write expects the revision it read. */
+  revision: z.number().int(),
+  updatedAt: z.string(),
+});
+export type RolloutRecord = z.output<typeof RolloutRecordSchema>;
+
+const TERMINAL: readonly Status[] = ['PROMOTED', 'ROLLED_BACK', 'BLOCKED', 'FAILED', 'ABORTED'];
+
+/** Whether the rollout has finished (successfully or not). */
+export function isFinished(record: RolloutRecord): boolean {
+  return TERMINAL.includes(record.status);
+}
+
+/** A new record, as the lock step creates it. */
+export function newRecord(ref: RolloutRef, request: RolloutRecord['request'], plan: Plan, now: Date): RolloutRecord {
+  const at = now.toISOString();
+  return {
+    ...ref,
+    version: request.version,
+    stableVersion: null,
+    request,
+    plan,
+    status: 'STARTED',
+    phaseIndex: -1,
+    phases: resolvePhases(plan).map((p) => ({
+      name: p.name,
+      weight: p.weight,
+      enteredAt: null,
+      leftAt: null,
+      result: null,
+      evaluations: 0,
+      last: null,
+    })),
+    traffic: null,
+    baseline: null,
+    gate: null,
+    rollback: null,
+    waiting: null,
+    outcome: null,
+    reason: null,
+    finishedAt: null,
+    notified: [],
+    timeline: [
+      {
+        at,
+        kind: 'started',
+        message: `${request.service} ${request.version} requested${request.requestedBy ? ` by ${request.requestedBy}` : ''}${request.changeId ? ` (${request.changeId})` : ''}`,
+      },
+    ],
+    revision: 0,
+    updatedAt: at,
+  };
+}
+
+/** Append a timeline entry. */
+export function note(record: RolloutRecord, at: Date, kind: string, message: string): RolloutRecord {
+  return { ...record, timeline: [...record.timeline, { at: at.toISOString(), kind, message }] };
+}
+
+/** The gate's decision and what it learned about the target. Idempotent: the first decision stands. */
+export function recordGate(
+  record: RolloutRecord,
+  gate: Omit<Gate, 'checkedAt'>,
+  target: { stableVersion: string; traffic: Weights } | null,
+  now: Date,
+): RolloutRecord {
+  if (record.gate) return record;
+  const withGate: RolloutRecord = {
+    ...record,
+    gate: { ...gate, checkedAt: now.toISOString() },
+    stableVersion: target?.stableVersion ?? null,
+    traffic: target?.traffic ?? null,
+    status: gate.decision === 'pass' ? 'IN_PROGRESS' : record.status,
+  };
+  return note(withGate, now, gate.decision === 'pass' ? 'gate-passed' : 'gate-blocked', gate.reason);
+}
+
+/** The index of the phase the rollout should be in: the first that has not passed. */
+export function currentPhaseIndex(record: RolloutRecord): number {
+  const index = record.phases.findIndex((p) => p.result !== 'passed');
+  return index === -1 ? record.phases.length - 1 : index;
+}
+
+/** The resolved settings of the record's current phase. */
+export function currentPhase(record: RolloutRecord): ResolvedPhase {
+  const phase = resolvePhases(record.plan)[currentPhaseIndex(record)];
+  if (!phase) throw new Error(`rollout ${record.rolloutId} has no phases`);
+  return phase;
+}
+
+/** Traffic now follows phase `index`. Idempotent: entering the same phase again keeps its start time. */
+export function enterPhase(record: RolloutRecord, index: number, traffic: Weights, now: Date): RolloutRecord {
+  const phase = record.phases[index];
+  if (!phase) throw new RangeError(`phase ${index} does not exist`);
+  if (record.phaseIndex === index && phase.enteredAt) return { ...record, traffic };
+  const phases = record.phases.map((p, i) => (i === index ? { ...p, enteredAt: now.toISOString() } : p));
+  return note(
+    { ...record, phases, phaseIndex: index, traffic, status: 'IN_PROGRESS' },
+    now,
+    'phase-entered',
+    `${phase.name}: ${describeWeights(traffic)}`,
+  );
+}
+
+/** An evaluation of the current phase, and the wait it leaves the workflow in (if it goes on baking). */
+export function recordEvaluation(
+  record: RolloutRecord,
+  index: number,
+  evaluation: Evaluation,
+  waiting: RolloutRecord['waiting'],
+  now: Date,
+): RolloutRecord {
+  const at = now.toISOString();
+  const previous = record.phases[index]?.last?.decision;
+  const phases = record.phases.map((p, i) =>
+    i === index
+      ? {
+          ...p,
+          evaluations: p.evaluations + 1,
+          last: {
+            at,
+            decision: evaluation.decision,
+            reason: evaluation.reason,
+            rule: evaluation.rule,
+            canary: evaluation.canary,
+            stable: evaluation.stable,
+          },
+        }
+      : p,
+  );
+  let next: RolloutRecord = { ...record, phases, waiting };
+  if (evaluation.decision === 'hold' && previous !== 'hold') {
+    next = note(next, now, 'hold', `${record.phases[index]?.name}: held, ${evaluation.reason}`);
+  }
+  if (evaluation.decision === 'pass') {
+    next = {
+      ...next,
+      phases: next.phases.map((p, i) => (i === index ? { ...p, result: 'passed' as const, leftAt: at } : p)),
+    };
+    next = note(next, now, 'phase-passed', `${record.phases[index]?.name}: passed, ${evaluation.reason}`);
+  }
+  return next;
+}
+
+/**
+ * Ask for a rollback. The first trigger wins and later ones are ignored, so a duplicate alarm or a second
+ * abort cannot rewrite why the rollout was rolled back.
+ */
+export function requestRollback(
+  record: RolloutRecord,
+  rollback: Omit<Rollback, 'trafficRestoredAt' | 'phase'>,
+  now: Date,
+): RolloutRecord {
+  if (record.rollback || isFinished(record)) return record;
+  const phase = record.phaseIndex >= 0 ? (record.phases[record.phaseIndex]?.name ?? null) : null;
+  const phases = record.phases.map((p, i) =>
+    i === record.phaseIndex && p.result === null
+      ? { ...p, result: 'rolled-back' as const, leftAt: now.toISOString() }
+      : p,
+  );
+  return note(
+    { ...record, phases, status: 'ROLLING_BACK', rollback: { ...rollback, phase, trafficRestoredAt: null } },
+    now,
+    'rollback-requested',
+    `${rollback.trigger}: ${rollback.reason}`,
+  );
+}
+
+/**
+ * Traffic is 100 % on the stable version again. Idempotent: the first restoration time stands, unless
+ * `again` says traffic had to be restored a second time (a shift raced the alarm handler's revert).
+ */
+export function recordTrafficRestored(
+  record: RolloutRecord,
+  traffic: Weights,
+  now: Date,
+  again = false,
+): RolloutRecord {
+  if (!record.rollback) throw new Error('traffic restored without a rollback request');
+  if (record.rollback.trafficRestoredAt && !again) return record;
+  return note(
+    { ...record, traffic, waiting: null, rollback: { ...record.rollback, trafficRestoredAt: now.toISOString() } },
+    now,
+    'traffic-restored',
+    describeWeights(traffic),
+  );
+}
+
+/** The rollout is over. Idempotent for the same outcome; a finished record keeps its first outcome. */
+export function finishRecord(record: RolloutRecord, outcome: Outcome, reason: string, now: Date): RolloutRecord {
+  if (record.outcome) return record;
+  const status: Status = outcome;
+  return note(
+    { ...record, status, outcome, reason, finishedAt: now.toISOString(), waiting: null },
+    now,
+    'finished',
+    `${outcome}: ${reason}`,
+  );
+}
+
+/** Mark a notification as sent. */
+export function markNotified(record: RolloutRecord, key: string): RolloutRecord {
+  return record.notified.includes(key) ? record : { ...record, notified: [...record.notified, key] };
+}
+
+/** `41: 90% · 42: 10%` */
+export function describeWeights(weights: Weights): string {
+  return Object.entries(weights)
+    .filter(([, w]) => w > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([version, w]) => `${version}: ${round(w)}%`)
+    .join(' · ');
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,68 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import * as z from 'zod';
+import type { Target } from '../core/plan';
+import { RolloutRefSchema, recordTrafficRestored, requestRollback, TriggerSchema } from '../core/record';
+import { VerdictSchema } from '../core/verdict';
+import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
+import type { TrafficRouter } from '../adapters/router';
+import { defineStep, once, stepHandler } from '../adapters/step';
+import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import { routerFor } from '../adapters/targets';
+
+/**
+ * Put all traffic back on the stable version. Fenced by the record: when traffic was already restored (by the
+ * alarm handler, or by this step before a retry), nothing is moved again.
+ */
+export const rollbackStep = defineStep({
+  name: 'rollback',
+  input: z.strictObject({ ref: RolloutRefSchema, verdict: VerdictSchema.partial().optional() }),
+  output: z.strictObject({ trigger: TriggerSchema, reason: z.string(), trafficRestoredAt: z.string() }),
+  async run(event, deps: RollbackDeps) {
+    const now = deps.now();
+    let record = await deps.store.update(event.ref, (r) =>
+      requestRollback(
+        r,
+        {
+          trigger: 'analysis',
+          reason: event.verdict?.reason ?? 'the workflow took its rollback path without a recorded reason',
+          detectedAt: now.toISOString(),
+          by: null,
+          alarm: null,
+        },
+        now,
+      ),
+    );
+    const rollback = record.rollback;
+    if (!rollback) throw new Error(`rollout ${record.rolloutId} is finished (${record.outcome}) and cannot roll back`);
+    if (!rollback.trafficRestoredAt) {
+      if (record.stableVersion) {
+        const weights = await deps.routerFor(record.plan.target).revert(record.stableVersion, record.version);
+        record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, weights, deps.now()));
+      } else {
+        // The gate never learned the stable version, so traffic was never moved.
+        record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, r.traffic ?? {}, deps.now()));
+      }
+    }
+    const restored = record.rollback?.trafficRestoredAt ?? now.toISOString();
+    return { trigger: rollback.trigger, reason: rollback.reason, trafficRestoredAt: restored };
+  },
+});
+
+export interface RollbackDeps {
+  now(): Date;
+  store: RolloutStore;
+  routerFor(target: Target): TrafficRouter;
+}
+
+export const handler = stepHandler(
+  rollbackStep,
+  once((): RollbackDeps => {
+    const lambda = once(() => new LambdaClient(STEP_CLIENT_CONFIG));
+    return {
+      now: () => new Date(),
+      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
+      routerFor: (target) => routerFor(target, { lambda }),
+    };
+  }),
+);

@@ -1,0 +1,75 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import * as z from 'zod';
+import { RolloutSuperseded } from '../core/errors';
+import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
+import {
+  currentPhaseIndex,
+  enterPhase,
+  isFinished,
+  RolloutRefSchema,
+  recordTrafficRestored,
+} from '../core/record';
+import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
+import type { TrafficRouter } from '../adapters/router';
+import { defineStep, once, stepHandler } from '../adapters/step';
+import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import { routerFor } from '../adapters/targets';
+
+/**
+ * Move traffic to the current phase: the first phase that has not passed, read from the record (so a redrive
+ * or a retry shifts to the same weights, never a step further). Weight 100 is the promotion.
+ *
+ * If a rollback was requested (an alarm, an operator) the step moves nothing and the bake that follows ends the
+ * phase at once. If one arrives while the step is moving traffic, the step puts traffic back on the stable
+ * version itself: whatever races, a rollback request wins.
+ */
+export const shiftTrafficStep = defineStep({
+  name: 'shift-traffic',
+  input: z.strictObject({ ref: RolloutRefSchema }),
+  output: ResolvedPhaseSchema,
+  async run(event, deps: ShiftTrafficDeps) {
+    const record = await deps.store.get(event.ref);
+    if (isFinished(record)) throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    const index = currentPhaseIndex(record);
+    const phase = resolvePhases(record.plan)[index];
+    if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);
+    if (record.rollback) return phase;
+
+    const stable = record.stableVersion;
+    if (!stable) throw new Error(`rollout ${record.rolloutId} has no stable version; the gate step records it`);
+    const router = deps.routerFor(record.plan.target);
+    const weights =
+      phase.weight >= 100
+        ? await router.promote(stable, record.version)
+        : await router.shift(stable, record.version, phase.weight);
+
+    const now = deps.now();
+    const after = await deps.store.update(event.ref, (r) => (r.rollback ? r : enterPhase(r, index, weights, now)));
+    if (after.rollback) {
+      // A rollback was requested while traffic moved; the request may have restored traffic before our shift
+      // landed. Restore it again: reverting is idempotent, and a rollback request must win every race.
+      const restored = await router.revert(stable, record.version);
+      await deps.store.update(event.ref, (r) => recordTrafficRestored(r, restored, deps.now(), true));
+    }
+    return phase;
+  },
+});
+
+export interface ShiftTrafficDeps {
+  now(): Date;
+  store: RolloutStore;
+  routerFor(target: Target): TrafficRouter;
+}
+
+export const handler = stepHandler(
+  shiftTrafficStep,
+  once((): ShiftTrafficDeps => {
+    const lambda = once(() => new LambdaClient(STEP_CLIENT_CONFIG));
+    return {
+      now: () => new Date(),
+      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
+      routerFor: (target) => routerFor(target, { lambda }),
+    };
+  }),
+);

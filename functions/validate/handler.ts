@@ -1,0 +1,50 @@
+import * as z from 'zod';
+import { ExecutionInputSchema, parseExecutionInput } from '../core/input';
+import { type Plan, PlanSchema, parsePlan } from '../core/plan';
+import { RolloutRefSchema } from '../core/record';
+import { defineStep, once, stepHandler } from '../adapters/step';
+
+/**
+ * The first state: validate the execution input and find the service's plan. Nothing is read or written
+ * anywhere, so a bad input fails here, with every bad field named, before anything changes.
+ */
+export const validateStep = defineStep({
+  name: 'validate',
+  input: z.strictObject({
+    /** The raw execution input, validated here rather than by the parser so that the error names every field. */
+    input: z.unknown(),
+    executionArn: z.string(),
+    startedAt: z.string(),
+  }),
+  output: z.strictObject({ ref: RolloutRefSchema, request: ExecutionInputSchema, plan: PlanSchema }),
+  async run(event, deps: ValidateDeps) {
+    const { input, plan } = parseExecutionInput(event.input, deps.plans());
+    const rolloutId = event.executionArn.split(':').at(-1) ?? event.executionArn;
+    return {
+      ref: { service: input.service, rolloutId, executionArn: event.executionArn, startedAt: event.startedAt },
+      request: input,
+      plan,
+    };
+  },
+});
+
+export interface ValidateDeps {
+  /** The plans registered with this deployment, by service. */
+  plans(): ReadonlyMap<string, Plan>;
+}
+
+/**
+ * The plans, bundled into this function at synth (`ROLLOUT_PLANS` is replaced by esbuild with the JSON of every
+ * plan the CDK app validated). The function version the state machine pins carries them, so a running
+ * execution never sees a plan change.
+ */
+export function bundledPlans(raw: string | undefined = process.env.ROLLOUT_PLANS): ReadonlyMap<string, Plan> {
+  if (!raw) throw new Error('no plans are bundled into this function (ROLLOUT_PLANS is empty); redeploy the stack');
+  const list = JSON.parse(raw) as unknown[];
+  return new Map(list.map((p, i) => parsePlan(p, `bundled plan ${i}`)).map((p) => [p.service, p]));
+}
+
+export const handler = stepHandler(validateStep, once((): ValidateDeps => {
+  const plans = bundledPlans();
+  return { plans: () => plans };
+}));

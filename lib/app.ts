@@ -1,0 +1,161 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { App, type Environment, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { InvalidPlan } from '../functions/core/errors';
+import { type Plan, parsePlan } from '../functions/core/plan';
+import { InvalidOrchestratorProps, REPO_ROOT } from './orchestrator';
+import { RolloutPilotStack } from './rollout-stack';
+
+/** The context key (in `cdk.json`) of the directory holding the plans, relative to the repository root. */
+export const PLANS_CONTEXT_KEY = 'rollout-pilot:plans';
+/** Where plans are read from when the context does not say. */
+export const DEFAULT_PLANS_DIR = 'examples/plans';
+/** The construct id (and default stack name) of the deployment. */
+export const STACK_ID = 'RolloutPilot';
+
+/** More than one plan file is invalid; `errors` holds one `InvalidPlan` per file. */
+export class InvalidPlanFiles extends AggregateError {
+  override readonly name = 'InvalidPlanFiles';
+  constructor(errors: readonly InvalidPlan[]) {
+    super(errors, `${errors.length} plan files are invalid:\n${errors.map((e) => formatInvalidPlan(e)).join('\n')}`);
+  }
+}
+
+/**
+ * Read and validate every `*.json` plan in `dir` (relative to `root`), in file-name order. A bad file raises
+ * `InvalidPlan` naming the file (as a path relative to `root`) and every bad field; several bad files raise
+ * `InvalidPlanFiles` with all of them, so one run shows everything to fix.
+ */
+export function loadPlans(dir: string, root: string = REPO_ROOT): Plan[] {
+  const absolute = resolve(root, dir);
+  let names: string[];
+  try {
+    names = readdirSync(absolute)
+      .filter((name) => name.endsWith('.json'))
+      .sort();
+  } catch (error) {
+    throw new Error(`cannot read the plans directory ${dir}: ${(error as Error).message}`);
+  }
+  if (names.length === 0) throw new Error(`no plan files (*.json) in ${dir}`);
+
+  const plans: Plan[] = [];
+  const errors: InvalidPlan[] = [];
+  for (const name of names) {
+    const file = join(absolute, name);
+    const source = isAbsolute(dir) ? file : relative(root, file).split(sep).join('/');
+    try {
+      plans.push(parsePlan(readJson(file, source), source));
+    } catch (error) {
+      if (!(error instanceof InvalidPlan)) throw error;
+      errors.push(error);
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new InvalidPlanFiles(errors);
+  return plans;
+}
+
+function readJson(file: string, source: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidPlan(source, [`(root): not valid JSON: ${(error as Error).message}`]);
+  }
+}
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /**
+   * The plans to deploy.
+   *
+   * @default the plans in the directory named by the `rollout-pilot:plans` context, read with `loadPlans`
+   */
+  readonly plans?: readonly Plan[];
+  /**
+   * The root that the plans directory is relative to.
+   *
+   * @default the repository root
+   */
+  readonly root?: string;
+  /**
+   * Where the cloud assembly is written.
+   *
+   * @default the CDK default (`cdk.out`, or the CLI's `CDK_OUTDIR`)
+   */
+  readonly outdir?: string;
+  /**
+   * Extra context, e.g. `{ 'aws:cdk:bundling-stacks': [] }` to skip bundling in tests.
+   *
+   * @default none
+   */
+  readonly context?: Record<string, unknown>;
+  /**
+   * The stack's environment.
+   *
+   * @default `CDK_DEFAULT_ACCOUNT` and `CDK_DEFAULT_REGION` when both are set, otherwise environment-agnostic
+   */
+  readonly env?: Environment;
+  /**
+   * Run the cdk-nag AWS Solutions checks at synth.
+   *
+   * @default true
+   */
+  readonly nag?: boolean;
+}
+
+/** The app, its one stack and the plans it was built with. */
+export interface RolloutPilotApp {
+  readonly app: App;
+  readonly stack: RolloutPilotStack;
+  readonly plans: readonly Plan[];
+}
+
+/** Build the CDK app of `bin/app.ts`: the plans, the stack and cdk-nag. Nothing is synthesized yet. */
+export function buildApp(options: BuildAppOptions = {}): RolloutPilotApp {
+  const app = new App({
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+    ...(options.context ? { context: options.context } : {}),
+  });
+  const dir = String(app.node.tryGetContext(PLANS_CONTEXT_KEY) ?? DEFAULT_PLANS_DIR);
+  const plans = options.plans ?? loadPlans(dir, options.root ?? REPO_ROOT);
+  const env = options.env ?? defaultEnvironment();
+  const stack = new RolloutPilotStack(app, STACK_ID, {
+    env,
+    description: 'Rollout Pilot: phased, self-judging, self-reverting releases (Step Functions workflow).',
+    plans: [...plans],
+  });
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, plans };
+}
+
+/** An `InvalidPlan` with one problem a line: `file: N problems:` then `  - field: what was expected`. */
+export function formatInvalidPlan(error: InvalidPlan): string {
+  const joined = `: ${error.problems.join('; ')}`;
+  if (!error.message.endsWith(joined)) return error.message;
+  const header = error.message.slice(0, -joined.length);
+  return `${header}:\n${error.problems.map((p) => `  - ${p}`).join('\n')}`;
+}
+
+/**
+ * The CLI's account and Region when it knows both. Without credentials the CLI still sets a default Region
+ * (us-east-1) but no account; pinning that guess into the template would make an offline synth claim a Region
+ * nobody chose, so a half-known environment is treated as unknown.
+ */
+export function defaultEnvironment(env: NodeJS.ProcessEnv = process.env): Environment | undefined {
+  const account = env.CDK_DEFAULT_ACCOUNT;
+  const region = env.CDK_DEFAULT_REGION;
+  return account && region ? { account, region } : undefined;
+}
+
+/**
+ * The message to show for an error that stops synth: the message alone for the errors this app raises on
+ * purpose (bad plans, bad props), whose messages already say what to fix; the stack for anything else.
+ */
+export function describeSynthError(error: unknown): string {
+  if (error instanceof InvalidPlan) return formatInvalidPlan(error);
+  if (error instanceof InvalidPlanFiles || error instanceof InvalidOrchestratorProps) return error.message;
+  if (error instanceof Error) return error.stack ?? error.message;
+  return String(error);
+}

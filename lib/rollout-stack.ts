@@ -1,0 +1,35 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { RolloutOrchestrator, type RolloutOrchestratorProps } from './orchestrator';
+
+/** Properties of {@link RolloutPilotStack}: the stack's own and the orchestrator's. */
+export interface RolloutPilotStackProps extends StackProps, RolloutOrchestratorProps {}
+
+/**
+ * The deployable unit: the rollout orchestrator and the outputs pipelines and the CLI need to find it.
+ */
+export class RolloutPilotStack extends Stack {
+  readonly orchestrator: RolloutOrchestrator;
+
+  constructor(scope: Construct, id: string, props: RolloutPilotStackProps) {
+    super(scope, id, props);
+    this.orchestrator = new RolloutOrchestrator(this, 'Orchestrator', {
+      plans: props.plans,
+      logRetention: props.logRetention,
+      tableRemovalPolicy: props.tableRemovalPolicy,
+    });
+
+    new CfnOutput(this, 'StateMachineArn', {
+      description: 'The rollout workflow: StartExecution with {"service": ..., "version": ...}.',
+      value: this.orchestrator.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'Rollout locks and records.',
+      value: this.orchestrator.table.tableName,
+    });
+    new CfnOutput(this, 'TopicArn', {
+      description: 'The shared notification topic (plans without their own topic).',
+      value: this.orchestrator.topic.topicArn,
+    });
+  }
+}

@@ -1,0 +1,172 @@
+import { isoDuration } from '../functions/core/duration';
+import type { Plan } from '../functions/core/plan';
+import type { Outcome, RolloutRecord, Trigger } from '../functions/core/record';
+import type { LocalExecution } from './runner';
+import type { Scenario } from './scenario';
+import type { SimWorld } from './world';
+
+/** What a simulated rollout did. The same scenario and seed always give the same report. */
+export interface Report {
+  scenario: string;
+  description: string | null;
+  seed: number;
+  service: string;
+  version: string | null;
+  stableVersion: string;
+  outcome: Outcome;
+  /** Why it ended so, in one line. */
+  reason: string | null;
+  /** The execution's error when it was not promoted. */
+  errorName: string | null;
+  /** What the scenario said should happen, and whether it did. */
+  expected: { outcome: Outcome; trigger: Trigger | null; met: boolean } | null;
+  phases: { name: string; weight: number; enteredAt: string | null; leftAt: string | null; result: string | null }[];
+  /** The largest percent of traffic the new version ever had. */
+  maxWeight: number;
+  /** Percent of traffic per version at the end. */
+  finalWeights: Record<string, number>;
+  rollback: {
+    trigger: Trigger;
+    reason: string;
+    phase: string | null;
+    detectedAt: string;
+    trafficRestoredAt: string | null;
+  } | null;
+  impact: { requestsOnNewVersion: number; failedRequestsOnNewVersion: number };
+  stateTransitions: number;
+  redrives: number;
+  executionArn: string;
+  startedAt: string;
+  finishedAt: string;
+  virtualDuration: string;
+  notifications: { at: string; subject: string }[];
+  timeline: { at: string; kind: string; message: string }[];
+}
+
+export interface ReportInput {
+  scenario: Scenario;
+  plan: Plan;
+  execution: LocalExecution;
+  record: RolloutRecord | undefined;
+  world: SimWorld;
+  trafficHistory: { at: string; split: Record<string, number> }[];
+  start: Date;
+  end: Date;
+}
+
+/** Assemble the report of one execution. */
+export function buildReport(input: ReportInput): Report {
+  const { scenario, plan, execution, record, world } = input;
+  const version = record?.version ?? versionOf(scenario.input);
+  const outcome = outcomeOf(execution);
+  const reason = reasonOf(execution, record);
+  const finishedAt = execution.history.at(-1)?.at ?? input.end.toISOString();
+  const served = version ? world.traffic.served.get(version) : undefined;
+  const weights = currentWeights(world, plan);
+  const rollback = record?.rollback
+    ? {
+        trigger: record.rollback.trigger,
+        reason: record.rollback.reason,
+        phase: record.rollback.phase,
+        detectedAt: record.rollback.detectedAt,
+        trafficRestoredAt: record.rollback.trafficRestoredAt,
+      }
+    : null;
+  const expected = scenario.expect
+    ? {
+        outcome: scenario.expect.outcome,
+        trigger: scenario.expect.trigger ?? null,
+        met: scenario.expect.outcome === outcome && (!scenario.expect.trigger || scenario.expect.trigger === rollback?.trigger),
+      }
+    : null;
+
+  const timeline = [
+    ...(record?.timeline ?? []),
+    ...world.events,
+    ...execution.history
+      .filter((e) => e.type === 'ExecutionFailed' || e.type === 'ExecutionRedriven' || e.type === 'ExecutionAborted')
+      .map((e) => ({
+        at: e.at,
+        kind: 'execution',
+        message: e.type === 'ExecutionFailed' ? `failed at ${failedStateOf(execution)}: ${e.error}` : `${e.type.replace('Execution', '').toLowerCase()} ${e.state ?? ''}`.trim(),
+      })),
+  ].sort((a, b) => a.at.localeCompare(b.at));
+
+  return {
+    scenario: scenario.name,
+    description: scenario.description ?? null,
+    seed: scenario.seed,
+    service: plan.service,
+    version,
+    stableVersion: scenario.world.stableVersion,
+    outcome,
+    reason,
+    errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
+    expected,
+    phases: (record?.phases ?? []).map((p) => ({
+      name: p.name,
+      weight: p.weight,
+      enteredAt: p.enteredAt,
+      leftAt: p.leftAt,
+      result: p.result ?? (p.enteredAt ? 'incomplete' : null),
+    })),
+    maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
+    finalWeights: weights,
+    rollback,
+    impact: { requestsOnNewVersion: served?.requests ?? 0, failedRequestsOnNewVersion: served?.errors ?? 0 },
+    stateTransitions: execution.transitions,
+    redrives: execution.redrives,
+    executionArn: execution.arn,
+    startedAt: input.start.toISOString(),
+    finishedAt,
+    virtualDuration: isoDuration((Date.parse(finishedAt) - input.start.getTime()) / 1000),
+    notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
+    timeline,
+  };
+}
+
+function outcomeOf(execution: LocalExecution): Outcome {
+  if (execution.status === 'SUCCEEDED') return 'PROMOTED';
+  if (execution.status === 'ABORTED') return 'ABORTED';
+  if (execution.error === 'RolloutRolledBack') return 'ROLLED_BACK';
+  if (execution.error === 'RolloutBlocked') return 'BLOCKED';
+  return 'FAILED';
+}
+
+function reasonOf(execution: LocalExecution, record: RolloutRecord | undefined): string | null {
+  if (execution.status === 'SUCCEEDED') return record?.reason ?? null;
+  if (!execution.cause) return record?.reason ?? null;
+  try {
+    // A Lambda error's cause is `{"errorType","errorMessage","trace"}`; a Fail state's is the text itself.
+    const parsed = JSON.parse(execution.cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? execution.cause;
+  } catch {
+    return execution.cause;
+  }
+}
+
+function failedStateOf(execution: LocalExecution): string {
+  return execution.failed?.state ?? 'an unknown state';
+}
+
+function maxShare(history: { split: Record<string, number> }[], version: string): number {
+  return history.reduce((max, h) => Math.max(max, round((h.split[version] ?? 0) * 100)), 0);
+}
+
+function currentWeights(world: SimWorld, plan: Plan): Record<string, number> {
+  switch (plan.target.type) {
+    case 'lambda-alias': {
+      const split = world.lambda.split(plan.target.functionName, plan.target.alias);
+      return Object.fromEntries(Object.entries(split).map(([v, f]) => [v, round(f * 100)]));
+    }
+  }
+}
+
+function versionOf(input: unknown): string | null {
+  const v = (input as { version?: unknown } | null)?.version;
+  return typeof v === 'string' ? v : null;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

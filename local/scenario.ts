@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import { durationString } from '../functions/core/duration';
+import { formatIssues } from '../functions/core/issues';
+import { OUTCOMES, TRIGGERS } from '../functions/core/record';
+
+/** A scenario file could not be used; the message names the file and every bad field. */
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+const offset = durationString().describe('An offset from `start`, ISO-8601, e.g. `PT70M`.');
+const ratio = z.number().min(0).max(1);
+
+const behaviour = z
+  .strictObject({
+    errorRate: ratio.describe('Share of the version\u2019s requests that fail (0.002 = 0.2 %).'),
+    p50Ms: z.number().positive().describe('Median latency, ms.'),
+    p95Ms: z.number().positive().describe('95th-percentile latency, ms.'),
+  })
+  .refine((b) => b.p95Ms >= b.p50Ms, { message: 'p95Ms must be at least p50Ms', path: ['p95Ms'] });
+
+const change = z
+  .strictObject({
+    at: offset,
+    version: z.string().optional().describe('The version whose behaviour changes (omit to change only the request rate).'),
+    errorRate: ratio.optional(),
+    p50Ms: z.number().positive().optional(),
+    p95Ms: z.number().positive().optional(),
+    requestsPerMinute: z.number().min(0).optional().describe('A new request rate for the whole service.'),
+  })
+  .refine((c) => c.version !== undefined || c.requestsPerMinute !== undefined, {
+    message: 'a change names a version (and its new behaviour) or a new requestsPerMinute',
+  });
+
+const fault = z.strictObject({
+  operation: z
+    .string()
+    .regex(/^(lambda|dynamodb|cloudwatch|sns|states):[A-Z][A-Za-z]+$/, 'expected service:Operation, e.g. "lambda:UpdateAlias"')
+    .describe('The AWS operation that fails: lambda, dynamodb, cloudwatch, sns or states, and the API name.'),
+  error: z.string().min(1).describe('The AWS error it answers with, e.g. `TooManyRequestsException`.'),
+  times: z.number().int().min(1).optional().describe('How many calls fail (default 1, or all calls until `until`).'),
+  until: offset.optional().describe('Calls fail until this offset: the moment the cause is fixed.'),
+});
+
+const signal = z.strictObject({
+  at: offset,
+  type: z.enum(['redrive']).describe('`redrive`: an operator redrives the execution, if it failed at a step.'),
+  by: z.string().optional(),
+});
+
+/** A simulation scenario: a plan, an execution input, and the world the rollout meets. */
+export const ScenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and hyphens').describe('Names the execution and the report.'),
+  description: z.string().optional().describe('What happens, and the outcome it must give.'),
+  seed: z.number().int().describe('Seeds every random draw: the same seed and file give the same report.'),
+  start: z.iso.datetime({ offset: true }).describe('Where the virtual clock starts, with its UTC offset.'),
+  plan: z.string().min(1).describe('The plan file, relative to the project root.'),
+  input: z.unknown().describe('The execution input, passed as is (so that bad inputs can be simulated too).'),
+  world: z.strictObject({
+    stableVersion: z.string().min(1).describe('The version serving all traffic at the start.'),
+    requestsPerMinute: z.number().positive(),
+    versions: z.record(z.string(), behaviour).describe('Published versions and how each behaves.'),
+    changes: z.array(change).default([]).describe('Behaviour changes over time.'),
+    faults: z.array(fault).default([]).describe('AWS API faults to inject.'),
+    signals: z.array(signal).default([]).describe('What operators do, and when.'),
+    metricsDelay: durationString({ maxSeconds: 600 }).default('PT1M').describe('How long after a minute ends its datapoint is visible.'),
+  }),
+  expect: z
+    .strictObject({
+      outcome: z.enum(OUTCOMES),
+      trigger: z.enum(TRIGGERS).optional(),
+    })
+    .optional()
+    .describe('The outcome the description promises; the simulator reports whether it was met.'),
+});
+
+export type Scenario = z.output<typeof ScenarioSchema>;
+
+/** Read and validate a scenario file. */
+export function loadScenario(path: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ScenarioError(`${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : (error as Error).message}`);
+  }
+  return parseScenario(raw, path);
+}
+
+/** Validate a scenario object; every problem is named with its field. */
+export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
+  const parsed = ScenarioSchema.safeParse(raw);
+  if (!parsed.success) throw new ScenarioError(`${source}: ${formatIssues(parsed.error).join('; ')}`);
+  const scenario = parsed.data;
+  const problems: string[] = [];
+  if (!scenario.world.versions[scenario.world.stableVersion]) {
+    problems.push(`world.stableVersion: "${scenario.world.stableVersion}" is not one of world.versions`);
+  }
+  scenario.world.changes.forEach((c, i) => {
+    if (c.version !== undefined && !scenario.world.versions[c.version]) {
+      problems.push(`world.changes[${i}].version: "${c.version}" is not one of world.versions`);
+    }
+  });
+  if (problems.length) throw new ScenarioError(`${source}: ${problems.join('; ')}`);
+  return scenario;
+}

@@ -1,0 +1,205 @@
+import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
+import { awsError } from '../transport';
+
+const MINUTE = 60_000;
+/** Histogram buckets 2 % wide: a percentile is exact to within 1 % (CloudWatch's own are estimates too). */
+const LOG_STEP = Math.log(1.02);
+
+/** One minute of one metric: the statistics CloudWatch keeps, and a histogram for percentiles. */
+class Aggregate {
+  count = 0;
+  sum = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  readonly histogram = new Map<number, number>();
+
+  add(value: number, count: number, keepHistogram: boolean): void {
+    this.count += count;
+    this.sum += value * count;
+    this.min = Math.min(this.min, value);
+    this.max = Math.max(this.max, value);
+    if (keepHistogram) {
+      const bucket = value > 0 ? Math.floor(Math.log(value) / LOG_STEP) : Number.MIN_SAFE_INTEGER;
+      this.histogram.set(bucket, (this.histogram.get(bucket) ?? 0) + count);
+    }
+  }
+
+  merge(other: Aggregate): void {
+    this.count += other.count;
+    this.sum += other.sum;
+    this.min = Math.min(this.min, other.min);
+    this.max = Math.max(this.max, other.max);
+    for (const [b, n] of other.histogram) this.histogram.set(b, (this.histogram.get(b) ?? 0) + n);
+  }
+
+  statistic(stat: string): number | undefined {
+    if (this.count === 0) return undefined;
+    switch (stat) {
+      case 'Sum':
+        return this.sum;
+      case 'SampleCount':
+        return this.count;
+      case 'Average':
+        return this.sum / this.count;
+      case 'Minimum':
+        return this.min;
+      case 'Maximum':
+        return this.max;
+    }
+    const p = /^p(\d+(?:\.\d+)?)$/.exec(stat);
+    if (!p) return undefined;
+    return this.percentile(Number(p[1]) / 100);
+  }
+
+  private percentile(q: number): number | undefined {
+    if (this.histogram.size === 0) return undefined;
+    const rank = q * this.count;
+    let seen = 0;
+    for (const bucket of [...this.histogram.keys()].sort((a, b) => a - b)) {
+      seen += this.histogram.get(bucket) ?? 0;
+      if (seen >= rank) {
+        if (bucket === Number.MIN_SAFE_INTEGER) return 0;
+        return Math.min(this.max, Math.max(this.min, Math.exp((bucket + 0.5) * LOG_STEP)));
+      }
+    }
+    return this.max;
+  }
+}
+
+/** A metric's identity: namespace, name and the exact set of dimensions. */
+export interface MetricId {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+}
+
+interface Series {
+  id: MetricId;
+  distribution: boolean;
+  minutes: Map<number, Aggregate>;
+}
+
+/**
+ * CloudWatch, as far as judging a release needs it: metrics stored per minute, `GetMetricData` with `MetricStat`
+ * queries (Sum, SampleCount, Average, Minimum, Maximum, pNN) over any period that is a multiple of a minute,
+ * and an ingestion delay: a minute becomes visible `delayMs` after it ends, as in AWS.
+ */
+export class SimCloudWatch {
+  private readonly series = new Map<string, Series>();
+  /** Called before a read, so that the traffic model can catch up with the clock. */
+  beforeRead: () => void = () => {};
+
+  constructor(
+    private readonly now: () => number,
+    private readonly delayMs: number,
+  ) {}
+
+  /**
+   * A handle to write one metric: `add(atMs, value, count)` records `count` samples of `value`. `distribution`
+   * metrics (latencies) also keep a histogram, for percentiles.
+   */
+  metric(id: MetricId, distribution = false): { add(atMs: number, value: number, count?: number): void } {
+    const key = seriesKey(id);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { id, distribution, minutes: new Map() };
+      this.series.set(key, s);
+    }
+    const series = s;
+    return {
+      add(atMs, value, count = 1) {
+        const minute = Math.floor(atMs / MINUTE) * MINUTE;
+        let agg = series.minutes.get(minute);
+        if (!agg) {
+          agg = new Aggregate();
+          series.minutes.set(minute, agg);
+        }
+        agg.add(value, count, series.distribution);
+      },
+    };
+  }
+
+  /**
+   * The value of a statistic over a window, as CloudWatch would answer one datapoint (used by the alarm
+   * evaluator and tests). Undefined when there is no data.
+   */
+  statistic(id: MetricId, stat: string, startMs: number, endMs: number): number | undefined {
+    this.beforeRead();
+    return this.aggregate(id, startMs, endMs)?.statistic(stat);
+  }
+
+  async handle(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (operation !== 'GetMetricData') {
+      throw awsError(cloudwatchSdk, 'CloudWatchServiceException', 'InvalidParameterValueException', `${operation} is not simulated`);
+    }
+    this.beforeRead();
+    return this.getMetricData(input);
+  }
+
+  private getMetricData(input: Record<string, unknown>): Record<string, unknown> {
+    const invalid = (message: string) =>
+      awsError(cloudwatchSdk, 'CloudWatchServiceException', 'InvalidParameterValueException', message);
+    const start = toMs(input.StartTime);
+    const end = toMs(input.EndTime);
+    if (!(end > start)) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
+    const queries = (input.MetricDataQueries ?? []) as Record<string, unknown>[];
+    const ascending = input.ScanBy === 'TimestampAscending';
+    const results = queries.map((q) => {
+      if (q.Expression) throw invalid(`metric math (query ${String(q.Id)}) is not simulated; use MetricStat`);
+      const stat = q.MetricStat as {
+        Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] };
+        Period: number;
+        Stat: string;
+      };
+      if (!stat || stat.Period < 60 || stat.Period % 60 !== 0) throw invalid(`query ${String(q.Id)}: Period must be a multiple of 60`);
+      const id: MetricId = {
+        namespace: stat.Metric.Namespace,
+        metricName: stat.Metric.MetricName,
+        dimensions: Object.fromEntries((stat.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value])),
+      };
+      const points: [number, number][] = [];
+      const periodMs = stat.Period * 1000;
+      for (let t = start; t < end; t += periodMs) {
+        const value = this.aggregate(id, t, Math.min(t + periodMs, end))?.statistic(stat.Stat);
+        if (value !== undefined) points.push([t, value]);
+      }
+      if (!ascending) points.reverse();
+      return {
+        Id: q.Id,
+        Label: stat.Metric.MetricName,
+        Timestamps: points.map(([t]) => new Date(t)),
+        Values: points.map(([, v]) => v),
+        StatusCode: 'Complete',
+      };
+    });
+    return { MetricDataResults: results, Messages: [] };
+  }
+
+  /** Merge the visible minutes of a series in [startMs, endMs). */
+  private aggregate(id: MetricId, startMs: number, endMs: number): Aggregate | undefined {
+    const s = this.series.get(seriesKey(id));
+    if (!s) return undefined;
+    const visibleBefore = this.now() - this.delayMs;
+    const out = new Aggregate();
+    for (let m = Math.floor(startMs / MINUTE) * MINUTE; m < endMs; m += MINUTE) {
+      if (m < startMs || m + MINUTE > visibleBefore) continue;
+      const agg = s.minutes.get(m);
+      if (agg) out.merge(agg);
+    }
+    return out.count ? out : undefined;
+  }
+}
+
+function seriesKey(id: MetricId): string {
+  const dims = Object.entries(id.dimensions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return `${id.namespace}|${id.metricName}|${dims}`;
+}
+
+function toMs(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'string' || typeof value === 'number') return new Date(value).getTime();
+  return Number.NaN;
+}

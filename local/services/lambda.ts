@@ -1,0 +1,128 @@
+import * as lambdaSdk from '@aws-sdk/client-lambda';
+import { awsError } from '../transport';
+
+/** A simulated function: its published versions and aliases. */
+interface SimFunction {
+  versions: Set<string>;
+  aliases: Map<string, { FunctionVersion: string; weights: Record<string, number> }>;
+}
+
+/** Traffic split of an alias: fraction (0..1) per version. */
+export type Split = Record<string, number>;
+
+/**
+ * Lambda, as far as releases need it: aliases with weighted routing (`GetAlias`, `UpdateAlias` with the
+ * service's validation rules) and published versions (`GetFunctionConfiguration`).
+ */
+export class SimLambda {
+  private readonly functions = new Map<string, SimFunction>();
+  private readonly listeners: ((functionName: string, alias: string) => void)[] = [];
+  private readonly changed: ((functionName: string, alias: string, split: Split) => void)[] = [];
+
+  constructor(
+    private readonly region: string,
+    private readonly account: string,
+  ) {}
+
+  /** Create a function with published versions and an alias on `aliasVersion`. */
+  addFunction(name: string, versions: string[], alias: string, aliasVersion: string): void {
+    this.functions.set(name, {
+      versions: new Set(versions),
+      aliases: new Map([[alias, { FunctionVersion: aliasVersion, weights: {} }]]),
+    });
+  }
+
+  /** Be told before an alias's routing changes (the traffic model catches up with the old routing first). */
+  beforeRoutingChange(listener: (functionName: string, alias: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Be told after an alias's routing changed, with the new split. */
+  afterRoutingChange(listener: (functionName: string, alias: string, split: Split) => void): void {
+    this.changed.push(listener);
+  }
+
+  /** The alias's split as fractions per version. */
+  split(functionName: string, alias: string): Split {
+    const a = this.functions.get(functionName)?.aliases.get(alias);
+    if (!a) return {};
+    const extra = Object.values(a.weights).reduce((s, w) => s + w, 0);
+    return { ...a.weights, [a.FunctionVersion]: (a.weights[a.FunctionVersion] ?? 0) + 1 - extra };
+  }
+
+  async handle(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    switch (operation) {
+      case 'GetAlias':
+        return this.getAlias(String(input.FunctionName), String(input.Name));
+      case 'UpdateAlias':
+        return this.updateAlias(input);
+      case 'GetFunctionConfiguration':
+        return this.getFunctionConfiguration(String(input.FunctionName), input.Qualifier as string | undefined);
+      default:
+        throw awsError(lambdaSdk, 'LambdaServiceException', 'InvalidRequestContentException', `${operation} is not simulated`);
+    }
+  }
+
+  private fn(nameOrArn: string): [string, SimFunction] {
+    const name = nameOrArn.startsWith('arn:') ? (nameOrArn.split(':')[6] ?? nameOrArn) : nameOrArn;
+    const fn = this.functions.get(name);
+    if (!fn) {
+      throw awsError(lambdaSdk, 'LambdaServiceException', 'ResourceNotFoundException', `Function not found: ${this.arn(name)}`);
+    }
+    return [name, fn];
+  }
+
+  private getAlias(functionName: string, alias: string): Record<string, unknown> {
+    const [name, fn] = this.fn(functionName);
+    const a = fn.aliases.get(alias);
+    if (!a) {
+      throw awsError(lambdaSdk, 'LambdaServiceException', 'ResourceNotFoundException', `Alias not found: ${this.arn(name)}:${alias}`);
+    }
+    return {
+      AliasArn: `${this.arn(name)}:${alias}`,
+      Name: alias,
+      FunctionVersion: a.FunctionVersion,
+      ...(Object.keys(a.weights).length ? { RoutingConfig: { AdditionalVersionWeights: { ...a.weights } } } : {}),
+      RevisionId: 'simulated',
+    };
+  }
+
+  private updateAlias(input: Record<string, unknown>): Record<string, unknown> {
+    const [name, fn] = this.fn(String(input.FunctionName));
+    const aliasName = String(input.Name);
+    const current = fn.aliases.get(aliasName);
+    if (!current) {
+      throw awsError(lambdaSdk, 'LambdaServiceException', 'ResourceNotFoundException', `Alias not found: ${this.arn(name)}:${aliasName}`);
+    }
+    const version = (input.FunctionVersion as string | undefined) ?? current.FunctionVersion;
+    const routing = input.RoutingConfig as { AdditionalVersionWeights?: Record<string, number> } | undefined;
+    const weights = routing ? { ...(routing.AdditionalVersionWeights ?? {}) } : current.weights;
+    const invalid = (message: string) => awsError(lambdaSdk, 'LambdaServiceException', 'InvalidParameterValueException', message);
+    if (!fn.versions.has(version)) throw invalid(`Version ${version} of ${name} does not exist`);
+    const extra = Object.entries(weights);
+    if (extra.length > 1) throw invalid('RoutingConfig supports only one additional version');
+    for (const [v, w] of extra) {
+      if (!fn.versions.has(v)) throw invalid(`Version ${v} of ${name} does not exist`);
+      if (v === version) throw invalid('The primary and the additional version must be different');
+      if (!(w >= 0 && w <= 1)) throw invalid(`Weight ${w} must be between 0.0 and 1.0`);
+    }
+    for (const listener of this.listeners) listener(name, aliasName);
+    fn.aliases.set(aliasName, { FunctionVersion: version, weights });
+    const split = this.split(name, aliasName);
+    for (const listener of this.changed) listener(name, aliasName, split);
+    return this.getAlias(name, aliasName);
+  }
+
+  private getFunctionConfiguration(functionName: string, qualifier: string | undefined): Record<string, unknown> {
+    const [name, fn] = this.fn(functionName);
+    const version = qualifier ?? '$LATEST';
+    if (version !== '$LATEST' && !fn.versions.has(version)) {
+      throw awsError(lambdaSdk, 'LambdaServiceException', 'ResourceNotFoundException', `Function not found: ${this.arn(name)}:${version}`);
+    }
+    return { FunctionName: name, FunctionArn: `${this.arn(name)}:${version}`, Version: version, State: 'Active' };
+  }
+
+  private arn(name: string): string {
+    return `arn:aws:lambda:${this.region}:${this.account}:function:${name}`;
+  }
+}

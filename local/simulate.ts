@@ -1,0 +1,313 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SnsNotifier } from '../functions/adapters/notifier';
+import { DynamoRolloutStore } from '../functions/adapters/store';
+import { metricsFor, routerFor } from '../functions/adapters/targets';
+import { StepFunctionsTokens } from '../functions/adapters/tokens';
+import { durationSeconds } from '../functions/core/duration';
+import { InvalidPlan } from '../functions/core/errors';
+import { type Plan, parsePlan } from '../functions/core/plan';
+import type { RolloutRecord } from '../functions/core/record';
+import { readRolloutDefinition, type StepName } from '../statemachines/rollout';
+import { VirtualClock } from './clock';
+import { buildReport, type Report } from './report';
+import { Random } from './rng';
+import { type Invocation, LocalExecution, lambdaInvoker, prepareDefinition, quietSteps } from './runner';
+import { type Scenario, ScenarioError } from './scenario';
+import { STEPS } from './steps';
+import type { Route } from './traffic';
+import { SimWorld } from './world';
+
+/** The project root: plan paths in scenarios are relative to it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** How long before the start the simulated users are already there (the stable version's baseline). */
+const HISTORY_MS = 60 * 60_000;
+/** A simulation that has not finished after this much virtual time is stuck. */
+const VIRTUAL_LIMIT_MS = 45 * 86_400_000;
+
+export interface SimulatorOptions {
+  projectRoot?: string;
+  /** Told about every step invocation, as it happens (progress display, tests). */
+  onInvocation?: (invocation: Invocation, simulator: Simulator) => void;
+  /** More plans to register besides the scenario's (another service, for instance). */
+  extraPlans?: Plan[];
+}
+
+/**
+ * A simulated AWS account with the rollout workflow deployed in it, on a virtual clock. `simulate()` runs a
+ * scenario start to end; tests use the class directly to start several executions or act between steps.
+ * Always `dispose()` it: it replaces the global timers and `Math.random` while it lives.
+ */
+export class Simulator {
+  readonly executions: LocalExecution[] = [];
+  readonly invocations: Invocation[] = [];
+  private readonly restore: (() => void)[] = [];
+  private machine!: ReturnType<typeof prepareDefinition>;
+  private invoke!: ReturnType<typeof lambdaInvoker>;
+  readonly store: DynamoRolloutStore;
+
+  private constructor(
+    readonly scenario: Scenario,
+    readonly plan: Plan,
+    readonly world: SimWorld,
+    readonly clock: VirtualClock,
+    readonly start: Date,
+  ) {
+    this.store = new DynamoRolloutStore(world.dynamoClient(), world.settings.tableName, () => clock.now());
+  }
+
+  static async create(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
+    const root = options.projectRoot ?? PROJECT_ROOT;
+    const plan = loadPlanFile(isAbsolute(scenario.plan) ? scenario.plan : resolve(root, scenario.plan));
+    const start = new Date(scenario.start);
+    const clock = new VirtualClock();
+    const world = await SimWorld.create(clock, {
+      seed: scenario.seed,
+      requestsPerMinute: scenario.world.requestsPerMinute,
+      trafficFrom: new Date(start.getTime() - HISTORY_MS),
+      metricsDelayMs: durationSeconds(scenario.world.metricsDelay) * 1000,
+    });
+    const sim = new Simulator(scenario, plan, world, clock, start);
+    sim.setUp([plan, ...(options.extraPlans ?? [])], options);
+    return sim;
+  }
+
+  private setUp(plans: Plan[], options: SimulatorOptions): void {
+    const { world, scenario } = this;
+    for (const plan of plans) this.deployTarget(plan);
+    for (const [version, behaviour] of Object.entries(scenario.world.versions)) world.traffic.setBehaviour(version, behaviour);
+    for (const fault of scenario.world.faults) {
+      world.addFault({
+        operation: fault.operation,
+        error: fault.error,
+        times: fault.times,
+        untilMs: fault.until === undefined ? undefined : this.start.getTime() + durationSeconds(fault.until) * 1000,
+      });
+    }
+
+    const registry = new Map(plans.map((p) => [p.service, p]));
+    const deps = this.stepDeps(registry);
+    this.invoke = lambdaInvoker(STEPS, deps, this.clock, (invocation) => {
+      this.invocations.push(invocation);
+      options.onInvocation?.(invocation, this);
+    });
+    this.machine = prepareDefinition(readRolloutDefinition());
+
+    // From here on, time is virtual and every random draw is seeded.
+    const jitter = new Random(scenario.seed, 2);
+    const realRandom = Math.random;
+    Math.random = () => jitter.next();
+    this.restore.push(() => {
+      Math.random = realRandom;
+    });
+    this.restore.push(quietSteps());
+    this.clock.install(this.start);
+    this.restore.push(() => this.clock.uninstall());
+
+    for (const c of scenario.world.changes) {
+      this.clock.at(this.offset(c.at), () => {
+        world.catchUp();
+        if (c.requestsPerMinute !== undefined) world.traffic.setRequestsPerMinute(c.requestsPerMinute);
+        if (c.version !== undefined) {
+          const { at: _at, version, requestsPerMinute: _rpm, ...behaviour } = c;
+          world.traffic.setBehaviour(version, behaviour);
+          world.note('behaviour', `version ${version} now ${describeBehaviour(world.traffic.behaviour(version))}`);
+        } else {
+          world.note('behaviour', `traffic now ${c.requestsPerMinute} requests/minute`);
+        }
+      });
+    }
+    for (const signal of scenario.world.signals) {
+      this.clock.at(this.offset(signal.at), () => {
+        const execution = this.executions.at(-1);
+        if (signal.type === 'redrive' && execution?.status === 'FAILED' && execution.failed?.redrivable) {
+          world.note('redrive', `${signal.by ?? 'an operator'} redrives the execution from ${execution.failed.state}`);
+          void execution.redrive();
+        }
+      });
+    }
+  }
+
+  /** Create a plan's target in the simulated account, with its users. */
+  private deployTarget(plan: Plan): void {
+    const { world, scenario } = this;
+    const target = plan.target;
+    switch (target.type) {
+      case 'lambda-alias': {
+        const versions = Object.keys(scenario.world.versions);
+        world.lambda.addFunction(target.functionName, versions, target.alias, scenario.world.stableVersion);
+        world.traffic.addRoute(lambdaRoute(world, target.functionName, target.alias));
+        world.lambda.afterRoutingChange((fn, alias, split) => {
+          if (fn === target.functionName && alias === target.alias) {
+            world.note('traffic', describeSplit(split));
+            this.trafficHistory.push({ at: this.clock.now().toISOString(), split });
+          }
+        });
+        break;
+      }
+    }
+    if (plan.notifications?.topicName) {
+      world.sns.addTopic(`arn:aws:sns:${world.settings.region}:${world.settings.account}:${plan.notifications.topicName}`);
+    }
+    if (plan.notifications?.topicArn) world.sns.addTopic(plan.notifications.topicArn);
+  }
+
+  /** Every routing change of the released target: `{ version: fraction }`. */
+  readonly trafficHistory: { at: string; split: Record<string, number> }[] = [];
+
+  private stepDeps(plans: ReadonlyMap<string, Plan>): { [S in StepName]: unknown } {
+    const { world, clock } = this;
+    const now = () => clock.now();
+    const lambda = world.lambdaClient();
+    const cloudwatch = world.cloudwatchClient();
+    const router = (target: Plan['target']) => routerFor(target, { lambda: () => lambda });
+    return {
+      validate: { plans: () => plans },
+      'acquire-lock': { now, store: this.store },
+      'check-gates': { now, store: this.store, routerFor: router },
+      'shift-traffic': { now, store: this.store, routerFor: router },
+      bake: {
+        now,
+        store: this.store,
+        metricsFor: (target: Plan['target']) => metricsFor(target, cloudwatch),
+        tokens: new StepFunctionsTokens(world.sfnClient()),
+      },
+      rollback: { now, store: this.store, routerFor: router },
+      finish: { now, store: this.store, notifier: new SnsNotifier(world.snsClient()), settings: world.settings },
+    };
+  }
+
+  /** Start an execution now. */
+  startExecution(name: string, input: unknown): LocalExecution {
+    const execution = new LocalExecution(
+      this.machine.definition,
+      this.machine.bindings,
+      this.invoke,
+      this.world.sfn,
+      this.clock,
+      name,
+    );
+    this.executions.push(execution);
+    void execution.start(input as never);
+    return execution;
+  }
+
+  /** Advance virtual time until `done` holds. */
+  run(done: () => boolean): Promise<void> {
+    return this.clock.run(done, new Date(this.start.getTime() + VIRTUAL_LIMIT_MS));
+  }
+
+  /** Run until every execution has ended and no scheduled signal could revive one. */
+  runToEnd(): Promise<void> {
+    return this.run(() => this.settled());
+  }
+
+  private settled(): boolean {
+    if (this.executions.some((e) => e.status === 'RUNNING')) return false;
+    const now = this.clock.now().getTime();
+    const pendingRedrive = this.scenario.world.signals.some(
+      (s) => s.type === 'redrive' && this.offset(s.at).getTime() > now,
+    );
+    const last = this.executions.at(-1);
+    return !(pendingRedrive && last?.status === 'FAILED' && last.failed?.redrivable);
+  }
+
+  /** The rollout record of an execution, if it got that far. */
+  async record(execution: LocalExecution): Promise<RolloutRecord | undefined> {
+    const records = await this.store.list(this.plan.service, 50);
+    return records.find((r) => r.executionArn === execution.arn);
+  }
+
+  /** The report of an execution (the last one by default). */
+  async report(execution = this.executions.at(-1)): Promise<Report> {
+    if (!execution) throw new Error('no execution was started');
+    this.world.catchUp();
+    return buildReport({
+      scenario: this.scenario,
+      plan: this.plan,
+      execution,
+      record: await this.record(execution),
+      world: this.world,
+      trafficHistory: this.trafficHistory,
+      start: this.start,
+      end: this.clock.now(),
+    });
+  }
+
+  /** Put the real timers and `Math.random` back. */
+  dispose(): void {
+    for (const undo of this.restore.reverse()) undo();
+    this.restore.length = 0;
+  }
+
+  offset(iso: string): Date {
+    return new Date(this.start.getTime() + durationSeconds(iso) * 1000);
+  }
+}
+
+/** Run a scenario from start to end and report. */
+export async function simulate(scenario: Scenario, options: SimulatorOptions = {}): Promise<{ report: Report; simulator: Simulator }> {
+  const simulator = await Simulator.create(scenario, options);
+  try {
+    simulator.startExecution(scenario.name, scenario.input);
+    await simulator.runToEnd();
+    return { report: await simulator.report(), simulator };
+  } finally {
+    simulator.dispose();
+  }
+}
+
+/** Read and validate a plan file for a scenario; problems are scenario problems (exit 2). */
+export function loadPlanFile(path: string): Plan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ScenarioError(`plan ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : (error as Error).message}`);
+  }
+  try {
+    return parsePlan(raw, path);
+  } catch (error) {
+    if (error instanceof InvalidPlan) throw new ScenarioError(error.message);
+    throw error;
+  }
+}
+
+/** Users of a Lambda alias and the metrics Lambda publishes for them, per executed version. */
+function lambdaRoute(world: SimWorld, functionName: string, alias: string): Route {
+  const perVersion = new Map<string, ReturnType<typeof metricsOf>>();
+  const metricsOf = (version: string) => {
+    const dimensions = { FunctionName: functionName, Resource: `${functionName}:${alias}`, ExecutedVersion: version };
+    const metric = (metricName: string, distribution = false) =>
+      world.cloudwatch.metric({ namespace: 'AWS/Lambda', metricName, dimensions }, distribution);
+    return { invocations: metric('Invocations'), errors: metric('Errors'), duration: metric('Duration', true) };
+  };
+  return {
+    split: () => world.lambda.split(functionName, alias),
+    record(version, at, requests, errors, latencies) {
+      let m = perVersion.get(version);
+      if (!m) {
+        m = metricsOf(version);
+        perVersion.set(version, m);
+      }
+      m.invocations.add(at, 1, requests);
+      m.errors.add(at, 1, errors);
+      m.errors.add(at, 0, requests - errors);
+      for (const latency of latencies) m.duration.add(at, latency);
+    },
+  };
+}
+
+function describeSplit(split: Record<string, number>): string {
+  return Object.entries(split)
+    .filter(([, f]) => f > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([v, f]) => `${v}: ${Math.round(f * 10_000) / 100}%`)
+    .join(' · ');
+}
+
+function describeBehaviour(b: { errorRate: number; p50Ms: number; p95Ms: number } | undefined): string {
+  return b ? `fails ${(b.errorRate * 100).toFixed(2)}%, p50 ${b.p50Ms} ms, p95 ${b.p95Ms} ms` : 'unknown';
+}

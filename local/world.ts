@@ -1,0 +1,210 @@
+import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as lambdaSdk from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import * as sfnSdk from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import * as snsSdk from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Settings } from '../functions/adapters/aws';
+import type { VirtualClock } from './clock';
+import { SimDynamoDB } from './dynamodb';
+import { Random } from './rng';
+import { SimCloudWatch } from './services/cloudwatch';
+import { SimLambda } from './services/lambda';
+import { SimStepFunctions } from './services/sfn';
+import { SimSNS } from './services/sns';
+import { TrafficModel } from './traffic';
+import { awsError, connect } from './transport';
+
+export const SIM_REGION = 'us-east-1';
+export const SIM_ACCOUNT = '123456789012';
+export const SIM_TABLE = 'rollout-pilot-rollouts';
+export const SIM_DEFAULT_TOPIC = `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:rollout-pilot-notifications`;
+
+/** A fault injected into one AWS operation, e.g. `lambda:UpdateAlias` answering `TooManyRequestsException`. */
+export interface FaultSpec {
+  /** `service:Operation`: lambda, dynamodb, cloudwatch, sns or states, and the API operation. */
+  operation: string;
+  /** The AWS error name to answer with. */
+  error: string;
+  /** How many calls fail; unlimited when `untilMs` is given. */
+  times?: number;
+  /** Calls fail only until this virtual instant (the fix). */
+  untilMs?: number;
+}
+
+interface ActiveFault extends FaultSpec {
+  remaining: number;
+  hits: number;
+}
+
+/** A call an adapter made, for tests that count side effects. */
+export interface Call {
+  at: string;
+  operation: string;
+  input: Record<string, unknown>;
+}
+
+/** Something that happened in the world, for the report's timeline. */
+export interface WorldEvent {
+  at: string;
+  kind: string;
+  message: string;
+}
+
+const SERVICES: Record<string, [Record<string, unknown>, string]> = {
+  lambda: [lambdaSdk, 'LambdaServiceException'],
+  cloudwatch: [cloudwatchSdk, 'CloudWatchServiceException'],
+  sns: [snsSdk, 'SNSServiceException'],
+  states: [sfnSdk, 'SFNServiceException'],
+};
+
+/**
+ * The simulated AWS account a rollout runs against: Lambda, CloudWatch (fed by simulated users), DynamoDB,
+ * SNS and Step Functions task tokens, all on the virtual clock. Hand its clients to the real adapters.
+ */
+export class SimWorld {
+  readonly lambda = new SimLambda(SIM_REGION, SIM_ACCOUNT);
+  readonly cloudwatch: SimCloudWatch;
+  readonly dynamodb = new SimDynamoDB();
+  readonly sns: SimSNS;
+  readonly sfn: SimStepFunctions;
+  readonly traffic: TrafficModel;
+  readonly calls: Call[] = [];
+  readonly events: WorldEvent[] = [];
+  readonly settings: Settings = {
+    tableName: SIM_TABLE,
+    defaultTopicArn: SIM_DEFAULT_TOPIC,
+    region: SIM_REGION,
+    account: SIM_ACCOUNT,
+    partition: 'aws',
+  };
+  private readonly faults: ActiveFault[] = [];
+
+  private constructor(
+    readonly clock: VirtualClock,
+    options: { seed: number; requestsPerMinute: number; trafficFrom: Date; metricsDelayMs: number },
+  ) {
+    const now = () => clock.now();
+    this.cloudwatch = new SimCloudWatch(() => clock.now().getTime(), options.metricsDelayMs);
+    this.sns = new SimSNS(now);
+    this.sfn = new SimStepFunctions(now);
+    this.traffic = new TrafficModel(new Random(options.seed, 1), options.requestsPerMinute, options.trafficFrom.getTime());
+    this.cloudwatch.beforeRead = () => this.catchUp();
+    this.lambda.beforeRoutingChange(() => this.catchUp());
+    this.sns.addTopic(SIM_DEFAULT_TOPIC);
+    this.dynamodb.fault = (operation) => {
+      const fault = this.takeFault(`dynamodb:${operation}`);
+      return fault ? { name: fault.error, message: `simulated fault: ${fault.error}` } : undefined;
+    };
+  }
+
+  /**
+   * A new world. Call before the virtual clock is installed: creating the rollout table runs on real timers.
+   */
+  static async create(
+    clock: VirtualClock,
+    options: { seed: number; requestsPerMinute: number; trafficFrom: Date; metricsDelayMs: number },
+  ): Promise<SimWorld> {
+    const world = new SimWorld(clock, options);
+    await world.dynamodb.createTable({
+      TableName: SIM_TABLE,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    return world;
+  }
+
+  /** Generate the users' traffic up to now. */
+  catchUp(): void {
+    this.traffic.generateUntil(this.clock.now().getTime());
+  }
+
+  /** Record a world event for the timeline. */
+  note(kind: string, message: string): void {
+    this.events.push({ at: this.clock.now().toISOString(), kind, message });
+  }
+
+  /** Inject a fault. */
+  addFault(spec: FaultSpec): void {
+    this.faults.push({ ...spec, remaining: spec.times ?? (spec.untilMs === undefined ? 1 : Number.POSITIVE_INFINITY), hits: 0 });
+  }
+
+  /** How many calls each fault failed. */
+  faultHits(): { operation: string; error: string; hits: number }[] {
+    return this.faults.map((f) => ({ operation: f.operation, error: f.error, hits: f.hits }));
+  }
+
+  lambdaClient(): LambdaClient {
+    return connect(new LambdaClient(this.clientConfig()), (op, input) => this.dispatch('lambda', op, input, () => this.lambda.handle(op, input)));
+  }
+
+  cloudwatchClient(): CloudWatchClient {
+    return connect(new CloudWatchClient(this.clientConfig()), (op, input) =>
+      this.dispatch('cloudwatch', op, input, () => this.cloudwatch.handle(op, input)),
+    );
+  }
+
+  snsClient(): SNSClient {
+    return connect(new SNSClient(this.clientConfig()), (op, input) => this.dispatch('sns', op, input, () => this.sns.handle(op, input)));
+  }
+
+  sfnClient(): SFNClient {
+    return connect(new SFNClient(this.clientConfig()), (op, input) => this.dispatch('states', op, input, () => this.sfn.handle(op, input)));
+  }
+
+  /** DynamoDB speaks its wire format to the in-process dynalite; calls are logged there. */
+  dynamoClient(): DynamoDBClient {
+    return new DynamoDBClient({
+      ...this.clientConfig(),
+      requestHandler: this.dynamodb.requestHandler() as never,
+      // Nothing to authenticate in-process; signing each request would only cost time.
+      signer: { sign: async (request: unknown) => request } as never,
+    });
+  }
+
+  private clientConfig() {
+    return {
+      region: SIM_REGION,
+      credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' },
+      maxAttempts: 1,
+    };
+  }
+
+  private async dispatch(
+    service: string,
+    operation: string,
+    input: Record<string, unknown>,
+    run: () => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    const name = `${service}:${operation}`;
+    this.calls.push({ at: this.clock.now().toISOString(), operation: name, input });
+    const fault = this.takeFault(name);
+    if (fault) {
+      const [sdk, base] = SERVICES[service] ?? [lambdaSdk, 'LambdaServiceException'];
+      throw awsError(sdk, base, fault.error, `simulated fault on ${name}: ${fault.error}`);
+    }
+    return run();
+  }
+
+  private takeFault(operation: string): ActiveFault | undefined {
+    const now = this.clock.now().getTime();
+    const fault = this.faults.find(
+      (f) => f.operation === operation && f.remaining > 0 && (f.untilMs === undefined || now < f.untilMs),
+    );
+    if (!fault) return undefined;
+    fault.remaining--;
+    fault.hits++;
+    if (fault.hits === 1) this.note('fault', `${operation} answers ${fault.error}`);
+    return fault;
+  }
+}

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The rollout workflow's definition: JSONPath ASL with `${Placeholders}` filled by `definitionSubstitutions`. */
+export const ROLLOUT_ASL_PATH = fileURLToPath(new URL('./rollout.asl.json', import.meta.url));
+
+/**
+ * The definition's substitution keys and the step each one names. The stack fills each key with the ARN of the
+ * step's pinned function version; the simulator binds each Task to the step's real handler; tests check that
+ * the two agree with the definition. `functions/<step>/handler.ts` holds each step.
+ */
+export const STEP_PLACEHOLDERS = {
+  ValidateFunctionArn: 'validate',
+  AcquireLockFunctionArn: 'acquire-lock',
+  CheckGatesFunctionArn: 'check-gates',
+  ShiftTrafficFunctionArn: 'shift-traffic',
+  BakeFunctionArn: 'bake',
+  RollbackFunctionArn: 'rollback',
+  FinishFunctionArn: 'finish',
+} as const;
+
+export type StepPlaceholder = keyof typeof STEP_PLACEHOLDERS;
+export type StepName = (typeof STEP_PLACEHOLDERS)[StepPlaceholder];
+
+/** The definition text, placeholders unfilled. */
+export function readRolloutDefinition(): string {
+  return readFileSync(ROLLOUT_ASL_PATH, 'utf8');
+}
+
+/** Fill `${Key}` placeholders the way CloudFormation's `DefinitionSubstitutions` does. */
+export function substitute(definition: string, values: Readonly<Record<string, string>>): string {
+  return definition.replace(/\$\{(\w+)\}/g, (whole, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`no substitution for \${${key}} in the state machine definition`);
+    return value;
+  });
+}

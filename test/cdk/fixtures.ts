@@ -1,0 +1,106 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { type Plan, type PlanInput, parsePlan } from '../../functions/core/plan';
+import type { RolloutOrchestratorProps } from '../../lib/orchestrator';
+import { RolloutPilotStack } from '../../lib/rollout-stack';
+
+/** The smallest valid plan input: two phases, Lambda alias `live`. */
+export function planInput(overrides: Partial<PlanInput> = {}): PlanInput {
+  return {
+    service: 'orders-api',
+    timeZone: 'UTC',
+    target: { type: 'lambda-alias', functionName: 'orders-api-fn', alias: 'live' },
+    phases: [
+      { weight: 10, bake: 'PT10M' },
+      { weight: 100, bake: 'PT10M' },
+    ],
+    ...overrides,
+  };
+}
+
+export function plan(overrides: Partial<PlanInput> = {}): Plan {
+  return parsePlan(planInput(overrides), 'fixture');
+}
+
+/** An existing team topic (not created by the deployment). */
+export const PAYMENTS_TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:payments-team';
+
+/**
+ * Two services on different functions: orders has its own topic created by the deployment, payments publishes to
+ * an existing topic by ARN.
+ */
+export const TWO_SERVICES: readonly Plan[] = [
+  plan({ notifications: { topicName: 'orders-releases' } }),
+  plan({
+    service: 'payments-api',
+    target: { type: 'lambda-alias', functionName: 'payments-api-fn', alias: 'prod' },
+    notifications: { topicArn: PAYMENTS_TOPIC_ARN },
+  }),
+];
+
+/** Skip esbuild: for assertions on the template only. */
+export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+export interface SynthesizedStack {
+  readonly stack: RolloutPilotStack;
+  readonly template: Template;
+}
+
+/**
+ * The stack, synthesized for template assertions: no bundling, and without the built-in CloudFormation schema
+ * validation (about 3 s a synth; `app.test.ts` keeps it, as `cdk synth` does).
+ */
+export function synthStack(props: Partial<RolloutOrchestratorProps> = {}): SynthesizedStack {
+  const app = new App({ context: NO_BUNDLING, builtinCloudFormationValidation: false });
+  const stack = new RolloutPilotStack(app, 'Test', { plans: TWO_SERVICES, ...props });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+/** The logical id CloudFormation knows a construct by (its default child for an L2). */
+export function logicalId(construct: IConstruct): string {
+  const element = (construct.node.defaultChild ?? construct) as CfnElement;
+  return Stack.of(construct).getLogicalId(element);
+}
+
+export interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** Every IAM statement in the template, with the logical ids of the roles it applies to. */
+export function iamStatements(template: Template): { roles: string[]; statement: Statement }[] {
+  const out: { roles: string[]; statement: Statement }[] = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    const roles = (policy.Properties.Roles ?? []).map((r: { Ref: string }) => r.Ref);
+    for (const statement of policy.Properties.PolicyDocument.Statement) out.push({ roles, statement });
+  }
+  for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    for (const inline of role.Properties.Policies ?? []) {
+      for (const statement of inline.PolicyDocument.Statement) out.push({ roles: [id], statement });
+    }
+  }
+  return out;
+}
+
+export function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+export function resourcesOf(statement: Statement): unknown[] {
+  return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+}
+
+/** A directory with the given files, for plan-loading tests. */
+export function tempDir(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rollout-pilot-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}

@@ -1,0 +1,199 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { InvalidPlan } from '../../functions/core/errors';
+import { buildApp, InvalidPlanFiles, loadPlans } from '../../lib/app';
+import { InvalidOrchestratorProps, REPO_ROOT, RolloutOrchestrator } from '../../lib/orchestrator';
+import { plan, planInput, TWO_SERVICES, tempDir } from './fixtures';
+
+/** Run `fn` and return what it threw (fails the test when it throws nothing). */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  expect.fail('expected an error, none was thrown');
+}
+
+const BAD_PLAN = JSON.stringify({
+  ...planInput(),
+  timeZone: 'Mars/Olympus',
+  phases: [
+    { weight: 10, bake: 'PT10M' },
+    { weight: 90, bake: 'PT10M' },
+  ],
+  colour: 'red',
+});
+
+describe('RolloutOrchestrator props', () => {
+  it('report every problem at once: duplicate services, shared topic names, shared aliases and bad plans', () => {
+    // Prepare
+    const orders = plan({ notifications: { topicName: 'releases' } });
+    const plans = [
+      orders,
+      plan({ notifications: { topicName: 'releases' } }),
+      { ...plan({ service: 'payments-api' }), phases: [] },
+    ];
+
+    // Act
+    const error = thrownBy(() => new RolloutOrchestrator(new Stack(), 'Orchestrator', { plans }));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidOrchestratorProps);
+    const { problems, message } = error as InvalidOrchestratorProps;
+    expect(problems).toEqual([
+      expect.stringMatching(/^plans\[2\] \(payments-api\): phases: .*>=1/),
+      'plans[0], plans[1]: duplicate service "orders-api" (one plan per service)',
+      expect.stringMatching(/^plans\[0\], plans\[1\]: notifications\.topicName "releases" is used by 2 plans/),
+      expect.stringMatching(/^plans\[0\], plans\[1\], plans\[2\]: alias live of orders-api-fn is released by 3 plans/),
+    ]);
+    expect(message).toContain('4 problems');
+    for (const problem of problems) expect(message).toContain(problem);
+  });
+
+  it('refuse a deployment without plans', () => {
+    // Act
+    const error = thrownBy(() => new RolloutOrchestrator(new Stack(), 'Orchestrator', { plans: [] }));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidOrchestratorProps);
+    expect((error as InvalidOrchestratorProps).problems).toEqual([
+      'plans: at least one plan is required (the workflow can release nothing)',
+    ]);
+  });
+
+  it('accept distinct services on distinct aliases', () => {
+    // Act
+    const orchestrator = new RolloutOrchestrator(
+      new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } })),
+      'O',
+      {
+        plans: TWO_SERVICES,
+      },
+    );
+
+    // Assess
+    expect([...orchestrator.plans.keys()]).toEqual(['orders-api', 'payments-api']);
+  });
+});
+
+describe('loadPlans', () => {
+  it('reads every plan of the directory, in file-name order', () => {
+    // Prepare
+    const root = tempDir({
+      'plans/b.json': JSON.stringify(planInput({ service: 'b-api' })),
+      'plans/a.json': JSON.stringify(
+        planInput({ service: 'a-api', target: { type: 'lambda-alias', functionName: 'a', alias: 'live' } }),
+      ),
+      'plans/README.md': 'not a plan',
+    });
+
+    // Act
+    const plans = loadPlans('plans', root);
+
+    // Assess
+    expect(plans.map((p) => p.service)).toEqual(['a-api', 'b-api']);
+    expect(plans[0]?.health.minRequests).toBe(200);
+  });
+
+  it('loads the example plans', () => {
+    // Act
+    const plans = loadPlans('examples/plans', REPO_ROOT);
+
+    // Assess
+    expect(plans.map((p) => p.service)).toContain('checkout-api');
+  });
+
+  it('names the file and every bad field of a bad plan', () => {
+    // Prepare
+    const root = tempDir({ 'plans/good.json': JSON.stringify(planInput()), 'plans/bad.json': BAD_PLAN });
+
+    // Act
+    const error = thrownBy(() => loadPlans('plans', root));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlan);
+    const { message, problems } = error as InvalidPlan;
+    expect(message).toMatch(/^plans\/bad\.json: 3 problems: /);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^timeZone: /),
+        expect.stringMatching(/^phases\[1\]\.weight: the last phase must be 100/),
+        expect.stringMatching(/^colour: unexpected field/),
+      ]),
+    );
+  });
+
+  it('names every bad file at once', () => {
+    // Prepare
+    const root = tempDir({ 'plans/one.json': BAD_PLAN, 'plans/two.json': '{ "service": ' });
+
+    // Act
+    const error = thrownBy(() => loadPlans('plans', root));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlanFiles);
+    const { message, errors } = error as InvalidPlanFiles;
+    expect(errors).toHaveLength(2);
+    expect(message).toContain('plans/one.json: 3 problems:');
+    expect(message).toMatch(/plans\/two\.json: 1 problem:\n {2}- \(root\): not valid JSON/);
+  });
+
+  it('refuses a directory without plan files, and one that does not exist', () => {
+    // Prepare
+    const root = tempDir({ 'plans/notes.txt': '' });
+
+    // Act
+    const empty = thrownBy(() => loadPlans('plans', root));
+    const missing = thrownBy(() => loadPlans('nowhere', root));
+
+    // Assess
+    expect(empty).toEqual(new Error('no plan files (*.json) in plans'));
+    expect(String(missing)).toMatch(/cannot read the plans directory nowhere: ENOENT/);
+  });
+
+  it('is what buildApp uses, from the directory in the context', () => {
+    // Prepare
+    const root = tempDir({ 'custom/bad.json': BAD_PLAN });
+
+    // Act
+    const error = thrownBy(() =>
+      buildApp({ root, context: { 'rollout-pilot:plans': 'custom', 'aws:cdk:bundling-stacks': [] } }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlan);
+    expect((error as InvalidPlan).message).toMatch(/^custom\/bad\.json: /);
+  });
+});
+
+describe('bin/app.ts', () => {
+  it('fails synth on a bad plan with a non-zero exit and a readable message naming the file and every field', () => {
+    // Prepare
+    const dir = tempDir({ 'bad.json': BAD_PLAN });
+    const outdir = mkdtempSync(join(tmpdir(), 'rollout-pilot-out-'));
+
+    // Act
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify({ 'rollout-pilot:plans': dir }),
+      },
+    });
+
+    // Assess
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${join(dir, 'bad.json')}: 3 problems:`);
+    expect(run.stderr).toMatch(/^ {2}- timeZone: /m);
+    expect(run.stderr).toMatch(/^ {2}- phases\[1\]\.weight: /m);
+    expect(run.stderr).toMatch(/^ {2}- colour: /m);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
