@@ -242,7 +242,7 @@ export class RolloutOrchestrator extends Construct {
           acknowledge(
             role,
             wildcardResourceFinding(role, target.qualified),
-            `${access.targets.join(', ')} on the aliases and versions of ${target.name}, the function that plan ${services.join(', ')} releases: ` +
+            `${access.targets.join(', ')} on the aliases and versions of ${target.name}, the function released by ${services.length === 1 ? 'plan' : 'plans'} ${services.join(', ')}: ` +
               'the qualified ARN (:*) names its alias and the version being released, which is only known at run time; nothing outside that one function.',
           );
         }
@@ -313,9 +313,23 @@ export class RolloutOrchestrator extends Construct {
       logs: { destination: this.stateMachineLogGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
-    // A definition given as a string tells CDK nothing about what it calls, so the grants are explicit: exactly
-    // the versions the definition names.
-    for (const version of Object.values(versions)) version.grantInvoke(this.stateMachine);
+    // A definition given as a string tells CDK nothing about what it calls, so the grants are explicit. They
+    // cover every version of each step function, not only the current one: an execution started before a
+    // deployment keeps its definition, which names the versions it started with (retained above), and the
+    // state machine role must still be allowed to invoke them, or every rollout in flight would fail at its
+    // next step after a deploy.
+    for (const [step, fn] of Object.entries(functions)) {
+      const anyVersion = `${fn.functionArn}:*`;
+      this.stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [anyVersion] }),
+      );
+      acknowledge(
+        this.stateMachine.role,
+        wildcardResourceFinding(this.stateMachine, anyVersion),
+        `The versions of the ${step} step function only: executions started before a deployment invoke the ` +
+          'retained version their definition names, so the grant cannot be limited to the current version.',
+      );
+    }
     acknowledge(
       this.stateMachine.role,
       'AwsSolutions-IAM5[Resource::*]',

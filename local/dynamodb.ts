@@ -58,7 +58,10 @@ export class SimDynamoDB {
     this.store = this.modules.db.create({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     for (const op of OPERATIONS) {
       const name = this.modules.validations.toLowerFirst(op);
-      this.actions.set(op, { action: require(`dynalite/actions/${name}`), validation: require(`dynalite/validations/${name}`) });
+      this.actions.set(op, {
+        action: require(`dynalite/actions/${name}`),
+        validation: require(`dynalite/validations/${name}`),
+      });
     }
   }
 
@@ -83,7 +86,9 @@ export class SimDynamoDB {
   async createTable(definition: Record<string, unknown>): Promise<void> {
     await this.call('CreateTable', definition);
     for (let i = 0; i < 100; i++) {
-      const out = (await this.call('DescribeTable', { TableName: definition.TableName })) as { Table?: { TableStatus?: string } };
+      const out = (await this.call('DescribeTable', { TableName: definition.TableName })) as {
+        Table?: { TableStatus?: string };
+      };
       if (out.Table?.TableStatus === 'ACTIVE') return;
       await new Promise((r) => setImmediate(r));
     }
@@ -99,10 +104,15 @@ export class SimDynamoDB {
       handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
         const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '';
         const operation = target.split('.')[1] ?? '';
-        const body = JSON.parse(typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body as Uint8Array));
+        const body = JSON.parse(
+          typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body as Uint8Array),
+        );
         this.calls.push({ operation, input: body });
         const injected = this.fault(operation);
-        if (injected) return { response: jsonResponse(faultStatus(injected.name), { __type: injected.name, message: injected.message }) };
+        if (injected)
+          return {
+            response: jsonResponse(faultStatus(injected.name), { __type: injected.name, message: injected.message }),
+          };
         try {
           return { response: jsonResponse(200, await this.call(operation, body)) };
         } catch (error) {

@@ -2,7 +2,11 @@
  * aws-local-stepfunctions 3 targets Node 22 and uses `Promise.withResolvers` (Node 22+). This project supports
  * Node 20.19+, so the simulator and the tests install the standard polyfill before loading it.
  */
-type Resolvers<T> = { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
+type Resolvers<T> = {
+  promise: Promise<T>;
+  resolve: (value: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+};
 
 const P = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
 if (typeof P.withResolvers !== 'function') {

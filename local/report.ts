@@ -76,7 +76,9 @@ export function buildReport(input: ReportInput): Report {
     ? {
         outcome: scenario.expect.outcome,
         trigger: scenario.expect.trigger ?? null,
-        met: scenario.expect.outcome === outcome && (!scenario.expect.trigger || scenario.expect.trigger === rollback?.trigger),
+        met:
+          scenario.expect.outcome === outcome &&
+          (!scenario.expect.trigger || scenario.expect.trigger === rollback?.trigger),
       }
     : null;
 
@@ -88,7 +90,10 @@ export function buildReport(input: ReportInput): Report {
       .map((e) => ({
         at: e.at,
         kind: 'execution',
-        message: e.type === 'ExecutionFailed' ? `failed at ${failedStateOf(execution)}: ${e.error}` : `${e.type.replace('Execution', '').toLowerCase()} ${e.state ?? ''}`.trim(),
+        message:
+          e.type === 'ExecutionFailed'
+            ? `failed at ${failedStateOf(execution)}: ${e.error}`
+            : `${e.type.replace('Execution', '').toLowerCase()} ${e.state ?? ''}`.trim(),
       })),
   ].sort((a, b) => a.at.localeCompare(b.at));
 

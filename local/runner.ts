@@ -51,9 +51,10 @@ export function prepareDefinition(text: string): { definition: Definition; bindi
     if (state.Type !== 'Task') continue;
     const task = state as unknown as TaskState;
     const waitsForToken = task.Resource.endsWith('.waitForTaskToken');
-    const arn = waitsForToken || task.Resource.startsWith('arn:aws:states:::lambda:invoke')
-      ? String(task.Parameters?.FunctionName)
-      : task.Resource;
+    const arn =
+      waitsForToken || task.Resource.startsWith('arn:aws:states:::lambda:invoke')
+        ? String(task.Parameters?.FunctionName)
+        : task.Resource;
     const step = stepByArn.get(arn);
     if (!step) throw new Error(`task state ${name} invokes ${arn}, which is not one of the workflow's steps`);
     bindings.set(name, { step, waitsForToken });
@@ -191,7 +192,9 @@ export class LocalExecution {
   /** Redrive a failed execution from the state that failed, with that state's input, as AWS does. */
   redrive(): Promise<void> {
     if (this.status !== 'FAILED' || !this.failed?.redrivable) {
-      throw new Error(`execution ${this.name} cannot be redriven (${this.status}${this.failed ? ` at ${this.failed.state}` : ''})`);
+      throw new Error(
+        `execution ${this.name} cannot be redriven (${this.status}${this.failed ? ` at ${this.failed.state}` : ''})`,
+      );
     }
     this.redrives++;
     this.record({ type: 'ExecutionRedriven', state: this.failed.state });
@@ -211,8 +214,10 @@ export class LocalExecution {
     this.cause = undefined;
     this.failed = undefined;
     this.stopped = false;
+    // The definition is validated with asl-validator in CI and by the contract test; re-validating it here on
+    // every run would cost a third of a second of ajv schema compilation.
     const machine = new StateMachine({ ...this.definition, StartAt: startAt } as never, {
-      validationOptions: { checkArn: false },
+      validationOptions: { noValidate: true },
     });
     const run = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.handlers as never },
@@ -233,7 +238,8 @@ export class LocalExecution {
           Cause?: unknown;
         };
         if (e.type === 'StateEntered' || e.type === 'StateRetried') this.transitions++;
-        if (e.type === 'StateEntered' && e.state) lastEntered = { state: e.state.name, type: e.state.type, input: e.state.input };
+        if (e.type === 'StateEntered' && e.state)
+          lastEntered = { state: e.state.name, type: e.state.type, input: e.state.input };
         this.record({
           type: e.type,
           state: e.state?.name,

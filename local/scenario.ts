@@ -23,7 +23,10 @@ const behaviour = z
 const change = z
   .strictObject({
     at: offset,
-    version: z.string().optional().describe('The version whose behaviour changes (omit to change only the request rate).'),
+    version: z
+      .string()
+      .optional()
+      .describe('The version whose behaviour changes (omit to change only the request rate).'),
     errorRate: ratio.optional(),
     p50Ms: z.number().positive().optional(),
     p95Ms: z.number().positive().optional(),
@@ -36,7 +39,10 @@ const change = z
 const fault = z.strictObject({
   operation: z
     .string()
-    .regex(/^(lambda|dynamodb|cloudwatch|sns|states):[A-Z][A-Za-z]+$/, 'expected service:Operation, e.g. "lambda:UpdateAlias"')
+    .regex(
+      /^(lambda|dynamodb|cloudwatch|sns|states):[A-Z][A-Za-z]+$/,
+      'expected service:Operation, e.g. "lambda:UpdateAlias"',
+    )
     .describe('The AWS operation that fails: lambda, dynamodb, cloudwatch, sns or states, and the API name.'),
   error: z.string().min(1).describe('The AWS error it answers with, e.g. `TooManyRequestsException`.'),
   times: z.number().int().min(1).optional().describe('How many calls fail (default 1, or all calls until `until`).'),
@@ -52,7 +58,10 @@ const signal = z.strictObject({
 /** A simulation scenario: a plan, an execution input, and the world the rollout meets. */
 export const ScenarioSchema = z.strictObject({
   $schema: z.string().optional(),
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and hyphens').describe('Names the execution and the report.'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and hyphens')
+    .describe('Names the execution and the report.'),
   description: z.string().optional().describe('What happens, and the outcome it must give.'),
   seed: z.number().int().describe('Seeds every random draw: the same seed and file give the same report.'),
   start: z.iso.datetime({ offset: true }).describe('Where the virtual clock starts, with its UTC offset.'),
@@ -65,7 +74,9 @@ export const ScenarioSchema = z.strictObject({
     changes: z.array(change).default([]).describe('Behaviour changes over time.'),
     faults: z.array(fault).default([]).describe('AWS API faults to inject.'),
     signals: z.array(signal).default([]).describe('What operators do, and when.'),
-    metricsDelay: durationString({ maxSeconds: 600 }).default('PT1M').describe('How long after a minute ends its datapoint is visible.'),
+    metricsDelay: durationString({ maxSeconds: 600 })
+      .default('PT1M')
+      .describe('How long after a minute ends its datapoint is visible.'),
   }),
   expect: z
     .strictObject({
@@ -84,7 +95,9 @@ export function loadScenario(path: string): Scenario {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ScenarioError(`${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : (error as Error).message}`);
+    throw new ScenarioError(
+      `${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : (error as Error).message}`,
+    );
   }
   return parseScenario(raw, path);
 }

@@ -19,8 +19,8 @@ import { STEPS } from './steps';
 import type { Route } from './traffic';
 import { SimWorld } from './world';
 
-/** The project root: plan paths in scenarios are relative to it. */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The project root: plan paths in scenarios are relative to it. (The bundled CLI's launcher passes it.) */
+export const PROJECT_ROOT = process.env.ROLLOUT_PILOT_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 
 /** How long before the start the simulated users are already there (the stable version's baseline). */
 const HISTORY_MS = 60 * 60_000;
@@ -77,7 +77,8 @@ export class Simulator {
   private setUp(plans: Plan[], options: SimulatorOptions): void {
     const { world, scenario } = this;
     for (const plan of plans) this.deployTarget(plan);
-    for (const [version, behaviour] of Object.entries(scenario.world.versions)) world.traffic.setBehaviour(version, behaviour);
+    for (const [version, behaviour] of Object.entries(scenario.world.versions))
+      world.traffic.setBehaviour(version, behaviour);
     for (const fault of scenario.world.faults) {
       world.addFault({
         operation: fault.operation,
@@ -149,7 +150,9 @@ export class Simulator {
       }
     }
     if (plan.notifications?.topicName) {
-      world.sns.addTopic(`arn:aws:sns:${world.settings.region}:${world.settings.account}:${plan.notifications.topicName}`);
+      world.sns.addTopic(
+        `arn:aws:sns:${world.settings.region}:${world.settings.account}:${plan.notifications.topicName}`,
+      );
     }
     if (plan.notifications?.topicArn) world.sns.addTopic(plan.notifications.topicArn);
   }
@@ -248,7 +251,10 @@ export class Simulator {
 }
 
 /** Run a scenario from start to end and report. */
-export async function simulate(scenario: Scenario, options: SimulatorOptions = {}): Promise<{ report: Report; simulator: Simulator }> {
+export async function simulate(
+  scenario: Scenario,
+  options: SimulatorOptions = {},
+): Promise<{ report: Report; simulator: Simulator }> {
   const simulator = await Simulator.create(scenario, options);
   try {
     simulator.startExecution(scenario.name, scenario.input);
@@ -265,7 +271,9 @@ export function loadPlanFile(path: string): Plan {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ScenarioError(`plan ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : (error as Error).message}`);
+    throw new ScenarioError(
+      `plan ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : (error as Error).message}`,
+    );
   }
   try {
     return parsePlan(raw, path);

@@ -91,7 +91,11 @@ export class SimWorld {
     this.cloudwatch = new SimCloudWatch(() => clock.now().getTime(), options.metricsDelayMs);
     this.sns = new SimSNS(now);
     this.sfn = new SimStepFunctions(now);
-    this.traffic = new TrafficModel(new Random(options.seed, 1), options.requestsPerMinute, options.trafficFrom.getTime());
+    this.traffic = new TrafficModel(
+      new Random(options.seed, 1),
+      options.requestsPerMinute,
+      options.trafficFrom.getTime(),
+    );
     this.cloudwatch.beforeRead = () => this.catchUp();
     this.lambda.beforeRoutingChange(() => this.catchUp());
     this.sns.addTopic(SIM_DEFAULT_TOPIC);
@@ -136,7 +140,11 @@ export class SimWorld {
 
   /** Inject a fault. */
   addFault(spec: FaultSpec): void {
-    this.faults.push({ ...spec, remaining: spec.times ?? (spec.untilMs === undefined ? 1 : Number.POSITIVE_INFINITY), hits: 0 });
+    this.faults.push({
+      ...spec,
+      remaining: spec.times ?? (spec.untilMs === undefined ? 1 : Number.POSITIVE_INFINITY),
+      hits: 0,
+    });
   }
 
   /** How many calls each fault failed. */
@@ -145,7 +153,9 @@ export class SimWorld {
   }
 
   lambdaClient(): LambdaClient {
-    return connect(new LambdaClient(this.clientConfig()), (op, input) => this.dispatch('lambda', op, input, () => this.lambda.handle(op, input)));
+    return connect(new LambdaClient(this.clientConfig()), (op, input) =>
+      this.dispatch('lambda', op, input, () => this.lambda.handle(op, input)),
+    );
   }
 
   cloudwatchClient(): CloudWatchClient {
@@ -155,11 +165,15 @@ export class SimWorld {
   }
 
   snsClient(): SNSClient {
-    return connect(new SNSClient(this.clientConfig()), (op, input) => this.dispatch('sns', op, input, () => this.sns.handle(op, input)));
+    return connect(new SNSClient(this.clientConfig()), (op, input) =>
+      this.dispatch('sns', op, input, () => this.sns.handle(op, input)),
+    );
   }
 
   sfnClient(): SFNClient {
-    return connect(new SFNClient(this.clientConfig()), (op, input) => this.dispatch('states', op, input, () => this.sfn.handle(op, input)));
+    return connect(new SFNClient(this.clientConfig()), (op, input) =>
+      this.dispatch('states', op, input, () => this.sfn.handle(op, input)),
+    );
   }
 
   /** DynamoDB speaks its wire format to the in-process dynalite; calls are logged there. */

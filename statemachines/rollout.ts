@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The rollout workflow's definition: JSONPath ASL with `${Placeholders}` filled by `definitionSubstitutions`. */
-export const ROLLOUT_ASL_PATH = fileURLToPath(new URL('./rollout.asl.json', import.meta.url));
+/**
+ * The rollout workflow's definition: JSONPath ASL with `${Placeholders}` filled by `definitionSubstitutions`.
+ * (The bundled CLI does not sit next to this file; its launcher says where the project is.)
+ */
+export const ROLLOUT_ASL_PATH = process.env.ROLLOUT_PILOT_ROOT
+  ? join(process.env.ROLLOUT_PILOT_ROOT, 'statemachines', 'rollout.asl.json')
+  : fileURLToPath(new URL('./rollout.asl.json', import.meta.url));
 
 /**
  * The definition's substitution keys and the step each one names. The stack fills each key with the ARN of the
@@ -29,7 +35,7 @@ export function readRolloutDefinition(): string {
 
 /** Fill `${Key}` placeholders the way CloudFormation's `DefinitionSubstitutions` does. */
 export function substitute(definition: string, values: Readonly<Record<string, string>>): string {
-  return definition.replace(/\$\{(\w+)\}/g, (whole, key: string) => {
+  return definition.replace(/\$\{(\w+)\}/g, (_whole, key: string) => {
     const value = values[key];
     if (value === undefined) throw new Error(`no substitution for \${${key}} in the state machine definition`);
     return value;

@@ -62,6 +62,7 @@ export function classify(operation: string, error: unknown): unknown {
   const sdk = error as SdkErrorLike & Error;
   const detail = `${operation}: ${sdk.name}: ${sdk.message}`;
   if (isThrottlingError(sdk as never)) return new AwsThrottled(detail, { cause: error });
-  if (isServerError(sdk as never) || isTransientError(sdk as never)) return new AwsUnavailable(detail, { cause: error });
+  if (isServerError(sdk as never) || isTransientError(sdk as never))
+    return new AwsUnavailable(detail, { cause: error });
   return error;
 }

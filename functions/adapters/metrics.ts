@@ -12,11 +12,16 @@ import { aws } from './aws';
 export interface Window {
   start: Date;
   end: Date;
+  /**
+   * How many recent minutes to return one datapoint each for (the sustained rules look no further back).
+   * Totals always cover the whole window. Default: the whole window.
+   */
+  recentMinutes?: number;
 }
 
 /** Reads a version's requests, errors and p95 latency. One implementation per kind of target. */
 export interface MetricsSource {
-  /** Per-minute series and window totals of each version, for the window. */
+  /** Recent per-minute series and whole-window totals of each version. */
   read(window: Window, versions: readonly string[]): Promise<Record<string, VersionMetrics>>;
 }
 
@@ -51,9 +56,10 @@ export function lambdaAliasMetrics(functionName: string, alias: string): Version
 const MINUTE = 60_000;
 
 /**
- * Reads version metrics with one `GetMetricData` call: for each version, one-minute `Sum`s of requests and
- * errors and one-minute p95s, plus one p95 over the whole window (percentiles do not add up, so the window's
- * p95 is asked of CloudWatch rather than derived from the minutes).
+ * Reads version metrics with `GetMetricData`: one-minute `Sum`s of requests and errors and one-minute p95s for
+ * the recent minutes, and totals over the whole window as single datapoints (percentiles do not add up, so the
+ * window's p95 is asked of CloudWatch rather than derived from minutes). When the window is no longer than the
+ * recent minutes, one call does both; otherwise two, so that a week-long bake costs what a short one does.
  */
 export class CloudWatchMetrics implements MetricsSource {
   constructor(
@@ -64,25 +70,82 @@ export class CloudWatchMetrics implements MetricsSource {
   async read(window: Window, versions: readonly string[]): Promise<Record<string, VersionMetrics>> {
     const start = floorMinute(window.start);
     const end = floorMinute(window.end);
-    const empty = (): VersionMetrics => ({ series: [], window: { requests: 0, errors: 0, p95Ms: null } });
-    if (end.getTime() - start.getTime() < MINUTE) return Object.fromEntries(versions.map((v) => [v, empty()]));
+    const minutes = (end.getTime() - start.getTime()) / MINUTE;
+    if (minutes < 1) {
+      return Object.fromEntries(
+        versions.map((v) => [v, { series: [], window: { requests: 0, errors: 0, p95Ms: null } }]),
+      );
+    }
+    const recent = Math.min(minutes, window.recentMinutes ?? minutes);
+    const recentStart = new Date(end.getTime() - recent * MINUTE);
+    const split = recent < minutes;
+    const windowSeconds = minutes * 60;
 
-    const windowSeconds = (end.getTime() - start.getTime()) / 1000;
-    const queries: MetricDataQuery[] = versions.flatMap((version, i) => {
-      const dims = this.spec.dimensions(version);
-      const stat = (id: string, ref: MetricRef, statistic: string, period: number): MetricDataQuery => ({
-        Id: `${id}${i}`,
-        MetricStat: { Metric: { Namespace: ref.namespace, MetricName: ref.metricName, Dimensions: dims }, Period: period, Stat: statistic },
-        ReturnData: true,
+    const queries = (from: 'recent' | 'totals'): MetricDataQuery[] =>
+      versions.flatMap((version, i) => {
+        const dims = this.spec.dimensions(version);
+        const stat = (id: string, ref: MetricRef, statistic: string, period: number): MetricDataQuery => ({
+          Id: `${id}${i}`,
+          MetricStat: {
+            Metric: { Namespace: ref.namespace, MetricName: ref.metricName, Dimensions: dims },
+            Period: period,
+            Stat: statistic,
+          },
+          ReturnData: true,
+        });
+        const totals = [stat('wlat', this.spec.latency, this.spec.latency.stat, windowSeconds)];
+        if (from === 'totals') {
+          totals.push(
+            stat('wreq', this.spec.requests, 'Sum', windowSeconds),
+            stat('werr', this.spec.errors, 'Sum', windowSeconds),
+          );
+          return totals;
+        }
+        const series = [
+          stat('req', this.spec.requests, 'Sum', 60),
+          stat('err', this.spec.errors, 'Sum', 60),
+          stat('lat', this.spec.latency, this.spec.latency.stat, 60),
+        ];
+        return split ? series : [...series, ...totals];
       });
-      return [
-        stat('req', this.spec.requests, 'Sum', 60),
-        stat('err', this.spec.errors, 'Sum', 60),
-        stat('lat', this.spec.latency, this.spec.latency.stat, 60),
-        stat('wlat', this.spec.latency, this.spec.latency.stat, windowSeconds),
-      ];
-    });
 
+    const results = await this.fetch(recentStart, end, queries('recent'));
+    if (split) for (const [id, r] of await this.fetch(start, end, queries('totals'))) results.set(id, r);
+
+    const toMs = this.spec.latency.toMs;
+    return Object.fromEntries(
+      versions.map((version, i) => {
+        const requests = byMinute(results.get(`req${i}`));
+        const errors = byMinute(results.get(`err${i}`));
+        const latency = byMinute(results.get(`lat${i}`));
+        const series: MetricPoint[] = [...requests.entries()]
+          .filter(([, n]) => n > 0)
+          .sort(([a], [b]) => a - b)
+          .map(([t, n]) => ({
+            at: new Date(t).toISOString(),
+            requests: n,
+            errors: errors.get(t) ?? 0,
+            p95Ms: latency.has(t) ? (latency.get(t) as number) * toMs : null,
+          }));
+        const first = (id: string) => results.get(`${id}${i}`)?.Values?.[0];
+        const windowP95 = first('wlat');
+        const stats: WindowStats = split
+          ? {
+              requests: first('wreq') ?? 0,
+              errors: first('werr') ?? 0,
+              p95Ms: windowP95 === undefined ? null : windowP95 * toMs,
+            }
+          : {
+              requests: series.reduce((s, p) => s + p.requests, 0),
+              errors: series.reduce((s, p) => s + p.errors, 0),
+              p95Ms: windowP95 === undefined ? null : windowP95 * toMs,
+            };
+        return [version, { series, window: stats }];
+      }),
+    );
+  }
+
+  private async fetch(start: Date, end: Date, queries: MetricDataQuery[]): Promise<Map<string, MetricDataResult>> {
     const results = new Map<string, MetricDataResult>();
     let nextToken: string | undefined;
     do {
@@ -108,31 +171,7 @@ export class CloudWatchMetrics implements MetricsSource {
       }
       nextToken = out.NextToken;
     } while (nextToken);
-
-    const toMs = this.spec.latency.toMs;
-    return Object.fromEntries(
-      versions.map((version, i) => {
-        const requests = byMinute(results.get(`req${i}`));
-        const errors = byMinute(results.get(`err${i}`));
-        const latency = byMinute(results.get(`lat${i}`));
-        const series: MetricPoint[] = [...requests.entries()]
-          .filter(([, n]) => n > 0)
-          .sort(([a], [b]) => a - b)
-          .map(([t, n]) => ({
-            at: new Date(t).toISOString(),
-            requests: n,
-            errors: errors.get(t) ?? 0,
-            p95Ms: latency.has(t) ? (latency.get(t) as number) * toMs : null,
-          }));
-        const windowP95 = results.get(`wlat${i}`)?.Values?.[0];
-        const stats: WindowStats = {
-          requests: series.reduce((s, p) => s + p.requests, 0),
-          errors: series.reduce((s, p) => s + p.errors, 0),
-          p95Ms: windowP95 === undefined ? null : windowP95 * toMs,
-        };
-        return [version, { series, window: stats }];
-      }),
-    );
+    return results;
   }
 }
 

@@ -16,7 +16,9 @@ export interface StepDefinition<I extends z.ZodType, O extends z.ZodType, D> {
 }
 
 /** Declare a step, inferring its event and result types from its schemas. */
-export function defineStep<I extends z.ZodType, O extends z.ZodType, D>(step: StepDefinition<I, O, D>): StepDefinition<I, O, D> {
+export function defineStep<I extends z.ZodType, O extends z.ZodType, D>(
+  step: StepDefinition<I, O, D>,
+): StepDefinition<I, O, D> {
   return step;
 }
 

@@ -28,9 +28,14 @@ export interface RolloutStore {
   get(ref: RolloutRef): Promise<RolloutRecord>;
   /**
    * Apply a pure change to the record and write it if the record did not change meanwhile, retrying on a
-   * concurrent write. Returning the same object skips the write.
+   * concurrent write. Returning the same object skips the write. `known` is a copy the caller just read: the
+   * first attempt starts from it instead of reading again (a stale copy only costs a retry).
    */
-  update(ref: RolloutRef, change: (record: RolloutRecord) => RolloutRecord): Promise<RolloutRecord>;
+  update(
+    ref: RolloutRef,
+    change: (record: RolloutRecord) => RolloutRecord,
+    known?: RolloutRecord,
+  ): Promise<RolloutRecord>;
   /** A service's records, newest first. */
   list(service: string, limit: number): Promise<RolloutRecord[]>;
 }
@@ -47,7 +52,8 @@ const MAX_UPDATE_ATTEMPTS = 8;
 
 export const partitionKey = (service: string) => `SERVICE#${service}`;
 export const LOCK_KEY = 'LOCK';
-export const recordKey = (ref: Pick<RolloutRef, 'startedAt' | 'rolloutId'>) => `ROLLOUT#${ref.startedAt}#${ref.rolloutId}`;
+export const recordKey = (ref: Pick<RolloutRef, 'startedAt' | 'rolloutId'>) =>
+  `ROLLOUT#${ref.startedAt}#${ref.rolloutId}`;
 
 /** The rollout store on DynamoDB. */
 export class DynamoRolloutStore implements RolloutStore {
@@ -62,7 +68,12 @@ export class DynamoRolloutStore implements RolloutStore {
   }
 
   async acquireLock(ref: RolloutRef, version: string): Promise<void> {
-    const item = { pk: partitionKey(ref.service), sk: LOCK_KEY, ...lockOf(ref, version), acquiredAt: this.now().toISOString() };
+    const item = {
+      pk: partitionKey(ref.service),
+      sk: LOCK_KEY,
+      ...lockOf(ref, version),
+      acquiredAt: this.now().toISOString(),
+    };
     try {
       await aws('dynamodb:PutItem', () =>
         this.doc.send(
@@ -107,12 +118,22 @@ export class DynamoRolloutStore implements RolloutStore {
   async lockHolder(service: string): Promise<LockItem | undefined> {
     const out = await aws('dynamodb:GetItem', () =>
       this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: partitionKey(service), sk: LOCK_KEY }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: partitionKey(service), sk: LOCK_KEY },
+          ConsistentRead: true,
+        }),
       ),
     );
     if (!out.Item) return undefined;
     const { executionArn, rolloutId, startedAt, version } = out.Item as Record<string, string>;
-    return { service, executionArn: String(executionArn), rolloutId: String(rolloutId), startedAt: String(startedAt), version: String(version) };
+    return {
+      service,
+      executionArn: String(executionArn),
+      rolloutId: String(rolloutId),
+      startedAt: String(startedAt),
+      version: String(version),
+    };
   }
 
   async create(record: RolloutRecord): Promise<RolloutRecord> {
@@ -139,9 +160,13 @@ export class DynamoRolloutStore implements RolloutStore {
     return record;
   }
 
-  async update(ref: RolloutRef, change: (record: RolloutRecord) => RolloutRecord): Promise<RolloutRecord> {
+  async update(
+    ref: RolloutRef,
+    change: (record: RolloutRecord) => RolloutRecord,
+    known?: RolloutRecord,
+  ): Promise<RolloutRecord> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.get(ref);
+      const current = attempt === 1 && known ? known : await this.get(ref);
       const next = change(current);
       if (next === current) return current;
       const written: RolloutRecord = { ...next, revision: current.revision + 1, updatedAt: this.now().toISOString() };

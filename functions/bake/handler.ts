@@ -2,17 +2,6 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { type Evaluation, evaluate, type WindowStats } from '../core/analysis';
-import { RolloutSuperseded } from '../core/errors';
-import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
-import {
-  isFinished,
-  type RolloutRecord,
-  RolloutRefSchema,
-  recordEvaluation,
-  requestRollback,
-} from '../core/record';
-import type { Verdict } from '../core/verdict';
 import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import type { MetricsSource } from '../adapters/metrics';
 import { defineStep, once, stepHandler } from '../adapters/step';
@@ -20,9 +9,22 @@ import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { metricsFor } from '../adapters/targets';
 import type { TaskTokens } from '../adapters/tokens';
 import { StepFunctionsTokens } from '../adapters/tokens';
+import { type Evaluation, evaluate, type WindowStats } from '../core/analysis';
+import { durationSeconds } from '../core/duration';
+import { RolloutSuperseded } from '../core/errors';
+import { type HealthPolicy, ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
+import { isFinished, type RolloutRecord, RolloutRefSchema, recordEvaluation, requestRollback } from '../core/record';
+import type { Verdict } from '../core/verdict';
 
 /** How far back before the rollout the stable version's baseline is read. */
 export const BASELINE_SECONDS = 30 * 60;
+
+/** The minutes of one-datapoint-a-minute history the roll-back rules look at. */
+export function lookbackMinutes(health: HealthPolicy): number {
+  return (
+    Math.max(durationSeconds(health.errorRate.sustainedFor), durationSeconds(health.latencyP95.sustainedFor)) / 60 + 1
+  );
+}
 
 /**
  * One wake-up of a bake. The state machine invokes this with a task token and waits up to the phase's
@@ -39,11 +41,13 @@ export const bakeStep = defineStep({
     phase: z.string(),
     canary: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
     stable: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
+    reference: z.enum(['stable', 'baseline']),
   }),
   async run(event, deps: BakeDeps) {
     const { ref, taskToken } = event;
     let record = await deps.store.get(ref);
-    if (isFinished(record)) throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    if (isFinished(record))
+      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
     const index = event.phase.index;
     const phase = resolvePhases(record.plan)[index];
     if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);
@@ -54,13 +58,21 @@ export const bakeStep = defineStep({
       return settle(deps, taskToken, { decision: 'rollback', reason: record.rollback.reason, phase: index }, record);
     }
     if (state?.result === 'passed') {
-      return settle(deps, taskToken, { decision: 'pass', reason: state.last?.reason ?? 'passed', phase: index }, record);
+      return settle(
+        deps,
+        taskToken,
+        { decision: 'pass', reason: state.last?.reason ?? 'passed', phase: index },
+        record,
+      );
     }
     if (!state?.enteredAt || !record.stableVersion) throw new Error(`phase ${phase.name} was never entered`);
 
     const now = deps.now();
     const metrics = deps.metricsFor(record.plan.target);
-    const read = await metrics.read({ start: new Date(state.enteredAt), end: now }, [record.version, record.stableVersion]);
+    const read = await metrics.read(
+      { start: new Date(state.enteredAt), end: now, recentMinutes: lookbackMinutes(record.plan.health) },
+      [record.version, record.stableVersion],
+    );
     const canary = read[record.version];
     const stable = read[record.stableVersion];
     if (!canary || !stable) throw new Error('metrics missing for a version');
@@ -79,27 +91,43 @@ export const bakeStep = defineStep({
     });
 
     const settles = evaluation.decision === 'pass' || evaluation.decision === 'rollback';
-    record = await deps.store.update(ref, (r) => {
-      let next = recordEvaluation(
-        baseline && !r.baseline ? { ...r, baseline } : r,
-        index,
-        evaluation,
-        settles ? null : { token: taskToken, since: now.toISOString(), phase: index },
-        now,
-      );
-      if (evaluation.decision === 'rollback') {
-        next = requestRollback(
-          next,
-          { trigger: 'analysis', reason: `${phase.name}: ${evaluation.reason}`, detectedAt: now.toISOString(), by: null, alarm: null },
+    record = await deps.store.update(
+      ref,
+      (r) => {
+        let next = recordEvaluation(
+          baseline && !r.baseline ? { ...r, baseline } : r,
+          index,
+          evaluation,
+          settles ? null : { token: taskToken, since: now.toISOString(), phase: index },
           now,
         );
-      }
-      return next;
-    });
+        if (evaluation.decision === 'rollback') {
+          next = requestRollback(
+            next,
+            {
+              trigger: 'analysis',
+              reason: `${phase.name}: ${evaluation.reason}`,
+              detectedAt: now.toISOString(),
+              by: null,
+              alarm: null,
+            },
+            now,
+          );
+        }
+        return next;
+      },
+      record,
+    );
 
     if (record.rollback) {
       // Ours, or an alarm that landed while we evaluated: either way the phase ends in a rollback.
-      return settle(deps, taskToken, { decision: 'rollback', reason: record.rollback.reason, phase: index }, record, evaluation);
+      return settle(
+        deps,
+        taskToken,
+        { decision: 'rollback', reason: record.rollback.reason, phase: index },
+        record,
+        evaluation,
+      );
     }
     if (evaluation.decision === 'pass') {
       return settle(deps, taskToken, { decision: 'pass', reason: evaluation.reason, phase: index }, record, evaluation);
@@ -124,6 +152,7 @@ async function settle(deps: BakeDeps, token: string, verdict: Verdict, record: R
     phase: record.phases[verdict.phase]?.name ?? String(verdict.phase),
     canary: evaluation?.canary ?? last?.canary ?? { requests: 0, errorRate: null, p95Ms: null },
     stable: evaluation?.stable ?? last?.stable ?? { requests: 0, errorRate: null, p95Ms: null },
+    reference: evaluation?.reference ?? ('stable' as const),
   };
 }
 
@@ -134,6 +163,7 @@ function summary(record: RolloutRecord, index: number, evaluation: Evaluation) {
     phase: record.phases[index]?.name ?? String(index),
     canary: evaluation.canary,
     stable: evaluation.stable,
+    reference: evaluation.reference,
   };
 }
 

@@ -1,14 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { checkFreeze } from '../core/freeze';
-import type { Target } from '../core/plan';
-import { recordGate, RolloutRefSchema } from '../core/record';
 import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import type { TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor } from '../adapters/targets';
+import { checkFreeze } from '../core/freeze';
+import type { Target } from '../core/plan';
+import { RolloutRefSchema, recordGate } from '../core/record';
 
 export const GateOutputSchema = z.strictObject({ decision: z.enum(['pass', 'blocked']), reason: z.string() });
 

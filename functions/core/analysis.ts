@@ -44,7 +44,9 @@ export interface Evaluation {
   /** The policy field that decided a rollback or a hold, e.g. `errorRate.rollbackImmediatelyAbove`. */
   rule: string | null;
   canary: Summary;
+  /** The reference the new version is judged against: the stable version now, or before the rollout. */
   stable: Summary;
+  reference: 'stable' | 'baseline';
   bakeElapsedSeconds: number;
 }
 
@@ -74,6 +76,7 @@ export function evaluate(policy: HealthPolicy, obs: Observation): Evaluation {
     rule,
     canary,
     stable: reference.summary,
+    reference: reference.kind,
     bakeElapsedSeconds: Math.round(elapsed),
   });
 
@@ -119,6 +122,7 @@ function summarize(stats: WindowStats): Summary {
 }
 
 interface Reference {
+  kind: 'stable' | 'baseline';
   /** The stable version's summary over the phase, or the baseline's when the stable version was too quiet. */
   summary: Summary;
   /** Where the reference latency comes from, for the reasons. */
@@ -135,6 +139,7 @@ function referenceFor(policy: HealthPolicy, obs: Observation): Reference {
     );
     const fallback = obs.stable.window.p95Ms;
     return {
+      kind: 'stable',
       summary: summarize(obs.stable.window),
       label: 'the stable version',
       p95At: (at) => byMinute.get(at) ?? fallback,
@@ -142,6 +147,7 @@ function referenceFor(policy: HealthPolicy, obs: Observation): Reference {
   }
   const baseline = obs.baseline;
   return {
+    kind: 'baseline',
     summary: summarize(baseline),
     label: 'the stable version before the rollout',
     p95At: () => baseline.p95Ms,

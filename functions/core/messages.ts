@@ -19,7 +19,7 @@ export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
       if (!rb) return `${who} rolled back`;
       const where = rb.phase ? ` during ${rb.phase}` : '';
       const stable = record.stableVersion ? `; traffic is 100% on ${record.stableVersion}` : '';
-      return `${who} rolled back${where} (${rb.trigger}): ${stripPhase(rb.reason, rb.phase)}${stable}`;
+      return `${who} rolled back${where} (${rb.trigger}): ${rb.reason}${stable}`;
     }
     case 'BLOCKED':
       return `${who} blocked before anything changed: ${record.gate?.reason ?? 'a gate refused it'}`;
@@ -34,9 +34,13 @@ export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
 export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
   const tz = record.plan.timeZone;
   const when = (iso: string | null) => (iso ? `${localTime(new Date(iso), tz).text} (${tz})` : '-');
-  const subjectVerb = { PROMOTED: 'promoted', ROLLED_BACK: 'ROLLED BACK', BLOCKED: 'blocked', FAILED: 'FAILED', ABORTED: 'aborted' }[
-    outcome
-  ];
+  const subjectVerb = {
+    PROMOTED: 'promoted',
+    ROLLED_BACK: 'ROLLED BACK',
+    BLOCKED: 'blocked',
+    FAILED: 'FAILED',
+    ABORTED: 'aborted',
+  }[outcome];
   const lines = [
     outcomeLine(record, outcome),
     '',
@@ -70,8 +74,4 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
 function elapsedSeconds(record: RolloutRecord): number {
   const end = record.finishedAt ? Date.parse(record.finishedAt) : Date.parse(record.updatedAt);
   return (end - Date.parse(record.startedAt)) / 1000;
-}
-
-function stripPhase(reason: string, phase: string | null): string {
-  return phase && reason.startsWith(`${phase}: `) ? reason.slice(phase.length + 2) : reason;
 }

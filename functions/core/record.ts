@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Evaluation } from './analysis';
 import { ExecutionInputSchema } from './input';
-import { type Plan, PlanSchema, type ResolvedPhase, resolvePhases } from './plan';
+import { type Plan, type ResolvedPhase, resolvePhases } from './plan';
 
 /**
  * The rollout record: where a rollout stands, stored in the rollout table and fenced by execution ARN. Every
@@ -106,7 +106,13 @@ export const RolloutRecordSchema = z.strictObject({
   /** The version serving all traffic before the rollout; read from the target by the gate step. */
   stableVersion: z.string().nullable(),
   request: ExecutionInputSchema,
-  plan: PlanSchema,
+  /**
+   * The plan as the rollout started with it. It was validated (and its defaults filled in) when the execution
+   * started and is never changed afterwards, so reading a record does not validate it again.
+   */
+  plan: z.custom<Plan>((value) => typeof value === 'object' && value !== null && 'phases' in value, {
+    message: 'expected the frozen plan',
+  }),
   status: StatusSchema,
   phaseIndex: z.number().int(),
   phases: z.array(PhaseStateSchema),

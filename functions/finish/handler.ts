@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { outcomeLine, outcomeNotification } from '../core/messages';
-import { finishRecord, markNotified, OutcomeSchema, RolloutRefSchema } from '../core/record';
 import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import { type Notifier, SnsNotifier, topicArnFor } from '../adapters/notifier';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import { outcomeLine, outcomeNotification } from '../core/messages';
+import { finishRecord, markNotified, OutcomeSchema, RolloutRefSchema } from '../core/record';
 
 /**
  * End a rollout: record the outcome, release the service's lock, and notify, once. Each part is idempotent (the
@@ -20,7 +20,9 @@ export const finishStep = defineStep({
   async run(event, deps: FinishDeps) {
     const { ref } = event;
     const now = deps.now();
-    let record = await deps.store.update(ref, (r) => finishRecord(r, event.outcome, outcomeLine(r, event.outcome), now));
+    let record = await deps.store.update(ref, (r) =>
+      finishRecord(r, event.outcome, outcomeLine(r, event.outcome), now),
+    );
     const outcome = record.outcome ?? event.outcome;
     await deps.store.releaseLock(ref);
     const key = `finished:${outcome}`;

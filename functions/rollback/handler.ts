@@ -1,14 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import type { Target } from '../core/plan';
-import { RolloutRefSchema, recordTrafficRestored, requestRollback, TriggerSchema } from '../core/record';
-import { VerdictSchema } from '../core/verdict';
 import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import type { TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor } from '../adapters/targets';
+import type { Target } from '../core/plan';
+import { RolloutRefSchema, recordTrafficRestored, requestRollback, TriggerSchema } from '../core/record';
+import { VerdictSchema } from '../core/verdict';
 
 /**
  * Put all traffic back on the stable version. Fenced by the record: when traffic was already restored (by the

@@ -1,20 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { RolloutSuperseded } from '../core/errors';
-import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
-import {
-  currentPhaseIndex,
-  enterPhase,
-  isFinished,
-  RolloutRefSchema,
-  recordTrafficRestored,
-} from '../core/record';
 import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import type { TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor } from '../adapters/targets';
+import { RolloutSuperseded } from '../core/errors';
+import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
+import { currentPhaseIndex, enterPhase, isFinished, RolloutRefSchema, recordTrafficRestored } from '../core/record';
 
 /**
  * Move traffic to the current phase: the first phase that has not passed, read from the record (so a redrive
@@ -30,7 +24,8 @@ export const shiftTrafficStep = defineStep({
   output: ResolvedPhaseSchema,
   async run(event, deps: ShiftTrafficDeps) {
     const record = await deps.store.get(event.ref);
-    if (isFinished(record)) throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    if (isFinished(record))
+      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
     const index = currentPhaseIndex(record);
     const phase = resolvePhases(record.plan)[index];
     if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);

@@ -1,8 +1,8 @@
 import * as z from 'zod';
+import { defineStep, once, stepHandler } from '../adapters/step';
 import { ExecutionInputSchema, parseExecutionInput } from '../core/input';
 import { type Plan, PlanSchema, parsePlan } from '../core/plan';
 import { RolloutRefSchema } from '../core/record';
-import { defineStep, once, stepHandler } from '../adapters/step';
 
 /**
  * The first state: validate the execution input and find the service's plan. Nothing is read or written
@@ -44,7 +44,10 @@ export function bundledPlans(raw: string | undefined = process.env.ROLLOUT_PLANS
   return new Map(list.map((p, i) => parsePlan(p, `bundled plan ${i}`)).map((p) => [p.service, p]));
 }
 
-export const handler = stepHandler(validateStep, once((): ValidateDeps => {
-  const plans = bundledPlans();
-  return { plans: () => plans };
-}));
+export const handler = stepHandler(
+  validateStep,
+  once((): ValidateDeps => {
+    const plans = bundledPlans();
+    return { plans: () => plans };
+  }),
+);

@@ -130,7 +130,12 @@ export class SimCloudWatch {
 
   async handle(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (operation !== 'GetMetricData') {
-      throw awsError(cloudwatchSdk, 'CloudWatchServiceException', 'InvalidParameterValueException', `${operation} is not simulated`);
+      throw awsError(
+        cloudwatchSdk,
+        'CloudWatchServiceException',
+        'InvalidParameterValueException',
+        `${operation} is not simulated`,
+      );
     }
     this.beforeRead();
     return this.getMetricData(input);
@@ -151,7 +156,8 @@ export class SimCloudWatch {
         Period: number;
         Stat: string;
       };
-      if (!stat || stat.Period < 60 || stat.Period % 60 !== 0) throw invalid(`query ${String(q.Id)}: Period must be a multiple of 60`);
+      if (!stat || stat.Period < 60 || stat.Period % 60 !== 0)
+        throw invalid(`query ${String(q.Id)}: Period must be a multiple of 60`);
       const id: MetricId = {
         namespace: stat.Metric.Namespace,
         metricName: stat.Metric.MetricName,

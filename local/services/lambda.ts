@@ -59,7 +59,12 @@ export class SimLambda {
       case 'GetFunctionConfiguration':
         return this.getFunctionConfiguration(String(input.FunctionName), input.Qualifier as string | undefined);
       default:
-        throw awsError(lambdaSdk, 'LambdaServiceException', 'InvalidRequestContentException', `${operation} is not simulated`);
+        throw awsError(
+          lambdaSdk,
+          'LambdaServiceException',
+          'InvalidRequestContentException',
+          `${operation} is not simulated`,
+        );
     }
   }
 
@@ -67,7 +72,12 @@ export class SimLambda {
     const name = nameOrArn.startsWith('arn:') ? (nameOrArn.split(':')[6] ?? nameOrArn) : nameOrArn;
     const fn = this.functions.get(name);
     if (!fn) {
-      throw awsError(lambdaSdk, 'LambdaServiceException', 'ResourceNotFoundException', `Function not found: ${this.arn(name)}`);
+      throw awsError(
+        lambdaSdk,
+        'LambdaServiceException',
+        'ResourceNotFoundException',
+        `Function not found: ${this.arn(name)}`,
+      );
     }
     return [name, fn];
   }
@@ -76,7 +86,12 @@ export class SimLambda {
     const [name, fn] = this.fn(functionName);
     const a = fn.aliases.get(alias);
     if (!a) {
-      throw awsError(lambdaSdk, 'LambdaServiceException', 'ResourceNotFoundException', `Alias not found: ${this.arn(name)}:${alias}`);
+      throw awsError(
+        lambdaSdk,
+        'LambdaServiceException',
+        'ResourceNotFoundException',
+        `Alias not found: ${this.arn(name)}:${alias}`,
+      );
     }
     return {
       AliasArn: `${this.arn(name)}:${alias}`,
@@ -92,12 +107,18 @@ export class SimLambda {
     const aliasName = String(input.Name);
     const current = fn.aliases.get(aliasName);
     if (!current) {
-      throw awsError(lambdaSdk, 'LambdaServiceException', 'ResourceNotFoundException', `Alias not found: ${this.arn(name)}:${aliasName}`);
+      throw awsError(
+        lambdaSdk,
+        'LambdaServiceException',
+        'ResourceNotFoundException',
+        `Alias not found: ${this.arn(name)}:${aliasName}`,
+      );
     }
     const version = (input.FunctionVersion as string | undefined) ?? current.FunctionVersion;
     const routing = input.RoutingConfig as { AdditionalVersionWeights?: Record<string, number> } | undefined;
     const weights = routing ? { ...(routing.AdditionalVersionWeights ?? {}) } : current.weights;
-    const invalid = (message: string) => awsError(lambdaSdk, 'LambdaServiceException', 'InvalidParameterValueException', message);
+    const invalid = (message: string) =>
+      awsError(lambdaSdk, 'LambdaServiceException', 'InvalidParameterValueException', message);
     if (!fn.versions.has(version)) throw invalid(`Version ${version} of ${name} does not exist`);
     const extra = Object.entries(weights);
     if (extra.length > 1) throw invalid('RoutingConfig supports only one additional version');
@@ -117,7 +138,12 @@ export class SimLambda {
     const [name, fn] = this.fn(functionName);
     const version = qualifier ?? '$LATEST';
     if (version !== '$LATEST' && !fn.versions.has(version)) {
-      throw awsError(lambdaSdk, 'LambdaServiceException', 'ResourceNotFoundException', `Function not found: ${this.arn(name)}:${version}`);
+      throw awsError(
+        lambdaSdk,
+        'LambdaServiceException',
+        'ResourceNotFoundException',
+        `Function not found: ${this.arn(name)}:${version}`,
+      );
     }
     return { FunctionName: name, FunctionArn: `${this.arn(name)}:${version}`, Version: version, State: 'Active' };
   }

@@ -26,11 +26,21 @@ export class SimSNS {
       throw awsError(snsSdk, 'SNSServiceException', 'InvalidParameterException', `${operation} is not simulated`);
     }
     const topicArn = String(input.TopicArn);
-    if (!this.topics.has(topicArn)) throw awsError(snsSdk, 'SNSServiceException', 'NotFoundException', `Topic does not exist: ${topicArn}`);
+    if (!this.topics.has(topicArn))
+      throw awsError(snsSdk, 'SNSServiceException', 'NotFoundException', `Topic does not exist: ${topicArn}`);
     const subject = input.Subject as string | undefined;
-    if (subject && subject.length > 100) throw awsError(snsSdk, 'SNSServiceException', 'InvalidParameterException', 'Subject must be at most 100 characters');
+    if (subject && subject.length > 100)
+      throw awsError(
+        snsSdk,
+        'SNSServiceException',
+        'InvalidParameterException',
+        'Subject must be at most 100 characters',
+      );
     const attributes = Object.fromEntries(
-      Object.entries((input.MessageAttributes ?? {}) as Record<string, { StringValue?: string }>).map(([k, v]) => [k, String(v.StringValue)]),
+      Object.entries((input.MessageAttributes ?? {}) as Record<string, { StringValue?: string }>).map(([k, v]) => [
+        k,
+        String(v.StringValue),
+      ]),
     );
     this.messages.push({ at: this.now().toISOString(), topicArn, subject, message: String(input.Message), attributes });
     return { MessageId: `msg-${this.messages.length}` };

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
@@ -6,7 +6,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type RolloutPilotApp } from '../../lib/app';
 import { STEP_PLACEHOLDERS, type StepName } from '../../statemachines/rollout';
 
@@ -58,10 +58,15 @@ function bundleOf(built: RolloutPilotApp, assembly: CloudAssembly, step: StepNam
 describe('the CDK app (real bundling, cdk-nag on)', () => {
   let built: RolloutPilotApp;
   let assembly: CloudAssembly;
+  const outdir = mkdtempSync(join(tmpdir(), 'rollout-pilot-cdk-'));
 
   beforeAll(() => {
-    built = buildApp({ outdir: mkdtempSync(join(tmpdir(), 'rollout-pilot-cdk-')) });
+    built = buildApp({ outdir });
     assembly = built.app.synth();
+  });
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
   });
 
   it('synthesizes with no unacknowledged cdk-nag AwsSolutions finding', () => {
@@ -135,5 +140,22 @@ describe('the CDK app (real bundling, cdk-nag on)', () => {
       expect(code, step).not.toMatch(/from\s*["']@aws-sdk\//);
       expect(statSync(path).size, step).toBeLessThan(1024 * 1024);
     }
+  });
+});
+
+describe('the CDK app in a fixed account and Region', () => {
+  it('passes the cdk-nag AwsSolutions checks too (acknowledgements follow the concrete ARNs)', () => {
+    // Prepare
+    const { app } = buildApp({
+      env: { account: '111122223333', region: 'eu-west-1' },
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
+
+    // Act
+    app.synth();
+    const { violations } = new AwsSolutionsChecks().validateScope(app);
+
+    // Assess
+    expect(violations).toEqual([]);
   });
 });

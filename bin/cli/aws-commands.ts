@@ -1,0 +1,244 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { RolloutStore } from '../../functions/adapters/store';
+import { pct } from '../../functions/core/analysis';
+import { formatSeconds } from '../../functions/core/duration';
+import { localTime } from '../../functions/core/freeze';
+import { ExecutionInputSchema } from '../../functions/core/input';
+import { formatIssues } from '../../functions/core/issues';
+import { describeWeights, isFinished, type RolloutRecord } from '../../functions/core/record';
+import type { Write } from './progress';
+import { UsageError } from './simulate';
+
+/** Where the deployed workflow is. */
+export interface Deployment {
+  stateMachineArn?: string;
+  tableName?: string;
+}
+
+export interface DeploymentFlags {
+  stack?: string;
+  stateMachineArn?: string;
+  table?: string;
+}
+
+/**
+ * Find the deployment: explicit flags first, then `ROLLOUT_PILOT_STATE_MACHINE_ARN` / `ROLLOUT_PILOT_TABLE`,
+ * then the outputs of the CloudFormation stack (`--stack`, default `RolloutPilot`).
+ */
+export async function resolveDeployment(
+  flags: DeploymentFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  cloudformation: () => CloudFormationClient = () => new CloudFormationClient({}),
+): Promise<Deployment> {
+  const found: Deployment = {
+    stateMachineArn: flags.stateMachineArn ?? env.ROLLOUT_PILOT_STATE_MACHINE_ARN,
+    tableName: flags.table ?? env.ROLLOUT_PILOT_TABLE,
+  };
+  if (found.stateMachineArn && found.tableName) return found;
+  const stackName = flags.stack ?? env.ROLLOUT_PILOT_STACK ?? 'RolloutPilot';
+  const out = await cloudformation().send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+  return {
+    stateMachineArn: found.stateMachineArn ?? outputs.StateMachineArn,
+    tableName: found.tableName ?? outputs.TableName,
+  };
+}
+
+export interface StartOptions {
+  service: string;
+  version: string;
+  changeId?: string;
+  requestedBy?: string;
+  emergencyReason?: string;
+  approvedBy?: string;
+  name?: string;
+  wait?: boolean;
+  pollSeconds?: number;
+}
+
+const FLAG_OF: Record<string, string> = {
+  service: '--service',
+  version: '--version',
+  changeId: '--change-id',
+  requestedBy: '--requested-by',
+  'emergency.reason': '--emergency-reason',
+  'emergency.approvedBy': '--approved-by',
+};
+
+/** The execution input `start` sends, checked with the workflow's own schema so mistakes fail before AWS. */
+export function startInput(options: StartOptions): Record<string, unknown> {
+  if (Boolean(options.emergencyReason) !== Boolean(options.approvedBy)) {
+    throw new UsageError('--emergency-reason and --approved-by go together: an emergency override needs both');
+  }
+  const input = {
+    service: options.service,
+    version: options.version,
+    ...(options.changeId ? { changeId: options.changeId } : {}),
+    ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
+    ...(options.emergencyReason
+      ? { emergency: { reason: options.emergencyReason, approvedBy: options.approvedBy } }
+      : {}),
+  };
+  const parsed = ExecutionInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = formatIssues(parsed.error).map((line) => {
+      const [field, ...rest] = line.split(': ');
+      return `${FLAG_OF[field ?? ''] ?? field}: ${rest.join(': ')}`;
+    });
+    throw new UsageError(problems.join('; '));
+  }
+  return parsed.data;
+}
+
+/** A valid execution name: letters, digits, - and _, at most 80 characters. */
+export function executionName(service: string, version: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${service}-${version}-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
+}
+
+/**
+ * `rollout-pilot start`: start an execution; with `--wait`, follow it and return the exit code a pipeline
+ * needs: 0 only when the version was promoted, 1 otherwise, with a one-line reason.
+ */
+export async function runStart(
+  options: StartOptions,
+  deps: {
+    sfn: SFNClient;
+    stateMachineArn: string;
+    write: Write;
+    sleep: (ms: number) => Promise<void>;
+    now: () => Date;
+  },
+): Promise<number> {
+  const input = startInput(options);
+  const name = options.name ?? executionName(options.service, options.version, deps.now());
+  const started = await deps.sfn.send(
+    new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) }),
+  );
+  const arn = String(started.executionArn);
+  deps.write(`started ${arn}`);
+  if (!options.wait) return 0;
+  for (;;) {
+    const out = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    switch (out.status) {
+      case 'RUNNING':
+      case 'PENDING_REDRIVE':
+        await deps.sleep((options.pollSeconds ?? 10) * 1000);
+        continue;
+      case 'SUCCEEDED':
+        deps.write(`PROMOTED: ${options.service} ${options.version}`);
+        return 0;
+      default: {
+        deps.write(`${out.status}: ${out.error ?? 'no error'}: ${causeText(out.cause)}`);
+        return 1;
+      }
+    }
+  }
+}
+
+/** The readable part of an execution's cause: a Fail state's text, or a Lambda error's message. */
+export function causeText(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}
+
+/** `rollout-pilot status`: where the service's latest rollout stands. */
+export async function runStatus(
+  service: string,
+  deps: { store: RolloutStore; write: Write; json?: boolean },
+): Promise<RolloutRecord | undefined> {
+  const [record] = await deps.store.list(service, 1);
+  if (!record) {
+    deps.write(`${service}: no rollout recorded`);
+    return undefined;
+  }
+  if (deps.json) deps.write(JSON.stringify(record, null, 2));
+  else for (const line of statusLines(record)) deps.write(line);
+  return record;
+}
+
+/** The status of a rollout, as a few lines. */
+export function statusLines(record: RolloutRecord): string[] {
+  const tz = record.plan.timeZone;
+  const when = (iso: string | null) => (iso ? localTime(new Date(iso), tz).text : '-');
+  const lines = [
+    `${record.service} ${record.version}${record.stableVersion ? ` (stable ${record.stableVersion})` : ''} — ${record.status}${record.outcome ? '' : ` since ${when(record.startedAt)}`} (${tz})`,
+    `execution ${record.executionArn}`,
+  ];
+  if (record.phaseIndex >= 0) {
+    const phase = record.phases[record.phaseIndex];
+    lines.push(
+      `phase ${record.phaseIndex + 1}/${record.phases.length} ${phase?.name ?? ''}, entered ${when(phase?.enteredAt ?? null)}`,
+    );
+    const last = phase?.last;
+    if (last) {
+      const rate = last.canary.errorRate === null ? '-' : pct(last.canary.errorRate);
+      lines.push(`last evaluation ${when(last.at)}: ${last.decision} — ${last.reason} (error rate ${rate})`);
+    }
+  }
+  if (record.traffic) lines.push(`traffic ${describeWeights(record.traffic)}`);
+  if (record.rollback) {
+    lines.push(
+      `rollback (${record.rollback.trigger}): ${record.rollback.reason}; traffic restored ${when(record.rollback.trafficRestoredAt)}`,
+    );
+  }
+  if (record.outcome) lines.push(`${record.outcome}: ${record.reason ?? ''}`);
+  return lines;
+}
+
+/** `rollout-pilot watch`: print the status whenever it changes, until the rollout ends. */
+export async function runWatch(
+  service: string,
+  deps: { store: RolloutStore; write: Write; sleep: (ms: number) => Promise<void>; pollSeconds?: number },
+): Promise<RolloutRecord | undefined> {
+  let seen = -1;
+  let executionArn: string | undefined;
+  for (;;) {
+    const [record] = await deps.store.list(service, 1);
+    if (record && (record.revision !== seen || record.executionArn !== executionArn)) {
+      seen = record.revision;
+      executionArn = record.executionArn;
+      deps.write(`— ${new Date().toISOString()}`);
+      for (const line of statusLines(record)) deps.write(line);
+    }
+    if (!record || isFinished(record)) return record;
+    await deps.sleep((deps.pollSeconds ?? 15) * 1000);
+  }
+}
+
+/** `rollout-pilot report`: a finished (or running) rollout, phase by phase, with its timeline. */
+export async function runReport(
+  service: string,
+  rolloutId: string | undefined,
+  deps: { store: RolloutStore; write: Write; json?: boolean },
+): Promise<RolloutRecord> {
+  const records = await deps.store.list(service, rolloutId ? 100 : 1);
+  const record = rolloutId ? records.find((r) => r.rolloutId === rolloutId) : records[0];
+  if (!record) throw new UsageError(`${service}: no rollout ${rolloutId ? `"${rolloutId}" ` : ''}recorded`);
+  if (deps.json) {
+    deps.write(JSON.stringify(record, null, 2));
+    return record;
+  }
+  const tz = record.plan.timeZone;
+  const when = (iso: string | null) => (iso ? localTime(new Date(iso), tz).text : '-');
+  for (const line of statusLines(record)) deps.write(line);
+  deps.write('');
+  deps.write('phases:');
+  for (const p of record.phases) {
+    const took =
+      p.enteredAt && p.leftAt ? ` (${formatSeconds((Date.parse(p.leftAt) - Date.parse(p.enteredAt)) / 1000)})` : '';
+    deps.write(
+      `  ${p.name.padEnd(20)} ${(p.result ?? (p.enteredAt ? 'in progress' : 'not reached')).padEnd(12)}${took} ${p.last?.reason ?? ''}`,
+    );
+  }
+  deps.write('');
+  deps.write('timeline:');
+  for (const t of record.timeline) deps.write(`  ${when(t.at)}  ${t.kind}: ${t.message}`);
+  return record;
+}

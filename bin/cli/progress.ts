@@ -1,0 +1,88 @@
+import { pct } from '../../functions/core/analysis';
+import { formatSeconds } from '../../functions/core/duration';
+import { localTime } from '../../functions/core/freeze';
+import type { Invocation } from '../../local/runner';
+import type { Simulator } from '../../local/simulate';
+
+/** Where progress lines go (stdout by default; tests collect them). */
+export type Write = (line: string) => void;
+
+interface Summary {
+  requests: number;
+  errorRate: number | null;
+  p95Ms: number | null;
+}
+
+/**
+ * Follows a simulated rollout for a person: the gates, each phase with the traffic split, a line per bake every
+ * `everyMinutes` of virtual time (new and stable version side by side), every hold, pass and rollback. Times
+ * are in the plan's time zone.
+ */
+export function progressPrinter(write: Write, everyMinutes = 5) {
+  let lastBakeLine = 0;
+  let lastDecision = '';
+  return (invocation: Invocation, sim: Simulator) => {
+    const tz = sim.plan.timeZone;
+    const at = localTime(new Date(invocation.at), tz).text.slice(-5);
+    const line = (text: string) => write(`  ${at}  ${text}`);
+    if (invocation.error) {
+      line(`✗ ${invocation.step} failed: ${invocation.error.name}: ${firstSentence(invocation.error.message)}`);
+      return;
+    }
+    const result = invocation.result as Record<string, unknown> | null;
+    switch (invocation.step) {
+      case 'check-gates':
+        line(`${result?.decision === 'pass' ? 'gates passed' : 'BLOCKED'}: ${String(result?.reason ?? '')}`);
+        break;
+      case 'shift-traffic': {
+        const weights = sim.trafficHistory.at(-1)?.split ?? {};
+        const split = Object.entries(weights)
+          .sort((a, b) => b[1] - a[1])
+          .map(([v, f]) => `${v} ${Math.round(f * 1000) / 10}%`)
+          .join(' · ');
+        line(`▸ phase ${String(result?.name)} — ${split} — bake ${formatSeconds(Number(result?.bakeSeconds))}`);
+        lastBakeLine = Date.parse(invocation.at);
+        lastDecision = '';
+        break;
+      }
+      case 'bake': {
+        const decision = String(result?.decision);
+        const now = Date.parse(invocation.at);
+        const due = now - lastBakeLine >= everyMinutes * 60_000;
+        if (decision === 'continue' && !due) break;
+        if (decision === 'hold' && lastDecision === 'hold' && !due) break;
+        lastBakeLine = now;
+        lastDecision = decision;
+        const version = sim.executions.at(-1)
+          ? String((sim.scenario.input as { version?: string })?.version ?? 'new')
+          : 'new';
+        const reference = result?.reference === 'baseline' ? ' before the rollout' : '';
+        const stats = `${version} ${describe(result?.canary as Summary)} | ${sim.scenario.world.stableVersion}${reference} ${describe(result?.stable as Summary)}`;
+        if (decision === 'continue') line(`  ${String(result?.phase)} baking · ${stats}`);
+        else if (decision === 'hold') line(`  ${String(result?.phase)} HOLD: ${String(result?.reason)}`);
+        else if (decision === 'pass') line(`✓ ${String(result?.phase)} passed: ${String(result?.reason)}`);
+        else line(`✗ ${String(result?.phase)} ROLL BACK: ${String(result?.reason)}`);
+        break;
+      }
+      case 'rollback':
+        line(`↩ traffic back on ${sim.scenario.world.stableVersion} (${String(result?.trigger)})`);
+        break;
+    }
+  };
+}
+
+function describe(s: Summary | undefined): string {
+  if (!s) return '-';
+  const err = s.errorRate === null ? 'err -' : `err ${pct(s.errorRate)}`;
+  const p95 = s.p95Ms === null ? 'p95 -' : `p95 ${Math.round(s.p95Ms)} ms`;
+  return `${s.requests} req, ${err}, ${p95}`;
+}
+
+function firstSentence(message: string): string {
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: string };
+    return parsed.errorMessage ?? message;
+  } catch {
+    return message;
+  }
+}

@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatSeconds } from '../../functions/core/duration';
+import { InvalidPlan } from '../../functions/core/errors';
+import {
+  expectedRolloutSeconds,
+  type Plan,
+  parsePlan,
+  resolvePhases,
+  worstCaseHistoryEvents,
+} from '../../functions/core/plan';
+import type { Write } from './progress';
+import { UsageError } from './simulate';
+
+/** Every plan file named (directories expand to their `*.json`). */
+export function planFiles(paths: string[]): string[] {
+  return paths.flatMap((path) => {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(path);
+    } catch {
+      throw new UsageError(`${path}: no such file or directory`);
+    }
+    return stat.isDirectory()
+      ? readdirSync(path)
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+          .map((f) => join(path, f))
+      : [path];
+  });
+}
+
+/**
+ * `rollout-pilot validate`: check plan files exactly as `cdk synth` will, and show what each plan will do.
+ * Every bad file is reported (not only the first) before failing.
+ */
+export function runValidate(paths: string[], write: Write): Plan[] {
+  const plans: Plan[] = [];
+  const problems: string[] = [];
+  const services = new Map<string, string>();
+  for (const file of planFiles(paths)) {
+    let plan: Plan;
+    try {
+      plan = parsePlan(JSON.parse(readFileSync(file, 'utf8')), file);
+    } catch (error) {
+      problems.push(error instanceof InvalidPlan ? error.message : `${file}: ${(error as Error).message}`);
+      continue;
+    }
+    const other = services.get(plan.service);
+    if (other) {
+      problems.push(`${file}: service "${plan.service}" is already planned by ${other}`);
+      continue;
+    }
+    services.set(plan.service, file);
+    plans.push(plan);
+    const phases = resolvePhases(plan)
+      .map((p) => `${p.name} (${formatSeconds(p.bakeSeconds)}, every ${formatSeconds(p.intervalSeconds)})`)
+      .join(' → ');
+    write(`✓ ${file}: ${plan.service} via ${plan.target.type}: ${phases}`);
+    write(
+      `    healthy rollout ${formatSeconds(expectedRolloutSeconds(plan))}; at most ${worstCaseHistoryEvents(plan)} history events; ${plan.freeze.weekly.length} weekly and ${plan.freeze.dates.length} dated freeze windows (${plan.timeZone})`,
+    );
+  }
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  return plans;
+}

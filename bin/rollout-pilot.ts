@@ -1,0 +1,159 @@
+import '../local/polyfills';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { Command, CommanderError, Option } from 'commander';
+import { DynamoRolloutStore } from '../functions/adapters/store';
+import { PROJECT_ROOT } from '../local/simulate';
+import {
+  type DeploymentFlags,
+  resolveDeployment,
+  runReport,
+  runStart,
+  runStatus,
+  runWatch,
+  type StartOptions,
+} from './cli/aws-commands';
+import { runSimulate, UsageError } from './cli/simulate';
+import { runValidate } from './cli/validate';
+
+/**
+ * The `rollout-pilot` command line. Exit codes: 0 done (for `start --wait`: promoted), 1 the rollout was not
+ * promoted or an AWS call failed, 2 bad usage or a bad input file (a one-line message names what is wrong).
+ */
+export function program(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Command {
+  const cli = new Command('rollout-pilot')
+    .description('Phased, self-judging, self-reverting releases on AWS.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const deploymentOptions = (command: Command) =>
+    command
+      .option('--stack <name>', 'the deployed stack, to read its outputs (env ROLLOUT_PILOT_STACK)', undefined)
+      .option('--state-machine-arn <arn>', 'the rollout state machine (env ROLLOUT_PILOT_STATE_MACHINE_ARN)')
+      .option('--table <name>', 'the rollout table (env ROLLOUT_PILOT_TABLE)');
+  const storeFor = async (flags: DeploymentFlags) => {
+    const deployment = await resolveDeployment(flags);
+    if (!deployment.tableName) throw new UsageError('cannot find the rollout table: give --table or --stack');
+    return new DynamoRolloutStore(new DynamoDBClient({}), deployment.tableName);
+  };
+
+  cli
+    .command('simulate')
+    .description('run scenarios against a simulated AWS on a virtual clock (the real workflow and handlers)')
+    .argument('<scenario...>', 'scenario files or directories of them')
+    .option('--report <path>', 'write the report: a .json file for one scenario, else a directory')
+    .option('--quiet', 'only the summary, no progress')
+    .addOption(
+      new Option('--every <minutes>', 'virtual minutes between two progress lines of a bake')
+        .argParser(positiveInt)
+        .default(5),
+    )
+    .action(async (paths: string[], opts: { report?: string; quiet?: boolean; every: number }) => {
+      await runSimulate(paths, opts, write);
+    });
+
+  cli
+    .command('validate')
+    .description('check plan files as `cdk synth` does, and show what each will do')
+    .argument('[plans...]', 'plan files or directories (default: the plans directory in cdk.json)')
+    .action((paths: string[]) => {
+      runValidate(paths.length ? paths : [defaultPlansDir()], write);
+    });
+
+  deploymentOptions(
+    cli
+      .command('start')
+      .description('start a rollout; with --wait, exit 0 only when the version is promoted')
+      .requiredOption('--service <name>', 'the service to release')
+      .requiredOption('--version <version>', 'the version to release (a Lambda alias target: the version number)')
+      .option('--change-id <id>', 'your change ticket or pull request')
+      .option('--requested-by <who>', 'who asks for the release')
+      .option('--emergency-reason <text>', 'override the freeze windows, with this reason (recorded)')
+      .option('--approved-by <who>', 'who approved the emergency override')
+      .option('--name <name>', 'the execution name (default: service-version-timestamp)')
+      .option('--wait', 'follow the execution until it ends')
+      .addOption(
+        new Option('--poll <seconds>', 'seconds between two checks with --wait').argParser(positiveInt).default(10),
+      ),
+  ).action(async (opts: StartOptions & DeploymentFlags & { poll: number }) => {
+    const deployment = await resolveDeployment(opts);
+    if (!deployment.stateMachineArn)
+      throw new UsageError('cannot find the state machine: give --state-machine-arn or --stack');
+    const code = await runStart(
+      { ...opts, pollSeconds: opts.poll },
+      { sfn: new SFNClient({}), stateMachineArn: deployment.stateMachineArn, write, sleep, now: () => new Date() },
+    );
+    process.exitCode = code;
+  });
+
+  deploymentOptions(
+    cli
+      .command('status')
+      .description("where the service's latest rollout stands")
+      .requiredOption('--service <name>', 'the service')
+      .option('--json', 'print the rollout record as JSON'),
+  ).action(async (opts: { service: string; json?: boolean } & DeploymentFlags) => {
+    await runStatus(opts.service, { store: await storeFor(opts), write, json: opts.json });
+  });
+
+  deploymentOptions(
+    cli
+      .command('watch')
+      .description("follow the service's latest rollout until it ends")
+      .requiredOption('--service <name>', 'the service')
+      .addOption(new Option('--poll <seconds>', 'seconds between two checks').argParser(positiveInt).default(15)),
+  ).action(async (opts: { service: string; poll: number } & DeploymentFlags) => {
+    await runWatch(opts.service, { store: await storeFor(opts), write, sleep, pollSeconds: opts.poll });
+  });
+
+  deploymentOptions(
+    cli
+      .command('report')
+      .description('a rollout, phase by phase, with its timeline')
+      .requiredOption('--service <name>', 'the service')
+      .option('--rollout <id>', 'the rollout (execution name); default: the latest')
+      .option('--json', 'print the rollout record as JSON'),
+  ).action(async (opts: { service: string; rollout?: string; json?: boolean } & DeploymentFlags) => {
+    await runReport(opts.service, opts.rollout, { store: await storeFor(opts), write, json: opts.json });
+  });
+
+  return cli;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`expected a positive whole number, got "${value}"`);
+  return n;
+}
+
+function defaultPlansDir(): string {
+  const cdk = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, string> };
+  return join(PROJECT_ROOT, cdk.context?.['rollout-pilot:plans'] ?? 'examples/plans');
+}
+
+/** Run the CLI with `argv` (without node and the script), and return the exit code. */
+export async function main(
+  argv: string[],
+  write?: (line: string) => void,
+  writeError = (line: string) => process.stderr.write(`${line}\n`),
+): Promise<number> {
+  process.exitCode = 0;
+  try {
+    await program(write).parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its message (or the help, whose exit code is 0).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      writeError(`rollout-pilot: ${error.message}`);
+      return 2;
+    }
+    writeError(`rollout-pilot: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    return 1;
+  }
+}
