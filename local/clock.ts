@@ -11,6 +11,7 @@ type InstalledClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>['insta
  */
 export class VirtualClock {
   private clock: InstalledClock | undefined;
+  private stoppedAt: number | undefined;
   private readonly realImmediate = globalThis.setImmediate;
   /** Work in flight that does not run on virtual timers (handler invocations). */
   private busy = 0;
@@ -24,13 +25,16 @@ export class VirtualClock {
     });
   }
 
-  /** Back to real time. */
+  /** Back to real time. The virtual clock stops where it was: `now()` keeps answering that instant. */
   uninstall(): void {
+    if (this.clock) this.stoppedAt = this.clock.now;
     this.clock?.uninstall();
     this.clock = undefined;
   }
 
+  /** Virtual now; after `uninstall`, the instant the simulation ended (so reading its results stays repeatable). */
   now(): Date {
+    if (!this.clock && this.stoppedAt !== undefined) return new Date(this.stoppedAt);
     return new Date(this.installed().now);
   }
 

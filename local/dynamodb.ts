@@ -49,7 +49,7 @@ export class SimDynamoDB {
   private readonly modules: DynaliteModules;
   private readonly actions = new Map<string, { action: Action; validation: ActionValidation }>();
   /** Every call, for tests that count side effects. */
-  readonly calls: { operation: string; input: unknown }[] = [];
+  readonly calls: { operation: string; input: unknown; error?: string }[] = [];
   /** Injected faults: called before each operation; may throw an error to return instead. */
   fault: (operation: string) => { name: string; message: string } | undefined = () => undefined;
 

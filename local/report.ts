@@ -62,7 +62,12 @@ export function buildReport(input: ReportInput): Report {
   const reason = reasonOf(execution, record);
   const finishedAt = execution.history.at(-1)?.at ?? input.end.toISOString();
   const served = version ? world.traffic.served.get(version) : undefined;
-  const weights = currentWeights(world, plan);
+  // Both versions are always named, 0 included, so a reader never has to infer a missing key.
+  const weights = {
+    [scenario.world.stableVersion]: 0,
+    ...(version && scenario.world.versions[version] ? { [version]: 0 } : {}),
+    ...currentWeights(world, plan),
+  };
   const rollback = record?.rollback
     ? {
         trigger: record.rollback.trigger,

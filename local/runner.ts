@@ -261,13 +261,14 @@ export class LocalExecution {
       this.status = 'FAILED';
       this.error = cause?.name ?? 'States.Runtime';
       this.cause = cause?.message ?? String(error);
-      if (lastEntered) {
-        this.failed = { state: lastEntered.state, input: lastEntered.input, redrivable: lastEntered.type !== 'Fail' };
-      }
     } finally {
+      // The history is read asynchronously; it is complete once the interpreter closes it.
       await logging;
       this.sfn.expireAll();
       this.abort = undefined;
+    }
+    if (this.status === 'FAILED' && lastEntered) {
+      this.failed = { state: lastEntered.state, input: lastEntered.input, redrivable: lastEntered.type !== 'Fail' };
     }
   }
 

@@ -46,6 +46,7 @@ const fault = z.strictObject({
     .describe('The AWS operation that fails: lambda, dynamodb, cloudwatch, sns or states, and the API name.'),
   error: z.string().min(1).describe('The AWS error it answers with, e.g. `TooManyRequestsException`.'),
   times: z.number().int().min(1).optional().describe('How many calls fail (default 1, or all calls until `until`).'),
+  from: offset.optional().describe('Calls fail from this offset on (default: from the start).'),
   until: offset.optional().describe('Calls fail until this offset: the moment the cause is fixed.'),
 });
 

@@ -74,9 +74,20 @@ export class Simulator {
     return sim;
   }
 
+  /** The plans the deployment knows, by service: what the validate step reads. */
+  private readonly registry = new Map<string, Plan>();
+
+  /** Register a plan (or replace a service's plan), as a deployment with a changed plan would. */
+  registerPlan(plan: Plan): void {
+    this.registry.set(plan.service, plan);
+  }
+
   private setUp(plans: Plan[], options: SimulatorOptions): void {
     const { world, scenario } = this;
-    for (const plan of plans) this.deployTarget(plan);
+    for (const plan of plans) {
+      this.deployTarget(plan);
+      this.registerPlan(plan);
+    }
     for (const [version, behaviour] of Object.entries(scenario.world.versions))
       world.traffic.setBehaviour(version, behaviour);
     for (const fault of scenario.world.faults) {
@@ -84,12 +95,12 @@ export class Simulator {
         operation: fault.operation,
         error: fault.error,
         times: fault.times,
-        untilMs: fault.until === undefined ? undefined : this.start.getTime() + durationSeconds(fault.until) * 1000,
+        fromMs: fault.from === undefined ? undefined : this.offset(fault.from).getTime(),
+        untilMs: fault.until === undefined ? undefined : this.offset(fault.until).getTime(),
       });
     }
 
-    const registry = new Map(plans.map((p) => [p.service, p]));
-    const deps = this.stepDeps(registry);
+    const deps = this.stepDeps(this.registry);
     this.invoke = lambdaInvoker(STEPS, deps, this.clock, (invocation) => {
       this.invocations.push(invocation);
       options.onInvocation?.(invocation, this);

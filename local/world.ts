@@ -31,6 +31,8 @@ export interface FaultSpec {
   error: string;
   /** How many calls fail; unlimited when `untilMs` is given. */
   times?: number;
+  /** Calls fail only from this virtual instant on. */
+  fromMs?: number;
   /** Calls fail only until this virtual instant (the fix). */
   untilMs?: number;
 }
@@ -45,6 +47,8 @@ export interface Call {
   at: string;
   operation: string;
   input: Record<string, unknown>;
+  /** The error it was answered with, if it failed. */
+  error?: string;
 }
 
 /** Something that happened in the world, for the report's timeline. */
@@ -201,19 +205,30 @@ export class SimWorld {
     run: () => Promise<Record<string, unknown>>,
   ): Promise<Record<string, unknown>> {
     const name = `${service}:${operation}`;
-    this.calls.push({ at: this.clock.now().toISOString(), operation: name, input });
+    const call: Call = { at: this.clock.now().toISOString(), operation: name, input };
+    this.calls.push(call);
     const fault = this.takeFault(name);
     if (fault) {
       const [sdk, base] = SERVICES[service] ?? [lambdaSdk, 'LambdaServiceException'];
+      call.error = fault.error;
       throw awsError(sdk, base, fault.error, `simulated fault on ${name}: ${fault.error}`);
     }
-    return run();
+    try {
+      return await run();
+    } catch (error) {
+      call.error = error instanceof Error ? error.name : String(error);
+      throw error;
+    }
   }
 
   private takeFault(operation: string): ActiveFault | undefined {
     const now = this.clock.now().getTime();
     const fault = this.faults.find(
-      (f) => f.operation === operation && f.remaining > 0 && (f.untilMs === undefined || now < f.untilMs),
+      (f) =>
+        f.operation === operation &&
+        f.remaining > 0 &&
+        (f.fromMs === undefined || now >= f.fromMs) &&
+        (f.untilMs === undefined || now < f.untilMs),
     );
     if (!fault) return undefined;
     fault.remaining--;

@@ -106,7 +106,7 @@ export const bakeStep = defineStep({
             next,
             {
               trigger: 'analysis',
-              reason: `${phase.name}: ${evaluation.reason}`,
+              reason: evaluation.reason,
               detectedAt: now.toISOString(),
               by: null,
               alarm: null,

@@ -23,9 +23,10 @@ export const ExecutionInputSchema = z
       .describe('The service to release; a plan for it must be registered in the deployment.'),
     version: z
       .string()
-      .min(1)
-      .max(128)
-      .regex(/^[A-Za-z0-9][\w.+:-]*$/, 'expected a version label such as "42" or "1.4.2"')
+      .regex(
+        /^[A-Za-z0-9][\w.+:-]{0,127}$/,
+        'expected a version label such as "42" or "1.4.2" (at most 128 characters)',
+      )
       .describe('The version to release. For a Lambda alias target: a published version number, e.g. "42".'),
     changeId: label('a change id').optional().describe('Your change ticket or pull request, recorded on the rollout.'),
     requestedBy: label('a person or pipeline')
@@ -33,8 +34,12 @@ export const ExecutionInputSchema = z
       .describe('Who asked for the release, recorded on the rollout.'),
     emergency: z
       .strictObject({
-        reason: z.string().min(10, 'give a reason of at least 10 characters').max(500),
-        approvedBy: label('the approver'),
+        reason: z
+          .string()
+          .min(10, 'give a reason of at least 10 characters')
+          .max(500)
+          .describe('Why the freeze is overridden (at least 10 characters).'),
+        approvedBy: label('the approver').describe('Who approved the override.'),
       })
       .optional()
       .describe('Overrides the freeze windows. The reason and approver are recorded in the audit trail and notified.'),

@@ -177,7 +177,7 @@ const dateWindow = z
     date: z.iso
       .date()
       .describe('A whole local day, YYYY-MM-DD, frozen from 00:00 to 24:00 in the plan\u2019s time zone.'),
-    name: z.string().min(1).max(100),
+    name: z.string().min(1).max(100).describe('Shown when the day blocks a release.'),
     kind: z
       .enum(['holiday', 'business'])
       .default('holiday')
@@ -187,8 +187,8 @@ const dateWindow = z
 
 const freezePolicy = z
   .strictObject({
-    weekly: z.array(weeklyWindow).default([]),
-    dates: z.array(dateWindow).default([]),
+    weekly: z.array(weeklyWindow).default([]).describe('Windows that repeat every week.'),
+    dates: z.array(dateWindow).default([]).describe('Public holidays and critical business dates.'),
     checkRolloutDuration: z
       .boolean()
       .default(true)

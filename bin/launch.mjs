@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `rollout-pilot` command. It runs the bundled CLI (built by `npm ci`), rebuilding it first when a source
+// The `rollout-pilot` command (package.json "bin"). It runs the bundled CLI (built by `npm ci`), rebuilding it first when a source
 // file is newer; without esbuild it falls back to running the TypeScript sources through tsx.
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,0 +1,255 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { runReport, runStart, runStatus } from '../../../bin/cli/aws-commands';
+import { main } from '../../../bin/rollout-pilot';
+import { simulate } from '../../../local/simulate';
+import { exampleScenario } from '../../workflow/helpers';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, write: (l: string) => out.push(l), writeError: (l: string) => err.push(l) };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'rollout-pilot-'));
+
+describe('rollout-pilot simulate', () => {
+  it('exits 0 whatever the outcome and writes the report', async () => {
+    // Prepare
+    const io = capture();
+    const reportFile = join(tmp(), 'spike.json');
+
+    // Act
+    const code = await main(
+      ['simulate', 'examples/scenarios/error-spike.json', '--report', reportFile],
+      io.write,
+      io.writeError,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(reportFile, 'utf8'))).toMatchObject({
+      outcome: 'ROLLED_BACK',
+      scenario: 'error-spike',
+    });
+    expect(io.out.join('\n')).toMatch(/✗ 10% ROLL BACK: error rate/);
+    expect(io.out.join('\n')).toMatch(/■ ROLLED_BACK/);
+  });
+
+  it('exits 2 with every bad field named when a scenario file is malformed, and runs nothing', async () => {
+    // Prepare
+    const dir = tmp();
+    const file = join(dir, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'Bad Name',
+        seed: 1.5,
+        start: 'tuesday',
+        plan: 'examples/plans/checkout-api.json',
+        input: {},
+        world: { stableVersion: '41', requestsPerMinute: -1, versions: {} },
+      }),
+    );
+    const io = capture();
+
+    // Act
+    const code = await main(['simulate', file], io.write, io.writeError);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err).toHaveLength(1);
+    for (const field of ['name:', 'seed:', 'start:', 'world.requestsPerMinute:']) expect(io.err[0]).toContain(field);
+    expect(io.out.join('')).not.toContain('▶');
+  });
+
+  it('exits 2 naming the path when a scenario does not exist, and when a plan it names is invalid', async () => {
+    // Prepare
+    const dir = tmp();
+    const plan = join(dir, 'plan.json');
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        service: 'x',
+        timeZone: 'UTC',
+        target: { type: 'lambda-alias', functionName: 'x', alias: 'live' },
+        phases: [{ weight: 50, bake: 'PT10M' }],
+      }),
+    );
+    const scenarioFile = join(dir, 's.json');
+    writeFileSync(scenarioFile, JSON.stringify({ ...exampleScenario('healthy-release'), plan }));
+    const missing = capture();
+    const badPlan = capture();
+
+    // Act
+    const missingCode = await main(['simulate', join(dir, 'nope.json')], missing.write, missing.writeError);
+    const badPlanCode = await main(['simulate', scenarioFile], badPlan.write, badPlan.writeError);
+
+    // Assess
+    expect(missingCode).toBe(2);
+    expect(missing.err[0]).toMatch(/nope\.json: no such file or directory/);
+    expect(badPlanCode).toBe(2);
+    expect(badPlan.err[0]).toMatch(/plan\.json: 1 problem: phases\[0\]\.weight: the last phase must be 100/);
+  });
+});
+
+describe('rollout-pilot validate', () => {
+  it('accepts the example plans and says what they will do', async () => {
+    // Prepare
+    const io = capture();
+
+    // Act
+    const code = await main(['validate', 'examples/plans'], io.write, io.writeError);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.out.join('\n')).toMatch(
+      /✓ examples\/plans\/checkout-api\.json: checkout-api via lambda-alias: 10% \(30m, every 1m\)/,
+    );
+  });
+
+  it('exits 2 naming each bad file and field', async () => {
+    // Prepare
+    const dir = tmp();
+    writeFileSync(
+      join(dir, 'a.json'),
+      JSON.stringify({
+        service: 'a',
+        timeZone: 'Nowhere/City',
+        target: { type: 'lambda-alias', functionName: 'a', alias: 'live' },
+        phases: [{ weight: 100, bake: 'PT1H' }],
+      }),
+    );
+    writeFileSync(join(dir, 'b.json'), '{ not json');
+    const io = capture();
+
+    // Act
+    const code = await main(['validate', dir], io.write, io.writeError);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err[0]).toMatch(/a\.json: 1 problem: timeZone: expected an IANA time zone/);
+    expect(io.err[0]).toMatch(/b\.json: /);
+  });
+});
+
+describe('rollout-pilot start', () => {
+  it('refuses bad input before calling AWS, naming the flag', async () => {
+    // Prepare
+    const sfn = mockClient(SFNClient);
+    const io = capture();
+
+    // Act
+    const code = await main(
+      [
+        'start',
+        '--service',
+        'checkout-api',
+        '--version',
+        '',
+        '--state-machine-arn',
+        'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+        '--table',
+        't',
+      ],
+      io.write,
+      io.writeError,
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err[0]).toMatch(/--version: expected a version label/);
+    expect(sfn.calls()).toHaveLength(0);
+    sfn.restore();
+  });
+
+  it('with --wait, exits 0 only when the execution succeeded (the version is promoted)', async () => {
+    // Prepare
+    const sfn = mockClient(SFNClient);
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'RUNNING' } as never)
+      .resolves({ status: 'SUCCEEDED' } as never);
+    const io = capture();
+
+    // Act
+    const code = await runStart(
+      { service: 'checkout-api', version: '42', requestedBy: 'ci', wait: true, pollSeconds: 1 },
+      {
+        sfn: new SFNClient({}),
+        stateMachineArn: 'arn:sm',
+        write: io.write,
+        sleep: async () => {},
+        now: () => new Date('2026-11-17T14:00:00Z'),
+      },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(input).toEqual({
+      stateMachineArn: 'arn:sm',
+      name: 'checkout-api-42-20261117T140000',
+      input: JSON.stringify({ service: 'checkout-api', version: '42', requestedBy: 'ci' }),
+    });
+    expect(io.out).toEqual(['started arn:exec', 'PROMOTED: checkout-api 42']);
+    sfn.restore();
+  });
+
+  it('with --wait, exits 1 with the reason on one line when the rollout was rolled back', async () => {
+    // Prepare
+    const sfn = mockClient(SFNClient);
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      error: 'RolloutRolledBack',
+      cause: 'checkout-api 42 rolled back during 10% (analysis): error rate 8.3%',
+    } as never);
+    const io = capture();
+
+    // Act
+    const code = await runStart(
+      { service: 'checkout-api', version: '42', wait: true },
+      {
+        sfn: new SFNClient({}),
+        stateMachineArn: 'arn:sm',
+        write: io.write,
+        sleep: async () => {},
+        now: () => new Date(),
+      },
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.out.at(-1)).toBe(
+      'FAILED: RolloutRolledBack: checkout-api 42 rolled back during 10% (analysis): error rate 8.3%',
+    );
+    sfn.restore();
+  });
+});
+
+describe('rollout-pilot status and report', () => {
+  it('read the rollout record: where it stands, its phases and its timeline', async () => {
+    // Prepare
+    const { simulator } = await simulate(exampleScenario('error-spike'));
+    const status = capture();
+    const report = capture();
+
+    // Act
+    await runStatus('checkout-api', { store: simulator.store, write: status.write });
+    await runReport('checkout-api', undefined, { store: simulator.store, write: report.write });
+
+    // Assess
+    expect(status.out[0]).toMatch(/^checkout-api 42 \(stable 41\) — ROLLED_BACK/);
+    expect(status.out.join('\n')).toMatch(
+      /rollback \(analysis\): error rate .* above 5%; traffic restored Tuesday 2026-11-17 09:02/,
+    );
+    expect(report.out.join('\n')).toMatch(/10% +rolled-back/);
+    expect(report.out.join('\n')).toMatch(/timeline:\n.*started: checkout-api 42 requested/);
+  });
+});
