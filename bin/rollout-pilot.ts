@@ -22,7 +22,11 @@ import { runValidate } from './cli/validate';
  * The `rollout-pilot` command line. Exit codes: 0 done (for `start --wait`: promoted), 1 the rollout was not
  * promoted or an AWS call failed, 2 bad usage or a bad input file (a one-line message names what is wrong).
  */
-export function program(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Command {
+export function program(
+  write: (line: string) => void = (line) => {
+    process.stdout.write(`${line}\n`);
+  },
+): Command {
   const cli = new Command('rollout-pilot')
     .description('Phased, self-judging, self-reverting releases on AWS.')
     .showHelpAfterError('(run with --help for usage)')
@@ -138,7 +142,9 @@ function defaultPlansDir(): string {
 export async function main(
   argv: string[],
   write?: (line: string) => void,
-  writeError = (line: string) => process.stderr.write(`${line}\n`),
+  writeError: (line: string) => void = (line) => {
+    process.stderr.write(`${line}\n`);
+  },
 ): Promise<number> {
   process.exitCode = 0;
   try {

@@ -29,6 +29,9 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
  */
 export const MAX_BUNDLED_PLANS_CHARS = 100_000;
 
+/** The credential provider module the step bundles use instead of the SDK's Node chain. */
+export const LAMBDA_CREDENTIALS = 'functions/adapters/lambda-credentials.ts';
+
 /** The Node.js runtime of every step: the newest this aws-cdk-lib offers (not `NODEJS_LATEST`, which drifts). */
 export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
@@ -289,6 +292,8 @@ export class RolloutOrchestrator extends Construct {
           banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
           // The SDK is bundled, pinned by package-lock.json, rather than whatever the runtime ships that day.
           bundleAwsSDK: true,
+          // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
+          esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
           ...(step === 'validate' ? { define: { 'process.env.ROLLOUT_PLANS': bundledPlansDefine(props.plans) } } : {}),
         },
       });

@@ -36,6 +36,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   };
 }
 
+/** Errors that mean "busy with another update, try again shortly" rather than "wrong". */
+const BUSY = ['ResourceConflictException', 'ConcurrentModificationException', 'OperationAbortedException'];
+
 interface SdkErrorLike {
   name?: string;
   message?: string;
@@ -62,7 +65,8 @@ export function classify(operation: string, error: unknown): unknown {
   const sdk = error as SdkErrorLike & Error;
   const detail = `${operation}: ${sdk.name}: ${sdk.message}`;
   if (isThrottlingError(sdk as never)) return new AwsThrottled(detail, { cause: error });
-  if (isServerError(sdk as never) || isTransientError(sdk as never))
+  if (isServerError(sdk as never) || isTransientError(sdk as never) || BUSY.includes(sdk.name)) {
     return new AwsUnavailable(detail, { cause: error });
+  }
   return error;
 }

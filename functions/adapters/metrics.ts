@@ -17,6 +17,8 @@ export interface Window {
    * Totals always cover the whole window. Default: the whole window.
    */
   recentMinutes?: number;
+  /** The current time, which decides the resolution CloudWatch still keeps for the window. Default: `end`. */
+  now?: Date;
 }
 
 /** Reads a version's requests, errors and p95 latency. One implementation per kind of target. */
@@ -81,7 +83,7 @@ export class CloudWatchMetrics implements MetricsSource {
     const split = recent < minutes;
     const windowSeconds = minutes * 60;
 
-    const queries = (from: 'recent' | 'totals'): MetricDataQuery[] =>
+    const queries = (from: 'recent' | 'totals', totalSeconds = windowSeconds): MetricDataQuery[] =>
       versions.flatMap((version, i) => {
         const dims = this.spec.dimensions(version);
         const stat = (id: string, ref: MetricRef, statistic: string, period: number): MetricDataQuery => ({
@@ -93,11 +95,11 @@ export class CloudWatchMetrics implements MetricsSource {
           },
           ReturnData: true,
         });
-        const totals = [stat('wlat', this.spec.latency, this.spec.latency.stat, windowSeconds)];
+        const totals = [stat('wlat', this.spec.latency, this.spec.latency.stat, totalSeconds)];
         if (from === 'totals') {
           totals.push(
-            stat('wreq', this.spec.requests, 'Sum', windowSeconds),
-            stat('werr', this.spec.errors, 'Sum', windowSeconds),
+            stat('wreq', this.spec.requests, 'Sum', totalSeconds),
+            stat('werr', this.spec.errors, 'Sum', totalSeconds),
           );
           return totals;
         }
@@ -109,8 +111,13 @@ export class CloudWatchMetrics implements MetricsSource {
         return split ? series : [...series, ...totals];
       });
 
-    const results = await this.fetch(recentStart, end, queries('recent'));
-    if (split) for (const [id, r] of await this.fetch(start, end, queries('totals'))) results.set(id, r);
+    const results =
+      recent > 0 ? await this.fetch(recentStart, end, queries('recent')) : new Map<string, MetricDataResult>();
+    if (split) {
+      const totals = totalsWindow(start, end, window.now ?? end);
+      for (const [id, r] of await this.fetch(totals.start, totals.end, queries('totals', totals.seconds)))
+        results.set(id, r);
+    }
 
     const toMs = this.spec.latency.toMs;
     return Object.fromEntries(
@@ -173,6 +180,20 @@ export class CloudWatchMetrics implements MetricsSource {
     } while (nextToken);
     return results;
   }
+}
+
+/**
+ * The window the totals are asked for. CloudWatch keeps one-minute datapoints for 15 days, five-minute ones for
+ * 63 days and hourly ones beyond: a query whose start is older must use periods of that size, or it gets no
+ * data. So an old window is widened to whole coarser periods (at most one period more of data, all of it the
+ * same version's).
+ */
+export function totalsWindow(start: Date, end: Date, now: Date): { start: Date; end: Date; seconds: number } {
+  const age = now.getTime() - start.getTime();
+  const unit = age > 63 * 86_400_000 ? 3_600_000 : age > 15 * 86_400_000 ? 300_000 : MINUTE;
+  const from = Math.floor(start.getTime() / unit) * unit;
+  const to = Math.ceil(end.getTime() / unit) * unit;
+  return { start: new Date(from), end: new Date(to), seconds: (to - from) / 1000 };
 }
 
 function byMinute(result: MetricDataResult | undefined): Map<number, number> {

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import type * as z from 'zod';
+import { formatPath } from '../core/issues';
 
 /** The one logger of every step; structured JSON with the Lambda context, silent in the simulator. */
 export const logger = new Logger({ serviceName: 'rollout-pilot' });
@@ -39,7 +40,26 @@ export function stepHandler<I extends z.ZodType, O extends z.ZodType, D>(
     return step.output.parse(result);
   })
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(parser({ schema: step.input })) as unknown as StepHandler<I, O>;
+    .use(parser({ schema: step.input }))
+    .use(explainParseErrors()) as unknown as StepHandler<I, O>;
+}
+
+/**
+ * Powertools' `ParseError` says only "Failed to parse schema"; the fields are in its `cause`, which Lambda's
+ * error report drops. Put them in the message, so the execution history says which field of the event was wrong.
+ */
+function explainParseErrors(): middy.MiddlewareObj {
+  return {
+    onError: (request) => {
+      const error = request.error as (Error & { cause?: unknown }) | null;
+      if (error?.name !== 'ParseError') return;
+      const cause = error.cause as z.core.$ZodIssue[] | { issues?: z.core.$ZodIssue[] } | undefined;
+      const issues = Array.isArray(cause) ? cause : cause?.issues;
+      if (issues?.length) {
+        error.message = `${error.message}: ${issues.map((i) => `${formatPath(i.path) || '(event)'}: ${i.message}`).join('; ')}`;
+      }
+    },
+  };
 }
 
 /** Build a value on first use and keep it for the life of the Lambda environment. */

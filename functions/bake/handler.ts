@@ -79,7 +79,7 @@ export const bakeStep = defineStep({
 
     let baseline = record.baseline;
     if (!baseline && stable.window.requests < record.plan.health.minRequests) {
-      baseline = await readBaseline(metrics, record, record.stableVersion);
+      baseline = await readBaseline(metrics, record, record.stableVersion, now);
     }
     const evaluation = evaluate(record.plan.health, {
       now,
@@ -167,10 +167,11 @@ function summary(record: RolloutRecord, index: number, evaluation: Evaluation) {
   };
 }
 
-async function readBaseline(metrics: MetricsSource, record: RolloutRecord, stable: string) {
+async function readBaseline(metrics: MetricsSource, record: RolloutRecord, stable: string, now: Date) {
   const to = new Date(record.startedAt);
   const from = new Date(to.getTime() - BASELINE_SECONDS * 1000);
-  const read = await metrics.read({ start: from, end: to }, [stable]);
+  // Totals only: by the last phase of a long plan, these minutes may be older than CloudWatch keeps per minute.
+  const read = await metrics.read({ start: from, end: to, recentMinutes: 0, now }, [stable]);
   const window: WindowStats = read[stable]?.window ?? { requests: 0, errors: 0, p95Ms: null };
   return {
     from: from.toISOString(),

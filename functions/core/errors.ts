@@ -77,7 +77,10 @@ export class RolloutRolledBack extends named('RolloutRolledBack', 'fail-state') 
 /** An AWS API throttled the call. The state machine retries the step with backoff. */
 export class AwsThrottled extends named('AwsThrottled', 'retried') {}
 
-/** An AWS API failed on its side (5xx, timeout, connection reset). The state machine retries the step. */
+/**
+ * An AWS API could not do it now: a 5xx, a timeout, a reset connection, or a resource busy with another update
+ * (Lambda's `ResourceConflictException`). The state machine retries the step.
+ */
 export class AwsUnavailable extends named('AwsUnavailable', 'retried') {}
 
 /** Every error class above, for the contract test and for documentation. */
@@ -97,6 +100,7 @@ export const ROLLOUT_ERRORS = [
  * AWS recommends retrying them on every Lambda task.
  */
 export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',

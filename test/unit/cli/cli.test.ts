@@ -12,7 +12,16 @@ import { exampleScenario } from '../../workflow/helpers';
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, write: (l: string) => out.push(l), writeError: (l: string) => err.push(l) };
+  return {
+    out,
+    err,
+    write: (l: string) => {
+      out.push(l);
+    },
+    writeError: (l: string) => {
+      err.push(l);
+    },
+  };
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'rollout-pilot-'));
