@@ -8,6 +8,8 @@ const SECONDS = { weeks: 604_800, days: 86_400, hours: 3_600, minutes: 60, secon
  * depends on the calendar, and a bake or a timeout must mean the same thing every time.
  */
 export function durationSeconds(iso: string): number {
+  // ISO-8601 allows a leading minus; a bake, an interval or a timeout cannot be negative.
+  if (iso.trim().startsWith('-')) throw new RangeError(`invalid duration: ${iso} is negative`);
   const parsed = parse(iso);
   if (parsed.years || parsed.months) {
     throw new Error(`${iso}: years and months have no fixed length; use weeks, days, hours, minutes or seconds`);

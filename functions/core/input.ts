@@ -57,18 +57,22 @@ export function parseExecutionInput(
   plans: ReadonlyMap<string, Plan>,
 ): { input: ExecutionInput; plan: Plan } {
   const parsed = ExecutionInputSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidRolloutInput(formatIssues(parsed.error, '(input)'));
-  const input = parsed.data;
-  const plan = plans.get(input.service);
-  if (!plan) {
+  const problems = parsed.success ? [] : formatIssues(parsed.error, '(input)');
+  // The plan checks run on the raw fields too, so that one failed start names everything that is wrong.
+  const raw = (typeof value === 'object' && value !== null ? value : {}) as { service?: unknown; version?: unknown };
+  const service = typeof raw.service === 'string' && SERVICE_NAME.test(raw.service) ? raw.service : undefined;
+  const plan = service === undefined ? undefined : plans.get(service);
+  if (service !== undefined && !plan) {
     const known = [...plans.keys()].sort();
-    throw new InvalidRolloutInput([
-      `service: no plan is registered for "${input.service}"; this deployment knows ${known.length ? known.map((s) => `"${s}"`).join(', ') : 'no services'}`,
-    ]);
+    problems.push(
+      `service: no plan is registered for "${service}"; this deployment knows ${known.length ? known.map((s) => `"${s}"`).join(', ') : 'no services'}`,
+    );
   }
-  const problems = targetVersionProblems(plan, input.version);
-  if (problems.length) throw new InvalidRolloutInput(problems);
-  return { input, plan };
+  const versionFlagged = problems.some((p) => p.startsWith('version:'));
+  if (plan && typeof raw.version === 'string' && !versionFlagged)
+    problems.push(...targetVersionProblems(plan, raw.version));
+  if (!parsed.success || !plan || problems.length) throw new InvalidRolloutInput(problems);
+  return { input: parsed.data, plan };
 }
 
 function targetVersionProblems(plan: Plan, version: string): string[] {

@@ -65,7 +65,7 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
   lines.push('', 'Timeline:');
   for (const t of record.timeline) lines.push(`  ${when(t.at)}  ${t.kind}: ${t.message}`);
   return {
-    subject: `[rollout-pilot] ${record.service} ${record.version} ${subjectVerb}`,
+    subject: subject(record.service, record.version, subjectVerb),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'finished', outcome },
   };
@@ -74,4 +74,14 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
 function elapsedSeconds(record: RolloutRecord): number {
   const end = record.finishedAt ? Date.parse(record.finishedAt) : Date.parse(record.updatedAt);
   return (end - Date.parse(record.startedAt)) / 1000;
+}
+
+/** SNS email subjects stop at 100 characters: shorten the version (then the service), never the outcome. */
+function subject(service: string, version: string, verb: string): string {
+  const fixed = `[rollout-pilot]   ${verb}`.length;
+  let room = 100 - fixed;
+  const svc = service.length > room - 8 ? `${service.slice(0, room - 9)}…` : service;
+  room -= svc.length;
+  const ver = version.length > room ? `${version.slice(0, Math.max(0, room - 1))}…` : version;
+  return `[rollout-pilot] ${svc} ${ver} ${verb}`;
 }

@@ -340,7 +340,13 @@ function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): v
       ctx.addIssue({ code: 'custom', path: ['phases', i, 'name'], message: `duplicate phase name "${name}"` });
     }
   });
-  if (phases.every((p) => Number.isFinite(safeSeconds(p.bake)))) {
+  const durations = [
+    defaultInterval,
+    plan.health.inconclusive.maxExtension,
+    ...phases.flatMap((p) => [p.bake, p.evaluationInterval ?? defaultInterval]),
+  ];
+  // Malformed durations are reported by their own fields; the budget can only be computed without them.
+  if (durations.every((d) => Number.isFinite(safeSeconds(d)))) {
     const events = worstCaseHistoryEvents(plan);
     const budget = Math.floor(HISTORY_EVENT_LIMIT * HISTORY_BUDGET);
     if (events > budget) {

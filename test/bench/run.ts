@@ -1,0 +1,133 @@
+/**
+ * `npm run bench`: the figures the issues ask for, measured on this machine. Speed and size are measured here,
+ * never asserted in tests. Prints a table and writes `.bench/results.json`.
+ *
+ *   npm run bench              everything (includes a full `npm test`, about two minutes)
+ *   npm run bench -- --quick   skips the `npm test` timing
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Report } from '../../local/report';
+import { PROJECT_ROOT } from '../../local/simulate';
+
+const quick = process.argv.includes('--quick');
+const out = join(PROJECT_ROOT, '.bench');
+mkdirSync(out, { recursive: true });
+const env = {
+  ...process.env,
+  CDK_DISABLE_VERSION_CHECK: '1',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+interface Timing {
+  runs: number[];
+  min: number;
+  median: number;
+}
+
+function time(label: string, command: string, args: string[], runs = 1): Timing {
+  const walls: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = spawnSync(command, args, {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    const wall = performance.now() - started;
+    if (result.status !== 0) {
+      throw new Error(
+        `${label} failed (exit ${result.status}):\n${result.stdout?.slice(-2000)}\n${result.stderr?.slice(-2000)}`,
+      );
+    }
+    walls.push(Math.round(wall));
+  }
+  const sorted = [...walls].sort((a, b) => a - b);
+  return { runs: walls, min: sorted[0] ?? 0, median: sorted[Math.floor(sorted.length / 2)] ?? 0 };
+}
+
+function simulateReport(scenario: string): Report {
+  const file = join(out, `${scenario}.report.json`);
+  execFileSync(
+    'node',
+    ['bin/launch.mjs', 'simulate', `examples/scenarios/${scenario}.json`, '--quiet', '--report', file],
+    {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: 'ignore',
+    },
+  );
+  return JSON.parse(readFileSync(file, 'utf8')) as Report;
+}
+
+/** Each step's bundle, as `cdk synth` builds it for deployment: the asset its function's code points to. */
+function bundleSizes(assembly: string): Record<string, number> {
+  const template = JSON.parse(readFileSync(join(assembly, 'RolloutPilot.template.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: unknown } } }>;
+  };
+  const sizes: Record<string, number> = {};
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const step = /the ([a-z-]+) step/.exec(resource.Properties.Description ?? '')?.[1];
+    const key = JSON.stringify(resource.Properties.Code?.S3Key ?? '');
+    const hash = /([0-9a-f]{64})\.zip/.exec(key)?.[1];
+    if (!step || !hash) continue;
+    sizes[step] = statSync(join(assembly, `asset.${hash}`, 'index.mjs')).size;
+  }
+  return sizes;
+}
+
+const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}` };
+const line = (label: string, value: string, target = '') =>
+  process.stdout.write(`${label.padEnd(52)} ${value.padEnd(22)} ${target}\n`);
+
+process.stdout.write('Rollout Pilot benchmarks\n\n');
+
+// The CLI bundle must be current, or the first simulate run would include building it.
+execFileSync('node', ['bin/build-cli.mjs'], { cwd: PROJECT_ROOT, env, stdio: 'ignore' });
+
+const simulateWall = time(
+  'simulate',
+  'node',
+  ['bin/launch.mjs', 'simulate', 'examples/scenarios/healthy-release.json', '--quiet'],
+  5,
+);
+results.simulateHealthyWallMs = simulateWall;
+line(
+  'simulate, default plan (healthy-release), wall',
+  `${simulateWall.median} ms median`,
+  `(min ${simulateWall.min}; target < 3000 ms)`,
+);
+
+const healthy = simulateReport('healthy-release');
+results.promotionStateTransitions = healthy.stateTransitions;
+results.promotionVirtualDuration = healthy.virtualDuration;
+line('state transitions of a full promotion', String(healthy.stateTransitions), '(target < 400)');
+
+const assembly = join(out, 'cdk.out');
+rmSync(assembly, { recursive: true, force: true });
+const synth = time('cdk synth', 'npx', ['cdk', 'synth', '--quiet', '--output', assembly]);
+results.cdkSynthWallMs = synth.median;
+line('cdk synth (7 bundles, cdk-nag), wall', `${(synth.median / 1000).toFixed(1)} s`);
+
+const sizes = bundleSizes(assembly);
+results.bundleBytes = sizes;
+for (const [step, bytes] of Object.entries(sizes).sort((a, b) => a[1] - b[1])) {
+  line(
+    `  bundle ${step} (minified index.mjs)`,
+    `${(bytes / 1024).toFixed(1)} KB`,
+    bytes > 300 * 1024 ? '(target < 300 KB: over)' : '',
+  );
+}
+
+if (!quick) {
+  const tests = time('npm test', 'npm', ['test', '--silent']);
+  results.npmTestWallMs = tests.median;
+  line('npm test, wall', `${(tests.median / 1000).toFixed(1)} s`);
+}
+
+writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`\nwritten to ${join(out, 'results.json')}\n`);

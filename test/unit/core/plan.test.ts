@@ -1,0 +1,389 @@
+import * as fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidPlan } from '../../../functions/core/errors';
+import {
+  expectedRolloutSeconds,
+  HISTORY_BUDGET,
+  HISTORY_EVENT_LIMIT,
+  type PlanInput,
+  PlanSchema,
+  parsePlan,
+  phaseAt,
+  resolvePhases,
+  worstCaseHistoryEvents,
+} from '../../../functions/core/plan';
+import { CHECKOUT, checkoutPlanInput, plan, planInput, thrownBy } from './fixtures';
+
+/** The problems `parsePlan` reports for `input` (fails the test when the plan is accepted). */
+function problemsOf(input: unknown): readonly string[] {
+  const error = thrownBy(() => parsePlan(input, 'plans/orders-api.json'));
+  expect(error).toBeInstanceOf(InvalidPlan);
+  return (error as InvalidPlan).problems;
+}
+
+const BUDGET = Math.floor(HISTORY_EVENT_LIMIT * HISTORY_BUDGET);
+
+describe('parsePlan', () => {
+  it('accepts the checkout-api example plan and keeps what its owners wrote', () => {
+    // Act
+    const parsed = parsePlan(checkoutPlanInput(), 'examples/plans/checkout-api.json');
+
+    // Assess
+    expect(parsed.service).toBe('checkout-api');
+    expect(parsed.timeZone).toBe('America/Bogota');
+    expect(parsed.target).toEqual({ type: 'lambda-alias', functionName: 'checkout-api', alias: 'live' });
+    expect(parsed.phases.map((p) => p.weight)).toEqual([10, 50, 100]);
+    expect(parsed.freeze.weekly.map((w) => w.name)).toEqual(['Friday afternoon', 'Weekend']);
+    expect(parsed.freeze.dates).toContainEqual({ date: '2026-11-27', name: 'Black Friday', kind: 'business' });
+    expect(parsed.freeze.dates).toHaveLength(38);
+  });
+
+  it('fills every default of the runbooks into a minimal plan', () => {
+    // Act
+    const parsed = plan();
+
+    // Assess
+    expect(parsed.evaluationInterval).toBe('PT1M');
+    expect(parsed.health).toEqual({
+      minRequests: 200,
+      minRequestsPerDatapoint: 20,
+      errorRate: {
+        advanceBelow: 0.01,
+        rollbackAtOrAbove: 0.02,
+        sustainedFor: 'PT5M',
+        rollbackImmediatelyAbove: 0.05,
+        immediateMinErrors: 5,
+      },
+      latencyP95: { advanceBelowMs: 800, maxIncreaseOverStable: 0.2, rollbackAboveMs: 2000, sustainedFor: 'PT5M' },
+      inconclusive: { maxExtension: 'PT30M' },
+    });
+    expect(parsed.freeze).toEqual({ weekly: [], dates: [], checkRolloutDuration: true });
+  });
+
+  it('fills a weekly window’s missing times with the whole day and a date’s kind with holiday', () => {
+    // Prepare
+    const input = planInput({
+      freeze: { weekly: [{ name: 'Weekend', days: ['SAT', 'SUN'] }], dates: [{ date: '2026-12-25', name: 'Navidad' }] },
+    });
+
+    // Act
+    const parsed = parsePlan(input);
+
+    // Assess
+    expect(parsed.freeze.weekly).toEqual([{ name: 'Weekend', days: ['SAT', 'SUN'], from: '00:00', to: '24:00' }]);
+    expect(parsed.freeze.dates).toEqual([{ date: '2026-12-25', name: 'Navidad', kind: 'holiday' }]);
+  });
+
+  it('names the source and every problem at once, field problems and phase rules together', () => {
+    // Prepare
+    const input = {
+      ...planInput(),
+      service: 'Orders_API',
+      timeZone: 'Mars/Olympus',
+      phases: [
+        { weight: 10, bake: 'PT10M' },
+        { weight: 90, bake: 'PT10M' },
+      ],
+    };
+
+    // Act
+    const error = thrownBy(() => parsePlan(input, 'plans/orders-api.json'));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlan);
+    const { problems, message } = error as InvalidPlan;
+    expect(problems).toEqual([
+      expect.stringMatching(/^service: expected 1-63 lowercase letters/),
+      'timeZone: expected an IANA time zone such as "America/Bogota"',
+      'phases[1].weight: the last phase must be 100 (the promotion and its final bake), got 90',
+    ]);
+    expect(message).toBe(`plans/orders-api.json: 3 problems: ${problems.join('; ')}`);
+  });
+
+  it('names each unknown field, however deep, so that a misspelt setting is not silently ignored', () => {
+    // Prepare
+    const input = {
+      ...planInput(),
+      colour: 'red',
+      health: { errorRate: { advanceBellow: 0.01 } },
+      phases: [
+        { weight: 10, bake: 'PT10M', bakeTime: 'PT5M' },
+        { weight: 100, bake: 'PT10M' },
+      ],
+    };
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'colour: unexpected field (not part of the schema; check its spelling)',
+        'health.errorRate.advanceBellow: unexpected field (not part of the schema; check its spelling)',
+        'phases[0].bakeTime: unexpected field (not part of the schema; check its spelling)',
+      ]),
+    );
+    expect(problems).toHaveLength(3);
+  });
+
+  it('says which required fields are missing and what they should be', () => {
+    // Act
+    const problems = problemsOf({ service: 'orders-api' });
+
+    // Assess
+    expect(problems).toEqual([
+      'timeZone: required (expected string)',
+      'target: required (expected object)',
+      'phases: required (expected array)',
+    ]);
+  });
+
+  it.each([
+    ['a bake under a minute', { weight: 100, bake: 'PT30S' }, 'phases[0].bake: must be at least PT1M, got PT30S'],
+    ['a bake over 30 days', { weight: 100, bake: 'P31D' }, 'phases[0].bake: must be at most P30D, got P31D'],
+    [
+      'a bake in months',
+      { weight: 100, bake: 'P1M' },
+      'phases[0].bake: P1M: years and months have no fixed length; use weeks, days, hours, minutes or seconds',
+    ],
+    [
+      'an evaluation interval that is not whole minutes',
+      { weight: 100, bake: 'PT10M', evaluationInterval: 'PT90S' },
+      'phases[0].evaluationInterval: must be a whole number of PT1M, got PT90S',
+    ],
+    [
+      'a bake shorter than its evaluation interval',
+      { weight: 100, bake: 'PT10M', evaluationInterval: 'PT15M' },
+      'phases[0].bake: the bake (PT10M) is shorter than its evaluation interval (PT15M)',
+    ],
+    ['a weight of 0', { weight: 0, bake: 'PT10M' }, expect.stringMatching(/^phases\[0\]\.weight: Too small/)],
+  ])('refuses %s', (_, phase, problem) => {
+    // Prepare
+    const input = planInput({ phases: [phase as PlanInput['phases'][number]] });
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toContainEqual(problem);
+  });
+
+  it('refuses two phases with the same name, naming the second', () => {
+    // Prepare
+    const input = planInput({
+      phases: [
+        { weight: 10, bake: 'PT10M', name: 'canary' },
+        { weight: 50, bake: 'PT10M', name: 'canary' },
+        { weight: 100, bake: 'PT10M' },
+      ],
+    });
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual(['phases[1].name: duplicate phase name "canary"']);
+  });
+
+  it('refuses a weekly window that ends before it starts', () => {
+    // Prepare
+    const input = planInput({ freeze: { weekly: [{ name: 'Night', days: ['MON'], from: '22:00', to: '06:00' }] } });
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual(['freeze.weekly[0].to: `from` must be before `to`']);
+  });
+
+  it('refuses a notification topic given both by name and by ARN', () => {
+    // Prepare
+    const input = planInput({
+      notifications: { topicName: 'orders', topicArn: 'arn:aws:sns:eu-west-1:111122223333:orders' },
+    });
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual(['notifications: give topicName or topicArn, not both']);
+  });
+
+  it('accepts any phases whose weights rise strictly and end at 100', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 99 }), { maxLength: 19 }), (below100) => {
+        // Prepare
+        const weights = [...below100.sort((a, b) => a - b), 100];
+        const input = planInput({ phases: weights.map((weight) => ({ weight, bake: 'PT10M' })) });
+
+        // Act
+        const result = PlanSchema.safeParse(input);
+
+        // Assess
+        expect(result.error?.issues).toBeUndefined();
+        expect(result.data?.phases.map((p) => p.weight)).toEqual(weights);
+      }),
+    );
+  });
+
+  it('refuses any weight that does not rise, naming that phase’s weight', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 99 }), { minLength: 1, maxLength: 18 }),
+        fc.nat(),
+        fc.nat(),
+        (below100, at, drop) => {
+          // Prepare
+          const weights = [...below100.sort((a, b) => a - b), 100];
+          const i = 1 + (at % (weights.length - 1 || 1));
+          const previous = weights[i - 1] ?? 1;
+          weights[i] = Math.max(1, previous - (drop % previous));
+          const input = planInput({ phases: weights.map((weight) => ({ weight, bake: 'PT10M' })) });
+
+          // Act
+          const problems = problemsOf(input);
+
+          // Assess
+          expect(problems).toContainEqual(
+            `phases[${i}].weight: weights must rise strictly: ${weights[i]} follows ${previous}`,
+          );
+        },
+      ),
+    );
+  });
+
+  it('accepts the longest bake that fits the Step Functions history budget, and refuses one a minute longer', () => {
+    // Prepare: one 100% phase judged every minute, no hold: a bake of N minutes wakes N+1 times, 6 events each,
+    // on top of 120 fixed events.
+    const withBake = (minutes: number) =>
+      planInput({
+        phases: [{ weight: 100, bake: `PT${minutes}M` }],
+        health: { inconclusive: { maxExtension: 'PT0S' } },
+      });
+    const longest = Math.floor((BUDGET - 120) / 6) - 1;
+
+    // Act
+    const within = parsePlan(withBake(longest));
+    const problems = problemsOf(withBake(longest + 1));
+
+    // Assess
+    expect(worstCaseHistoryEvents(within)).toBe(120 + (longest + 1) * 6);
+    expect(worstCaseHistoryEvents(within)).toBeLessThanOrEqual(BUDGET);
+    expect(problems).toEqual([
+      `phases: a rollout of this plan could need ${120 + (longest + 2) * 6} Step Functions history events (limit 25000, budget ${BUDGET}); use a longer evaluationInterval for the long bakes`,
+    ]);
+  });
+
+  it('accepts a week-long bake once it is judged every hour instead of every minute', () => {
+    // Prepare
+    const everyMinute = planInput({ phases: [{ weight: 100, bake: 'P7D' }] });
+    const everyHour = planInput({ phases: [{ weight: 100, bake: 'P7D', evaluationInterval: 'PT1H' }] });
+
+    // Act
+    const problems = problemsOf(everyMinute);
+    const parsed = parsePlan(everyHour);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^phases: a rollout of this plan could need \d+ Step Functions/)]);
+    expect(worstCaseHistoryEvents(parsed)).toBeLessThan(BUDGET);
+  });
+
+  it.each([
+    [
+      'a phase’s evaluationInterval',
+      { phases: [{ weight: 100, bake: 'PT10M', evaluationInterval: 'soon' }] },
+      'phases[0].evaluationInterval',
+    ],
+    ['the plan’s evaluationInterval', { evaluationInterval: 'P1Y' }, 'evaluationInterval'],
+    [
+      'inconclusive.maxExtension',
+      { health: { inconclusive: { maxExtension: 'P1M' } } },
+      'health.inconclusive.maxExtension',
+    ],
+  ])('reports a malformed duration in %s as a plan problem naming the field', (_, overrides, field) => {
+    // Prepare
+    const input = planInput(overrides as Partial<PlanInput>);
+
+    // Act
+    const error = thrownBy(() => parsePlan(input, 'plans/orders-api.json'));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlan);
+    expect((error as InvalidPlan).problems).toEqual([
+      expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: `)),
+    ]);
+  });
+});
+
+describe('resolvePhases and phaseAt', () => {
+  it('resolve the checkout-api phases in seconds, named by weight unless named, the last one final', () => {
+    // Act
+    const phases = resolvePhases(CHECKOUT);
+
+    // Assess
+    expect(phases).toEqual([
+      { index: 0, name: '10%', weight: 10, bakeSeconds: 1800, intervalSeconds: 60, final: false },
+      { index: 1, name: '50%', weight: 50, bakeSeconds: 1800, intervalSeconds: 60, final: false },
+      { index: 2, name: '100% (final bake)', weight: 100, bakeSeconds: 3600, intervalSeconds: 60, final: true },
+    ]);
+  });
+
+  it('use a phase’s own evaluation interval over the plan’s', () => {
+    // Prepare
+    const parsed = plan({
+      evaluationInterval: 'PT2M',
+      phases: [
+        { weight: 10, bake: 'PT10M' },
+        { weight: 100, bake: 'PT1H', evaluationInterval: 'PT5M' },
+      ],
+    });
+
+    // Act
+    const phases = resolvePhases(parsed);
+
+    // Assess
+    expect(phases.map((p) => p.intervalSeconds)).toEqual([120, 300]);
+  });
+
+  it('phaseAt returns one resolved phase and refuses an index the plan does not have', () => {
+    // Act
+    const second = phaseAt(CHECKOUT, 1);
+    const error = thrownBy(() => phaseAt(CHECKOUT, 3));
+
+    // Assess
+    expect(second).toEqual(resolvePhases(CHECKOUT)[1]);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as RangeError).message).toBe('phase 3 does not exist (the plan has 3)');
+  });
+});
+
+describe('expectedRolloutSeconds and worstCaseHistoryEvents', () => {
+  it('a healthy checkout-api rollout takes its three bakes: two hours', () => {
+    // Act
+    const seconds = expectedRolloutSeconds(CHECKOUT);
+
+    // Assess
+    expect(seconds).toBe(2 * 3600);
+  });
+
+  it('the checkout-api plan needs a small share of the history budget, counting every wake-up and the holds', () => {
+    // Act
+    const events = worstCaseHistoryEvents(CHECKOUT);
+
+    // Assess: 30+30 wake-ups (+1) for each 30-minute phase, 60+30 (+1) for the final bake, 6 events each, 120 fixed.
+    expect(events).toBe(120 + (61 + 61 + 91) * 6);
+    expect(events).toBeLessThan(BUDGET / 10);
+  });
+
+  it('counts more events for a longer inconclusive extension', () => {
+    // Prepare
+    const short = plan({ health: { inconclusive: { maxExtension: 'PT0S' } } });
+    const long = plan({ health: { inconclusive: { maxExtension: 'PT1H' } } });
+
+    // Act
+    const difference = worstCaseHistoryEvents(long) - worstCaseHistoryEvents(short);
+
+    // Assess: an hour of one-minute wake-ups in each of the two phases.
+    expect(difference).toBe(2 * 60 * 6);
+  });
+});
