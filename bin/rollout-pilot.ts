@@ -1,7 +1,9 @@
 import '../local/polyfills';
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError, Option } from 'commander';
 import { DynamoRolloutStore } from '../functions/adapters/store';
@@ -10,6 +12,7 @@ import {
   type DeploymentFlags,
   resolveDeployment,
   runReport,
+  runSignal,
   runStart,
   runStatus,
   runWatch,
@@ -37,7 +40,18 @@ export function program(
     command
       .option('--stack <name>', 'the deployed stack, to read its outputs (env ROLLOUT_PILOT_STACK)', undefined)
       .option('--state-machine-arn <arn>', 'the rollout state machine (env ROLLOUT_PILOT_STATE_MACHINE_ARN)')
-      .option('--table <name>', 'the rollout table (env ROLLOUT_PILOT_TABLE)');
+      .option('--table <name>', 'the rollout table (env ROLLOUT_PILOT_TABLE)')
+      .option('--signal-function <name>', 'the signal function (env ROLLOUT_PILOT_SIGNAL_FUNCTION)');
+  const signal = async (signal: Record<string, unknown>, flags: DeploymentFlags) => {
+    const deployment = await resolveDeployment(flags, process.env, undefined, ['signalFunctionName']);
+    if (!deployment.signalFunctionName)
+      throw new UsageError('cannot find the signal function: give --signal-function or --stack');
+    process.exitCode = await runSignal(signal, {
+      lambda: new LambdaClient({}),
+      functionName: deployment.signalFunctionName,
+      write,
+    });
+  };
   const storeFor = async (flags: DeploymentFlags) => {
     const deployment = await resolveDeployment(flags);
     if (!deployment.tableName) throw new UsageError('cannot find the rollout table: give --table or --stack');
@@ -124,7 +138,52 @@ export function program(
     await runReport(opts.service, opts.rollout, { store: await storeFor(opts), write, json: opts.json });
   });
 
+  deploymentOptions(
+    cli
+      .command('abort')
+      .description("roll the service's running rollout back now: traffic to the stable version, then the rollback")
+      .requiredOption('--service <name>', 'the service')
+      .requiredOption('--reason <text>', 'why (recorded and notified)')
+      .option('--by <who>', 'who aborts (default: env ROLLOUT_PILOT_OPERATOR, else your user name)')
+      .option('--restore-data', 'the release damaged data: restore the database per the plan'),
+  ).action(async (opts: { service: string; reason: string; by?: string; restoreData?: boolean } & DeploymentFlags) => {
+    await signal(
+      {
+        type: 'abort',
+        service: opts.service,
+        by: operator(opts.by),
+        reason: opts.reason,
+        restoreData: Boolean(opts.restoreData),
+      },
+      opts,
+    );
+  });
+
+  deploymentOptions(
+    cli
+      .command('promote')
+      .description("cut the running rollout's current bake short: the phase passes now (recorded with who and why)")
+      .requiredOption('--service <name>', 'the service')
+      .option('--reason <text>', 'why (recorded)')
+      .option('--by <who>', 'who promotes (default: env ROLLOUT_PILOT_OPERATOR, else your user name)'),
+  ).action(async (opts: { service: string; reason?: string; by?: string } & DeploymentFlags) => {
+    await signal(
+      {
+        type: 'promote',
+        service: opts.service,
+        by: operator(opts.by),
+        ...(opts.reason ? { reason: opts.reason } : {}),
+      },
+      opts,
+    );
+  });
+
   return cli;
+}
+
+/** Who the operator is: `--by`, else `ROLLOUT_PILOT_OPERATOR`, else the user name of this machine. */
+function operator(by: string | undefined): string {
+  return by ?? process.env.ROLLOUT_PILOT_OPERATOR ?? userInfo().username;
 }
 
 function positiveInt(value: string): number {

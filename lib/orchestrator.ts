@@ -1,15 +1,20 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { EVENT_FUNCTIONS, type EventFunctionName } from '../functions/catalog';
+import { type AlarmEventPattern, alarmRulePattern, generatedAlarmPrefix, hasAlarms } from '../functions/core/alarms';
 import { formatIssues } from '../functions/core/issues';
 import { type Plan, PlanSchema } from '../functions/core/plan';
 import {
@@ -39,7 +44,8 @@ export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export interface RolloutOrchestratorProps {
   /**
    * The rollout plans this deployment can run, already parsed with `parsePlan`. Each is bundled into the
-   * validate step, and scopes what the steps may touch: their Lambda targets and their notification topics.
+   * validate step and the event functions, and scopes what the functions may touch: their Lambda targets, their
+   * notification topics and their alarms (an EventBridge rule per service with alarms).
    */
   readonly plans: readonly Plan[];
 
@@ -70,14 +76,21 @@ export class InvalidOrchestratorProps extends Error {
   }
 }
 
-/** The AWS calls a step makes beyond its own logs and traces; the source of its least-privilege role. */
-interface StepAccess {
+/** The AWS calls a function makes beyond its own logs and traces; the source of its least-privilege role. */
+interface FunctionAccess {
   /** Item-level calls on the rollout table. */
   readonly table?: readonly string[];
   /** Calls on each plan's target function, its aliases and versions. */
   readonly targets?: readonly string[];
   /** `sns:Publish` on the shared topic and every plan's topic. */
   readonly publish?: boolean;
+  /**
+   * Calls on the alarms the workflow generates (`rollout-pilot.<service>.*`), for every plan with
+   * `alarms.generated`; none when no plan has them.
+   */
+  readonly generatedAlarms?: readonly string[];
+  /** Calls on the executions of the rollout state machine. */
+  readonly executions?: readonly string[];
   /** Calls IAM can only grant on `*`, each with why. */
   readonly unscoped?: readonly UnscopedAction[];
 }
@@ -92,13 +105,23 @@ const XRAY: UnscopedAction = {
   why: 'xray:PutTraceSegments and xray:PutTelemetryRecords (active X-Ray tracing) support no resource-level permissions',
 };
 
+const SEND_TASK_SUCCESS: UnscopedAction = {
+  actions: ['states:SendTaskSuccess'],
+  why: 'states:SendTaskSuccess supports no resource-level permissions (the task token names the execution)',
+};
+
 /** What each step calls; `functions/<step>/handler.ts` and `functions/adapters` are the reference. */
-const STEP_ACCESS: Readonly<Record<StepName, StepAccess>> = {
+const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
   validate: {},
   'acquire-lock': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   'check-gates': {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     targets: ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'],
+  },
+  // PutMetricAlarm with Tags also needs cloudwatch:TagResource on the alarm.
+  'arm-alarms': {
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    generatedAlarms: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'],
   },
   'shift-traffic': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], targets: ['lambda:UpdateAlias'] },
   bake: {
@@ -108,23 +131,68 @@ const STEP_ACCESS: Readonly<Record<StepName, StepAccess>> = {
         actions: ['cloudwatch:GetMetricData'],
         why: 'cloudwatch:GetMetricData supports no resource-level permissions',
       },
-      {
-        actions: ['states:SendTaskSuccess'],
-        why: 'states:SendTaskSuccess supports no resource-level permissions (the task token names the execution)',
-      },
+      SEND_TASK_SUCCESS,
     ],
   },
   rollback: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], targets: ['lambda:UpdateAlias'] },
-  finish: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], publish: true },
+  // The finish step deletes the rollout's generated alarms.
+  finish: {
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    publish: true,
+    generatedAlarms: ['cloudwatch:DeleteAlarms'],
+  },
 };
 
 /**
+ * What the event functions call. They are the safety path that acts whatever the workflow is doing (put traffic
+ * back, end a rollout whose execution stopped, pass an operator's signal on) and all work with the same clients
+ * (`functions/adapters/event-deps.ts`) through `rollBackNow` and `conclude`, so they share one set: the rollout
+ * record and lock, the plans' aliases, the workflow's task tokens and executions, the notification topics and
+ * the generated alarms.
+ */
+const EVENT_FUNCTION_ACCESS: FunctionAccess = {
+  table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+  targets: ['lambda:GetAlias', 'lambda:UpdateAlias'],
+  publish: true,
+  generatedAlarms: ['cloudwatch:DeleteAlarms'],
+  executions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+  unscoped: [SEND_TASK_SUCCESS],
+};
+const EVENT_ACCESS: Readonly<Record<EventFunctionName, FunctionAccess>> = {
+  'on-alarm': EVENT_FUNCTION_ACCESS,
+  'on-execution-status': EVENT_FUNCTION_ACCESS,
+  signal: EVENT_FUNCTION_ACCESS,
+};
+
+/** The event functions EventBridge invokes (asynchronously); `signal` is invoked directly by operators. */
+const EVENT_DRIVEN: readonly EventFunctionName[] = ['on-alarm', 'on-execution-status'];
+
+/**
+ * How long EventBridge and Lambda keep trying an alarm or execution event before it goes to the dead-letter
+ * queue. A safety action an hour late is no longer one: by then the workflow's own judgement or an operator has
+ * acted, and the message in the queue says what was missed.
+ */
+export const EVENT_MAX_AGE = Duration.hours(1);
+/** EventBridge's retries of a delivery to an event function before the event goes to the dead-letter queue. */
+export const EVENT_DELIVERY_RETRIES = 4;
+/** Lambda's retries of a failed asynchronous invocation of an event function (the most Lambda allows). */
+export const EVENT_INVOKE_RETRIES = 2;
+
+/** EventBridge's default quota on the size of a rule's event pattern, in characters (adjustable to 4096). */
+export const EVENT_PATTERN_QUOTA = 2048;
+
+/** The statuses of a rollout execution that `on-execution-status` handles: the ones that end it unfinished. */
+export const EXECUTION_END_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+
+/**
  * The rollout workflow: the Step Functions state machine of `statemachines/rollout.asl.json`, one Lambda function
- * per step, the rollout table and the notification topics.
+ * per step, the rollout table and the notification topics; and around it the event-driven safety path: the
+ * functions of `functions/catalog.ts` and the EventBridge rules that invoke them when a plan's alarm goes into
+ * ALARM or a rollout execution ends unfinished.
  *
  * The state machine calls each step through the step's published version, so an execution keeps the code (and
  * the plans bundled into the validate step) it started with while a newer deployment serves new executions.
- * Every step has its own role with only the calls that step makes, on only the resources the plans name.
+ * Every function has its own role with only the calls that function makes, on only the resources the plans name.
  */
 export class RolloutOrchestrator extends Construct {
   /** Locks and rollout records (`pk` = `SERVICE#<name>`, `sk` = `LOCK` or `ROLLOUT#...`). */
@@ -145,6 +213,24 @@ export class RolloutOrchestrator extends Construct {
   readonly versions: Readonly<Record<StepName, lambda.IVersion>>;
   /** Each step's log group, by step name. */
   readonly logGroups: Readonly<Record<StepName, logs.LogGroup>>;
+  /** The functions that are not steps (`functions/catalog.ts`), by name. */
+  readonly eventFunctions: Readonly<Record<EventFunctionName, NodejsFunction>>;
+  /** Each event function's log group, by name. */
+  readonly eventLogGroups: Readonly<Record<EventFunctionName, logs.LogGroup>>;
+  /**
+   * The rule of each service with alarms (generated, or existing ones listed in its plan): their state changes
+   * into ALARM go to `on-alarm`. Services without alarms have none.
+   */
+  readonly alarmRules: Readonly<Record<string, events.Rule>>;
+  /** The rule sending this state machine's ABORTED, TIMED_OUT and FAILED executions to `on-execution-status`. */
+  readonly executionStatusRule: events.Rule;
+  /**
+   * Where an event that could not reach `on-alarm` or `on-execution-status` ends up, whether EventBridge could
+   * not deliver it or the function failed it on every attempt: a message here is a missed safety action.
+   */
+  readonly deadLetterQueue: sqs.Queue;
+  /** What an operator needs for the `rollout-pilot` CLI: start, follow, stop, redrive and signal rollouts. */
+  readonly operatorPolicy: iam.ManagedPolicy;
   /** The plans this deployment runs, by service. */
   readonly plans: ReadonlyMap<string, Plan>;
 
@@ -199,6 +285,17 @@ export class RolloutOrchestrator extends Construct {
       });
       return { name, arn, qualified: `${arn}:*` };
     });
+    const generatedAlarmArns = props.plans
+      .filter((plan) => plan.alarms.generated)
+      .map((plan) => ({
+        service: plan.service,
+        arn: stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `${generatedAlarmPrefix(plan.service)}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      }));
 
     const environment: Record<string, string> = {
       ROLLOUT_TABLE: this.table.tableName,
@@ -208,94 +305,28 @@ export class RolloutOrchestrator extends Construct {
       POWERTOOLS_SERVICE_NAME: 'rollout-pilot',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
+    const context: FunctionContext = {
+      plans: props.plans,
+      retention,
+      environment,
+      targetArns,
+      generatedAlarmArns,
+    };
 
     const functions = {} as Record<StepName, NodejsFunction>;
     const versions = {} as Record<StepName, lambda.IVersion>;
     const logGroups = {} as Record<StepName, logs.LogGroup>;
     const substitutions: Record<string, string> = {};
     for (const [placeholder, step] of Object.entries(STEP_PLACEHOLDERS) as [StepPlaceholder, StepName][]) {
-      const stepId = placeholder.replace(/FunctionArn$/, '');
-      const logGroup = new logs.LogGroup(this, `${stepId}LogGroup`, { retention });
-      const role = new iam.Role(this, `${stepId}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `Rollout Pilot ${step} step: only the calls this step makes`,
-      });
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
-      );
-
-      const access = STEP_ACCESS[step];
-      if (access.table?.length) {
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ actions: [...access.table], resources: [this.table.tableArn] }),
-        );
-      }
-      if (access.targets?.length) {
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            actions: [...access.targets],
-            resources: targetArns.flatMap((t) => [t.arn, t.qualified]),
-          }),
-        );
-        for (const target of targetArns) {
-          const services = props.plans.filter((p) => p.target.functionName === target.name).map((p) => p.service);
-          acknowledge(
-            role,
-            wildcardResourceFinding(role, target.qualified),
-            `${access.targets.join(', ')} on the aliases and versions of ${target.name}, the function released by ${services.length === 1 ? 'plan' : 'plans'} ${services.join(', ')}: ` +
-              'the qualified ARN (:*) names its alias and the version being released, which is only known at run time; nothing outside that one function.',
-          );
-        }
-      }
-      if (access.publish) {
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [...this.publishTopicArns] }),
-        );
-      }
-      for (const unscoped of access.unscoped ?? []) {
-        role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...unscoped.actions], resources: ['*'] }));
-      }
-      // Active tracing adds the X-Ray statement on `*` to this role.
-      const starred = [XRAY, ...(access.unscoped ?? [])];
-      acknowledge(
-        role,
-        'AwsSolutions-IAM5[Resource::*]',
-        `Resource "*" only for actions AWS cannot scope: ${starred.map((u) => u.why).join('; ')}.`,
-      );
-
-      const fn = new NodejsFunction(this, `${stepId}Function`, {
+      const { fn, logGroup } = this.deployFunction(context, {
+        id: placeholder.replace(/FunctionArn$/, ''),
+        name: step,
+        roleDescription: `Rollout Pilot ${step} step: only the calls this step makes`,
         description: `Rollout Pilot: the ${step} step of the rollout workflow`,
-        entry: join(REPO_ROOT, 'functions', step, 'handler.ts'),
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-        runtime: STEP_RUNTIME,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
-        timeout: Duration.seconds(30),
-        tracing: lambda.Tracing.ACTIVE,
-        logGroup,
-        role,
-        environment,
+        access: STEP_ACCESS[step],
+        bundlePlans: step === 'validate',
         // Old versions stay: an execution started before a deployment still invokes the version it started with.
-        currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
-        bundling: {
-          minify: true,
-          sourceMap: false,
-          format: OutputFormat.ESM,
-          target: 'node24',
-          mainFields: ['module', 'main'],
-          // Some bundled CommonJS dependencies call require(); ESM has none, so the bundle makes one.
-          banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
-          // The SDK is bundled, pinned by package-lock.json, rather than whatever the runtime ships that day.
-          bundleAwsSDK: true,
-          // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
-          esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
-          ...(step === 'validate' ? { define: { 'process.env.ROLLOUT_PLANS': bundledPlansDefine(props.plans) } } : {}),
-        },
+        options: { currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN } },
       });
       functions[step] = fn;
       versions[step] = fn.currentVersion;
@@ -344,7 +375,284 @@ export class RolloutOrchestrator extends Construct {
         '(xray:PutTraceSegments, xray:PutTelemetryRecords, xray:GetSamplingRules, xray:GetSamplingTargets) ' +
         'support no resource-level permissions.',
     );
+
+    // The event functions are not in the definition, so they may name the state machine (its name is generated,
+    // hence a token) without a dependency cycle: the state machine depends on the steps only.
+    const executionsArn = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'EventDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const eventFunctions = {} as Record<EventFunctionName, NodejsFunction>;
+    const eventLogGroups = {} as Record<EventFunctionName, logs.LogGroup>;
+    for (const name of EVENT_FUNCTIONS) {
+      const eventDriven = EVENT_DRIVEN.includes(name);
+      const { fn, logGroup } = this.deployFunction(
+        { ...context, executionsArn },
+        {
+          id: pascalCase(name),
+          name,
+          roleDescription: `Rollout Pilot ${name} function: only the calls this function makes`,
+          description: EVENT_FUNCTION_DESCRIPTIONS[name],
+          access: EVENT_ACCESS[name],
+          bundlePlans: true,
+          // EventBridge invokes these asynchronously: after Lambda's own retries, a failed event is kept in the
+          // dead-letter queue rather than dropped (CDK grants sqs:SendMessage on the queue to the role).
+          options: eventDriven
+            ? { deadLetterQueue: this.deadLetterQueue, retryAttempts: EVENT_INVOKE_RETRIES, maxEventAge: EVENT_MAX_AGE }
+            : {},
+        },
+      );
+      eventFunctions[name] = fn;
+      eventLogGroups[name] = logGroup;
+    }
+    this.eventFunctions = eventFunctions;
+    this.eventLogGroups = eventLogGroups;
+
+    const eventTarget = (fn: lambda.IFunction) =>
+      new eventTargets.LambdaFunction(fn, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: EVENT_DELIVERY_RETRIES,
+        maxEventAge: EVENT_MAX_AGE,
+      });
+    const alarmRules: Record<string, events.Rule> = {};
+    for (const plan of props.plans.filter(hasAlarms)) {
+      const pattern = alarmRulePattern(plan);
+      const rule = new events.Rule(this, `AlarmRule-${plan.service}`, {
+        description: `Rollout Pilot: an alarm of ${plan.service} in ALARM rolls its release back (on-alarm)`,
+        eventPattern: eventPatternOf(pattern),
+        targets: [eventTarget(eventFunctions['on-alarm'])],
+      });
+      const size = JSON.stringify(pattern).length;
+      if (size > EVENT_PATTERN_QUOTA) {
+        Annotations.of(rule).addWarningV2(
+          'rollout-pilot:alarm-rule-pattern-size',
+          `The alarm rule of ${plan.service} has an event pattern of ${size} characters, over EventBridge's default quota of ` +
+            `${EVENT_PATTERN_QUOTA}: the deployment fails unless the account's "Event pattern size" quota was raised. ` +
+            'List fewer or shorter alarms in alarms.existing.',
+        );
+      }
+      alarmRules[plan.service] = rule;
+    }
+    this.alarmRules = alarmRules;
+    this.executionStatusRule = new events.Rule(this, 'ExecutionStatusRule', {
+      description: 'Rollout Pilot: a rollout execution that ended unfinished (on-execution-status)',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: [...EXECUTION_END_STATUSES] },
+      },
+      targets: [eventTarget(eventFunctions['on-execution-status'])],
+    });
+
+    this.operatorPolicy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
+      description: 'Rollout Pilot operators (the rollout-pilot CLI): start, follow, stop, redrive and signal rollouts',
+      statements: [
+        // The CLI finds the state machine and the table in the stack's outputs.
+        new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }),
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution', 'states:ListExecutions'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+        new iam.PolicyStatement({
+          actions: [
+            'states:DescribeExecution',
+            'states:GetExecutionHistory',
+            'states:StopExecution',
+            'states:RedriveExecution',
+          ],
+          resources: [executionsArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [eventFunctions.signal.functionArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+          resources: [this.table.tableArn],
+        }),
+      ],
+    });
+    acknowledge(
+      this.operatorPolicy,
+      wildcardResourceFinding(this.operatorPolicy, executionsArn),
+      'Describing, stopping and redriving the executions of the rollout state machine only: an execution is ' +
+        'named when it starts, so its ARN is not known at deploy time.',
+    );
   }
+
+  /** One function with its own log group and role, granted exactly `spec.access`. */
+  private deployFunction(
+    context: FunctionContext,
+    spec: FunctionSpec,
+  ): { fn: NodejsFunction; logGroup: logs.LogGroup } {
+    const { id, name, access } = spec;
+    const logGroup = new logs.LogGroup(this, `${id}LogGroup`, { retention: context.retention });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: spec.roleDescription,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+
+    if (access.table?.length) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...access.table], resources: [this.table.tableArn] }),
+      );
+    }
+    if (access.targets?.length) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [...access.targets],
+          resources: context.targetArns.flatMap((t) => [t.arn, t.qualified]),
+        }),
+      );
+      for (const target of context.targetArns) {
+        const services = context.plans.filter((p) => p.target.functionName === target.name).map((p) => p.service);
+        acknowledge(
+          role,
+          wildcardResourceFinding(role, target.qualified),
+          `${access.targets.join(', ')} on the aliases and versions of ${target.name}, the function released by ${services.length === 1 ? 'plan' : 'plans'} ${services.join(', ')}: ` +
+            'the qualified ARN (:*) names its alias and the version being released, which is only known at run time; nothing outside that one function.',
+        );
+      }
+    }
+    if (access.publish) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [...this.publishTopicArns] }),
+      );
+    }
+    if (access.generatedAlarms?.length && context.generatedAlarmArns.length) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [...access.generatedAlarms],
+          resources: context.generatedAlarmArns.map((a) => a.arn),
+        }),
+      );
+      for (const { service, arn } of context.generatedAlarmArns) {
+        acknowledge(
+          role,
+          wildcardResourceFinding(role, arn),
+          `${access.generatedAlarms.join(', ')} on the alarms the workflow generates for ${service} only ` +
+            `(${generatedAlarmPrefix(service)}<version>.<kind>): their names carry the version being released, ` +
+            'which is only known at run time.',
+        );
+      }
+    }
+    if (access.executions?.length) {
+      const { executionsArn } = context;
+      if (!executionsArn) throw new Error(`${name} needs the executions of the state machine, which is not built yet`);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...access.executions], resources: [executionsArn] }),
+      );
+      acknowledge(
+        role,
+        wildcardResourceFinding(role, executionsArn),
+        `${access.executions.join(', ')} on the executions of the rollout state machine only: an execution is ` +
+          'named when it starts, so its ARN is not known at deploy time.',
+      );
+    }
+    for (const unscoped of access.unscoped ?? []) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...unscoped.actions], resources: ['*'] }));
+    }
+    // Active tracing adds the X-Ray statement on `*` to this role.
+    const starred = [XRAY, ...(access.unscoped ?? [])];
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      `Resource "*" only for actions AWS cannot scope: ${starred.map((u) => u.why).join('; ')}.`,
+    );
+
+    const fn = new NodejsFunction(this, `${id}Function`, {
+      description: spec.description,
+      entry: join(REPO_ROOT, 'functions', name, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: STEP_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role,
+      environment: context.environment,
+      ...spec.options,
+      bundling: {
+        minify: true,
+        sourceMap: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // Some bundled CommonJS dependencies call require(); ESM has none, so the bundle makes one.
+        banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
+        // The SDK is bundled, pinned by package-lock.json, rather than whatever the runtime ships that day.
+        bundleAwsSDK: true,
+        // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
+        esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
+        ...(spec.bundlePlans ? { define: { 'process.env.ROLLOUT_PLANS': bundledPlansDefine(context.plans) } } : {}),
+      },
+    });
+    return { fn, logGroup };
+  }
+}
+
+/** What every function of the orchestrator is deployed with. */
+interface FunctionContext {
+  readonly plans: readonly Plan[];
+  readonly retention: logs.RetentionDays;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Each plan target's function ARN, unqualified and with `:*` (its aliases and versions). */
+  readonly targetArns: readonly { name: string; arn: string; qualified: string }[];
+  /** `...:alarm:rollout-pilot.<service>.*` of each plan with generated alarms. */
+  readonly generatedAlarmArns: readonly { service: string; arn: string }[];
+  /** `...:execution:<state machine name>:*`, once the state machine exists. */
+  readonly executionsArn?: string;
+}
+
+/** One function: a step or an event function. */
+interface FunctionSpec {
+  /** The prefix of its constructs' ids (`<id>Function`, `<id>Role`, `<id>LogGroup`). */
+  readonly id: string;
+  /** Its directory: `functions/<name>/handler.ts`. */
+  readonly name: string;
+  readonly description: string;
+  readonly roleDescription: string;
+  readonly access: FunctionAccess;
+  /** Bundle the plans in (`process.env.ROLLOUT_PLANS`). */
+  readonly bundlePlans: boolean;
+  readonly options: Pick<
+    NodejsFunctionProps,
+    'currentVersionOptions' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge'
+  >;
+}
+
+const EVENT_FUNCTION_DESCRIPTIONS: Readonly<Record<EventFunctionName, string>> = {
+  'on-alarm':
+    'Rollout Pilot: an alarm of a release went into ALARM; put traffic back on the stable version, wake the workflow',
+  'on-execution-status':
+    'Rollout Pilot: a rollout execution was stopped, timed out or failed; clean up and announce it',
+  signal: 'Rollout Pilot: operator signals (abort, promote) to a running rollout',
+};
+
+/** The CDK form of an EventBridge pattern written as EventBridge JSON (`detail-type` becomes `detailType`). */
+export function eventPatternOf(pattern: AlarmEventPattern): events.EventPattern {
+  return { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail };
+}
+
+/** `on-execution-status` → `OnExecutionStatus`. */
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_whole, _dash: string, letter: string) => letter.toUpperCase());
 }
 
 /**
@@ -381,10 +689,23 @@ export function validateOrchestratorProps(props: RolloutOrchestratorProps): stri
     );
   }
 
+  // An alarm is one plan's: the alarm handler rolls back the rollout of the service that names it.
+  const alarmOwners = new Map<string, number[]>();
+  plans.forEach((plan, i) => {
+    for (const alarm of plan?.alarms?.existing ?? [])
+      alarmOwners.set(alarm.name, [...(alarmOwners.get(alarm.name) ?? []), i]);
+  });
+  for (const [alarm, indexes] of alarmOwners) {
+    if (indexes.length < 2) continue;
+    problems.push(
+      `plans[${indexes.join('], plans[')}]: alarms.existing "${alarm}" is named by ${indexes.length} plans; an alarm rolls back one service, so give each plan its own alarm`,
+    );
+  }
+
   const defineLength = bundledPlansDefine(plans).length;
   if (defineLength > MAX_BUNDLED_PLANS_CHARS) {
     problems.push(
-      `plans: ${defineLength} characters of JSON to bundle into the validate step, over the ${MAX_BUNDLED_PLANS_CHARS} that fit in one esbuild argument`,
+      `plans: ${defineLength} characters of JSON to bundle into the validate step and the event functions, over the ${MAX_BUNDLED_PLANS_CHARS} that fit in one esbuild argument`,
     );
   }
   return problems;

@@ -31,5 +31,14 @@ export class RolloutPilotStack extends Stack {
       description: 'The shared notification topic (plans without their own topic).',
       value: this.orchestrator.topic.topicArn,
     });
+    new CfnOutput(this, 'SignalFunctionName', {
+      description:
+        'Operator signals (rollout-pilot abort | promote): Invoke it with {"type": ..., "service": ..., "by": ..., "reason": ...}.',
+      value: this.orchestrator.eventFunctions.signal.functionName,
+    });
+    new CfnOutput(this, 'OperatorPolicyArn', {
+      description: 'Attach to operators: what the rollout-pilot CLI needs (start, follow, stop, redrive, signal).',
+      value: this.orchestrator.operatorPolicy.managedPolicyArn,
+    });
   }
 }

@@ -29,9 +29,22 @@ export interface Report {
     trigger: Trigger;
     reason: string;
     phase: string | null;
+    /** The alarm that triggered it (`trigger: alarm`). */
+    alarm: string | null;
+    /** The operator who asked for it (`trigger: operator`). */
+    by: string | null;
+    /** When the problem was seen: the alarm's state-change time, the evaluation, the signal. */
     detectedAt: string;
     trafficRestoredAt: string | null;
+    /** A `data`-class alarm fired, or the operator said the release damaged data. */
+    dataDamaged: boolean;
   } | null;
+  /** The alarms armed on the new version for the rollout. */
+  alarmsArmed: string[];
+  /** Operators' signals, and what came of each. */
+  signals: { at: string; type: string; by: string; reason: string | null; accepted: boolean; result: string }[];
+  /** Where the execution failed at a step, if it did (it may have been redriven since). */
+  failure: { at: string; state: string; error: string } | null;
   impact: { requestsOnNewVersion: number; failedRequestsOnNewVersion: number };
   stateTransitions: number;
   redrives: number;
@@ -58,7 +71,9 @@ export interface ReportInput {
 export function buildReport(input: ReportInput): Report {
   const { scenario, plan, execution, record, world } = input;
   const version = record?.version ?? versionOf(scenario.input);
-  const outcome = outcomeOf(execution);
+  // The record's outcome when the rollout ended (an alarm can end a failed execution's rollout), else the
+  // execution's.
+  const outcome = record?.outcome ?? outcomeOf(execution);
   const reason = reasonOf(execution, record);
   const finishedAt = execution.history.at(-1)?.at ?? input.end.toISOString();
   const served = version ? world.traffic.served.get(version) : undefined;
@@ -73,8 +88,11 @@ export function buildReport(input: ReportInput): Report {
         trigger: record.rollback.trigger,
         reason: record.rollback.reason,
         phase: record.rollback.phase,
+        alarm: record.rollback.alarm,
+        by: record.rollback.by,
         detectedAt: record.rollback.detectedAt,
         trafficRestoredAt: record.rollback.trafficRestoredAt,
+        dataDamaged: record.rollback.dataDamaged,
       }
     : null;
   const expected = scenario.expect
@@ -89,7 +107,7 @@ export function buildReport(input: ReportInput): Report {
 
   const timeline = [
     ...(record?.timeline ?? []),
-    ...world.events,
+    ...world.timeline,
     ...execution.history
       .filter((e) => e.type === 'ExecutionFailed' || e.type === 'ExecutionRedriven' || e.type === 'ExecutionAborted')
       .map((e) => ({
@@ -123,6 +141,11 @@ export function buildReport(input: ReportInput): Report {
     maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
     finalWeights: weights,
     rollback,
+    alarmsArmed: record?.alarms?.armed ?? [],
+    signals: record?.signals ?? [],
+    failure: record?.failure
+      ? { at: record.failure.at, state: record.failure.state, error: record.failure.error }
+      : null,
     impact: { requestsOnNewVersion: served?.requests ?? 0, failedRequestsOnNewVersion: served?.errors ?? 0 },
     stateTransitions: execution.transitions,
     redrives: execution.redrives,

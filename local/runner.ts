@@ -4,13 +4,13 @@ import { logger, stepHandler } from '../functions/adapters/step';
 import { STEP_PLACEHOLDERS, type StepName, substitute } from '../statemachines/rollout';
 import type { VirtualClock } from './clock';
 import type { SimStepFunctions } from './services/sfn';
-import type { STEPS } from './steps';
+import type { FUNCTIONS, FunctionName } from './steps';
 import { SIM_ACCOUNT, SIM_REGION } from './world';
 
 export const SIM_STATE_MACHINE = `arn:aws:states:${SIM_REGION}:${SIM_ACCOUNT}:stateMachine:rollout-pilot`;
 
 /** The ARN the simulator gives a step's function version (what the stack substitutes in AWS). */
-export function simFunctionArn(step: StepName): string {
+export function simFunctionArn(step: FunctionName): string {
   return `arn:aws:lambda:${SIM_REGION}:${SIM_ACCOUNT}:function:rollout-pilot-${step}:1`;
 }
 
@@ -66,13 +66,13 @@ export function prepareDefinition(text: string): { definition: Definition; bindi
   return { definition, bindings };
 }
 
-/** Invokes a step the way Lambda does: a JSON event in, a JSON result out, errors by name. */
-export type Invoker = (step: StepName, event: Json) => Promise<Json>;
+/** Invokes a function the way Lambda does: a JSON event in, a JSON result out, errors by name. */
+export type Invoker = (step: FunctionName, event: Json) => Promise<Json>;
 
 /** What the simulator saw a step do, for progress and tests. */
 export interface Invocation {
   at: string;
-  step: StepName;
+  step: FunctionName;
   event: Json;
   result?: Json;
   error?: { name: string; message: string };
@@ -84,13 +84,13 @@ export interface Invocation {
  * the error's name as `Error`, and `{"errorType","errorMessage","trace"}` as `Cause`.
  */
 export function lambdaInvoker(
-  steps: typeof STEPS,
-  deps: { [S in StepName]: unknown },
+  steps: typeof FUNCTIONS,
+  deps: { [S in FunctionName]: unknown },
   clock: VirtualClock,
   onInvocation?: (invocation: Invocation) => void,
 ): Invoker {
   const handlers = new Map(
-    (Object.keys(steps) as StepName[]).map((name) => [name, stepHandler(steps[name], () => deps[name])]),
+    (Object.keys(steps) as FunctionName[]).map((name) => [name, stepHandler(steps[name], () => deps[name])]),
   );
   let requests = 0;
   return (step, event) =>
@@ -155,6 +155,9 @@ export class LocalExecution {
   failed: { state: string; input: Json; redrivable: boolean } | undefined;
   transitions = 0;
   redrives = 0;
+  /** The execution's input, and when it last stopped (for its status-change events). */
+  startInput: Json | undefined;
+  stoppedAt: Date | undefined;
   readonly history: HistoryEvent[] = [];
   private abort: (() => void) | undefined;
   private stopped = false;
@@ -167,8 +170,10 @@ export class LocalExecution {
     private readonly sfn: SimStepFunctions,
     private readonly clock: VirtualClock,
     readonly name: string,
+    private readonly onEnd?: (execution: LocalExecution) => void,
   ) {
     this.arn = `${SIM_STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
+    this.sfn.register(this);
     this.handlers = Object.fromEntries(
       [...bindings].map(([state, binding]) => [
         state,
@@ -186,6 +191,7 @@ export class LocalExecution {
 
   /** Start the execution; resolves when it ends (succeeded, failed or stopped). */
   start(input: Json): Promise<void> {
+    this.startInput = input;
     return this.runFrom(this.definition.StartAt, input);
   }
 
@@ -270,6 +276,8 @@ export class LocalExecution {
     if (this.status === 'FAILED' && lastEntered) {
       this.failed = { state: lastEntered.state, input: lastEntered.input, redrivable: lastEntered.type !== 'Fail' };
     }
+    this.stoppedAt = this.clock.now();
+    this.onEnd?.(this);
   }
 
   private record(event: Omit<HistoryEvent, 'at'>): void {
@@ -286,9 +294,18 @@ function replaceToken(value: Json, token: string): Json {
   return value;
 }
 
-/** Silence the steps' logger while simulating (the simulator prints its own progress). */
+/**
+ * Silence the steps' logger while simulating (the simulator prints its own progress). Powertools resets the level
+ * to its initial one on every warm invocation (`refreshSampleRateCalculation`, for debug sampling), so that is
+ * held off too while the simulation runs.
+ */
 export function quietSteps(): () => void {
   const level = logger.getLevelName();
+  const refresh = logger.refreshSampleRateCalculation;
+  logger.refreshSampleRateCalculation = () => {};
   logger.setLogLevel('SILENT');
-  return () => logger.setLogLevel(level);
+  return () => {
+    logger.refreshSampleRateCalculation = refresh;
+    logger.setLogLevel(level);
+  };
 }

@@ -50,11 +50,47 @@ const fault = z.strictObject({
   until: offset.optional().describe('Calls fail until this offset: the moment the cause is fixed.'),
 });
 
-const signal = z.strictObject({
-  at: offset,
-  type: z.enum(['redrive']).describe('`redrive`: an operator redrives the execution, if it failed at a step.'),
-  by: z.string().optional(),
-});
+const by = z.string().min(1).max(200).describe('Who sends it (recorded on the rollout).');
+const signal = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      at: offset,
+      type: z.literal('redrive').describe('An operator redrives the execution, if it failed at a step.'),
+      by: by.optional(),
+    }),
+    z.strictObject({
+      at: offset,
+      type: z.literal('abort').describe('`rollout-pilot abort`: roll back now.'),
+      by,
+      reason: z.string().min(1).max(1000),
+      restoreData: z.boolean().optional().describe('`--restore-data`: the release damaged data.'),
+    }),
+    z.strictObject({
+      at: offset,
+      type: z.literal('promote').describe('`rollout-pilot promote`: cut the current bake short.'),
+      by,
+      reason: z.string().min(1).max(1000).optional(),
+    }),
+    z.strictObject({
+      at: offset,
+      type: z.literal('stop-execution').describe('Someone stops the execution in the Step Functions console.'),
+      by: by.optional(),
+    }),
+  ])
+  .describe('What operators do, and when.');
+
+const alarmChange = z
+  .strictObject({
+    at: offset,
+    alarm: z
+      .string()
+      .min(1)
+      .max(255)
+      .describe('An alarm the plan names (`alarms.existing`), or any other alarm name (an alarm of another team).'),
+    state: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
+    reason: z.string().max(1000).optional().describe('The state reason CloudWatch shows.'),
+  })
+  .describe('An alarm changes state (as `SetAlarmState` does; the generated alarms also follow the metrics).');
 
 /** A simulation scenario: a plan, an execution input, and the world the rollout meets. */
 export const ScenarioSchema = z.strictObject({
@@ -75,6 +111,7 @@ export const ScenarioSchema = z.strictObject({
     changes: z.array(change).default([]).describe('Behaviour changes over time.'),
     faults: z.array(fault).default([]).describe('AWS API faults to inject.'),
     signals: z.array(signal).default([]).describe('What operators do, and when.'),
+    alarmChanges: z.array(alarmChange).default([]).describe('Alarms changing state, and when.'),
     metricsDelay: durationString({ maxSeconds: 600 })
       .default('PT1M')
       .describe('How long after a minute ends its datapoint is visible.'),

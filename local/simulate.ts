@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CloudWatchAlarms } from '../functions/adapters/alarms';
+import type { EventDeps } from '../functions/adapters/event-deps';
+import { StepFunctionsExecutions } from '../functions/adapters/executions';
 import { SnsNotifier } from '../functions/adapters/notifier';
 import { DynamoRolloutStore } from '../functions/adapters/store';
 import { metricsFor, routerFor } from '../functions/adapters/targets';
 import { StepFunctionsTokens } from '../functions/adapters/tokens';
+import { alarmRulePattern, hasAlarms } from '../functions/core/alarms';
 import { durationSeconds } from '../functions/core/duration';
 import { InvalidPlan } from '../functions/core/errors';
 import { type Plan, parsePlan } from '../functions/core/plan';
@@ -13,9 +17,16 @@ import { readRolloutDefinition, type StepName } from '../statemachines/rollout';
 import { VirtualClock } from './clock';
 import { buildReport, type Report } from './report';
 import { Random } from './rng';
-import { type Invocation, LocalExecution, lambdaInvoker, prepareDefinition, quietSteps } from './runner';
+import {
+  type Invocation,
+  LocalExecution,
+  lambdaInvoker,
+  prepareDefinition,
+  quietSteps,
+  SIM_STATE_MACHINE,
+} from './runner';
 import { type Scenario, ScenarioError } from './scenario';
-import { STEPS } from './steps';
+import { FUNCTIONS, type FunctionName } from './steps';
 import type { Route } from './traffic';
 import { SimWorld } from './world';
 
@@ -100,8 +111,8 @@ export class Simulator {
       });
     }
 
-    const deps = this.stepDeps(this.registry);
-    this.invoke = lambdaInvoker(STEPS, deps, this.clock, (invocation) => {
+    const deps = this.functionDeps(this.registry);
+    this.invoke = lambdaInvoker(FUNCTIONS, deps, this.clock, (invocation) => {
       this.invocations.push(invocation);
       options.onInvocation?.(invocation, this);
     });
@@ -117,6 +128,8 @@ export class Simulator {
     this.restore.push(quietSteps());
     this.clock.install(this.start);
     this.restore.push(() => this.clock.uninstall());
+    this.routeEvents(plans);
+    world.startAlarmEvaluation();
 
     for (const c of scenario.world.changes) {
       this.clock.at(this.offset(c.at), () => {
@@ -132,14 +145,110 @@ export class Simulator {
       });
     }
     for (const signal of scenario.world.signals) {
-      this.clock.at(this.offset(signal.at), () => {
-        const execution = this.executions.at(-1);
-        if (signal.type === 'redrive' && execution?.status === 'FAILED' && execution.failed?.redrivable) {
-          world.note('redrive', `${signal.by ?? 'an operator'} redrives the execution from ${execution.failed.state}`);
-          void execution.redrive();
-        }
+      this.clock.at(this.offset(signal.at), () => void this.signal(signal));
+    }
+    for (const change of scenario.world.alarmChanges) {
+      this.clock.at(this.offset(change.at), () => {
+        world.catchUp();
+        world.note('alarm', `${change.alarm} → ${change.state}${change.reason ? ` (${change.reason})` : ''}`);
+        void world.cloudwatch.handle('SetAlarmState', {
+          AlarmName: change.alarm,
+          StateValue: change.state,
+          StateReason: change.reason ?? `set by the scenario at ${change.at}`,
+        });
       });
     }
+  }
+
+  /** An operator's action from the scenario, at its time. */
+  async signal(signal: Scenario['world']['signals'][number]): Promise<unknown> {
+    const { world } = this;
+    const execution = this.executions.at(-1);
+    const who = signal.by ?? 'an operator';
+    switch (signal.type) {
+      case 'redrive':
+        if (execution?.status === 'FAILED' && execution.failed?.redrivable) {
+          world.note('redrive', `${who} redrives the execution from ${execution.failed.state}`);
+          void execution.redrive();
+        } else {
+          world.note('redrive', `${who} cannot redrive: the execution is ${execution?.status ?? 'not started'}`);
+        }
+        return undefined;
+      case 'stop-execution':
+        world.note('stop', `${who} stops the execution in the console (it is ${execution?.status ?? 'not started'})`);
+        execution?.stop();
+        return undefined;
+      case 'abort':
+      case 'promote': {
+        const { at: _at, ...rest } = signal;
+        const event = { ...rest, service: this.plan.service };
+        world.note(
+          signal.type,
+          `${who}: rollout-pilot ${signal.type}${signal.reason ? ` --reason "${signal.reason}"` : ''}`,
+        );
+        const result = (await this.invoke('signal', event as never)) as { accepted: boolean; message: string };
+        world.note(signal.type, `${result.accepted ? 'accepted' : 'ignored'}: ${result.message}`);
+        return result;
+      }
+    }
+  }
+
+  /**
+   * The deployment's EventBridge rules, with the patterns the stack deploys: each plan's alarm rule to the
+   * alarm handler, and the state machine's abnormal ends to the execution-status handler. Each existing alarm a
+   * plan names is created in the account (OK), as the team's own alarms would be there.
+   */
+  private routeEvents(plans: Plan[]): void {
+    const { world } = this;
+    for (const plan of plans) {
+      for (const alarm of plan.alarms.existing) world.cloudwatch.defineExistingAlarm(alarm.name);
+      if (!hasAlarms(plan)) continue;
+      world.events.putRule(`rollout-pilot-alarms-${plan.service}`, alarmRulePattern(plan), (event) =>
+        this.invoke('on-alarm', event as never),
+      );
+    }
+    for (const change of this.scenario.world.alarmChanges) {
+      if (!world.cloudwatch.hasAlarm(change.alarm)) world.cloudwatch.defineExistingAlarm(change.alarm);
+    }
+    world.events.putRule(
+      'rollout-pilot-execution-status',
+      {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [SIM_STATE_MACHINE], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+      },
+      (event) => this.invoke('on-execution-status', event as never),
+    );
+  }
+
+  /** Step Functions' "Execution Status Change" event of an execution that just stopped, as EventBridge has it. */
+  private executionEnded(execution: LocalExecution): void {
+    const { world } = this;
+    const at = execution.stoppedAt ?? this.clock.now();
+    world.events.publish({
+      version: '0',
+      id: `simulated-execution-status-${execution.name}-${execution.redrives}-${execution.status}`,
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: world.settings.account,
+      time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: world.settings.region,
+      resources: [execution.arn],
+      detail: {
+        executionArn: execution.arn,
+        stateMachineArn: SIM_STATE_MACHINE,
+        name: execution.name,
+        status: execution.status,
+        startDate: this.start.getTime(),
+        stopDate: at.getTime(),
+        input: JSON.stringify(execution.startInput ?? null),
+        inputDetails: { included: true },
+        output: execution.output === undefined ? null : JSON.stringify(execution.output),
+        error: execution.error ?? null,
+        cause: execution.cause ?? null,
+        redriveCount: execution.redrives,
+      },
+    });
   }
 
   /** Create a plan's target in the simulated account, with its users. */
@@ -171,25 +280,44 @@ export class Simulator {
   /** Every routing change of the released target: `{ version: fraction }`. */
   readonly trafficHistory: { at: string; split: Record<string, number> }[] = [];
 
-  private stepDeps(plans: ReadonlyMap<string, Plan>): { [S in StepName]: unknown } {
+  private functionDeps(plans: ReadonlyMap<string, Plan>): { [F in FunctionName]: unknown } {
     const { world, clock } = this;
     const now = () => clock.now();
     const lambda = world.lambdaClient();
     const cloudwatch = world.cloudwatchClient();
+    const sfn = world.sfnClient();
     const router = (target: Plan['target']) => routerFor(target, { lambda: () => lambda });
+    const alarms = new CloudWatchAlarms(cloudwatch);
+    const notifier = new SnsNotifier(world.snsClient());
+    const tokens = new StepFunctionsTokens(sfn);
+    const events: EventDeps = {
+      now,
+      plans: () => plans,
+      store: this.store,
+      routerFor: router,
+      tokens,
+      executions: new StepFunctionsExecutions(sfn),
+      notifier,
+      alarms,
+      settings: world.settings,
+    };
     return {
       validate: { plans: () => plans },
       'acquire-lock': { now, store: this.store },
       'check-gates': { now, store: this.store, routerFor: router },
+      'arm-alarms': { now, store: this.store, alarms },
       'shift-traffic': { now, store: this.store, routerFor: router },
       bake: {
         now,
         store: this.store,
         metricsFor: (target: Plan['target']) => metricsFor(target, cloudwatch),
-        tokens: new StepFunctionsTokens(world.sfnClient()),
+        tokens,
       },
       rollback: { now, store: this.store, routerFor: router },
-      finish: { now, store: this.store, notifier: new SnsNotifier(world.snsClient()), settings: world.settings },
+      finish: { now, store: this.store, notifier, alarms, settings: world.settings },
+      'on-alarm': events,
+      'on-execution-status': events,
+      signal: events,
     };
   }
 
@@ -202,6 +330,7 @@ export class Simulator {
       this.world.sfn,
       this.clock,
       name,
+      (ended) => this.executionEnded(ended),
     );
     this.executions.push(execution);
     void execution.start(input as never);
@@ -220,12 +349,12 @@ export class Simulator {
 
   private settled(): boolean {
     if (this.executions.some((e) => e.status === 'RUNNING')) return false;
+    // Every operator action and alarm change of the scenario happens, even after the end (they must be harmless).
     const now = this.clock.now().getTime();
-    const pendingRedrive = this.scenario.world.signals.some(
-      (s) => s.type === 'redrive' && this.offset(s.at).getTime() > now,
+    const pending = [...this.scenario.world.signals, ...this.scenario.world.alarmChanges].some(
+      (s) => this.offset(s.at).getTime() >= now,
     );
-    const last = this.executions.at(-1);
-    return !(pendingRedrive && last?.status === 'FAILED' && last.failed?.redrivable);
+    return !pending && this.world.events.idle();
   }
 
   /** The rollout record of an execution, if it got that far. */

@@ -1,11 +1,16 @@
 import type * as z from 'zod';
 import { acquireLockStep } from '../functions/acquire-lock/handler';
 import type { StepDefinition } from '../functions/adapters/step';
+import { armAlarmsStep } from '../functions/arm-alarms/handler';
 import { bakeStep } from '../functions/bake/handler';
+import type { EventFunctionName } from '../functions/catalog';
 import { checkGatesStep } from '../functions/check-gates/handler';
 import { finishStep } from '../functions/finish/handler';
+import { onAlarmFunction } from '../functions/on-alarm/handler';
+import { onExecutionStatusFunction } from '../functions/on-execution-status/handler';
 import { rollbackStep } from '../functions/rollback/handler';
 import { shiftTrafficStep } from '../functions/shift-traffic/handler';
+import { signalFunction } from '../functions/signal/handler';
 import { validateStep } from '../functions/validate/handler';
 import type { StepName } from '../statemachines/rollout';
 
@@ -17,8 +22,20 @@ export const STEPS: Record<StepName, AnyStep> = {
   validate: validateStep,
   'acquire-lock': acquireLockStep,
   'check-gates': checkGatesStep,
+  'arm-alarms': armAlarmsStep,
   'shift-traffic': shiftTrafficStep,
   bake: bakeStep,
   rollback: rollbackStep,
   finish: finishStep,
 };
+
+/** The functions outside the state machine (EventBridge targets, operators' signals): the same code too. */
+export const EVENT_HANDLERS: Record<EventFunctionName, AnyStep> = {
+  'on-alarm': onAlarmFunction,
+  'on-execution-status': onExecutionStatusFunction,
+  signal: signalFunction,
+};
+
+/** Every deployed function the simulator can invoke. */
+export type FunctionName = StepName | EventFunctionName;
+export const FUNCTIONS: Record<FunctionName, AnyStep> = { ...STEPS, ...EVENT_HANDLERS };

@@ -12,6 +12,7 @@ import type { VirtualClock } from './clock';
 import { SimDynamoDB } from './dynamodb';
 import { Random } from './rng';
 import { SimCloudWatch } from './services/cloudwatch';
+import { SimEventBridge } from './services/events';
 import { SimLambda } from './services/lambda';
 import { SimStepFunctions } from './services/sfn';
 import { SimSNS } from './services/sns';
@@ -51,6 +52,9 @@ export interface Call {
   error?: string;
 }
 
+/** CloudWatch evaluates alarms about once a minute; the simulator does it at this second of each minute. */
+export const ALARM_EVALUATION_SECOND = 10;
+
 /** Something that happened in the world, for the report's timeline. */
 export interface WorldEvent {
   at: string;
@@ -66,8 +70,9 @@ const SERVICES: Record<string, [Record<string, unknown>, string]> = {
 };
 
 /**
- * The simulated AWS account a rollout runs against: Lambda, CloudWatch (fed by simulated users), DynamoDB,
- * SNS and Step Functions task tokens, all on the virtual clock. Hand its clients to the real adapters.
+ * The simulated AWS account a rollout runs against: Lambda, CloudWatch (fed by simulated users, with alarms),
+ * EventBridge (alarm state changes are published to it), DynamoDB, SNS and Step Functions task tokens, all on
+ * the virtual clock. Hand its clients to the real adapters.
  */
 export class SimWorld {
   readonly lambda = new SimLambda(SIM_REGION, SIM_ACCOUNT);
@@ -76,8 +81,11 @@ export class SimWorld {
   readonly sns: SimSNS;
   readonly sfn: SimStepFunctions;
   readonly traffic: TrafficModel;
+  /** The default event bus: CloudWatch publishes its alarms' state changes here. */
+  readonly events: SimEventBridge;
   readonly calls: Call[] = [];
-  readonly events: WorldEvent[] = [];
+  /** What happened in the world, for the report's timeline. */
+  readonly timeline: WorldEvent[] = [];
   readonly settings: Settings = {
     tableName: SIM_TABLE,
     defaultTopicArn: SIM_DEFAULT_TOPIC,
@@ -86,13 +94,19 @@ export class SimWorld {
     partition: 'aws',
   };
   private readonly faults: ActiveFault[] = [];
+  private alarmEvaluation: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     readonly clock: VirtualClock,
     options: { seed: number; requestsPerMinute: number; trafficFrom: Date; metricsDelayMs: number },
   ) {
     const now = () => clock.now();
-    this.cloudwatch = new SimCloudWatch(() => clock.now().getTime(), options.metricsDelayMs);
+    this.cloudwatch = new SimCloudWatch(() => clock.now().getTime(), options.metricsDelayMs, {
+      region: SIM_REGION,
+      account: SIM_ACCOUNT,
+    });
+    this.events = new SimEventBridge({ now: () => clock.now().getTime(), track: (work) => clock.track(work) });
+    this.cloudwatch.onStateChange((event) => this.events.publish(event));
     this.sns = new SimSNS(now);
     this.sfn = new SimStepFunctions(now);
     this.traffic = new TrafficModel(
@@ -139,7 +153,33 @@ export class SimWorld {
 
   /** Record a world event for the timeline. */
   note(kind: string, message: string): void {
-    this.events.push({ at: this.clock.now().toISOString(), kind, message });
+    this.timeline.push({ at: this.clock.now().toISOString(), kind, message });
+  }
+
+  /**
+   * Evaluate CloudWatch's alarms every virtual minute, at :10 past the minute, from now on (CloudWatch evaluates
+   * about once a minute). Call it once the virtual clock is installed. The timer never ends by itself: a
+   * simulation ends when its `done` says so, or `stopAlarmEvaluation` stops it.
+   */
+  startAlarmEvaluation(): void {
+    this.stopAlarmEvaluation();
+    const tick = () => {
+      this.alarmEvaluation = undefined;
+      this.cloudwatch.evaluateAlarms();
+      schedule();
+    };
+    const schedule = () => {
+      const now = this.clock.now().getTime();
+      let next = Math.floor(now / 60_000) * 60_000 + ALARM_EVALUATION_SECOND * 1000;
+      if (next <= now) next += 60_000;
+      this.alarmEvaluation = setTimeout(tick, next - now);
+    };
+    schedule();
+  }
+
+  stopAlarmEvaluation(): void {
+    if (this.alarmEvaluation !== undefined) clearTimeout(this.alarmEvaluation);
+    this.alarmEvaluation = undefined;
   }
 
   /** Inject a fault. */

@@ -19,6 +19,7 @@ export const STEP_PLACEHOLDERS = {
   ValidateFunctionArn: 'validate',
   AcquireLockFunctionArn: 'acquire-lock',
   CheckGatesFunctionArn: 'check-gates',
+  ArmAlarmsFunctionArn: 'arm-alarms',
   ShiftTrafficFunctionArn: 'shift-traffic',
   BakeFunctionArn: 'bake',
   RollbackFunctionArn: 'rollback',

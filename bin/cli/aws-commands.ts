@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { RolloutStore } from '../../functions/adapters/store';
 import { pct } from '../../functions/core/analysis';
@@ -7,6 +8,7 @@ import { localTime } from '../../functions/core/freeze';
 import { ExecutionInputSchema } from '../../functions/core/input';
 import { formatIssues } from '../../functions/core/issues';
 import { describeWeights, isFinished, type RolloutRecord } from '../../functions/core/record';
+import { SignalResultSchema, SignalSchema } from '../../functions/signal/handler';
 import type { Write } from './progress';
 import { UsageError } from './simulate';
 
@@ -14,12 +16,14 @@ import { UsageError } from './simulate';
 export interface Deployment {
   stateMachineArn?: string;
   tableName?: string;
+  signalFunctionName?: string;
 }
 
 export interface DeploymentFlags {
   stack?: string;
   stateMachineArn?: string;
   table?: string;
+  signalFunction?: string;
 }
 
 /**
@@ -30,19 +34,57 @@ export async function resolveDeployment(
   flags: DeploymentFlags,
   env: NodeJS.ProcessEnv = process.env,
   cloudformation: () => CloudFormationClient = () => new CloudFormationClient({}),
+  needs: readonly (keyof Deployment)[] = ['stateMachineArn', 'tableName'],
 ): Promise<Deployment> {
   const found: Deployment = {
     stateMachineArn: flags.stateMachineArn ?? env.ROLLOUT_PILOT_STATE_MACHINE_ARN,
     tableName: flags.table ?? env.ROLLOUT_PILOT_TABLE,
+    signalFunctionName: flags.signalFunction ?? env.ROLLOUT_PILOT_SIGNAL_FUNCTION,
   };
-  if (found.stateMachineArn && found.tableName) return found;
+  if (needs.every((key) => found[key])) return found;
   const stackName = flags.stack ?? env.ROLLOUT_PILOT_STACK ?? 'RolloutPilot';
   const out = await cloudformation().send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
   return {
     stateMachineArn: found.stateMachineArn ?? outputs.StateMachineArn,
     tableName: found.tableName ?? outputs.TableName,
+    signalFunctionName: found.signalFunctionName ?? outputs.SignalFunctionName,
   };
+}
+
+/**
+ * `abort` and `promote`: send an operator's signal to the service's running rollout through the deployment's
+ * signal function (so operators need only the right to invoke it). Exit 0 when the rollout acted on it, 1 when
+ * it ignored it (nothing running, already rolling back, nothing to cut short) or the call failed, 2 for bad usage.
+ */
+export async function runSignal(
+  signal: Record<string, unknown>,
+  deps: { lambda: Pick<LambdaClient, 'send'>; functionName: string; write: Write },
+): Promise<number> {
+  const parsed = SignalSchema.safeParse(signal);
+  if (!parsed.success) {
+    const flags: Record<string, string> = { service: '--service', by: '--by', reason: '--reason' };
+    throw new UsageError(
+      formatIssues(parsed.error)
+        .map((line) => line.replace(/^(\w+):/, (whole, field: string) => (flags[field] ? `${flags[field]}:` : whole)))
+        .join('; '),
+    );
+  }
+  const out = await deps.lambda.send(
+    new InvokeCommand({
+      FunctionName: deps.functionName,
+      Payload: new TextEncoder().encode(JSON.stringify(parsed.data)),
+    }),
+  );
+  const text = out.Payload ? new TextDecoder().decode(out.Payload) : 'null';
+  if (out.FunctionError) {
+    deps.write(`${parsed.data.type} failed: ${causeText(text)}`);
+    return 1;
+  }
+  const result = SignalResultSchema.parse(JSON.parse(text));
+  deps.write(`${parsed.data.type} ${result.accepted ? 'accepted' : 'ignored'}: ${result.message}`);
+  if (result.executionArn) deps.write(`execution: ${result.executionArn}`);
+  return result.accepted ? 0 : 1;
 }
 
 export interface StartOptions {

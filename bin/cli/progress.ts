@@ -67,6 +67,32 @@ export function progressPrinter(write: Write, everyMinutes = 5) {
       case 'rollback':
         line(`↩ traffic back on ${sim.scenario.world.stableVersion} (${String(result?.trigger)})`);
         break;
+      case 'arm-alarms': {
+        const armed = (result?.armed as string[] | undefined) ?? [];
+        if (armed.length)
+          line(`⚑ alarms armed on the new version: ${armed.map((a) => a.split('.').at(-1)).join(', ')}`);
+        break;
+      }
+      case 'on-alarm': {
+        const detail = (invocation.event as { detail?: { alarmName?: string; state?: { value?: string } } }).detail;
+        const alarm = `${detail?.alarmName ?? 'an alarm'} ${detail?.state?.value ?? ''}`.trim();
+        if (result?.action === 'rolled-back') line(`⚠ ${alarm} → ${String(result.reason)}`);
+        else line(`  ${alarm}: ${String(result?.action)}, ${String(result?.reason)}`);
+        break;
+      }
+      case 'signal': {
+        const event = invocation.event as { type?: string; by?: string };
+        line(
+          `✋ ${event.type} by ${event.by}: ${result?.accepted ? 'accepted' : 'ignored'}, ${String(result?.message)}`,
+        );
+        break;
+      }
+      case 'on-execution-status': {
+        const status = (invocation.event as { detail?: { status?: string } }).detail?.status;
+        if (result?.action === 'ignored') break;
+        line(`  execution ${status}: ${String(result?.action)}, ${String(result?.reason)}`);
+        break;
+      }
     }
   };
 }

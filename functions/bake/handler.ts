@@ -46,17 +46,19 @@ export const bakeStep = defineStep({
   async run(event, deps: BakeDeps) {
     const { ref, taskToken } = event;
     let record = await deps.store.get(ref);
+    const index = event.phase.index;
+    // Already decided (a rollback request, or this phase passed before a retry): say so again. A rollback that
+    // an alarm or an operator finished while the execution was failed still takes the workflow's rollback path
+    // after a redrive, which moves nothing again.
+    if (record.rollback) {
+      return settle(deps, taskToken, { decision: 'rollback', reason: record.rollback.reason, phase: index }, record);
+    }
     if (isFinished(record))
       throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
-    const index = event.phase.index;
     const phase = resolvePhases(record.plan)[index];
     if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);
     const state = record.phases[index];
 
-    // Already decided (a rollback request, or this phase passed before a retry): say so again.
-    if (record.rollback) {
-      return settle(deps, taskToken, { decision: 'rollback', reason: record.rollback.reason, phase: index }, record);
-    }
     if (state?.result === 'passed') {
       return settle(
         deps,

@@ -25,8 +25,10 @@ export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
       return `${who} blocked before anything changed: ${record.gate?.reason ?? 'a gate refused it'}`;
     case 'FAILED':
       return `${who} failed: ${record.reason ?? 'a step failed'}`;
-    case 'ABORTED':
-      return `${who} aborted: ${record.reason ?? 'the execution was stopped'}`;
+    case 'ABORTED': {
+      const stable = record.stableVersion ? `; traffic is 100% on ${record.stableVersion}` : '';
+      return `${who} aborted: ${record.rollback?.reason ?? record.reason ?? 'the execution was stopped'}${stable}`;
+    }
   }
 }
 
@@ -54,8 +56,9 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
   if (record.traffic) lines.push(`Traffic:    ${describeWeights(record.traffic)}`);
   if (record.rollback) {
     lines.push(
-      `Rollback:   ${record.rollback.trigger}, detected ${when(record.rollback.detectedAt)}, traffic restored ${when(record.rollback.trafficRestoredAt)}`,
+      `Rollback:   ${record.rollback.trigger}${record.rollback.alarm ? ` (alarm ${record.rollback.alarm})` : ''}${record.rollback.by ? ` by ${record.rollback.by}` : ''}, detected ${when(record.rollback.detectedAt)}, traffic restored ${when(record.rollback.trafficRestoredAt)}`,
     );
+    if (record.rollback.dataDamaged) lines.push('Data:       the release is treated as having damaged data');
   }
   lines.push('', 'Phases:');
   for (const p of record.phases) {
@@ -68,6 +71,34 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
     subject: subject(record.service, record.version, subjectVerb),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'finished', outcome },
+  };
+}
+
+/**
+ * The notification for an execution that failed at a step: what failed, where traffic is, and the two ways
+ * on (redrive after fixing the cause, or abort).
+ */
+export function failureNotification(record: RolloutRecord) {
+  const failure = record.failure;
+  const state = failure?.state ?? 'a step';
+  const lines = [
+    `${record.service} ${record.version}: the rollout's execution FAILED at ${state} and waits for an operator.`,
+    '',
+    `Error:      ${failure?.error ?? '-'}`,
+    `Cause:      ${failure?.cause || '-'}`,
+    `Traffic:    ${record.traffic ? describeWeights(record.traffic) : 'not moved'} (left where it was)`,
+    `Alarms:     ${record.alarms?.armed.length ? 'armed: an alarm still rolls the release back at once' : 'none armed'}`,
+    `Lock:       held by ${record.executionArn}`,
+    '',
+    'Fix the cause, then redrive (the failed step runs again, safely):',
+    `  aws stepfunctions redrive-execution --execution-arn ${record.executionArn}`,
+    'Or roll back now:',
+    `  rollout-pilot abort --service ${record.service} --reason "..."`,
+  ];
+  return {
+    subject: subject(record.service, record.version, `FAILED at ${state}`),
+    message: lines.join('\n'),
+    attributes: { service: record.service, event: 'failed' },
   };
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AlarmsPolicySchema } from './alarms';
 import { durationSeconds, durationString, isoDuration } from './duration';
 import { InvalidPlan } from './errors';
 import { formatIssues } from './issues';
@@ -234,6 +235,7 @@ const planObject = z.strictObject({
   health: healthPolicy.prefault({}),
   freeze: freezePolicy.prefault({}),
   notifications: notifications.optional(),
+  alarms: AlarmsPolicySchema.prefault({}),
 });
 
 /** The plan schema. `z.input` is what people write; `Plan` (`z.output`) has every default filled in. */

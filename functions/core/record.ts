@@ -59,6 +59,8 @@ const PhaseStateSchema = z.strictObject({
   result: z.enum(['passed', 'rolled-back']).nullable(),
   evaluations: z.number(),
   last: EvaluationSummarySchema.nullable(),
+  /** An operator cut this phase's bake short (`rollout-pilot promote`): who, why, when. */
+  skipped: z.strictObject({ by: z.string(), reason: z.string(), at: z.string() }).nullable().default(null),
 });
 export type PhaseState = z.output<typeof PhaseStateSchema>;
 
@@ -75,6 +77,8 @@ export const RollbackSchema = z.strictObject({
   phase: z.string().nullable(),
   by: z.string().nullable(),
   alarm: z.string().nullable(),
+  /** A `data`-class alarm fired, or an operator said so: the release is treated as having damaged data. */
+  dataDamaged: z.boolean().default(false),
 });
 export type Rollback = z.output<typeof RollbackSchema>;
 
@@ -96,6 +100,27 @@ export const GateSchema = z.strictObject({
   overriddenBy: z.string().nullable(),
 });
 export type Gate = z.output<typeof GateSchema>;
+
+/** A signal an operator sent, kept for the audit trail whether it was acted on or not. */
+export const SignalRecordSchema = z.strictObject({
+  at: z.string(),
+  type: z.enum(['abort', 'promote']),
+  by: z.string(),
+  reason: z.string().nullable(),
+  accepted: z.boolean(),
+  /** What was done, or why nothing was. */
+  result: z.string(),
+});
+export type SignalRecord = z.output<typeof SignalRecordSchema>;
+
+/** The execution failed at a step and waits for an operator (redrive or abort). */
+export const FailureSchema = z.strictObject({
+  at: z.string(),
+  state: z.string(),
+  error: z.string(),
+  cause: z.string(),
+});
+export type Failure = z.output<typeof FailureSchema>;
 
 export const RolloutRecordSchema = z.strictObject({
   service: z.string(),
@@ -122,6 +147,14 @@ export const RolloutRecordSchema = z.strictObject({
   rollback: RollbackSchema.nullable(),
   /** The task token of the wait the workflow is in, so that signals can wake it. */
   waiting: z.strictObject({ token: z.string(), since: z.string(), phase: z.number().int() }).nullable(),
+  /** The alarms armed for the new version (deleted when the rollout ends). */
+  alarms: z
+    .strictObject({ armed: z.array(z.string()), at: z.string() })
+    .nullable()
+    .default(null),
+  signals: z.array(SignalRecordSchema).default([]),
+  /** The last time the execution failed at a step (cleared by nothing: the timeline shows the redrive). */
+  failure: FailureSchema.nullable().default(null),
   outcome: OutcomeSchema.nullable(),
   reason: z.string().nullable(),
   finishedAt: z.string().nullable(),
@@ -160,12 +193,16 @@ export function newRecord(ref: RolloutRef, request: RolloutRecord['request'], pl
       result: null,
       evaluations: 0,
       last: null,
+      skipped: null,
     })),
     traffic: null,
     baseline: null,
     gate: null,
     rollback: null,
     waiting: null,
+    alarms: null,
+    signals: [],
+    failure: null,
     outcome: null,
     reason: null,
     finishedAt: null,
@@ -272,15 +309,15 @@ export function recordEvaluation(
   return next;
 }
 
+/** What asks for a rollback. */
+export type RollbackRequest = Omit<Rollback, 'trafficRestoredAt' | 'phase' | 'dataDamaged'> & { dataDamaged?: boolean };
+
 /**
  * Ask for a rollback. The first trigger wins and later ones are ignored, so a duplicate alarm or a second
  * abort cannot rewrite why the rollout was rolled back.
  */
-export function requestRollback(
-  record: RolloutRecord,
-  rollback: Omit<Rollback, 'trafficRestoredAt' | 'phase'>,
-  now: Date,
-): RolloutRecord {
+export function requestRollback(record: RolloutRecord, request: RollbackRequest, now: Date): RolloutRecord {
+  const rollback = { ...request, dataDamaged: request.dataDamaged ?? false };
   if (record.rollback || isFinished(record)) return record;
   const phase = record.phaseIndex >= 0 ? (record.phases[record.phaseIndex]?.name ?? null) : null;
   const phases = record.phases.map((p, i) =>
@@ -325,6 +362,49 @@ export function finishRecord(record: RolloutRecord, outcome: Outcome, reason: st
     now,
     'finished',
     `${outcome}: ${reason}`,
+  );
+}
+
+/**
+ * An operator cut the bake of phase `index` short: the phase passes now, with who and why on the record.
+ * Idempotent; a phase that already ended (passed or rolled back) is left as it is.
+ */
+export function skipPhase(record: RolloutRecord, index: number, by: string, reason: string, now: Date): RolloutRecord {
+  const phase = record.phases[index];
+  if (!phase || phase.result !== null || !phase.enteredAt || record.rollback || isFinished(record)) return record;
+  const at = now.toISOString();
+  const phases = record.phases.map((p, i) =>
+    i === index ? { ...p, result: 'passed' as const, leftAt: at, skipped: { by, reason, at } } : p,
+  );
+  return note({ ...record, phases }, now, 'phase-skipped', `${phase.name}: bake cut short by ${by}: ${reason}`);
+}
+
+/** Keep a signal on the record (accepted or not), for the audit trail. */
+export function recordSignal(record: RolloutRecord, signal: Omit<SignalRecord, 'at'>, now: Date): RolloutRecord {
+  const entry = { ...signal, at: now.toISOString() };
+  return note(
+    { ...record, signals: [...record.signals, entry] },
+    now,
+    'signal',
+    `${signal.type} by ${signal.by}${signal.reason ? ` (${signal.reason})` : ''}: ${signal.result}`,
+  );
+}
+
+/** The alarms armed for the new version. Idempotent: the first arming stands. */
+export function recordAlarmsArmed(record: RolloutRecord, names: string[], now: Date): RolloutRecord {
+  if (record.alarms) return record;
+  const withAlarms = { ...record, alarms: { armed: names, at: now.toISOString() } };
+  return names.length ? note(withAlarms, now, 'alarms-armed', names.join(', ')) : withAlarms;
+}
+
+/** The execution failed at a step; traffic stays where it is and the lock stays held until a redrive or abort. */
+export function recordFailure(record: RolloutRecord, failure: Omit<Failure, 'at'>, now: Date): RolloutRecord {
+  if (isFinished(record)) return record;
+  return note(
+    { ...record, failure: { ...failure, at: now.toISOString() } },
+    now,
+    'failed',
+    `${failure.state} failed: ${failure.error}: ${failure.cause}`,
   );
 }
 

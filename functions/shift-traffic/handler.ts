@@ -24,12 +24,12 @@ export const shiftTrafficStep = defineStep({
   output: ResolvedPhaseSchema,
   async run(event, deps: ShiftTrafficDeps) {
     const record = await deps.store.get(event.ref);
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
     const index = currentPhaseIndex(record);
     const phase = resolvePhases(record.plan)[index];
     if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);
     if (record.rollback) return phase;
+    if (isFinished(record))
+      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
 
     const stable = record.stableVersion;
     if (!stable) throw new Error(`rollout ${record.rolloutId} has no stable version; the gate step records it`);

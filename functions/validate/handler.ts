@@ -1,7 +1,8 @@
 import * as z from 'zod';
+import { bundledPlans } from '../adapters/plans';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { ExecutionInputSchema, parseExecutionInput } from '../core/input';
-import { type Plan, PlanSchema, parsePlan } from '../core/plan';
+import { type Plan, PlanSchema } from '../core/plan';
 import { RolloutRefSchema } from '../core/record';
 
 /**
@@ -33,17 +34,6 @@ export interface ValidateDeps {
   plans(): ReadonlyMap<string, Plan>;
 }
 
-/**
- * The plans, bundled into this function at synth (`ROLLOUT_PLANS` is replaced by esbuild with the JSON of every
- * plan the CDK app validated). The function version the state machine pins carries them, so a running
- * execution never sees a plan change.
- */
-export function bundledPlans(raw: string | undefined = process.env.ROLLOUT_PLANS): ReadonlyMap<string, Plan> {
-  if (!raw) throw new Error('no plans are bundled into this function (ROLLOUT_PLANS is empty); redeploy the stack');
-  const list = JSON.parse(raw) as unknown[];
-  return new Map(list.map((p, i) => parsePlan(p, `bundled plan ${i}`)).map((p) => [p.service, p]));
-}
-
 export const handler = stepHandler(
   validateStep,
   once((): ValidateDeps => {
@@ -51,3 +41,5 @@ export const handler = stepHandler(
     return { plans: () => plans };
   }),
 );
+
+export { bundledPlans };

@@ -1,5 +1,7 @@
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
 import { awsError } from '../transport';
+import { type AlarmState, SimAlarms, type StateChangeListener } from './alarms';
 
 const MINUTE = 60_000;
 /** Histogram buckets 2 % wide: a percentile is exact to within 1 % (CloudWatch's own are estimates too). */
@@ -82,17 +84,65 @@ interface Series {
 /**
  * CloudWatch, as far as judging a release needs it: metrics stored per minute, `GetMetricData` with `MetricStat`
  * queries (Sum, SampleCount, Average, Minimum, Maximum, pNN) over any period that is a multiple of a minute,
- * and an ingestion delay: a minute becomes visible `delayMs` after it ends, as in AWS.
+ * and an ingestion delay: a minute becomes visible `delayMs` after it ends, as in AWS. And metric alarms
+ * (`PutMetricAlarm`, `DeleteAlarms`, `DescribeAlarms`, `SetAlarmState`), evaluated on the same visible data
+ * when `evaluateAlarms` is called (the world calls it every virtual minute); their state changes go to the
+ * `onStateChange` listeners as EventBridge "CloudWatch Alarm State Change" events.
  */
 export class SimCloudWatch {
   private readonly series = new Map<string, Series>();
   /** Called before a read, so that the traffic model can catch up with the clock. */
   beforeRead: () => void = () => {};
+  /** The metric alarms. */
+  readonly alarms: SimAlarms;
 
   constructor(
     private readonly now: () => number,
     private readonly delayMs: number,
-  ) {}
+    options: { region?: string; account?: string; extraEvaluationPeriods?: number } = {},
+  ) {
+    this.alarms = new SimAlarms({
+      now,
+      delayMs,
+      region: options.region ?? 'us-east-1',
+      account: options.account ?? '123456789012',
+      extraEvaluationPeriods: options.extraEvaluationPeriods,
+      beforeRead: () => this.beforeRead(),
+      read: (id, stat, startMs, endMs) => {
+        const agg = this.aggregate(id, startMs, endMs);
+        const value = agg?.statistic(stat);
+        return agg && value !== undefined ? { value, samples: agg.count } : undefined;
+      },
+    });
+  }
+
+  /** Listen to alarm state changes (by evaluation or `SetAlarmState`); returns a function that stops listening. */
+  onStateChange(listener: StateChangeListener): () => void {
+    return this.alarms.onStateChange(listener);
+  }
+
+  /**
+   * A team's own alarm, named by a scenario: no metrics, in state OK (or `state`), never evaluated; only
+   * `SetAlarmState` changes it.
+   */
+  defineExistingAlarm(name: string, options: { description?: string; state?: AlarmState } = {}): void {
+    this.alarms.defineExisting(name, options);
+  }
+
+  /** Evaluate every alarm with metrics at the current instant, as CloudWatch does about once a minute. */
+  evaluateAlarms(): void {
+    this.alarms.evaluate();
+  }
+
+  /** Whether an alarm of that name exists. */
+  hasAlarm(name: string): boolean {
+    return this.alarms.has(name);
+  }
+
+  /** An alarm as `DescribeAlarms` returns it, or undefined. */
+  alarm(name: string): MetricAlarm | undefined {
+    return this.alarms.get(name);
+  }
 
   /**
    * A handle to write one metric: `add(atMs, value, count)` records `count` samples of `value`. `distribution`
@@ -129,16 +179,33 @@ export class SimCloudWatch {
   }
 
   async handle(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-    if (operation !== 'GetMetricData') {
-      throw awsError(
-        cloudwatchSdk,
-        'CloudWatchServiceException',
-        'InvalidParameterValueException',
-        `${operation} is not simulated`,
-      );
+    switch (operation) {
+      case 'GetMetricData':
+        this.beforeRead();
+        return this.getMetricData(input);
+      case 'PutMetricAlarm':
+        this.alarms.put(input as unknown as cloudwatchSdk.PutMetricAlarmCommandInput);
+        return {};
+      case 'DeleteAlarms':
+        this.alarms.delete((input.AlarmNames ?? []) as string[]);
+        return {};
+      case 'DescribeAlarms':
+        return { ...this.alarms.describe(input as cloudwatchSdk.DescribeAlarmsCommandInput) };
+      case 'SetAlarmState':
+        this.alarms.setState(
+          String(input.AlarmName),
+          String(input.StateValue),
+          String(input.StateReason ?? ''),
+          input.StateReasonData as string | undefined,
+        );
+        return {};
     }
-    this.beforeRead();
-    return this.getMetricData(input);
+    throw awsError(
+      cloudwatchSdk,
+      'CloudWatchServiceException',
+      'InvalidParameterValueException',
+      `${operation} is not simulated`,
+    );
   }
 
   private getMetricData(input: Record<string, unknown>): Record<string, unknown> {

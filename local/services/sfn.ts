@@ -9,6 +9,17 @@ interface Waiter {
   expired: boolean;
 }
 
+/** What the simulated API reads of an execution (a `LocalExecution`). */
+export interface ExecutionView {
+  arn: string;
+  name: string;
+  status: string;
+  error: string | undefined;
+  cause: string | undefined;
+  redrives: number;
+  readonly history: readonly { at: string; type: string; state?: string }[];
+}
+
 /**
  * Step Functions' task tokens, which aws-local-stepfunctions does not have: the runner registers a token when
  * a `.waitForTaskToken` task starts and waits on it; `SendTaskSuccess` completes it, as in AWS. A token stops
@@ -17,6 +28,7 @@ interface Waiter {
  */
 export class SimStepFunctions {
   private readonly waiters = new Map<string, Waiter>();
+  private readonly executions = new Map<string, ExecutionView>();
   private counter = 0;
   /** Every token answer, for tests and the report. */
   readonly sent: { at: string; token: string; output: unknown; accepted: boolean }[] = [];
@@ -38,6 +50,11 @@ export class SimStepFunctions {
     return { token, done };
   }
 
+  /** Make an execution visible to `DescribeExecution` and `GetExecutionHistory`. */
+  register(execution: ExecutionView): void {
+    this.executions.set(execution.arn, execution);
+  }
+
   /** The execution ended: no token can be answered any more. */
   expireAll(): void {
     for (const w of this.waiters.values()) w.expired = true;
@@ -48,9 +65,50 @@ export class SimStepFunctions {
       case 'SendTaskSuccess':
       case 'SendTaskFailure':
         return this.answer(operation, input);
+      case 'DescribeExecution':
+        return this.describe(this.execution(input));
+      case 'GetExecutionHistory':
+        return this.historyOf(this.execution(input), input);
       default:
         throw awsError(sfnSdk, 'SFNServiceException', 'InvalidArn', `${operation} is not simulated`);
     }
+  }
+
+  private execution(input: Record<string, unknown>): ExecutionView {
+    const execution = this.executions.get(String(input.executionArn));
+    if (!execution) {
+      throw awsError(
+        sfnSdk,
+        'SFNServiceException',
+        'ExecutionDoesNotExist',
+        `Execution Does Not Exist: '${String(input.executionArn)}'`,
+      );
+    }
+    return execution;
+  }
+
+  private describe(execution: ExecutionView): Record<string, unknown> {
+    return {
+      executionArn: execution.arn,
+      name: execution.name,
+      status: execution.status,
+      error: execution.error,
+      cause: execution.cause,
+      redriveCount: execution.redrives,
+    };
+  }
+
+  /** The history as AWS pages it; only what the handlers read (`stateEnteredEventDetails.name`) is filled in. */
+  private historyOf(execution: ExecutionView, input: Record<string, unknown>): Record<string, unknown> {
+    const events = execution.history.map((e, i) => ({
+      id: i + 1,
+      timestamp: new Date(e.at),
+      type: e.type,
+      ...(e.type === 'StateEntered' && e.state ? { stateEnteredEventDetails: { name: e.state } } : {}),
+    }));
+    if (input.reverseOrder) events.reverse();
+    const max = typeof input.maxResults === 'number' && input.maxResults > 0 ? input.maxResults : 1000;
+    return { events: events.slice(0, max) };
   }
 
   private answer(operation: string, input: Record<string, unknown>): Record<string, unknown> {

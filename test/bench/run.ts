@@ -5,6 +5,8 @@
  *   npm run bench              everything (includes a full `npm test`, about two minutes)
  *   npm run bench -- --quick   skips the `npm test` timing
  */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,7 +73,16 @@ function bundleSizes(assembly: string): Record<string, number> {
   const sizes: Record<string, number> = {};
   for (const resource of Object.values(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const step = /the ([a-z-]+) step/.exec(resource.Properties.Description ?? '')?.[1];
+    const description = resource.Properties.Description ?? '';
+    const step =
+      /the ([a-z-]+) step/.exec(description)?.[1] ??
+      (/went into ALARM/.test(description)
+        ? 'on-alarm'
+        : /stopped, timed out or failed/.test(description)
+          ? 'on-execution-status'
+          : /operator signals/.test(description)
+            ? 'signal'
+            : undefined);
     const key = JSON.stringify(resource.Properties.Code?.S3Key ?? '');
     const hash = /([0-9a-f]{64})\.zip/.exec(key)?.[1];
     if (!step || !hash) continue;
@@ -107,11 +118,47 @@ results.promotionStateTransitions = healthy.stateTransitions;
 results.promotionVirtualDuration = healthy.virtualDuration;
 line('state transitions of a full promotion', String(healthy.stateTransitions), '(target < 400)');
 
+// Alarm → traffic restored: the business-alarm scenario, in virtual time (the alarm's state change to traffic
+// 100% on the stable version, and on to the end of the workflow) and the wall time of the whole run.
+const alarmWall = time(
+  'simulate business-alarm',
+  'node',
+  ['bin/launch.mjs', 'simulate', 'examples/scenarios/business-alarm.json', '--quiet'],
+  3,
+);
+const alarm = simulateReport('business-alarm');
+const restoreMs = Date.parse(alarm.rollback?.trafficRestoredAt ?? '') - Date.parse(alarm.rollback?.detectedAt ?? '');
+const endMs = Date.parse(alarm.finishedAt) - Date.parse(alarm.rollback?.trafficRestoredAt ?? '');
+results.alarmToRestoredVirtualMs = restoreMs;
+results.restoredToWorkflowEndVirtualMs = endMs;
+results.alarmScenarioWallMs = alarmWall;
+line('alarm state change → traffic 100% stable, virtual', `${restoreMs} ms`, '(target < 1000 ms)');
+line('traffic restored → workflow finished, virtual', `${endMs} ms`, '(target < 1000 ms)');
+line('business-alarm scenario (40 virtual min), wall', `${alarmWall.median} ms median`);
+
+// A 30-minute bake, woken every minute and open to signals (alarms, abort, promote) all along: the state
+// transitions the 10% phase of the default plan costs, counted from the execution history.
+{
+  const { simulate } = await import('../../local/simulate');
+  const { parseScenario } = await import('../../local/scenario');
+  const file = join(PROJECT_ROOT, 'examples/scenarios/healthy-release.json');
+  const { report, simulator } = await simulate(parseScenario(JSON.parse(readFileSync(file, 'utf8')), file));
+  const from = Date.parse(report.phases[0]?.enteredAt ?? '');
+  const to = Date.parse(report.phases[0]?.leftAt ?? '');
+  const transitions = (simulator.executions[0]?.history ?? []).filter(
+    (e) =>
+      (e.type === 'StateEntered' || e.type === 'StateRetried') && Date.parse(e.at) > from && Date.parse(e.at) <= to,
+  ).length;
+  results.thirtyMinuteBakeTransitions = transitions;
+  line('state transitions of a 30-minute bake (1-min wake-ups)', String(transitions));
+  line('state transitions of a full promotion, alarms armed', String(report.stateTransitions), '(target < 400)');
+}
+
 const assembly = join(out, 'cdk.out');
 rmSync(assembly, { recursive: true, force: true });
 const synth = time('cdk synth', 'npx', ['cdk', 'synth', '--quiet', '--output', assembly]);
 results.cdkSynthWallMs = synth.median;
-line('cdk synth (7 bundles, cdk-nag), wall', `${(synth.median / 1000).toFixed(1)} s`);
+line('cdk synth (11 bundles, cdk-nag), wall', `${(synth.median / 1000).toFixed(1)} s`);
 
 const sizes = bundleSizes(assembly);
 results.bundleBytes = sizes;

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_FUNCTIONS } from '../../functions/catalog';
 import { buildApp, type RolloutPilotApp } from '../../lib/app';
 import { STEP_PLACEHOLDERS, type StepName } from '../../statemachines/rollout';
 
@@ -48,10 +50,10 @@ function findingsIgnoringAcknowledgements(app: App): { rule: string; path: strin
     .violations.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? '' })));
 }
 
-/** The staged bundle of a step, read from the cloud assembly. */
-function bundleOf(built: RolloutPilotApp, assembly: CloudAssembly, step: StepName): string {
-  const fn = built.stack.orchestrator.functions[step].node.defaultChild as CfnFunction;
-  const code = built.stack.resolve(fn.code) as { s3Key: string };
+/** The staged bundle of a function, read from the cloud assembly. */
+function bundleOf(built: RolloutPilotApp, assembly: CloudAssembly, fn: NodejsFunction): string {
+  const cfn = fn.node.defaultChild as CfnFunction;
+  const code = built.stack.resolve(cfn.code) as { s3Key: string };
   return join(assembly.directory, `asset.${code.s3Key.replace(/\.zip$/, '')}`, 'index.mjs');
 }
 
@@ -116,7 +118,7 @@ describe('the CDK app (real bundling, cdk-nag on)', () => {
     const services = built.plans.map((p) => p.service);
 
     // Act
-    const bundle = readFileSync(bundleOf(built, assembly, 'validate'), 'utf8');
+    const bundle = readFileSync(bundleOf(built, assembly, built.stack.orchestrator.functions.validate), 'utf8');
 
     // Assess
     expect(services).toContain('checkout-api');
@@ -125,9 +127,33 @@ describe('the CDK app (real bundling, cdk-nag on)', () => {
     expect(bundle).not.toContain('process.env.ROLLOUT_PLANS');
   });
 
-  it('bundles every step as a minified ES module with the AWS SDK inside, under 1 MB', () => {
+  it('bundles the registered plans into every event function too', () => {
+    // Prepare
+    const services = built.plans.map((p) => p.service);
+
     // Act
-    const bundles = STEPS.map((step) => ({ step, path: bundleOf(built, assembly, step) }));
+    const bundles = EVENT_FUNCTIONS.map((name) => ({
+      name,
+      code: readFileSync(bundleOf(built, assembly, built.stack.orchestrator.eventFunctions[name]), 'utf8'),
+    }));
+
+    // Assess
+    for (const { name, code } of bundles) {
+      for (const service of services) expect(code, name).toContain(service);
+      expect(code, name).toContain('checkout-api-releases');
+      expect(code, name).not.toContain('process.env.ROLLOUT_PLANS');
+    }
+  });
+
+  it('bundles every step and event function as a minified ES module with the AWS SDK inside, under 1 MB', () => {
+    // Act
+    const bundles = [
+      ...STEPS.map((step) => ({ step, path: bundleOf(built, assembly, built.stack.orchestrator.functions[step]) })),
+      ...EVENT_FUNCTIONS.map((name) => ({
+        step: name,
+        path: bundleOf(built, assembly, built.stack.orchestrator.eventFunctions[name]),
+      })),
+    ];
 
     // Assess
     for (const { step, path } of bundles) {

@@ -42,6 +42,24 @@ export const TWO_SERVICES: readonly Plan[] = [
   }),
 ];
 
+/**
+ * Three services, one per way of having alarms: orders has generated alarms and one of the team's own (class
+ * `data`), payments only an existing alarm, and quiet-api none at all (`generated: false`, nothing listed).
+ */
+export const ALARM_SERVICES: readonly Plan[] = [
+  plan({ alarms: { existing: [{ name: 'orders-api 5xx', class: 'data' }] } }),
+  plan({
+    service: 'payments-api',
+    target: { type: 'lambda-alias', functionName: 'payments-api-fn', alias: 'prod' },
+    alarms: { generated: false, existing: [{ name: 'payments-api latency' }] },
+  }),
+  plan({
+    service: 'quiet-api',
+    target: { type: 'lambda-alias', functionName: 'quiet-api-fn', alias: 'live' },
+    alarms: { generated: false },
+  }),
+];
+
 /** Skip esbuild: for assertions on the template only. */
 export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 

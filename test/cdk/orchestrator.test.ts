@@ -1,21 +1,33 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_FUNCTIONS, type EventFunctionName } from '../../functions/catalog';
+import { alarmRulePattern, generatedAlarmPrefix } from '../../functions/core/alarms';
 import { flattenCfnReference } from '../../lib/nag';
 import type { RolloutPilotStack } from '../../lib/rollout-stack';
 import { readRolloutDefinition, STEP_PLACEHOLDERS, type StepName } from '../../statemachines/rollout';
 import {
+  ALARM_SERVICES,
   actionsOf,
   iamStatements,
   logicalId,
   PAYMENTS_TOPIC_ARN,
+  plan,
   resourcesOf,
   type Statement,
+  type SynthesizedStack,
   synthStack,
 } from './fixtures';
 
 const STEPS = Object.values(STEP_PLACEHOLDERS) as StepName[];
+/** Every function of the deployment: the steps, then the event functions. */
+const FUNCTIONS: readonly (StepName | EventFunctionName)[] = [...STEPS, ...EVENT_FUNCTIONS];
 const ONE_MONTH_DAYS = 30;
+const ONE_HOUR_SECONDS = 3600;
+
+/** The generated-alarm ARN pattern of a service, as cdk-nag and these tests flatten it. */
+const alarmArn = (service: string) =>
+  `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${generatedAlarmPrefix(service)}*`;
 
 describe('RolloutOrchestrator', () => {
   let stack: RolloutPilotStack;
@@ -25,22 +37,35 @@ describe('RolloutOrchestrator', () => {
     ({ stack, template } = synthStack());
   });
 
-  /** The roles' logical ids, by step, read from the construct (never hard-coded). */
-  const roleOf = (step: StepName): string => {
-    const role = stack.orchestrator.functions[step].role;
-    if (!role) throw new Error(`step ${step} has no role`);
+  /** A step or event function, read from the construct. */
+  const functionOf = (name: StepName | EventFunctionName, of: RolloutPilotStack = stack) =>
+    (EVENT_FUNCTIONS as readonly string[]).includes(name)
+      ? of.orchestrator.eventFunctions[name as EventFunctionName]
+      : of.orchestrator.functions[name as StepName];
+  /** The roles' logical ids, by function, read from the construct (never hard-coded). */
+  const roleOf = (name: StepName | EventFunctionName, of: RolloutPilotStack = stack): string => {
+    const role = functionOf(name, of).role;
+    if (!role) throw new Error(`function ${name} has no role`);
     return logicalId(role);
   };
-  const statementsOfRole = (roleId: string): Statement[] =>
-    iamStatements(template)
+  const statementsOfRole = (roleId: string, of: Template = template): Statement[] =>
+    iamStatements(of)
       .filter((s) => s.roles.includes(roleId))
       .map((s) => s.statement);
-  const stepsGranted = (action: string): StepName[] =>
-    STEPS.filter((step) => statementsOfRole(roleOf(step)).some((s) => actionsOf(s).includes(action)));
-  const resourcesGranted = (action: string): string[] =>
-    iamStatements(template)
-      .filter(({ statement }) => actionsOf(statement).includes(action))
-      .flatMap(({ statement }) => resourcesOf(statement).map(flattenCfnReference));
+  /** The functions (steps, then event functions) whose role grants `action`. */
+  const functionsGranted = (action: string, of: SynthesizedStack = { stack, template }) =>
+    FUNCTIONS.filter((name) =>
+      statementsOfRole(roleOf(name, of.stack), of.template).some((s) => actionsOf(s).includes(action)),
+    );
+  /** Every resource any role is granted `action` on, flattened and de-duplicated, sorted. */
+  const resourcesGranted = (action: string, of: Template = template): string[] =>
+    [
+      ...new Set(
+        iamStatements(of)
+          .filter(({ statement }) => actionsOf(statement).includes(action))
+          .flatMap(({ statement }) => resourcesOf(statement).map(flattenCfnReference)),
+      ),
+    ].sort();
 
   describe('state machine', () => {
     it('runs the definition file with every placeholder filled by a step version ARN', () => {
@@ -98,7 +123,7 @@ describe('RolloutOrchestrator', () => {
       const roleArn = new Capture();
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', { RoleArn: roleArn });
       const [stateMachineRole] = (roleArn.asObject() as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
-      const functionIds = Object.keys(template.findResources('AWS::Lambda::Function'));
+      const functionIds = STEPS.map((step) => logicalId(stack.orchestrator.functions[step]));
       const anyVersionOf = (id: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, ':*']] });
 
       // Act
@@ -107,7 +132,7 @@ describe('RolloutOrchestrator', () => {
       );
 
       // Assess
-      expect(functionIds).toHaveLength(STEPS.length);
+      expect(new Set(functionIds).size).toBe(STEPS.length);
       expect(invokes.every(({ roles }) => roles.length === 1 && roles[0] === stateMachineRole)).toBe(true);
       expect(invokes.flatMap(({ statement }) => actionsOf(statement))).toEqual(
         Array(STEPS.length).fill('lambda:InvokeFunction'),
@@ -118,8 +143,8 @@ describe('RolloutOrchestrator', () => {
     });
   });
 
-  describe('step functions', () => {
-    it('run one per step, on arm64 Node.js 24 with X-Ray, 256 MB, 30 s and a log group with retention', () => {
+  describe('step and event functions', () => {
+    it('run one per step and event function, on arm64 Node.js 24 with X-Ray, 256 MB, 30 s and a log group with retention', () => {
       // Prepare
       const logGroups = template.findResources('AWS::Logs::LogGroup');
 
@@ -127,7 +152,7 @@ describe('RolloutOrchestrator', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
 
       // Assess
-      expect(functions).toHaveLength(STEPS.length);
+      expect(functions).toHaveLength(FUNCTIONS.length);
       const logGroupIds = new Set<string>();
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
@@ -143,7 +168,7 @@ describe('RolloutOrchestrator', () => {
         expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBe(ONE_MONTH_DAYS);
         logGroupIds.add(logGroupId);
       }
-      expect(logGroupIds.size).toBe(STEPS.length);
+      expect(logGroupIds.size).toBe(FUNCTIONS.length);
     });
 
     it('get the deployment settings in their environment', () => {
@@ -163,7 +188,7 @@ describe('RolloutOrchestrator', () => {
       });
 
       // Assess
-      expect(Object.keys(functions)).toHaveLength(STEPS.length);
+      expect(Object.keys(functions)).toHaveLength(FUNCTIONS.length);
     });
 
     it('keep their versions when a deployment publishes new ones, so running executions keep their code', () => {
@@ -176,41 +201,62 @@ describe('RolloutOrchestrator', () => {
 
     it('each have their own role without managed policies, writing only to their own log group', () => {
       // Prepare
-      const roles = STEPS.map(roleOf);
+      const roles = FUNCTIONS.map((name) => roleOf(name));
+      const logGroupOf = (name: StepName | EventFunctionName) =>
+        (EVENT_FUNCTIONS as readonly string[]).includes(name)
+          ? stack.orchestrator.eventLogGroups[name as EventFunctionName]
+          : stack.orchestrator.logGroups[name as StepName];
 
       // Act
-      const logStatements = STEPS.map((step) =>
-        statementsOfRole(roleOf(step)).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:'))),
+      const logStatements = FUNCTIONS.map((name) =>
+        statementsOfRole(roleOf(name)).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:'))),
       );
 
       // Assess
-      expect(new Set(roles).size).toBe(STEPS.length);
+      expect(new Set(roles).size).toBe(FUNCTIONS.length);
       for (const id of roles) {
         expect(template.findResources('AWS::IAM::Role')[id]?.Properties.ManagedPolicyArns).toBeUndefined();
       }
-      STEPS.forEach((step, i) => {
-        expect(logStatements[i], step).toEqual([
+      FUNCTIONS.forEach((name, i) => {
+        expect(logStatements[i], name).toEqual([
           {
             Effect: 'Allow',
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: { 'Fn::GetAtt': [logicalId(stack.orchestrator.logGroups[step]), 'Arn'] },
+            Resource: { 'Fn::GetAtt': [logicalId(logGroupOf(name)), 'Arn'] },
           },
         ]);
       });
+    });
+
+    it('publish no versions of the event functions: EventBridge and operators invoke $LATEST', () => {
+      // Prepare
+      const eventFunctionIds = EVENT_FUNCTIONS.map((name) => logicalId(stack.orchestrator.eventFunctions[name]));
+
+      // Act
+      const versioned: string[] = Object.values(template.findResources('AWS::Lambda::Version')).map(
+        (v) => v.Properties.FunctionName.Ref,
+      );
+
+      // Assess
+      expect(versioned).toHaveLength(STEPS.length);
+      expect(versioned.filter((id) => eventFunctionIds.includes(id))).toEqual([]);
     });
   });
 
   describe('permissions', () => {
     it('never grant a wildcard action', () => {
       // Act
-      const actions = iamStatements(template).flatMap(({ statement }) => actionsOf(statement));
+      const managed = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
+      );
+      const actions = [...iamStatements(template).map(({ statement }) => statement), ...managed].flatMap(actionsOf);
 
       // Assess
       expect(actions.length).toBeGreaterThan(0);
       expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     });
 
-    it('let only shift-traffic and rollback update aliases, and only of the plans’ functions', () => {
+    it('let only shift-traffic, rollback and the event functions update aliases, and only of the plans’ functions', () => {
       // Prepare
       const expected = ['orders-api-fn', 'payments-api-fn'].flatMap((name) => [
         `arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${name}`,
@@ -218,17 +264,18 @@ describe('RolloutOrchestrator', () => {
       ]);
 
       // Act
-      const steps = stepsGranted('lambda:UpdateAlias');
+      const granted = functionsGranted('lambda:UpdateAlias');
       const resources = resourcesGranted('lambda:UpdateAlias');
 
       // Assess
-      expect(steps).toEqual(['shift-traffic', 'rollback']);
-      expect([...new Set(resources)].sort()).toEqual(expected.sort());
-      expect(stepsGranted('lambda:GetAlias')).toEqual(['check-gates']);
-      expect([...new Set(resourcesGranted('lambda:GetFunctionConfiguration'))].sort()).toEqual(expected.sort());
+      expect(granted).toEqual(['shift-traffic', 'rollback', ...EVENT_FUNCTIONS]);
+      expect(resources).toEqual(expected.sort());
+      expect(functionsGranted('lambda:GetAlias')).toEqual(['check-gates', ...EVENT_FUNCTIONS]);
+      expect(resourcesGranted('lambda:GetAlias')).toEqual(expected.sort());
+      expect(resourcesGranted('lambda:GetFunctionConfiguration')).toEqual(expected.sort());
     });
 
-    it('let only the finish step publish, and only to the shared topic and the plans’ topics', () => {
+    it('let only the finish step and the event functions publish, only to the shared topic and the plans’ topics', () => {
       // Prepare
       const ordersTopic = stack.orchestrator.planTopics['orders-api'];
       expect(ordersTopic).toBeDefined();
@@ -236,15 +283,80 @@ describe('RolloutOrchestrator', () => {
       if (ordersTopic) expected.push(`<${logicalId(ordersTopic)}>`);
 
       // Act
-      const steps = stepsGranted('sns:Publish');
+      const granted = functionsGranted('sns:Publish');
       const resources = resourcesGranted('sns:Publish');
 
       // Assess
-      expect(steps).toEqual(['finish']);
-      expect(resources.sort()).toEqual(expected.sort());
+      expect(granted).toEqual(['finish', ...EVENT_FUNCTIONS]);
+      expect(resources).toEqual(expected.sort());
     });
 
-    it('grant DynamoDB item calls on the rollout table only, each step only the calls it makes', () => {
+    it('let only arm-alarms create alarms, and only with the plans’ generated-alarm prefixes', () => {
+      // Prepare
+      const expected = [alarmArn('orders-api'), alarmArn('payments-api')].sort();
+
+      // Act
+      const creators = functionsGranted('cloudwatch:PutMetricAlarm');
+      const taggers = functionsGranted('cloudwatch:TagResource');
+
+      // Assess
+      expect(creators).toEqual(['arm-alarms']);
+      expect(taggers).toEqual(['arm-alarms']);
+      expect(resourcesGranted('cloudwatch:PutMetricAlarm')).toEqual(expected);
+      expect(resourcesGranted('cloudwatch:TagResource')).toEqual(expected);
+      expect(
+        statementsOfRole(roleOf('arm-alarms')).filter((s) => actionsOf(s).some((a) => a.startsWith('cloudwatch:'))),
+      ).toEqual([expect.objectContaining({ Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'] })]);
+    });
+
+    it('let only finish and the event functions delete alarms, and only the plans’ generated ones', () => {
+      // Prepare
+      const expected = [alarmArn('orders-api'), alarmArn('payments-api')].sort();
+
+      // Act
+      const granted = functionsGranted('cloudwatch:DeleteAlarms');
+      const resources = resourcesGranted('cloudwatch:DeleteAlarms');
+
+      // Assess
+      expect(granted).toEqual(['finish', ...EVENT_FUNCTIONS]);
+      expect(resources).toEqual(expected);
+    });
+
+    it('scope the alarm calls to the services with generated alarms, and drop them when no plan has any', () => {
+      // Prepare
+      const mixed = synthStack({ plans: ALARM_SERVICES });
+      const none = synthStack({
+        plans: [plan({ alarms: { generated: false, existing: [{ name: 'orders-api 5xx' }] } })],
+      });
+
+      // Act
+      const mixedResources = ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource', 'cloudwatch:DeleteAlarms'].map(
+        (action) => resourcesGranted(action, mixed.template),
+      );
+      const noneActions = iamStatements(none.template).flatMap(({ statement }) => actionsOf(statement));
+
+      // Assess
+      for (const resources of mixedResources) expect(resources).toEqual([alarmArn('orders-api')]);
+      expect(functionsGranted('cloudwatch:PutMetricAlarm', mixed)).toEqual(['arm-alarms']);
+      expect(noneActions.filter((a) => a.startsWith('cloudwatch:') && a !== 'cloudwatch:GetMetricData')).toEqual([]);
+    });
+
+    it('let only the event functions read this state machine’s executions', () => {
+      // Prepare
+      const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId(stack.orchestrator.stateMachine)}.Name>:*`;
+
+      // Act
+      const describers = functionsGranted('states:DescribeExecution');
+      const historians = functionsGranted('states:GetExecutionHistory');
+
+      // Assess
+      expect(describers).toEqual([...EVENT_FUNCTIONS]);
+      expect(historians).toEqual([...EVENT_FUNCTIONS]);
+      expect(resourcesGranted('states:DescribeExecution')).toEqual([executions]);
+      expect(resourcesGranted('states:GetExecutionHistory')).toEqual([executions]);
+    });
+
+    it('grant DynamoDB item calls on the rollout table only, each function only the calls it makes', () => {
       // Prepare
       const table = { 'Fn::GetAtt': [logicalId(stack.orchestrator.table), 'Arn'] };
       const readWrite = ['dynamodb:GetItem', 'dynamodb:PutItem'];
@@ -253,19 +365,21 @@ describe('RolloutOrchestrator', () => {
         'acquire-lock': readWrite,
         'check-gates': readWrite,
         'shift-traffic': readWrite,
+        'arm-alarms': readWrite,
         bake: readWrite,
         rollback: readWrite,
         finish: [...readWrite, 'dynamodb:DeleteItem'],
       };
+      const eventFunctions = [...readWrite, 'dynamodb:DeleteItem', 'dynamodb:Query'];
 
       // Act
       const dynamo = iamStatements(template).filter(({ statement }) =>
         actionsOf(statement).some((a) => a.startsWith('dynamodb:')),
       );
-      const byStep = Object.fromEntries(
-        STEPS.map((step) => [
-          step,
-          statementsOfRole(roleOf(step))
+      const byFunction = Object.fromEntries(
+        FUNCTIONS.map((name) => [
+          name,
+          statementsOfRole(roleOf(name))
             .flatMap(actionsOf)
             .filter((a) => a.startsWith('dynamodb:')),
         ]),
@@ -273,7 +387,10 @@ describe('RolloutOrchestrator', () => {
 
       // Assess
       expect(dynamo.map(({ statement }) => statement.Resource)).toEqual(Array(dynamo.length).fill(table));
-      expect(byStep).toEqual(expected);
+      expect(byFunction).toEqual({
+        ...expected,
+        ...Object.fromEntries(EVENT_FUNCTIONS.map((name) => [name, eventFunctions])),
+      });
     });
 
     it('use Resource "*" only for the actions AWS cannot scope', () => {
@@ -301,8 +418,223 @@ describe('RolloutOrchestrator', () => {
           'logs:DescribeLogGroups',
         ].sort(),
       );
-      expect(stepsGranted('cloudwatch:GetMetricData')).toEqual(['bake']);
-      expect(stepsGranted('states:SendTaskSuccess')).toEqual(['bake']);
+      expect(functionsGranted('cloudwatch:GetMetricData')).toEqual(['bake']);
+      expect(functionsGranted('states:SendTaskSuccess')).toEqual(['bake', ...EVENT_FUNCTIONS]);
+    });
+  });
+
+  describe('event-driven rollback', () => {
+    let alarms: SynthesizedStack;
+
+    beforeAll(() => {
+      alarms = synthStack({ plans: ALARM_SERVICES });
+    });
+
+    /** What every rule target must be: the function, with retries, an age limit and the dead-letter queue. */
+    const targetOf = (of: SynthesizedStack, fn: EventFunctionName) => [
+      {
+        Id: expect.any(String),
+        Arn: { 'Fn::GetAtt': [logicalId(of.stack.orchestrator.eventFunctions[fn]), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: ONE_HOUR_SECONDS },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(of.stack.orchestrator.deadLetterQueue), 'Arn'] } },
+      },
+    ];
+
+    it('route each service’s alarms, exactly as alarmRulePattern says, to on-alarm', () => {
+      // Prepare
+      const withAlarms = ALARM_SERVICES.filter((p) => p.service !== 'quiet-api');
+
+      // Act
+      const rules = alarms.template.findResources('AWS::Events::Rule');
+
+      // Assess
+      expect(Object.keys(alarms.stack.orchestrator.alarmRules).sort()).toEqual(withAlarms.map((p) => p.service).sort());
+      const patterns: Record<string, unknown> = {};
+      for (const plan of withAlarms) {
+        const rule = alarms.stack.orchestrator.alarmRules[plan.service];
+        if (!rule) throw new Error(`no alarm rule for ${plan.service}`);
+        const properties = rules[logicalId(rule)]?.Properties;
+        patterns[plan.service] = properties?.EventPattern;
+        expect(properties?.EventPattern, plan.service).toEqual(alarmRulePattern(plan));
+        expect(properties?.State, plan.service).toBe('ENABLED');
+        expect(properties?.Targets, plan.service).toEqual(targetOf(alarms, 'on-alarm'));
+      }
+      // The synthesized JSON is EventBridge's own: `detail-type`, and the prefix matcher as an object.
+      expect(patterns['orders-api']).toEqual({
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: [{ prefix: 'rollout-pilot.orders-api.' }, 'orders-api 5xx'], state: { value: ['ALARM'] } },
+      });
+    });
+
+    it('give a service without generated or existing alarms no rule', () => {
+      // Act
+      const patterns = Object.values(alarms.template.findResources('AWS::Events::Rule')).map((r) =>
+        JSON.stringify(r.Properties.EventPattern),
+      );
+
+      // Assess
+      expect(alarms.stack.orchestrator.alarmRules['quiet-api']).toBeUndefined();
+      expect(patterns.filter((p) => p.includes('quiet-api'))).toEqual([]);
+      expect(patterns).toHaveLength(3);
+    });
+
+    it('let EventBridge invoke on-alarm for the alarm rules only', () => {
+      // Prepare
+      const onAlarm = { 'Fn::GetAtt': [logicalId(alarms.stack.orchestrator.eventFunctions['on-alarm']), 'Arn'] };
+      const ruleArns = Object.values(alarms.stack.orchestrator.alarmRules).map((rule) => ({
+        'Fn::GetAtt': [logicalId(rule), 'Arn'],
+      }));
+
+      // Act
+      const permissions = Object.values(
+        alarms.template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: onAlarm } }),
+      ).map((p) => p.Properties);
+
+      // Assess
+      expect(permissions).toHaveLength(ruleArns.length);
+      for (const permission of permissions) {
+        expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
+      }
+      expect(permissions.map((p) => p.SourceArn)).toEqual(expect.arrayContaining(ruleArns));
+    });
+
+    it('send only this state machine’s ABORTED, TIMED_OUT and FAILED executions to on-execution-status', () => {
+      // Prepare
+      const rule = stack.orchestrator.executionStatusRule;
+
+      // Act
+      const properties = template.findResources('AWS::Events::Rule')[logicalId(rule)]?.Properties;
+
+      // Assess
+      expect(properties?.EventPattern).toEqual({
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [{ Ref: logicalId(stack.orchestrator.stateMachine) }],
+          status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+        },
+      });
+      expect(properties?.Targets).toEqual(targetOf({ stack, template }, 'on-execution-status'));
+    });
+
+    it('keep undeliverable and failed events in an encrypted, SSL-only dead-letter queue', () => {
+      // Prepare
+      const queueId = logicalId(stack.orchestrator.deadLetterQueue);
+      const ruleIds = [...Object.values(stack.orchestrator.alarmRules), stack.orchestrator.executionStatusRule].map(
+        logicalId,
+      );
+
+      // Act
+      const queues = template.findResources('AWS::SQS::Queue');
+      const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+
+      // Assess
+      expect(Object.keys(queues)).toEqual([queueId]);
+      expect(queues[queueId]?.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1209600,
+      });
+      expect(policies).toHaveLength(1);
+      const statements = policies[0]?.Properties.PolicyDocument.Statement as Record<string, unknown>[];
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+      const senders = statements.filter((s) => s.Effect === 'Allow');
+      expect(senders).toHaveLength(ruleIds.length);
+      for (const sender of senders) {
+        expect(sender).toMatchObject({ Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
+      }
+      expect(senders.map((s) => s.Condition)).toEqual(
+        expect.arrayContaining(
+          ruleIds.map((id) => ({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [id, 'Arn'] } } })),
+        ),
+      );
+    });
+
+    it('retry the functions EventBridge invokes for an hour at most, then dead-letter; signal is invoked directly', () => {
+      // Prepare
+      const queue = { 'Fn::GetAtt': [logicalId(stack.orchestrator.deadLetterQueue), 'Arn'] };
+      const functions = template.findResources('AWS::Lambda::Function');
+      const invokeConfigs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map(
+        (c) => c.Properties,
+      );
+
+      // Act
+      const deadLetter = (name: EventFunctionName) =>
+        functions[logicalId(stack.orchestrator.eventFunctions[name])]?.Properties.DeadLetterConfig;
+
+      // Assess
+      expect(deadLetter('on-alarm')).toEqual({ TargetArn: queue });
+      expect(deadLetter('on-execution-status')).toEqual({ TargetArn: queue });
+      expect(deadLetter('signal')).toBeUndefined();
+      expect(invokeConfigs).toEqual(
+        (['on-alarm', 'on-execution-status'] as const).map((name) => ({
+          FunctionName: { Ref: logicalId(stack.orchestrator.eventFunctions[name]) },
+          Qualifier: '$LATEST',
+          MaximumRetryAttempts: 2,
+          MaximumEventAgeInSeconds: ONE_HOUR_SECONDS,
+        })),
+      );
+      expect(functionsGranted('sqs:SendMessage')).toEqual(['on-alarm', 'on-execution-status']);
+    });
+
+    it('warn when a service’s alarm pattern is over EventBridge’s default size quota', () => {
+      // Prepare
+      const existing = Array.from({ length: 10 }, (_, i) => ({ name: `orders-api ${'x'.repeat(240)} ${i}` }));
+
+      // Act
+      const { stack: big } = synthStack({ plans: [plan({ alarms: { existing } })] });
+
+      // Assess
+      Annotations.fromStack(big).hasWarning(
+        '/Test/Orchestrator/AlarmRule-orders-api',
+        Match.stringLikeRegexp('alarm rule of orders-api has an event pattern of \\d+ characters'),
+      );
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('event pattern'));
+    });
+  });
+
+  describe('operators', () => {
+    it('get a managed policy for the CLI: start, follow, stop, redrive, signal and read the table, nothing more', () => {
+      // Prepare
+      const stateMachine = { Ref: logicalId(stack.orchestrator.stateMachine) };
+      const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId(stack.orchestrator.stateMachine)}.Name>:*`;
+
+      // Act
+      const policy = template.findResources('AWS::IAM::ManagedPolicy')[logicalId(stack.orchestrator.operatorPolicy)];
+      const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
+
+      // Assess
+      expect(statements.map((s) => ({ ...s, Resource: flattenCfnReference(s.Resource) }))).toEqual([
+        { Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: '<AWS::StackId>' },
+        {
+          Effect: 'Allow',
+          Action: ['states:StartExecution', 'states:ListExecutions'],
+          Resource: flattenCfnReference(stateMachine),
+        },
+        {
+          Effect: 'Allow',
+          Action: [
+            'states:DescribeExecution',
+            'states:GetExecutionHistory',
+            'states:StopExecution',
+            'states:RedriveExecution',
+          ],
+          Resource: executions,
+        },
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: `<${logicalId(stack.orchestrator.eventFunctions.signal)}.Arn>`,
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+          Resource: `<${logicalId(stack.orchestrator.table)}.Arn>`,
+        },
+      ]);
+      expect(policy?.Properties.Roles).toBeUndefined();
     });
   });
 
@@ -368,12 +700,16 @@ describe('RolloutOrchestrator', () => {
       }
     });
 
-    it('output the state machine ARN, the table name and the shared topic ARN', () => {
+    it('output the state machine ARN, the table name, the shared topic ARN, the signal function and the operator policy', () => {
       // Act & Assess
       template.hasOutput('StateMachineArn', { Value: { Ref: logicalId(stack.orchestrator.stateMachine) } });
       template.hasOutput('TableName', { Value: { Ref: logicalId(stack.orchestrator.table) } });
       template.hasOutput('TopicArn', { Value: { Ref: logicalId(stack.orchestrator.topic) } });
-      expect(Object.keys(template.findOutputs('*'))).toHaveLength(3);
+      template.hasOutput('SignalFunctionName', {
+        Value: { Ref: logicalId(stack.orchestrator.eventFunctions.signal) },
+      });
+      template.hasOutput('OperatorPolicyArn', { Value: { Ref: logicalId(stack.orchestrator.operatorPolicy) } });
+      expect(Object.keys(template.findOutputs('*'))).toHaveLength(5);
     });
   });
 });

@@ -55,6 +55,27 @@ describe('RolloutOrchestrator props', () => {
     for (const problem of problems) expect(message).toContain(problem);
   });
 
+  it('refuse an existing alarm named by two plans: an alarm rolls back one service', () => {
+    // Prepare
+    const alarms = { existing: [{ name: 'shared-5xx', class: 'traffic' as const }] };
+    const plans = [
+      plan({ alarms }),
+      plan({
+        service: 'payments-api',
+        target: { type: 'lambda-alias', functionName: 'payments-fn', alias: 'live' },
+        alarms,
+      }),
+    ];
+
+    // Act
+    const error = thrownBy(() => new RolloutOrchestrator(new Stack(), 'Orchestrator', { plans }));
+
+    // Assess
+    expect((error as InvalidOrchestratorProps).problems).toEqual([
+      'plans[0], plans[1]: alarms.existing "shared-5xx" is named by 2 plans; an alarm rolls back one service, so give each plan its own alarm',
+    ]);
+  });
+
   it('refuse a deployment without plans', () => {
     // Act
     const error = thrownBy(() => new RolloutOrchestrator(new Stack(), 'Orchestrator', { plans: [] }));

@@ -343,7 +343,15 @@ describe('infrastructure faults', () => {
       ]);
       expect(await sim.store.list('checkout-api', 10)).toHaveLength(1);
       expect(dynamoWrites(sim).filter((w) => w.operation === 'DeleteItem')).toHaveLength(1);
-      expect(sim.world.sns.messages).toHaveLength(1);
+      // The team heard of the failure (what failed, how to redrive or abort) once, then of the promotion.
+      expect(sim.world.sns.messages.map((m) => m.subject)).toEqual([
+        '[rollout-pilot] checkout-api 42 FAILED at ShiftTraffic',
+        '[rollout-pilot] checkout-api 42 promoted',
+      ]);
+      expect(sim.world.sns.messages[0]?.message).toContain(
+        `aws stepfunctions redrive-execution --execution-arn ${execution.arn}`,
+      );
+      expect(sim.world.sns.messages[0]?.message).toContain('rollout-pilot abort --service checkout-api');
     } finally {
       sim.dispose();
     }

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { runReport, runStart, runStatus } from '../../../bin/cli/aws-commands';
+import { runReport, runSignal, runStart, runStatus } from '../../../bin/cli/aws-commands';
 import { main } from '../../../bin/rollout-pilot';
 import { simulate } from '../../../local/simulate';
 import { exampleScenario } from '../../workflow/helpers';
@@ -40,8 +41,8 @@ describe('rollout-pilot simulate', () => {
     );
 
     // Assess
-    expect(code).toBe(0);
-    expect(JSON.parse(readFileSync(reportFile, 'utf8'))).toMatchObject({
+    expect(code, io.err.join('\n')).toBe(0);
+    expect(JSON.parse(readFileSync(reportFile, 'utf8')), io.out.join('\n')).toMatchObject({
       outcome: 'ROLLED_BACK',
       scenario: 'error-spike',
     });
@@ -260,5 +261,90 @@ describe('rollout-pilot status and report', () => {
     );
     expect(report.out.join('\n')).toMatch(/10% +rolled-back/);
     expect(report.out.join('\n')).toMatch(/timeline:\n.*started: checkout-api 42 requested/);
+  });
+});
+
+describe('rollout-pilot abort and promote', () => {
+  // The instance only: mocking the class would also answer for the simulator's clients in the other tests.
+  const client = new LambdaClient({ region: 'us-east-1' });
+  const lambda = mockClient(client);
+  const answer = (result: object, functionError?: string) =>
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      FunctionError: functionError,
+      Payload: new TextEncoder().encode(JSON.stringify(result)) as never,
+    });
+
+  it('invokes the signal function with the validated signal and exits 0 when the rollout acted on it', async () => {
+    // Prepare
+    lambda.reset();
+    answer({ accepted: true, message: 'traffic is back on 41', rolloutId: 'r', executionArn: 'arn:exec' });
+    const lines: string[] = [];
+
+    // Act
+    const code = await runSignal(
+      { type: 'abort', service: 'checkout-api', by: 'ana', reason: 'pager' },
+      { lambda: client, functionName: 'rollout-pilot-signal', write: (l) => lines.push(l) },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const sent = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+    expect(sent?.FunctionName).toBe('rollout-pilot-signal');
+    expect(JSON.parse(new TextDecoder().decode(sent?.Payload as Uint8Array))).toEqual({
+      type: 'abort',
+      service: 'checkout-api',
+      by: 'ana',
+      reason: 'pager',
+      restoreData: false,
+    });
+    expect(lines).toEqual(['abort accepted: traffic is back on 41', 'execution: arn:exec']);
+  });
+
+  it('exits 1 with the reason when the rollout ignored the signal', async () => {
+    // Prepare
+    lambda.reset();
+    answer({ accepted: false, message: 'no rollout of checkout-api is running', rolloutId: null, executionArn: null });
+    const lines: string[] = [];
+
+    // Act
+    const code = await runSignal(
+      { type: 'promote', service: 'checkout-api', by: 'luis' },
+      { lambda: client, functionName: 'f', write: (l) => lines.push(l) },
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(lines).toEqual(['promote ignored: no rollout of checkout-api is running']);
+  });
+
+  it('refuses a bad service name with exit 2 naming the flag, and calls nothing', async () => {
+    // Prepare
+    lambda.reset();
+    const errors: string[] = [];
+
+    // Act
+    const code = await main(
+      [
+        'abort',
+        '--service',
+        'Checkout API',
+        '--reason',
+        'x',
+        '--signal-function',
+        'f',
+        '--table',
+        't',
+        '--state-machine-arn',
+        'a',
+      ],
+      () => {},
+      (l) => errors.push(l),
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toMatch(/--service: expected a service name/);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 });

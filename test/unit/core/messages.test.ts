@@ -167,7 +167,7 @@ describe('outcomeNotification', () => {
         'Started:    Tuesday 2026-11-17 09:00 (America/Bogota)',
         `Execution:  ${REF.executionArn}`,
         'Traffic:    41: 100%',
-        'Rollback:   alarm, detected Tuesday 2026-11-17 09:45 (America/Bogota), traffic restored Tuesday 2026-11-17 09:45 (America/Bogota)',
+        'Rollback:   alarm (alarm CheckoutApi-5xx), detected Tuesday 2026-11-17 09:45 (America/Bogota), traffic restored Tuesday 2026-11-17 09:45 (America/Bogota)',
         `  ${'10%'.padEnd(20)} passed — 3000 requests, error rate 0.1% < 1%`,
         `  ${'50%'.padEnd(20)} rolled-back`,
         `  ${'100% (final bake)'.padEnd(20)} not reached`,

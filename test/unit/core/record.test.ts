@@ -72,6 +72,7 @@ describe('newRecord', () => {
         result: null,
         evaluations: 0,
         last: null,
+        skipped: null,
       })),
     );
   });
@@ -286,7 +287,7 @@ describe('requestRollback', () => {
 
     // Assess
     expect(record.status).toBe('ROLLING_BACK');
-    expect(record.rollback).toEqual({ ...ALARM, phase: '10%', trafficRestoredAt: null });
+    expect(record.rollback).toEqual({ ...ALARM, phase: '10%', trafficRestoredAt: null, dataDamaged: false });
     expect(record.phases[0]).toMatchObject({ result: 'rolled-back', leftAt: atMinute(12).toISOString() });
     expect(record.timeline.at(-1)).toEqual({
       at: atMinute(12).toISOString(),

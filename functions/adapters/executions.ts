@@ -1,0 +1,31 @@
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { aws } from './aws';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** Reads what Step Functions knows of a rollout's execution. */
+export interface Executions {
+  status(executionArn: string): Promise<ExecutionStatus>;
+  /** The state the execution was in when it failed (the state a redrive resumes), if the history says. */
+  failedState(executionArn: string): Promise<string | undefined>;
+}
+
+/** Step Functions' `DescribeExecution` and `GetExecutionHistory`. */
+export class StepFunctionsExecutions implements Executions {
+  constructor(private readonly sfn: SFNClient) {}
+
+  async status(executionArn: string): Promise<ExecutionStatus> {
+    const out = await aws('states:DescribeExecution', () =>
+      this.sfn.send(new DescribeExecutionCommand({ executionArn })),
+    );
+    return (out.status ?? 'RUNNING') as ExecutionStatus;
+  }
+
+  async failedState(executionArn: string): Promise<string | undefined> {
+    // Newest first: the last state entered before the failure is the one that failed.
+    const out = await aws('states:GetExecutionHistory', () =>
+      this.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50 })),
+    );
+    return out.events?.find((e) => e.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
+  }
+}

@@ -1,0 +1,129 @@
+import { outcomeLine, outcomeNotification } from '../core/messages';
+import type { Target } from '../core/plan';
+import type { Outcome } from '../core/record';
+import {
+  finishRecord,
+  isFinished,
+  markNotified,
+  type RollbackRequest,
+  type RolloutRecord,
+  type RolloutRef,
+  recordTrafficRestored,
+  requestRollback,
+} from '../core/record';
+import type { AlarmManager } from './alarms';
+import type { Settings } from './aws';
+import type { Executions } from './executions';
+import { type Notifier, topicArnFor } from './notifier';
+import type { TrafficRouter } from './router';
+import type { LockItem, RolloutStore } from './store';
+import type { TaskTokens } from './tokens';
+
+/**
+ * What the finish step, the alarm handler, the execution-status handler and operators' signals share: ending a
+ * rollout, and rolling one back from outside the workflow. Each is idempotent and fenced by the record.
+ */
+
+export interface ConcludeDeps {
+  now(): Date;
+  store: RolloutStore;
+  notifier: Notifier;
+  alarms: AlarmManager;
+  settings: Settings;
+}
+
+/**
+ * End a rollout: record the outcome (the first one stands), delete its generated alarms, release the service's
+ * lock, and notify once. A redrive, or a second handler reaching the same end, repeats nothing visible.
+ */
+export async function conclude(deps: ConcludeDeps, ref: RolloutRef, outcome: Outcome): Promise<RolloutRecord> {
+  const now = deps.now();
+  let record = await deps.store.update(ref, (r) => finishRecord(r, outcome, outcomeLine(r, outcome), now));
+  const final = record.outcome ?? outcome;
+  if (record.alarms?.armed.length) await deps.alarms.disarm(record.alarms.armed);
+  await deps.store.releaseLock(ref);
+  const key = `finished:${final}`;
+  if (!record.notified.includes(key)) {
+    await deps.notifier.publish(topicArnFor(record.plan, deps.settings), outcomeNotification(record, final));
+    record = await deps.store.update(ref, (r) => markNotified(r, key));
+  }
+  return record;
+}
+
+export interface RollBackNowDeps extends ConcludeDeps {
+  routerFor(target: Target): TrafficRouter;
+  tokens: TaskTokens;
+  executions: Executions;
+}
+
+export interface RollBackNowResult {
+  record: RolloutRecord;
+  /** This request is the recorded trigger (false: another trigger came first, or the rollout had ended). */
+  first: boolean;
+  /** Traffic was moved by this call (false: it was already on the stable version, or never moved). */
+  moved: boolean;
+  /** A waiting bake was woken. */
+  woke: boolean;
+  /** The execution was no longer running, so this call ended the rollout itself. */
+  concluded: boolean;
+}
+
+/**
+ * Roll a rollout back from outside the workflow (an alarm, an operator, a stopped execution), in an order that
+ * is safe whatever the workflow is doing:
+ *
+ * 1. record the request (the first trigger wins; from now on no step moves traffic forward),
+ * 2. put traffic back on the stable version with one idempotent call, unless the record says it already is,
+ * 3. wake the bake waiting on its task token, so the workflow runs the rest of the rollback at once,
+ * 4. if the execution is not running (failed at a step, stopped), end the rollout here: nothing else will.
+ *
+ * `running` skips the status lookup when the caller knows; `outcome` is how a rollout ended here is recorded.
+ */
+export async function rollBackNow(
+  deps: RollBackNowDeps,
+  ref: RolloutRef,
+  request: RollbackRequest,
+  options: { outcome: Outcome; running?: boolean },
+): Promise<RollBackNowResult> {
+  const now = deps.now();
+  let record = await deps.store.update(ref, (r) => requestRollback(r, request, now));
+  const result = { first: false, moved: false, woke: false, concluded: false };
+  const rollback = record.rollback;
+  if (!rollback) return { record, ...result };
+  result.first = rollback.trigger === request.trigger && rollback.detectedAt === request.detectedAt;
+  const waiting = record.waiting;
+
+  if (!rollback.trafficRestoredAt) {
+    const stable = record.stableVersion;
+    const weights = stable ? await deps.routerFor(record.plan.target).revert(stable, record.version) : {};
+    result.moved = Boolean(stable);
+    record = await deps.store.update(ref, (r) =>
+      recordTrafficRestored(r, stable ? weights : (r.traffic ?? {}), deps.now()),
+    );
+  }
+
+  if (waiting && !isFinished(record)) {
+    result.woke = await deps.tokens.succeed(waiting.token, {
+      decision: 'rollback',
+      reason: rollback.reason,
+      phase: waiting.phase,
+    });
+  }
+
+  const running = options.running ?? (await deps.executions.status(record.executionArn)) === 'RUNNING';
+  if (!running) {
+    record = await conclude(deps, ref, options.outcome);
+    result.concluded = true;
+  }
+  return { record, ...result };
+}
+
+/** The rollout a service's lock points at, as the steps address it. */
+export function refOfLock(lock: LockItem): RolloutRef {
+  return {
+    service: lock.service,
+    rolloutId: lock.rolloutId,
+    executionArn: lock.executionArn,
+    startedAt: lock.startedAt,
+  };
+}

@@ -1,0 +1,123 @@
+import * as z from 'zod';
+import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
+import { refOfLock, rollBackNow } from '../adapters/rollout-actions';
+import { defineStep, once, stepHandler } from '../adapters/step';
+import { SERVICE_NAME } from '../core/plan';
+import { isFinished, type RolloutRecord, recordSignal, skipPhase } from '../core/record';
+
+/** An operator's signal, as `rollout-pilot abort | promote` sends it. */
+export const SignalSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('abort'),
+    service: z.string().regex(SERVICE_NAME, 'expected a service name'),
+    by: z.string().min(1).max(200),
+    reason: z.string().min(1).max(1000),
+    /** The release damaged data: the database policy may restore it (recorded now, acted on by the database issue). */
+    restoreData: z.boolean().default(false),
+  }),
+  z.strictObject({
+    type: z.literal('promote'),
+    service: z.string().regex(SERVICE_NAME, 'expected a service name'),
+    by: z.string().min(1).max(200),
+    reason: z.string().min(1).max(1000).default('promoted by an operator'),
+  }),
+]);
+export type Signal = z.input<typeof SignalSchema>;
+
+export const SignalResultSchema = z.strictObject({
+  accepted: z.boolean(),
+  message: z.string(),
+  rolloutId: z.string().nullable(),
+  executionArn: z.string().nullable(),
+});
+export type SignalResult = z.output<typeof SignalResultSchema>;
+
+/**
+ * Operators' signals to the running rollout of a service:
+ *
+ * - `abort`: roll back now. Traffic goes to the stable version from here, then the workflow is woken to finish
+ *   the rollback (or, if the execution failed at a step, the rollout is ended here).
+ * - `promote`: cut the current bake short; the phase passes now and the workflow moves to the next one.
+ *
+ * A rollout that is rolling back or has ended ignores signals; every signal, acted on or not, is kept on the
+ * record with who sent it and why.
+ */
+export const signalFunction = defineStep({
+  name: 'signal',
+  input: SignalSchema,
+  output: SignalResultSchema,
+  async run(signal, deps: EventDeps) {
+    if (!deps.plans().has(signal.service)) {
+      return refused(`no plan for service "${signal.service}" in this deployment`, null);
+    }
+    const lock = await deps.store.lockHolder(signal.service);
+    if (!lock) return refused(`no rollout of ${signal.service} is running`, null);
+    const ref = refOfLock(lock);
+    const record = await deps.store.get(ref);
+    const keep = async (accepted: boolean, result: string) => {
+      await deps.store.update(ref, (r) =>
+        recordSignal(r, { type: signal.type, by: signal.by, reason: signal.reason, accepted, result }, deps.now()),
+      );
+      return { accepted, message: result, rolloutId: record.rolloutId, executionArn: record.executionArn };
+    };
+
+    const ignoredBecause = reasonToIgnore(record);
+    if (ignoredBecause) return keep(false, ignoredBecause);
+
+    if (signal.type === 'abort') {
+      const now = deps.now();
+      const result = await rollBackNow(
+        deps,
+        ref,
+        {
+          trigger: 'operator',
+          reason: `aborted by ${signal.by}: ${signal.reason}`,
+          detectedAt: now.toISOString(),
+          by: signal.by,
+          alarm: null,
+          dataDamaged: signal.restoreData,
+        },
+        { outcome: 'ROLLED_BACK' },
+      );
+      if (!result.first) return keep(false, reasonToIgnore(result.record) ?? 'another rollback came first');
+      return keep(
+        true,
+        `traffic is back on ${record.stableVersion ?? 'the stable version'}${result.concluded ? '; the rollout is ended (its execution was not running)' : '; the workflow is finishing the rollback'}`,
+      );
+    }
+
+    const index = record.waiting?.phase ?? record.phaseIndex;
+    const phase = record.phases[index];
+    if (!phase?.enteredAt) return keep(false, 'nothing to cut short: no phase has started yet');
+    if (phase.result !== null) return keep(false, `phase ${phase.name} already ${phase.result}`);
+    const skipped = await deps.store.update(ref, (r) => skipPhase(r, index, signal.by, signal.reason, deps.now()));
+    if (skipped.phases[index]?.skipped === null) {
+      return keep(false, reasonToIgnore(skipped) ?? `phase ${phase.name} could not be cut short`);
+    }
+    const waiting = skipped.waiting;
+    const woke =
+      waiting?.phase === index &&
+      (await deps.tokens.succeed(waiting.token, {
+        decision: 'pass',
+        reason: `bake cut short by ${signal.by}: ${signal.reason}`,
+        phase: index,
+      }));
+    return keep(
+      true,
+      `phase ${phase.name} passed by ${signal.by}${woke ? '; the workflow moves on now' : '; the workflow moves on at its next wake-up'}`,
+    );
+  },
+});
+
+function reasonToIgnore(record: RolloutRecord): string | null {
+  if (isFinished(record)) return `the rollout already finished ${record.outcome}`;
+  if (record.rollback)
+    return `the rollout is already rolling back (${record.rollback.trigger}: ${record.rollback.reason})`;
+  return null;
+}
+
+function refused(message: string, rolloutId: string | null): SignalResult {
+  return { accepted: false, message, rolloutId, executionArn: null };
+}
+
+export const handler = stepHandler(signalFunction, once(eventDepsFromEnv));
