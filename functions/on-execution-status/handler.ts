@@ -4,7 +4,7 @@ import { topicArnFor } from '../adapters/notifier';
 import { conclude, refOfLock, rollBackNow } from '../adapters/rollout-actions';
 import { defineStep, logger, once, stepHandler } from '../adapters/step';
 import { failureNotification } from '../core/messages';
-import { markNotified, type RolloutRef, recordFailure } from '../core/record';
+import { markNotified, recordFailure } from '../core/record';
 
 /** EventBridge "Step Functions Execution Status Change", as far as this handler needs it. */
 export const ExecutionStatusChangeSchema = z.looseObject({
@@ -100,7 +100,7 @@ async function lockedBy(deps: EventDeps, executionArn: string, input: string | n
   if (named && services.includes(named)) services.sort((a, b) => Number(b === named) - Number(a === named));
   for (const service of services) {
     const lock = await deps.store.lockHolder(service);
-    if (lock?.executionArn === executionArn) return refOfLock(lock) satisfies RolloutRef;
+    if (lock?.executionArn === executionArn) return refOfLock(lock);
     if (service === named) break;
   }
   return undefined;

@@ -800,30 +800,18 @@ export function parseExpression(source: string): ExprNode {
   };
   const isOp = (text: string) => peek()?.kind === 'op' && peek()?.text === text;
 
-  const comparison = (): ExprNode => {
-    let left = additive();
-    while (peek()?.kind === 'op' && COMPARISON_OPS.includes(peek()?.text as string)) {
+  /** One left-associative precedence level: `next (op next)*` for the given operators. */
+  const level = (ops: readonly string[], next: () => ExprNode) => (): ExprNode => {
+    let left = next();
+    while (ops.some(isOp)) {
       const op = (tokens[i++] as { text: string }).text;
-      left = { k: 'bin', op, l: left, r: additive() };
+      left = { k: 'bin', op, l: left, r: next() };
     }
     return left;
   };
-  const additive = (): ExprNode => {
-    let left = multiplicative();
-    while (isOp('+') || isOp('-')) {
-      const op = (tokens[i++] as { text: string }).text;
-      left = { k: 'bin', op, l: left, r: multiplicative() };
-    }
-    return left;
-  };
-  const multiplicative = (): ExprNode => {
-    let left = unary();
-    while (isOp('*') || isOp('/')) {
-      const op = (tokens[i++] as { text: string }).text;
-      left = { k: 'bin', op, l: left, r: unary() };
-    }
-    return left;
-  };
+  const multiplicative = level(['*', '/'], () => unary());
+  const additive = level(['+', '-'], multiplicative);
+  const comparison = level(COMPARISON_OPS, additive);
   const unary = (): ExprNode => {
     if (isOp('-')) {
       i++;
