@@ -178,6 +178,36 @@ export function program(
     );
   });
 
+  deploymentOptions(
+    cli
+      .command('approve')
+      .description('approve the database restore the rolled-back rollout waits for (a new database, the original kept)')
+      .requiredOption('--service <name>', 'the service')
+      .option('--reason <text>', 'why (recorded)')
+      .option('--by <who>', 'who approves (default: env ROLLOUT_PILOT_OPERATOR, else your user name)'),
+  ).action(async (opts: { service: string; reason?: string; by?: string } & DeploymentFlags) => {
+    await signal(
+      {
+        type: 'approve',
+        service: opts.service,
+        by: operator(opts.by),
+        ...(opts.reason ? { reason: opts.reason } : {}),
+      },
+      opts,
+    );
+  });
+
+  deploymentOptions(
+    cli
+      .command('reject')
+      .description('decline the database restore the rolled-back rollout waits for: the data stays as it is')
+      .requiredOption('--service <name>', 'the service')
+      .requiredOption('--reason <text>', 'why (recorded and notified)')
+      .option('--by <who>', 'who declines (default: env ROLLOUT_PILOT_OPERATOR, else your user name)'),
+  ).action(async (opts: { service: string; reason: string; by?: string } & DeploymentFlags) => {
+    await signal({ type: 'reject', service: opts.service, by: operator(opts.by), reason: opts.reason }, opts);
+  });
+
   return cli;
 }
 

@@ -15,6 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EVENT_FUNCTIONS, type EventFunctionName } from '../functions/catalog';
 import { type AlarmEventPattern, alarmRulePattern, generatedAlarmPrefix, hasAlarms } from '../functions/core/alarms';
+import { type DatabasePolicy, rolloutSnapshotPrefix, TAG } from '../functions/core/database';
 import { formatIssues } from '../functions/core/issues';
 import { type Plan, PlanSchema } from '../functions/core/plan';
 import {
@@ -45,7 +46,8 @@ export interface RolloutOrchestratorProps {
   /**
    * The rollout plans this deployment can run, already parsed with `parsePlan`. Each is bundled into the
    * validate step and the event functions, and scopes what the functions may touch: their Lambda targets, their
-   * notification topics and their alarms (an EventBridge rule per service with alarms).
+   * notification topics, their alarms (an EventBridge rule per service with alarms) and their databases (the
+   * database, its rollout snapshots, the databases restored from them and the endpoint parameter or secret).
    */
   readonly plans: readonly Plan[];
 
@@ -91,6 +93,11 @@ interface FunctionAccess {
   readonly generatedAlarms?: readonly string[];
   /** Calls on the executions of the rollout state machine. */
   readonly executions?: readonly string[];
+  /**
+   * What the function does with the plans' databases (see {@link databaseGrants}); nothing is granted when no plan
+   * has a database.
+   */
+  readonly database?: DatabaseUse;
   /** Calls IAM can only grant on `*`, each with why. */
   readonly unscoped?: readonly UnscopedAction[];
 }
@@ -117,7 +124,10 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
   'check-gates': {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     targets: ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'],
+    database: 'readiness',
   },
+  'verify-data': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'verification' },
+  'snapshot-database': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'snapshot' },
   // PutMetricAlarm with Tags also needs cloudwatch:TagResource on the alarm.
   'arm-alarms': {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -135,6 +145,8 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
     ],
   },
   rollback: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], targets: ['lambda:UpdateAlias'] },
+  // Its approval request is published to the plan's topic: see databaseGrants.
+  'restore-database': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'restore' },
   // The finish step deletes the rollout's generated alarms.
   finish: {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
@@ -142,6 +154,12 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
     generatedAlarms: ['cloudwatch:DeleteAlarms'],
   },
 };
+
+/**
+ * Steps that need more than the default 30 seconds. The verify-data step invokes the plan's verification function
+ * synchronously, and that function counts and checksums whole tables.
+ */
+const STEP_TIMEOUTS: Readonly<Partial<Record<StepName, Duration>>> = { 'verify-data': Duration.minutes(5) };
 
 /**
  * What the event functions call. They are the safety path that acts whatever the workflow is doing (put traffic
@@ -311,6 +329,7 @@ export class RolloutOrchestrator extends Construct {
       environment,
       targetArns,
       generatedAlarmArns,
+      topicArnOf: (plan) => plan.notifications?.topicArn ?? planTopics[plan.service]?.topicArn ?? this.topic.topicArn,
     };
 
     const functions = {} as Record<StepName, NodejsFunction>;
@@ -326,7 +345,10 @@ export class RolloutOrchestrator extends Construct {
         access: STEP_ACCESS[step],
         bundlePlans: step === 'validate',
         // Old versions stay: an execution started before a deployment still invokes the version it started with.
-        options: { currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN } },
+        options: {
+          currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
+          ...(STEP_TIMEOUTS[step] ? { timeout: STEP_TIMEOUTS[step] } : {}),
+        },
       });
       functions[step] = fn;
       versions[step] = fn.currentVersion;
@@ -562,6 +584,17 @@ export class RolloutOrchestrator extends Construct {
           'named when it starts, so its ARN is not known at deploy time.',
       );
     }
+    if (access.database) {
+      const grants = databaseGrants(access.database, context, Stack.of(this));
+      for (const statement of grants.statements) role.addToPrincipalPolicy(statement);
+      // One acknowledgement per pattern: plans on the same database share its patterns.
+      const reasons = new Map<string, string>();
+      for (const { arn, why } of grants.patterns) {
+        const finding = wildcardResourceFinding(role, arn);
+        if (!reasons.has(finding)) reasons.set(finding, why);
+      }
+      for (const [finding, why] of reasons) acknowledge(role, finding, why);
+    }
     for (const unscoped of access.unscoped ?? []) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...unscoped.actions], resources: ['*'] }));
     }
@@ -618,6 +651,8 @@ interface FunctionContext {
   readonly generatedAlarmArns: readonly { service: string; arn: string }[];
   /** `...:execution:<state machine name>:*`, once the state machine exists. */
   readonly executionsArn?: string;
+  /** The topic a plan's notifications go to (`topicArnFor` in `functions/adapters/notifier.ts`). */
+  readonly topicArnOf: (plan: Plan) => string;
 }
 
 /** One function: a step or an event function. */
@@ -633,8 +668,259 @@ interface FunctionSpec {
   readonly bundlePlans: boolean;
   readonly options: Pick<
     NodejsFunctionProps,
-    'currentVersionOptions' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge'
+    'currentVersionOptions' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge' | 'timeout'
   >;
+}
+
+/**
+ * What a step does with the plans' databases, and so which plans' databases it is granted:
+ *
+ * - `readiness` (check-gates): describe the database and its automated backups; every plan with a database.
+ * - `verification` (verify-data): describe the database (for its endpoint) and invoke the plan's verification
+ *   function; the plans with `database.verification` (the step does nothing for the others).
+ * - `snapshot` (snapshot-database): take, describe and prune the service's rollout snapshots; the plans with
+ *   `database.snapshotBeforeRollout` (the others are skipped).
+ * - `restore` (restore-database): restore a rollout snapshot into a new database, repoint the endpoint, ask for
+ *   approval; the plans that snapshot and whose `database.restore` is not `never` (nothing to restore otherwise).
+ */
+export type DatabaseUse = 'readiness' | 'verification' | 'snapshot' | 'restore';
+
+/** The plans whose databases a {@link DatabaseUse} concerns. */
+export function databasePlans(use: DatabaseUse, plans: readonly Plan[]): (Plan & { database: DatabasePolicy })[] {
+  const withDatabase = plans.filter((plan): plan is Plan & { database: DatabasePolicy } => !!plan.database);
+  switch (use) {
+    case 'readiness':
+      return withDatabase;
+    case 'verification':
+      return withDatabase.filter((plan) => plan.database.verification);
+    case 'snapshot':
+      return withDatabase.filter((plan) => plan.database.snapshotBeforeRollout);
+    case 'restore':
+      return withDatabase.filter((plan) => plan.database.snapshotBeforeRollout && plan.database.restore !== 'never');
+  }
+}
+
+/**
+ * The start of every database a rollout restores `identifier` into: `restoredIdentifier` in
+ * `functions/core/database.ts` keeps 63 - 18 characters of the original (hyphens trimmed) and appends
+ * `-restored-<8 hex>`. The writer instance of a restored cluster (`restoredWriterIdentifier`) keeps at least this
+ * prefix too: it cuts the cluster's name at 56 characters, and the prefix is at most 55.
+ */
+export function restoredIdentifierPrefix(identifier: string): string {
+  return `${identifier.slice(0, 63 - '-restored-'.length - 8).replace(/-+$/, '')}-restored-`;
+}
+
+/** The ARN of a Systems Manager parameter: `parameter/name` whether or not the name starts with `/`. */
+export function parameterArn(stack: Stack, name: string): string {
+  return stack.formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: name.replace(/^\//, ''),
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
+
+/**
+ * The ARN of a secret given by name or ARN. Secrets Manager appends a hyphen and 6 random characters to the name
+ * in the ARN, so a name becomes `secret:<name>-??????` (`?` matches exactly one character, where `*` would also
+ * match `<name>-other-secret`). An ARN is used as it is: the complete ARN, as the console shows it.
+ */
+export function secretArn(stack: Stack, secretId: string): string {
+  if (secretId.startsWith('arn:')) return secretId;
+  return stack.formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${secretId}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** The statements of a database use, and the wildcard ARNs among their resources, each with why. */
+interface DatabaseGrants {
+  readonly statements: iam.PolicyStatement[];
+  readonly patterns: { arn: string; why: string }[];
+}
+
+/**
+ * The statements of one {@link DatabaseUse}: per plan, only the calls the step makes (see
+ * `functions/adapters/database.ts`, `endpoint.ts` and `verification.ts`), on only that plan's database, its
+ * service's rollout snapshots, the databases restored from them and its endpoint parameter or secret.
+ *
+ * Resource types per action are those of the Service Authorization Reference ("Actions, resources, and condition
+ * keys for Amazon RDS", `list_amazonrds`; required ones marked `*` there):
+ * - DescribeDBInstances `db`; DescribeDBClusters `cluster`; DescribeDBSnapshots `db`, `snapshot`;
+ *   DescribeDBClusterSnapshots `cluster`, `cluster-snapshot`. The calls filter by the database's identifier or by a
+ *   snapshot's, so each gets the database's ARN and the snapshot names it may ask about.
+ * - CreateDBSnapshot `db*`, `snapshot*`; CreateDBClusterSnapshot `cluster*`, `cluster-snapshot*`;
+ *   DeleteDBSnapshot `snapshot*`; DeleteDBClusterSnapshot `cluster-snapshot*`.
+ * - RestoreDBInstanceFromDBSnapshot `db*`, `og*`, `pg*`, `subgrp*` and `snapshot`; RestoreDBClusterFromSnapshot
+ *   `cluster*`, `cluster-pg*`, `og*`, `subgrp*` and `cluster-snapshot`; CreateDBInstance `db*` and `cluster`, `og`,
+ *   `pg`, `subgrp`, `secgrp`. The restores copy the original's subnet group and parameter groups, and keep the
+ *   snapshot's option group (a required resource type although the request names none), all only known when the
+ *   original is described at run time: those are granted as `subgrp:*`, `pg:*`, `cluster-pg:*` and `og:*` of this
+ *   account and Region, only with the restore and create calls, whose new database must carry the restored
+ *   prefix. CreateDBInstance gets the same groups, in case RDS checks the writer's inherited ones.
+ * - AddTagsToResource: RDS authorizes the tags passed to a create or restore call as this action on the new
+ *   resource, so it is granted on the rollout snapshots and the restored databases, never on the original.
+ *
+ * KMS: nothing here names a key, and no kms:* is granted. A snapshot and its restore in the same account keep the
+ * original's key (no KmsKeyId is passed). With the RDS AWS managed key (`aws/rds`) RDS needs nothing more from the
+ * caller; with a customer managed key, "a user must have permissions to call kms:CreateGrant and kms:DescribeKey
+ * on the customer managed key" (Amazon RDS User Guide, "AWS KMS key management"): the key's policy must then allow
+ * the snapshot and restore roles those two calls (best with `kms:ViaService` `rds.<region>.amazonaws.com`). A
+ * SecureString parameter under `aws/ssm` needs nothing either ("The AWS managed key for Parameter Store (aws/ssm)
+ * grants Decrypt permission to all IAM principals in the AWS account", Systems Manager User Guide, "Restricting
+ * decryption of SecureString parameter values"), nor a secret under `aws/secretsmanager` (GetSecretValue, Secrets
+ * Manager API Reference: kms:Decrypt is "required only if you use a customer managed key"). An endpoint under a
+ * customer managed key needs that key's policy to allow the restore role kms:Decrypt (and kms:GenerateDataKey for
+ * a secret, kms:Encrypt for a parameter) through the service.
+ */
+function databaseGrants(use: DatabaseUse, context: FunctionContext, stack: Stack): DatabaseGrants {
+  const statements: iam.PolicyStatement[] = [];
+  const patterns: { arn: string; why: string }[] = [];
+  const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+    statements.push(new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
+  const rds = (resource: string, name: string) =>
+    stack.formatArn({ service: 'rds', resource, resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const plans = databasePlans(use, context.plans);
+
+  for (const plan of plans) {
+    const { service, database } = plan;
+    const { identifier } = database;
+    const cluster = database.type === 'aurora-cluster';
+    const what = `${cluster ? 'DB cluster' : 'DB instance'} ${identifier}`;
+    const original = rds(cluster ? 'cluster' : 'db', identifier);
+    const snapshotType = cluster ? 'cluster-snapshot' : 'snapshot';
+    const rolloutSnapshots = rds(snapshotType, `${rolloutSnapshotPrefix(service)}*`);
+    const describe = cluster ? 'rds:DescribeDBClusters' : 'rds:DescribeDBInstances';
+    const describeSnapshots = cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots';
+    const rolloutSnapshotsWhy =
+      `the rollout snapshots of ${service} (${rolloutSnapshotPrefix(service)}<version>-<execution hash>) of ${what}: ` +
+      'each is named after the release and the execution, only known at run time';
+
+    switch (use) {
+      case 'readiness': {
+        // Automated backups are named rds:<identifier>-<yyyy-mm-dd-hh-mm>.
+        const automated = rds(snapshotType, `rds:${identifier}-*`);
+        allow([describe], [original]);
+        allow([describeSnapshots], [original, automated]);
+        patterns.push({
+          arn: automated,
+          why: `${describeSnapshots} on the automated backups of ${what} (rds:${identifier}-<date>), for the readiness gate's backup age: their names carry the time of the backup.`,
+        });
+        break;
+      }
+      case 'verification': {
+        const check = database.verification;
+        if (!check) break;
+        allow([describe], [original]);
+        allow(
+          ['lambda:InvokeFunction'],
+          [
+            stack.formatArn({
+              service: 'lambda',
+              resource: 'function',
+              resourceName: check.functionName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        );
+        break;
+      }
+      case 'snapshot': {
+        allow([cluster ? 'rds:CreateDBClusterSnapshot' : 'rds:CreateDBSnapshot'], [original, rolloutSnapshots]);
+        allow([describeSnapshots], [original, rolloutSnapshots]);
+        allow(['rds:AddTagsToResource'], [rolloutSnapshots]);
+        // The prefix alone would also match a service whose name starts with this one's and a hyphen
+        // (`orders` and `orders-api`): deleting also needs the service's tag, which every rollout snapshot carries.
+        allow([cluster ? 'rds:DeleteDBClusterSnapshot' : 'rds:DeleteDBSnapshot'], [rolloutSnapshots], {
+          StringEquals: { [`aws:ResourceTag/${TAG.service}`]: service },
+        });
+        patterns.push({
+          arn: rolloutSnapshots,
+          why: `Creating, describing, tagging and pruning ${rolloutSnapshotsWhy}; deleting also requires the snapshot's ${TAG.service} tag to be ${service}.`,
+        });
+        break;
+      }
+      case 'restore': {
+        const prefix = restoredIdentifierPrefix(identifier);
+        const restoredWhy = `named after the execution (${prefix}<8 hex>), only known at run time; the original is never restored into, tagged or deleted`;
+        const groupsWhy = `the restore copies the subnet group and parameter group of ${what} and keeps its option group, which are only known when it is described at run time`;
+        patterns.push({ arn: rolloutSnapshots, why: `Restoring from ${rolloutSnapshotsWhy}.` });
+        const subnetGroups = rds('subgrp', '*');
+        const optionGroups = rds('og', '*');
+        if (cluster) {
+          const restored = rds('cluster', `${prefix}*`);
+          const restoredWriter = rds('db', `${prefix}*`);
+          const anyInstance = rds('db', '*');
+          const parameterGroups = rds('cluster-pg', '*');
+          const instanceParameterGroups = rds('pg', '*');
+          allow(['rds:DescribeDBClusters'], [original, restored]);
+          // The restored cluster's writer copies the class of the original's writer, whose name is the original
+          // cluster's to choose (a member of it, found at run time).
+          allow(['rds:DescribeDBInstances'], [anyInstance]);
+          allow(
+            ['rds:RestoreDBClusterFromSnapshot'],
+            [restored, rolloutSnapshots, subnetGroups, parameterGroups, optionGroups],
+          );
+          allow(
+            ['rds:CreateDBInstance'],
+            [restoredWriter, restored, instanceParameterGroups, subnetGroups, optionGroups],
+          );
+          allow(['rds:AddTagsToResource'], [restored, restoredWriter]);
+          patterns.push(
+            { arn: restored, why: `Restoring ${what} into a new cluster ${restoredWhy}.` },
+            {
+              arn: restoredWriter,
+              why: `Creating, describing and tagging the writer instance of a restored copy of ${what} (${prefix}<8 hex>-writer), named after the execution.`,
+            },
+            {
+              arn: anyInstance,
+              why: `rds:DescribeDBInstances (read only) on the DB instances of this account and Region: the restored writer of ${what} copies the instance class of the original's writer, whose name is only known from the cluster's members at run time.`,
+            },
+            {
+              arn: subnetGroups,
+              why: `RestoreDBClusterFromSnapshot and CreateDBInstance of restored copies only: ${groupsWhy}.`,
+            },
+            { arn: parameterGroups, why: `RestoreDBClusterFromSnapshot of restored copies only: ${groupsWhy}.` },
+            { arn: instanceParameterGroups, why: `CreateDBInstance of the restored writers only: ${groupsWhy}.` },
+            {
+              arn: optionGroups,
+              why: `RestoreDBClusterFromSnapshot and CreateDBInstance of restored copies only: ${groupsWhy}.`,
+            },
+          );
+        } else {
+          const restored = rds('db', `${prefix}*`);
+          const parameterGroups = rds('pg', '*');
+          allow(['rds:DescribeDBInstances'], [original, restored]);
+          allow(
+            ['rds:RestoreDBInstanceFromDBSnapshot'],
+            [restored, rolloutSnapshots, subnetGroups, parameterGroups, optionGroups],
+          );
+          allow(['rds:AddTagsToResource'], [restored]);
+          patterns.push(
+            { arn: restored, why: `Restoring ${what} into a new instance ${restoredWhy}.` },
+            { arn: subnetGroups, why: `RestoreDBInstanceFromDBSnapshot of restored copies only: ${groupsWhy}.` },
+            { arn: parameterGroups, why: `RestoreDBInstanceFromDBSnapshot of restored copies only: ${groupsWhy}.` },
+            { arn: optionGroups, why: `RestoreDBInstanceFromDBSnapshot of restored copies only: ${groupsWhy}.` },
+          );
+        }
+        const endpoint = database.endpoint;
+        if (endpoint.type === 'ssm-parameter') {
+          allow(['ssm:GetParameter', 'ssm:PutParameter'], [parameterArn(stack, endpoint.name)]);
+        } else {
+          allow(
+            ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+            [secretArn(stack, endpoint.secretId)],
+          );
+        }
+        break;
+      }
+    }
+  }
+  // The approval request goes to the plan's topic (`topicArnFor`).
+  if (use === 'restore' && plans.length) allow(['sns:Publish'], unique(plans.map(context.topicArnOf)));
+  return { statements, patterns };
 }
 
 const EVENT_FUNCTION_DESCRIPTIONS: Readonly<Record<EventFunctionName, string>> = {
@@ -642,7 +928,7 @@ const EVENT_FUNCTION_DESCRIPTIONS: Readonly<Record<EventFunctionName, string>> =
     'Rollout Pilot: an alarm of a release went into ALARM; put traffic back on the stable version, wake the workflow',
   'on-execution-status':
     'Rollout Pilot: a rollout execution was stopped, timed out or failed; clean up and announce it',
-  signal: 'Rollout Pilot: operator signals (abort, promote) to a running rollout',
+  signal: 'Rollout Pilot: operator signals (abort, promote, approve, reject) to a running rollout',
 };
 
 /** The CDK form of an EventBridge pattern written as EventBridge JSON (`detail-type` becomes `detailType`). */
@@ -700,6 +986,22 @@ export function validateOrchestratorProps(props: RolloutOrchestratorProps): stri
     problems.push(
       `plans[${indexes.join('], plans[')}]: alarms.existing "${alarm}" is named by ${indexes.length} plans; an alarm rolls back one service, so give each plan its own alarm`,
     );
+  }
+
+  // Plans on one database must agree on what may happen to it: otherwise a rollout of one could restore it (and
+  // repoint the service) while the other plan treats it as untouched, or repoint an endpoint the other never reads.
+  for (const [database, indexes] of groupIndexes(plans, (p) =>
+    p?.database ? `${p.database.type} "${p.database.identifier}"` : undefined,
+  )) {
+    const named = indexes.map((i) => `plans[${i}] (${plans[i]?.service ?? '?'})`).join(', ');
+    for (const field of ['restore', 'endpoint'] as const) {
+      const values = indexes.map((i) => JSON.stringify(plans[i]?.database?.[field]));
+      if (new Set(values).size < 2) continue;
+      problems.push(
+        `${named}: database ${database} is shared, but database.${field} differs (${values.join(' vs ')}); ` +
+          `a rollout of one would restore what the other believes is untouched, so give them the same database.${field}`,
+      );
+    }
   }
 
   const defineLength = bundledPlansDefine(plans).length;

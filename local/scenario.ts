@@ -40,10 +40,12 @@ const fault = z.strictObject({
   operation: z
     .string()
     .regex(
-      /^(lambda|dynamodb|cloudwatch|sns|states):[A-Z][A-Za-z]+$/,
+      /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager):[A-Z][A-Za-z]+$/,
       'expected service:Operation, e.g. "lambda:UpdateAlias"',
     )
-    .describe('The AWS operation that fails: lambda, dynamodb, cloudwatch, sns or states, and the API name.'),
+    .describe(
+      'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm or secretsmanager, and the API name.',
+    ),
   error: z.string().min(1).describe('The AWS error it answers with, e.g. `TooManyRequestsException`.'),
   times: z.number().int().min(1).optional().describe('How many calls fail (default 1, or all calls until `until`).'),
   from: offset.optional().describe('Calls fail from this offset on (default: from the start).'),
@@ -75,6 +77,20 @@ const signal = z
       at: offset,
       type: z.literal('stop-execution').describe('Someone stops the execution in the Step Functions console.'),
       by: by.optional(),
+    }),
+    z.strictObject({
+      at: offset,
+      type: z.literal('approve').describe('`rollout-pilot approve`: approve the database restore that waits for it.'),
+      by,
+      reason: z.string().min(1).max(1000).optional(),
+    }),
+    z.strictObject({
+      at: offset,
+      type: z
+        .literal('reject')
+        .describe('`rollout-pilot reject`: decline the database restore; the data stays as it is.'),
+      by,
+      reason: z.string().min(1).max(1000),
     }),
   ])
   .describe('What operators do, and when.');
@@ -112,6 +128,37 @@ export const ScenarioSchema = z.strictObject({
     faults: z.array(fault).default([]).describe('AWS API faults to inject.'),
     signals: z.array(signal).default([]).describe('What operators do, and when.'),
     alarmChanges: z.array(alarmChange).default([]).describe('Alarms changing state, and when.'),
+    database: z
+      .strictObject({
+        rows: z.number().int().min(0).default(100_000).describe('Rows in the tables at the start.'),
+        writesPerMinute: z
+          .number()
+          .min(0)
+          .default(50)
+          .describe('Rows the service writes per minute, shared by the versions by their share of traffic.'),
+        corruptsDataVersion: z
+          .string()
+          .optional()
+          .describe(
+            'A version that damages every row it writes; the plan’s `data`-class alarms watch for damaged rows.',
+          ),
+        latestBackupAge: durationString()
+          .default('PT2H')
+          .describe('Age of the newest automated backup at the start (e.g. `PT30H` for a stale one).'),
+        previousRolloutSnapshots: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(0)
+          .describe(
+            'Rollout snapshots earlier releases left, one a day before the start (the plan keeps `keepSnapshots`).',
+          ),
+      })
+      .optional()
+      .describe(
+        'The plan’s database (RDS instance or Aurora cluster, as the plan says). A plan with a database and no section here gets these defaults: a healthy database with a fresh backup.',
+      ),
     metricsDelay: durationString({ maxSeconds: 600 })
       .default('PT1M')
       .describe('How long after a minute ends its datapoint is visible.'),
@@ -154,6 +201,10 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
       problems.push(`world.changes[${i}].version: "${c.version}" is not one of world.versions`);
     }
   });
+  const corrupts = scenario.world.database?.corruptsDataVersion;
+  if (corrupts !== undefined && !scenario.world.versions[corrupts]) {
+    problems.push(`world.database.corruptsDataVersion: "${corrupts}" is not one of world.versions`);
+  }
   if (problems.length) throw new ScenarioError(`${source}: ${problems.join('; ')}`);
   return scenario;
 }

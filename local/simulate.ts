@@ -2,19 +2,23 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudWatchAlarms } from '../functions/adapters/alarms';
+import { databaseFor } from '../functions/adapters/database';
+import { endpointStoreFor } from '../functions/adapters/endpoint';
 import type { EventDeps } from '../functions/adapters/event-deps';
 import { StepFunctionsExecutions } from '../functions/adapters/executions';
 import { SnsNotifier } from '../functions/adapters/notifier';
 import { DynamoRolloutStore } from '../functions/adapters/store';
 import { metricsFor, routerFor } from '../functions/adapters/targets';
 import { StepFunctionsTokens } from '../functions/adapters/tokens';
+import { LambdaVerifier } from '../functions/adapters/verification';
 import { alarmRulePattern, hasAlarms } from '../functions/core/alarms';
 import { durationSeconds } from '../functions/core/duration';
 import { InvalidPlan } from '../functions/core/errors';
 import { type Plan, parsePlan } from '../functions/core/plan';
 import type { RolloutRecord } from '../functions/core/record';
-import { readRolloutDefinition, type StepName } from '../statemachines/rollout';
+import { readRolloutDefinition } from '../statemachines/rollout';
 import { VirtualClock } from './clock';
+import { SimServiceDatabase } from './database';
 import { buildReport, type Report } from './report';
 import { Random } from './rng';
 import {
@@ -59,6 +63,9 @@ export class Simulator {
   private invoke!: ReturnType<typeof lambdaInvoker>;
   readonly store: DynamoRolloutStore;
 
+  /** The service's database, when the plan names one. */
+  database: SimServiceDatabase | undefined;
+
   private constructor(
     readonly scenario: Scenario,
     readonly plan: Plan,
@@ -72,6 +79,11 @@ export class Simulator {
   static async create(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
     const root = options.projectRoot ?? PROJECT_ROOT;
     const plan = loadPlanFile(isAbsolute(scenario.plan) ? scenario.plan : resolve(root, scenario.plan));
+    if (scenario.world.database && !plan.database) {
+      throw new ScenarioError(
+        `world.database: the plan ${scenario.plan} names no database, so the world cannot have one for it`,
+      );
+    }
     const start = new Date(scenario.start);
     const clock = new VirtualClock();
     const world = await SimWorld.create(clock, {
@@ -128,6 +140,7 @@ export class Simulator {
     this.restore.push(quietSteps());
     this.clock.install(this.start);
     this.restore.push(() => this.clock.uninstall());
+    this.createDatabase();
     this.routeEvents(plans);
     world.startAlarmEvaluation();
 
@@ -160,6 +173,34 @@ export class Simulator {
     }
   }
 
+  /** The plan's database, with the scenario's (or the default) data and workload. */
+  private createDatabase(): void {
+    const { plan, world, scenario } = this;
+    const policy = plan.database;
+    if (!policy) return;
+    const setup = scenario.world.database ?? {
+      rows: 100_000,
+      writesPerMinute: 50,
+      latestBackupAge: 'PT2H',
+      previousRolloutSnapshots: 0,
+    };
+    const target = plan.target;
+    this.database = new SimServiceDatabase(
+      world,
+      { ...plan, database: policy },
+      {
+        rows: setup.rows,
+        writesPerMinute: setup.writesPerMinute,
+        corruptsDataVersion: scenario.world.database?.corruptsDataVersion ?? null,
+        latestBackupAgeSeconds: durationSeconds(setup.latestBackupAge),
+        previousRolloutSnapshots: setup.previousRolloutSnapshots,
+      },
+      () => world.lambda.split(target.functionName, target.alias),
+    );
+    this.database.create(this.start);
+    this.database.start();
+  }
+
   /** An operator's action from the scenario, at its time. */
   async signal(signal: Scenario['world']['signals'][number]): Promise<unknown> {
     const { world } = this;
@@ -179,7 +220,9 @@ export class Simulator {
         execution?.stop();
         return undefined;
       case 'abort':
-      case 'promote': {
+      case 'promote':
+      case 'approve':
+      case 'reject': {
         const { at: _at, ...rest } = signal;
         const event = { ...rest, service: this.plan.service };
         world.note(
@@ -201,7 +244,10 @@ export class Simulator {
   private routeEvents(plans: Plan[]): void {
     const { world } = this;
     for (const plan of plans) {
-      for (const alarm of plan.alarms.existing) world.cloudwatch.defineExistingAlarm(alarm.name);
+      for (const alarm of plan.alarms.existing) {
+        // The database's data alarms already exist, on the integrity metric.
+        if (!world.cloudwatch.hasAlarm(alarm.name)) world.cloudwatch.defineExistingAlarm(alarm.name);
+      }
       if (!hasAlarms(plan)) continue;
       world.events.putRule(`rollout-pilot-alarms-${plan.service}`, alarmRulePattern(plan), (event) =>
         this.invoke('on-alarm', event as never),
@@ -290,6 +336,10 @@ export class Simulator {
     const alarms = new CloudWatchAlarms(cloudwatch);
     const notifier = new SnsNotifier(world.snsClient());
     const tokens = new StepFunctionsTokens(sfn);
+    const rds = world.rdsClient();
+    const database = (policy: NonNullable<Plan['database']>) => databaseFor(policy, rds);
+    const ssm = world.ssmClient();
+    const secrets = world.secretsClient();
     const events: EventDeps = {
       now,
       plans: () => plans,
@@ -304,7 +354,18 @@ export class Simulator {
     return {
       validate: { plans: () => plans },
       'acquire-lock': { now, store: this.store },
-      'check-gates': { now, store: this.store, routerFor: router },
+      'check-gates': { now, store: this.store, routerFor: router, databaseFor: database },
+      'verify-data': { now, store: this.store, databaseFor: database, verifier: new LambdaVerifier(lambda) },
+      'snapshot-database': { now, store: this.store, databaseFor: database },
+      'restore-database': {
+        now,
+        store: this.store,
+        databaseFor: database,
+        endpointFor: (source: NonNullable<Plan['database']>['endpoint']) =>
+          endpointStoreFor(source, { ssm: () => ssm, secrets: () => secrets }),
+        notifier,
+        settings: world.settings,
+      },
       'arm-alarms': { now, store: this.store, alarms },
       'shift-traffic': { now, store: this.store, routerFor: router },
       bake: {
@@ -374,6 +435,7 @@ export class Simulator {
       record: await this.record(execution),
       world: this.world,
       trafficHistory: this.trafficHistory,
+      database: this.database,
       start: this.start,
       end: this.clock.now(),
     });

@@ -8,10 +8,13 @@ import { checkGatesStep } from '../functions/check-gates/handler';
 import { finishStep } from '../functions/finish/handler';
 import { onAlarmFunction } from '../functions/on-alarm/handler';
 import { onExecutionStatusFunction } from '../functions/on-execution-status/handler';
+import { restoreDatabaseStep } from '../functions/restore-database/handler';
 import { rollbackStep } from '../functions/rollback/handler';
 import { shiftTrafficStep } from '../functions/shift-traffic/handler';
 import { signalFunction } from '../functions/signal/handler';
+import { snapshotDatabaseStep } from '../functions/snapshot-database/handler';
 import { validateStep } from '../functions/validate/handler';
+import { verifyDataStep } from '../functions/verify-data/handler';
 import type { StepName } from '../statemachines/rollout';
 
 // biome-ignore lint/suspicious/noExplicitAny: each step has its own deps; the simulator builds them per step.
@@ -22,10 +25,13 @@ export const STEPS: Record<StepName, AnyStep> = {
   validate: validateStep,
   'acquire-lock': acquireLockStep,
   'check-gates': checkGatesStep,
+  'verify-data': verifyDataStep,
+  'snapshot-database': snapshotDatabaseStep,
   'arm-alarms': armAlarmsStep,
   'shift-traffic': shiftTrafficStep,
   bake: bakeStep,
   rollback: rollbackStep,
+  'restore-database': restoreDatabaseStep,
   finish: finishStep,
 };
 

@@ -53,7 +53,7 @@ export function awsError(sdk: Record<string, unknown>, baseName: string, name: s
 }
 
 const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded|SlowDown|LimitExceeded/;
-const SERVER = /ServiceException$|InternalServer|InternalFailure|ServiceUnavailable|InternalError/;
+const SERVER = /ServiceException$|InternalServer|InternalFailure|ServiceUnavailable|InternalError|InternalServiceError/;
 
 function statusFor(name: string): number {
   if (THROTTLING.test(name)) return 429;

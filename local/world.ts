@@ -3,10 +3,16 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as lambdaSdk from '@aws-sdk/client-lambda';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import * as rdsSdk from '@aws-sdk/client-rds';
+import { RDSClient } from '@aws-sdk/client-rds';
+import * as secretsSdk from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as sfnSdk from '@aws-sdk/client-sfn';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import * as snsSdk from '@aws-sdk/client-sns';
 import { SNSClient } from '@aws-sdk/client-sns';
+import * as ssmSdk from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Settings } from '../functions/adapters/aws';
 import type { VirtualClock } from './clock';
 import { SimDynamoDB } from './dynamodb';
@@ -14,8 +20,11 @@ import { Random } from './rng';
 import { SimCloudWatch } from './services/cloudwatch';
 import { SimEventBridge } from './services/events';
 import { SimLambda } from './services/lambda';
+import { SimRDS } from './services/rds';
+import { SimSecretsManager } from './services/secrets';
 import { SimStepFunctions } from './services/sfn';
 import { SimSNS } from './services/sns';
+import { SimSSM } from './services/ssm';
 import { TrafficModel } from './traffic';
 import { awsError, connect } from './transport';
 
@@ -26,7 +35,10 @@ export const SIM_DEFAULT_TOPIC = `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:rollo
 
 /** A fault injected into one AWS operation, e.g. `lambda:UpdateAlias` answering `TooManyRequestsException`. */
 export interface FaultSpec {
-  /** `service:Operation`: lambda, dynamodb, cloudwatch, sns or states, and the API operation. */
+  /**
+   * `service:Operation`: lambda, dynamodb, cloudwatch, sns, states, rds, ssm or secretsmanager, and the API
+   * operation (e.g. `rds:CreateDBSnapshot`).
+   */
   operation: string;
   /** The AWS error name to answer with. */
   error: string;
@@ -67,12 +79,16 @@ const SERVICES: Record<string, [Record<string, unknown>, string]> = {
   cloudwatch: [cloudwatchSdk, 'CloudWatchServiceException'],
   sns: [snsSdk, 'SNSServiceException'],
   states: [sfnSdk, 'SFNServiceException'],
+  rds: [rdsSdk, 'RDSServiceException'],
+  ssm: [ssmSdk, 'SSMServiceException'],
+  secretsmanager: [secretsSdk, 'SecretsManagerServiceException'],
 };
 
 /**
  * The simulated AWS account a rollout runs against: Lambda, CloudWatch (fed by simulated users, with alarms),
- * EventBridge (alarm state changes are published to it), DynamoDB, SNS and Step Functions task tokens, all on
- * the virtual clock. Hand its clients to the real adapters.
+ * EventBridge (alarm state changes are published to it), DynamoDB, SNS, Step Functions task tokens, RDS (instances,
+ * Aurora clusters, snapshots, restores), SSM Parameter Store and Secrets Manager, all on the virtual clock. Hand its
+ * clients to the real adapters.
  */
 export class SimWorld {
   readonly lambda = new SimLambda(SIM_REGION, SIM_ACCOUNT);
@@ -80,6 +96,11 @@ export class SimWorld {
   readonly dynamodb = new SimDynamoDB();
   readonly sns: SimSNS;
   readonly sfn: SimStepFunctions;
+  /** RDS instances and Aurora clusters holding simulated data, their snapshots and restores. */
+  readonly rds: SimRDS;
+  /** SSM Parameter Store. */
+  readonly ssm: SimSSM;
+  readonly secrets: SimSecretsManager;
   readonly traffic: TrafficModel;
   /** The default event bus: CloudWatch publishes its alarms' state changes here. */
   readonly events: SimEventBridge;
@@ -109,6 +130,10 @@ export class SimWorld {
     this.cloudwatch.onStateChange((event) => this.events.publish(event));
     this.sns = new SimSNS(now);
     this.sfn = new SimStepFunctions(now);
+    const env = { region: SIM_REGION, account: SIM_ACCOUNT };
+    this.rds = new SimRDS(() => clock.now().getTime(), env);
+    this.ssm = new SimSSM(() => clock.now().getTime(), env);
+    this.secrets = new SimSecretsManager(() => clock.now().getTime(), env);
     this.traffic = new TrafficModel(
       new Random(options.seed, 1),
       options.requestsPerMinute,
@@ -217,6 +242,24 @@ export class SimWorld {
   sfnClient(): SFNClient {
     return connect(new SFNClient(this.clientConfig()), (op, input) =>
       this.dispatch('states', op, input, () => this.sfn.handle(op, input)),
+    );
+  }
+
+  rdsClient(): RDSClient {
+    return connect(new RDSClient(this.clientConfig()), (op, input) =>
+      this.dispatch('rds', op, input, () => this.rds.handle(op, input)),
+    );
+  }
+
+  ssmClient(): SSMClient {
+    return connect(new SSMClient(this.clientConfig()), (op, input) =>
+      this.dispatch('ssm', op, input, () => this.ssm.handle(op, input)),
+    );
+  }
+
+  secretsClient(): SecretsManagerClient {
+    return connect(new SecretsManagerClient(this.clientConfig()), (op, input) =>
+      this.dispatch('secretsmanager', op, input, () => this.secrets.handle(op, input)),
     );
   }
 

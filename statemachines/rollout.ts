@@ -19,10 +19,13 @@ export const STEP_PLACEHOLDERS = {
   ValidateFunctionArn: 'validate',
   AcquireLockFunctionArn: 'acquire-lock',
   CheckGatesFunctionArn: 'check-gates',
+  VerifyDataFunctionArn: 'verify-data',
+  SnapshotDatabaseFunctionArn: 'snapshot-database',
   ArmAlarmsFunctionArn: 'arm-alarms',
   ShiftTrafficFunctionArn: 'shift-traffic',
   BakeFunctionArn: 'bake',
   RollbackFunctionArn: 'rollback',
+  RestoreDatabaseFunctionArn: 'restore-database',
   FinishFunctionArn: 'finish',
 } as const;
 

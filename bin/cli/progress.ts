@@ -21,6 +21,7 @@ interface Summary {
 export function progressPrinter(write: Write, everyMinutes = 5) {
   let lastBakeLine = 0;
   let lastDecision = '';
+  let lastRestore = '';
   return (invocation: Invocation, sim: Simulator) => {
     const tz = sim.plan.timeZone;
     const at = localTime(new Date(invocation.at), tz).text.slice(-5);
@@ -64,9 +65,37 @@ export function progressPrinter(write: Write, everyMinutes = 5) {
         else line(`✗ ${String(result?.phase)} ROLL BACK: ${String(result?.reason)}`);
         break;
       }
-      case 'rollback':
+      case 'rollback': {
         line(`↩ traffic back on ${sim.scenario.world.stableVersion} (${String(result?.trigger)})`);
+        const restore = result?.restore;
+        if (restore === 'on-approval') line('⛁ the release damaged data: the restore waits for an approval');
+        if (restore === 'automatic') line('⛁ the release damaged data: restoring the database (restore: automatic)');
         break;
+      }
+      case 'verify-data':
+        if (result?.ran) {
+          const tables = (result.tables as { name: string; rows: number }[]).map((t) => `${t.name} ${t.rows} rows`);
+          const differences = (result.differences as string[]).length
+            ? `; differs: ${(result.differences as string[]).join(', ')}`
+            : '';
+          line(`⛁ verified ${String(result.identifier)} (${String(result.stage)}): ${tables.join(', ')}${differences}`);
+        }
+        break;
+      case 'snapshot-database': {
+        const detail = String(result?.detail ?? '');
+        if (/requested|available/.test(detail)) line(`⛁ ${detail}`);
+        break;
+      }
+      case 'restore-database': {
+        const status = String(result?.status);
+        if (status === 'waiting-for-approval') line(`⛁ waiting for approval: ${String(result?.detail)}`);
+        else if (status === 'available') line(`⛁ restored: ${String(result?.detail)}`);
+        else if (status === 'repointed') line(`⛁ service repointed: ${String(result?.detail)}`);
+        else if (invocation.event && lastRestore !== status)
+          line(`⛁ restoring ${String(result?.target)}: ${String(result?.detail)}`);
+        lastRestore = status;
+        break;
+      }
       case 'arm-alarms': {
         const armed = (result?.armed as string[] | undefined) ?? [];
         if (armed.length)

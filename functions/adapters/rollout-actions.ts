@@ -1,3 +1,4 @@
+import { recordApprovalDecision } from '../core/database-record';
 import { outcomeLine, outcomeNotification } from '../core/messages';
 import type { Target } from '../core/plan';
 import type { Outcome } from '../core/record';
@@ -38,7 +39,10 @@ export interface ConcludeDeps {
  */
 export async function conclude(deps: ConcludeDeps, ref: RolloutRef, outcome: Outcome): Promise<RolloutRecord> {
   const now = deps.now();
-  let record = await deps.store.update(ref, (r) => finishRecord(r, outcome, outcomeLine(r, outcome), now));
+  let record = await deps.store.update(ref, (r) => {
+    const settled = settleApproval(r, now);
+    return finishRecord(settled, outcome, outcomeLine(settled, outcome), now);
+  });
   const final = record.outcome ?? outcome;
   if (record.alarms?.armed.length) await deps.alarms.disarm(record.alarms.armed);
   await deps.store.releaseLock(ref);
@@ -48,6 +52,19 @@ export async function conclude(deps: ConcludeDeps, ref: RolloutRef, outcome: Out
     record = await deps.store.update(ref, (r) => markNotified(r, key));
   }
   return record;
+}
+
+/** A restore still waiting for its approval when the rollout ends was not approved in time: the data stays as it is. */
+function settleApproval(record: RolloutRecord, now: Date): RolloutRecord {
+  if (record.outcome || record.database?.restore?.decision !== 'awaiting-approval') return record;
+  const timeout = record.plan.database?.approvalTimeout ?? '-';
+  return recordApprovalDecision(
+    record,
+    'timed-out',
+    null,
+    `no approval of the restore before the rollout ended (approval timeout ${timeout}): the data is left as it is; snapshot ${record.database.snapshot?.id} is kept for a restore by hand`,
+    now,
+  );
 }
 
 export interface RollBackNowDeps extends ConcludeDeps {

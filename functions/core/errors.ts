@@ -83,6 +83,24 @@ export class AwsThrottled extends named('AwsThrottled', 'retried') {}
  */
 export class AwsUnavailable extends named('AwsUnavailable', 'retried') {}
 
+/**
+ * The rollout's database snapshot ended in status `failed`. The execution fails at the snapshot step; a redrive
+ * takes a new snapshot (the next attempt's identifier).
+ */
+export class DatabaseSnapshotFailed extends named('DatabaseSnapshotFailed', 'fails-step') {}
+
+/**
+ * A snapshot or a restore took longer than the plan allows. The execution fails at that step, with traffic where
+ * it was; a redrive waits again.
+ */
+export class DatabaseTimeout extends named('DatabaseTimeout', 'fails-step') {}
+
+/** A restored database did not become available (RDS reports a failed status). */
+export class DatabaseRestoreFailed extends named('DatabaseRestoreFailed', 'fails-step') {}
+
+/** The plan's verification function failed or answered something other than row counts and checksums. */
+export class VerificationFailed extends named('VerificationFailed', 'fails-step') {}
+
 /** Every error class above, for the contract test and for documentation. */
 export const ROLLOUT_ERRORS = [
   InvalidRolloutInput,
@@ -93,6 +111,10 @@ export const ROLLOUT_ERRORS = [
   RolloutRolledBack,
   AwsThrottled,
   AwsUnavailable,
+  DatabaseSnapshotFailed,
+  DatabaseTimeout,
+  DatabaseRestoreFailed,
+  VerificationFailed,
 ] as const;
 
 /**

@@ -1,3 +1,4 @@
+import { verificationDifferences } from './database';
 import { formatSeconds } from './duration';
 import { localTime } from './freeze';
 import type { Outcome, RolloutRecord } from './record';
@@ -19,7 +20,8 @@ export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
       if (!rb) return `${who} rolled back`;
       const where = rb.phase ? ` during ${rb.phase}` : '';
       const stable = record.stableVersion ? `; traffic is 100% on ${record.stableVersion}` : '';
-      return `${who} rolled back${where} (${rb.trigger}): ${rb.reason}${stable}`;
+      const data = databaseSummary(record);
+      return `${who} rolled back${where} (${rb.trigger}): ${rb.reason}${stable}${data ? `; ${data}` : ''}`;
     }
     case 'BLOCKED':
       return `${who} blocked before anything changed: ${record.gate?.reason ?? 'a gate refused it'}`;
@@ -60,6 +62,7 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
     );
     if (record.rollback.dataDamaged) lines.push('Data:       the release is treated as having damaged data');
   }
+  lines.push(...databaseLines(record, when));
   lines.push('', 'Phases:');
   for (const p of record.phases) {
     const result = p.result ?? (p.enteredAt ? 'in progress' : 'not reached');
@@ -115,4 +118,86 @@ function subject(service: string, version: string, verb: string): string {
   room -= svc.length;
   const ver = version.length > room ? `${version.slice(0, Math.max(0, room - 1))}…` : version;
   return `[rollout-pilot] ${svc} ${ver} ${verb}`;
+}
+
+/** One clause on what happened to the data, for the outcome line; null when the data was not in question. */
+export function databaseSummary(record: RolloutRecord): string | null {
+  const db = record.database;
+  const restore = db?.restore;
+  if (!db || !restore || restore.decision === 'not-needed') return null;
+  if (restore.repointed) {
+    return `database restored from snapshot ${db.snapshot?.id} into ${restore.target}, the service now uses it; ${db.identifier} is kept as it was`;
+  }
+  return restore.reason;
+}
+
+/** The database lines of a notification: the snapshot, the restore, the writes at risk, the verifications. */
+function databaseLines(record: RolloutRecord, when: (iso: string | null) => string): string[] {
+  const db = record.database;
+  if (!db) return [];
+  const kind = db.type === 'aurora-cluster' ? 'cluster' : 'instance';
+  const lines = [`Database:   ${kind} ${db.identifier}`];
+  if (db.snapshot) {
+    lines.push(
+      `Snapshot:   ${db.snapshot.id} (${db.snapshot.status}${db.snapshot.createdAt ? `, point in time ${when(db.snapshot.createdAt)}` : ''})`,
+    );
+  }
+  if (db.pruned.length)
+    lines.push(`Pruned:     ${db.pruned.length} older rollout snapshot(s): ${db.pruned.join(', ')}`);
+  const restore = db.restore;
+  if (restore && restore.decision !== 'not-needed') {
+    if (restore.repointed) {
+      lines.push(
+        `Restored:   ${restore.target} from ${db.snapshot?.id}, available ${when(restore.availableAt)}`,
+        `Repointed:  ${restore.repointed.source}: ${restore.repointed.previous} → ${restore.repointed.value}`,
+        `At risk:    writes from ${when(db.snapshot?.createdAt ?? null)} to ${when(restore.repointed.at)} are not in the restored database;`,
+        `            they are still in ${db.identifier}, which was not touched (recover them from there).`,
+      );
+      if (restore.approvedBy) lines.push(`Approved:   by ${restore.approvedBy}`);
+    } else {
+      lines.push(`Restore:    ${restore.decision}: ${restore.reason}`);
+    }
+  }
+  const { before, after } = db.verification;
+  if (before)
+    lines.push(`Verified:   before the snapshot: ${before.tables.map((t) => `${t.name} ${t.rows} rows`).join(', ')}`);
+  if (after) {
+    lines.push(`Verified:   after the restore: ${after.tables.map((t) => `${t.name} ${t.rows} rows`).join(', ')}`);
+    const differences = before ? verificationDifferences(before, after) : [];
+    for (const d of differences) {
+      lines.push(
+        `  differs:  ${d.name}: ${d.rowsBefore ?? '-'} rows → ${d.rowsAfter ?? '-'}${d.checksumChanged ? ', checksum changed' : ''}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** The request to approve a database restore: what would happen, and the exact commands. */
+export function restoreApprovalNotification(record: RolloutRecord) {
+  const db = record.database;
+  const restore = db?.restore;
+  const policy = record.plan.database;
+  const lines = [
+    `${record.service} ${record.version} was rolled back and damaged data. Restoring the database waits for your approval.`,
+    '',
+    `Why:        ${record.rollback?.reason ?? '-'}`,
+    `Traffic:    ${record.traffic ? describeWeights(record.traffic) : '-'} (already back on the stable version)`,
+    `Database:   ${db?.type === 'aurora-cluster' ? 'cluster' : 'instance'} ${db?.identifier ?? '-'}`,
+    `Snapshot:   ${db?.snapshot?.id ?? '-'} (point in time ${db?.snapshot?.createdAt ?? '-'})`,
+    '',
+    'Approving restores the snapshot into a NEW database and points the service at it; the current database is',
+    'kept as it is, so writes made after the snapshot can still be recovered from it. Nothing is deleted.',
+    '',
+    `Approve:    rollout-pilot approve --service ${record.service} --reason "..."`,
+    `Decline:    rollout-pilot reject --service ${record.service} --reason "..."`,
+    `Waits:      ${policy?.approvalTimeout ?? '-'}; without an answer the rollout ends with the data untouched.`,
+    `Execution:  ${record.executionArn}`,
+    `Decision:   ${restore?.reason ?? '-'}`,
+  ];
+  return {
+    subject: subject(record.service, record.version, 'rolled back: APPROVE DATABASE RESTORE?'),
+    message: lines.join('\n'),
+    attributes: { service: record.service, event: 'approval-requested' },
+  };
 }

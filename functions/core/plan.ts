@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AlarmsPolicySchema } from './alarms';
+import { DATABASE_POLL_SECONDS, DatabasePolicySchema } from './database';
 import { durationSeconds, durationString, isoDuration } from './duration';
 import { InvalidPlan } from './errors';
 import { formatIssues } from './issues';
@@ -236,6 +237,7 @@ const planObject = z.strictObject({
   freeze: freezePolicy.prefault({}),
   notifications: notifications.optional(),
   alarms: AlarmsPolicySchema.prefault({}),
+  database: DatabasePolicySchema.optional(),
 });
 
 /** The plan schema. `z.input` is what people write; `Plan` (`z.output`) has every default filled in. */
@@ -305,7 +307,21 @@ export function worstCaseHistoryEvents(plan: Plan): number {
     (total, phase) => total + Math.ceil((phase.bakeSeconds + extension) / phase.intervalSeconds) + 1,
     0,
   );
-  return FIXED_EVENTS + wakes * EVENTS_PER_WAKE;
+  return FIXED_EVENTS + wakes * EVENTS_PER_WAKE + databaseHistoryEvents(plan);
+}
+
+/**
+ * History events of the database's waits at their longest: every poll of the snapshot and of a restore (a Wait,
+ * a Task and a Choice) until its timeout.
+ */
+function databaseHistoryEvents(plan: Plan): number {
+  const db = plan.database;
+  if (!db) return 0;
+  const EVENTS_PER_POLL = 10;
+  const polls = (iso: string) => Math.ceil(durationSeconds(iso) / DATABASE_POLL_SECONDS) + 1;
+  const snapshot = db.snapshotBeforeRollout ? polls(db.snapshotTimeout) : 0;
+  const restore = db.restore === 'never' ? 0 : polls(db.restoreTimeout);
+  return (snapshot + restore) * EVENTS_PER_POLL;
 }
 
 function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): void {
@@ -346,6 +362,7 @@ function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): v
     defaultInterval,
     plan.health.inconclusive.maxExtension,
     ...phases.flatMap((p) => [p.bake, p.evaluationInterval ?? defaultInterval]),
+    ...(plan.database ? [plan.database.snapshotTimeout, plan.database.restoreTimeout] : []),
   ];
   // Malformed durations are reported by their own fields; the budget can only be computed without them.
   if (durations.every((d) => Number.isFinite(safeSeconds(d)))) {

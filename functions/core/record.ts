@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Evaluation } from './analysis';
+import { DatabaseStateSchema, newDatabaseState } from './database';
 import { ExecutionInputSchema } from './input';
 import { type Plan, type ResolvedPhase, resolvePhases } from './plan';
 
@@ -104,7 +105,7 @@ export type Gate = z.output<typeof GateSchema>;
 /** A signal an operator sent, kept for the audit trail whether it was acted on or not. */
 export const SignalRecordSchema = z.strictObject({
   at: z.string(),
-  type: z.enum(['abort', 'promote']),
+  type: z.enum(['abort', 'promote', 'approve', 'reject']),
   by: z.string(),
   reason: z.string().nullable(),
   accepted: z.boolean(),
@@ -153,6 +154,8 @@ export const RolloutRecordSchema = z.strictObject({
     .nullable()
     .default(null),
   signals: z.array(SignalRecordSchema).default([]),
+  /** The plan's database: readiness, the rollout's snapshot, verifications and any restore. Null without one. */
+  database: DatabaseStateSchema.nullable().default(null),
   /** The last time the execution failed at a step (cleared by nothing: the timeline shows the redrive). */
   failure: FailureSchema.nullable().default(null),
   outcome: OutcomeSchema.nullable(),
@@ -202,6 +205,7 @@ export function newRecord(ref: RolloutRef, request: RolloutRecord['request'], pl
     waiting: null,
     alarms: null,
     signals: [],
+    database: plan.database ? newDatabaseState(plan.database) : null,
     failure: null,
     outcome: null,
     reason: null,
@@ -377,6 +381,21 @@ export function skipPhase(record: RolloutRecord, index: number, by: string, reas
     i === index ? { ...p, result: 'passed' as const, leftAt: at, skipped: { by, reason, at } } : p,
   );
   return note({ ...record, phases }, now, 'phase-skipped', `${phase.name}: bake cut short by ${by}: ${reason}`);
+}
+
+/**
+ * An operator says the release damaged data while the rollout is already rolling back: the restore decision,
+ * if not made yet, takes it into account. A decision already made stands.
+ */
+export function markDataDamaged(record: RolloutRecord, by: string, reason: string, now: Date): RolloutRecord {
+  const rollback = record.rollback;
+  if (!rollback || rollback.dataDamaged || isFinished(record) || record.database?.restore) return record;
+  return note(
+    { ...record, rollback: { ...rollback, dataDamaged: true } },
+    now,
+    'data-damaged',
+    `${by} says the release damaged data: ${reason}`,
+  );
 }
 
 /** Keep a signal on the record (accepted or not), for the audit trail. */

@@ -6,18 +6,29 @@ import type { TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor } from '../adapters/targets';
+import { approvalTimeoutSeconds, type RestoreAction } from '../core/database';
+import { recordRestoreDecision } from '../core/database-record';
 import type { Target } from '../core/plan';
 import { RolloutRefSchema, recordTrafficRestored, requestRollback, TriggerSchema } from '../core/record';
 import { VerdictSchema } from '../core/verdict';
 
 /**
  * Put all traffic back on the stable version. Fenced by the record: when traffic was already restored (by the
- * alarm handler, or by this step before a retry), nothing is moved again.
+ * alarm handler, or by this step before a retry), nothing is moved again. Then decide what happens to the data
+ * (the first decision stands): nothing, a restore waiting for an approval, or a restore now.
  */
 export const rollbackStep = defineStep({
   name: 'rollback',
   input: z.strictObject({ ref: RolloutRefSchema, verdict: VerdictSchema.partial().optional() }),
-  output: z.strictObject({ trigger: TriggerSchema, reason: z.string(), trafficRestoredAt: z.string() }),
+  output: z.strictObject({
+    trigger: TriggerSchema,
+    reason: z.string(),
+    trafficRestoredAt: z.string(),
+    /** What happens to the data next: nothing, wait for an approval, or restore now. */
+    restore: z.enum(['none', 'on-approval', 'automatic']),
+    /** The approval wait's timeout (the plan's `approvalTimeout`); 0 without a database. */
+    approvalTimeoutSeconds: z.number().int().min(0),
+  }),
   async run(event, deps: RollbackDeps) {
     const now = deps.now();
     let record = await deps.store.update(event.ref, (r) =>
@@ -45,7 +56,25 @@ export const rollbackStep = defineStep({
       }
     }
     const restored = record.rollback?.trafficRestoredAt ?? now.toISOString();
-    return { trigger: rollback.trigger, reason: rollback.reason, trafficRestoredAt: restored };
+    // Only now, with traffic on the stable version, is the data looked at (see `decideRestore`).
+    let action: RestoreAction = 'none';
+    record = await deps.store.update(
+      event.ref,
+      (r) => {
+        const decided = recordRestoreDecision(r, deps.now());
+        action = decided.action;
+        return decided.record;
+      },
+      record,
+    );
+    const policy = record.plan.database;
+    return {
+      trigger: rollback.trigger,
+      reason: rollback.reason,
+      trafficRestoredAt: restored,
+      restore: action,
+      approvalTimeoutSeconds: policy ? approvalTimeoutSeconds(policy) : 0,
+    };
   },
 });
 

@@ -2,8 +2,9 @@ import * as z from 'zod';
 import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
 import { refOfLock, rollBackNow } from '../adapters/rollout-actions';
 import { defineStep, once, stepHandler } from '../adapters/step';
+import { recordApprovalDecision } from '../core/database-record';
 import { SERVICE_NAME } from '../core/plan';
-import { isFinished, type RolloutRecord, recordSignal, skipPhase } from '../core/record';
+import { isFinished, markDataDamaged, type RolloutRecord, recordSignal, skipPhase } from '../core/record';
 
 /** An operator's signal, as `rollout-pilot abort | promote` sends it. */
 export const SignalSchema = z.discriminatedUnion('type', [
@@ -12,7 +13,7 @@ export const SignalSchema = z.discriminatedUnion('type', [
     service: z.string().regex(SERVICE_NAME, 'expected a service name'),
     by: z.string().min(1).max(200),
     reason: z.string().min(1).max(1000),
-    /** The release damaged data: the database policy may restore it (recorded now, acted on by the database issue). */
+    /** The release damaged data: the plan's database policy decides whether to restore it. */
     restoreData: z.boolean().default(false),
   }),
   z.strictObject({
@@ -20,6 +21,18 @@ export const SignalSchema = z.discriminatedUnion('type', [
     service: z.string().regex(SERVICE_NAME, 'expected a service name'),
     by: z.string().min(1).max(200),
     reason: z.string().min(1).max(1000).default('promoted by an operator'),
+  }),
+  z.strictObject({
+    type: z.literal('approve'),
+    service: z.string().regex(SERVICE_NAME, 'expected a service name'),
+    by: z.string().min(1).max(200),
+    reason: z.string().min(1).max(1000).default('approved by an operator'),
+  }),
+  z.strictObject({
+    type: z.literal('reject'),
+    service: z.string().regex(SERVICE_NAME, 'expected a service name'),
+    by: z.string().min(1).max(200),
+    reason: z.string().min(1).max(1000),
   }),
 ]);
 export type Signal = z.input<typeof SignalSchema>;
@@ -38,6 +51,9 @@ export type SignalResult = z.output<typeof SignalResultSchema>;
  * - `abort`: roll back now. Traffic goes to the stable version from here, then the workflow is woken to finish
  *   the rollback (or, if the execution failed at a step, the rollout is ended here).
  * - `promote`: cut the current bake short; the phase passes now and the workflow moves to the next one.
+ * - `approve` | `reject`: answer a database restore that waits for an approval.
+ * - `abort` with `restoreData` on a rollout already rolling back (before its restore decision): the release is
+ *   now treated as having damaged data.
  *
  * A rollout that is rolling back or has ended ignores signals; every signal, acted on or not, is kept on the
  * record with who sent it and why.
@@ -60,6 +76,40 @@ export const signalFunction = defineStep({
       );
       return { accepted, message: result, rolloutId: record.rolloutId, executionArn: record.executionArn };
     };
+
+    if (signal.type === 'approve' || signal.type === 'reject') {
+      const restore = record.database?.restore;
+      const token = restore?.approvalToken;
+      if (isFinished(record)) return keep(false, `the rollout already finished ${record.outcome}`);
+      if (restore?.decision !== 'awaiting-approval' || !token) {
+        return keep(
+          false,
+          restore ? `nothing waits for an approval (restore: ${restore.decision})` : 'nothing waits for an approval',
+        );
+      }
+      const decision = signal.type === 'approve' ? 'approved' : 'rejected';
+      const reason =
+        decision === 'approved'
+          ? `restore approved by ${signal.by}: ${signal.reason}`
+          : `restore declined by ${signal.by}: ${signal.reason}; the data is left as it is, snapshot ${record.database?.snapshot?.id} is kept`;
+      await deps.store.update(ref, (r) => recordApprovalDecision(r, decision, signal.by, reason, deps.now()));
+      const woke = await deps.tokens.succeed(token, { decision, by: signal.by, reason: signal.reason });
+      return keep(
+        woke,
+        woke
+          ? decision === 'approved'
+            ? `restore approved: the workflow restores ${record.database?.identifier} from ${record.database?.snapshot?.id} into a new database now`
+            : 'restore declined: the rollout ends with the data as it is'
+          : 'the decision is recorded, but the workflow no longer waits for it (its wait ended)',
+      );
+    }
+
+    if (signal.type === 'abort' && signal.restoreData && record.rollback && !isFinished(record)) {
+      const marked = await deps.store.update(ref, (r) => markDataDamaged(r, signal.by, signal.reason, deps.now()));
+      if (marked.rollback?.dataDamaged && !record.rollback.dataDamaged) {
+        return keep(true, 'the rollout is already rolling back; it now treats the release as having damaged data');
+      }
+    }
 
     const ignoredBecause = reasonToIgnore(record);
     if (ignoredBecause) return keep(false, ignoredBecause);

@@ -18,6 +18,7 @@ export class SimLambda {
   private readonly functions = new Map<string, SimFunction>();
   private readonly listeners: ((functionName: string, alias: string) => void)[] = [];
   private readonly changed: ((functionName: string, alias: string, split: Split) => void)[] = [];
+  private readonly invokables = new Map<string, (event: unknown) => unknown>();
 
   constructor(
     private readonly region: string,
@@ -30,6 +31,15 @@ export class SimLambda {
       versions: new Set(versions),
       aliases: new Map([[alias, { FunctionVersion: aliasVersion, weights: {} }]]),
     });
+  }
+
+  /**
+   * A function that can be invoked (`Invoke`, `RequestResponse`): the team's own functions a plan names, such as
+   * its verification function. A thrown error is answered as Lambda does: `FunctionError: 'Unhandled'` and the
+   * error in the payload.
+   */
+  addInvokable(name: string, run: (event: unknown) => unknown): void {
+    this.invokables.set(name, run);
   }
 
   /** Be told before an alias's routing changes (the traffic model catches up with the old routing first). */
@@ -58,6 +68,8 @@ export class SimLambda {
         return this.updateAlias(input);
       case 'GetFunctionConfiguration':
         return this.getFunctionConfiguration(String(input.FunctionName), input.Qualifier as string | undefined);
+      case 'Invoke':
+        return this.invoke(String(input.FunctionName), input.Payload as Uint8Array | undefined);
       default:
         throw awsError(
           lambdaSdk,
@@ -146,6 +158,32 @@ export class SimLambda {
       );
     }
     return { FunctionName: name, FunctionArn: `${this.arn(name)}:${version}`, Version: version, State: 'Active' };
+  }
+
+  private invoke(functionName: string, payload: Uint8Array | undefined): Record<string, unknown> {
+    const name = functionName.startsWith('arn:') ? (functionName.split(':')[6] ?? functionName) : functionName;
+    const run = this.invokables.get(name);
+    if (!run) {
+      throw awsError(
+        lambdaSdk,
+        'LambdaServiceException',
+        'ResourceNotFoundException',
+        `Function not found: ${this.arn(name)}`,
+      );
+    }
+    const event = payload?.length ? (JSON.parse(new TextDecoder().decode(payload)) as unknown) : null;
+    const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    try {
+      return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: encode(run(event) ?? null) };
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      return {
+        StatusCode: 200,
+        ExecutedVersion: '$LATEST',
+        FunctionError: 'Unhandled',
+        Payload: encode({ errorType: e.name, errorMessage: e.message, trace: [] }),
+      };
+    }
   }
 
   private arn(name: string): string {

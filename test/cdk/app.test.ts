@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_FUNCTIONS } from '../../functions/catalog';
 import { buildApp, type RolloutPilotApp } from '../../lib/app';
 import { STEP_PLACEHOLDERS, type StepName } from '../../statemachines/rollout';
+import { DATABASE_SERVICES, NO_BUNDLING } from './fixtures';
 
 const STEPS = Object.values(STEP_PLACEHOLDERS) as StepName[];
 
@@ -183,5 +184,28 @@ describe('the CDK app in a fixed account and Region', () => {
 
     // Assess
     expect(violations).toEqual([]);
+  });
+});
+
+describe('the CDK app with database plans (an RDS instance, an Aurora cluster)', () => {
+  it.each([
+    ['environment-agnostic', undefined],
+    ['in a fixed account and Region', { account: '111122223333', region: 'eu-west-1' }],
+  ])('passes the cdk-nag AwsSolutions checks %s, acknowledging only what cdk-nag reports', (_name, env) => {
+    // Prepare
+    const { app } = buildApp({ plans: DATABASE_SERVICES, env, context: NO_BUNDLING });
+
+    // Act
+    app.synth();
+    const { violations } = new AwsSolutionsChecks().validateScope(app);
+    const findings = findingsIgnoringAcknowledgements(app);
+    const stale = acknowledgements(app).filter(
+      (ack) => !findings.some((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`))),
+    );
+
+    // Assess
+    expect(violations).toEqual([]);
+    expect(stale).toEqual([]);
+    expect(findings.filter((f) => f.path.includes('RestoreDatabase')).length).toBeGreaterThan(0);
   });
 });

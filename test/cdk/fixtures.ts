@@ -88,6 +88,7 @@ export interface Statement {
   readonly Effect: string;
   readonly Action: string | string[];
   readonly Resource: unknown;
+  readonly Condition?: unknown;
 }
 
 /** Every IAM statement in the template, with the logical ids of the roles it applies to. */
@@ -122,3 +123,41 @@ export function tempDir(files: Record<string, string> = {}): string {
   }
   return dir;
 }
+
+/**
+ * Three services with a database: orders on an RDS instance whose endpoint is an SSM parameter, with a verification
+ * function and restores on approval; ledger on an Aurora cluster whose endpoint is in a secret (by name), restored
+ * automatically; reports on an RDS instance it snapshots but never restores (its parameter name has no `/`).
+ */
+export const DATABASE_SERVICES: readonly Plan[] = [
+  plan({
+    notifications: { topicName: 'orders-releases' },
+    database: {
+      type: 'rds-instance',
+      identifier: 'orders-db',
+      endpoint: { type: 'ssm-parameter', name: '/orders-api/db-endpoint' },
+      verification: { functionName: 'orders-db-verify', tables: ['public.orders', 'public.order_lines'] },
+    },
+  }),
+  plan({
+    service: 'ledger-api',
+    target: { type: 'lambda-alias', functionName: 'ledger-api-fn', alias: 'live' },
+    database: {
+      type: 'aurora-cluster',
+      identifier: 'ledger-cluster',
+      restore: 'automatic',
+      endpoint: { type: 'secret', secretId: 'ledger-api/db' },
+    },
+  }),
+  plan({
+    service: 'reports-api',
+    target: { type: 'lambda-alias', functionName: 'reports-api-fn', alias: 'live' },
+    notifications: { topicArn: PAYMENTS_TOPIC_ARN },
+    database: {
+      type: 'rds-instance',
+      identifier: 'reports-db',
+      restore: 'never',
+      endpoint: { type: 'ssm-parameter', name: 'reports-db-endpoint' },
+    },
+  }),
+];

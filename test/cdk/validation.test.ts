@@ -6,7 +6,12 @@ import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { InvalidPlan } from '../../functions/core/errors';
 import { buildApp, InvalidPlanFiles, loadPlans } from '../../lib/app';
-import { InvalidOrchestratorProps, REPO_ROOT, RolloutOrchestrator } from '../../lib/orchestrator';
+import {
+  InvalidOrchestratorProps,
+  REPO_ROOT,
+  RolloutOrchestrator,
+  validateOrchestratorProps,
+} from '../../lib/orchestrator';
 import { plan, planInput, TWO_SERVICES, tempDir } from './fixtures';
 
 /** Run `fn` and return what it threw (fails the test when it throws nothing). */
@@ -74,6 +79,67 @@ describe('RolloutOrchestrator props', () => {
     expect((error as InvalidOrchestratorProps).problems).toEqual([
       'plans[0], plans[1]: alarms.existing "shared-5xx" is named by 2 plans; an alarm rolls back one service, so give each plan its own alarm',
     ]);
+  });
+
+  it('refuse two plans on one database that disagree on its restore policy or endpoint, with the other problems', () => {
+    // Prepare
+    const database = {
+      type: 'rds-instance' as const,
+      identifier: 'shop-db',
+      restore: 'automatic' as const,
+      endpoint: { type: 'ssm-parameter' as const, name: '/shop/db-endpoint' },
+    };
+    const plans = [
+      plan({ database }),
+      plan({
+        service: 'billing-api',
+        target: { type: 'lambda-alias', functionName: 'billing-fn', alias: 'live' },
+        database: { ...database, restore: 'never', endpoint: { type: 'ssm-parameter', name: '/billing/db-endpoint' } },
+      }),
+      plan({ service: 'orders-api', target: { type: 'lambda-alias', functionName: 'other-fn', alias: 'live' } }),
+    ];
+
+    // Act
+    const error = thrownBy(() => new RolloutOrchestrator(new Stack(), 'Orchestrator', { plans }));
+
+    // Assess
+    expect((error as InvalidOrchestratorProps).problems).toEqual([
+      'plans[0], plans[2]: duplicate service "orders-api" (one plan per service)',
+      'plans[0] (orders-api), plans[1] (billing-api): database rds-instance "shop-db" is shared, but database.restore ' +
+        'differs ("automatic" vs "never"); a rollout of one would restore what the other believes is untouched, so give ' +
+        'them the same database.restore',
+      'plans[0] (orders-api), plans[1] (billing-api): database rds-instance "shop-db" is shared, but database.endpoint ' +
+        'differs ({"type":"ssm-parameter","name":"/shop/db-endpoint"} vs {"type":"ssm-parameter","name":"/billing/db-endpoint"}); ' +
+        'a rollout of one would restore what the other believes is untouched, so give them the same database.endpoint',
+    ]);
+  });
+
+  it('accept plans sharing a database when they agree on it, and plans on same-named databases of different types', () => {
+    // Prepare
+    const endpoint = { type: 'secret' as const, secretId: 'shop/db' };
+    const billing = { type: 'lambda-alias' as const, functionName: 'billing-fn', alias: 'live' };
+    const shared = [
+      plan({ database: { type: 'aurora-cluster', identifier: 'shop', endpoint } }),
+      plan({
+        service: 'billing-api',
+        target: billing,
+        database: { type: 'aurora-cluster', identifier: 'shop', endpoint },
+      }),
+    ];
+    const sameName = [
+      plan({ database: { type: 'aurora-cluster', identifier: 'shop', endpoint, restore: 'never' } }),
+      plan({
+        service: 'billing-api',
+        target: billing,
+        database: { type: 'rds-instance', identifier: 'shop', endpoint },
+      }),
+    ];
+
+    // Act
+    const problems = [shared, sameName].map((plans) => validateOrchestratorProps({ plans }));
+
+    // Assess
+    expect(problems).toEqual([[], []]);
   });
 
   it('refuse a deployment without plans', () => {

@@ -179,7 +179,7 @@ describe('an alarm going into ALARM rolls the release back within a second, what
         'detail-type': 'CloudWatch Alarm State Change',
         source: 'aws.cloudwatch',
         account: '123456789012',
-        time: timestamp.slice(0, 19) + 'Z',
+        time: `${timestamp.slice(0, 19)}Z`,
         region: 'us-east-1',
         resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`],
         detail: { alarmName: alarm, state: { value: 'ALARM', reason: 'test', timestamp } },
@@ -277,14 +277,15 @@ describe('operators\u2019 signals and console stops', () => {
   it('promote: the current bake ends now, the next phase starts, who and why recorded', async () => {
     // Act
     const { report } = await run(
-      scenario({ world: { signals: [{ at: 'PT5M', type: 'promote', by: 'luis', reason: 'hotfix verified' }] } }),
+      scenario({ world: { signals: [{ at: 'PT10M', type: 'promote', by: 'luis', reason: 'hotfix verified' }] } }),
     );
 
-    // Assess
+    // Assess: the 10% phase started at 5 minutes (after the database snapshot) and was cut short at 10.
     expect(report.outcome).toBe('PROMOTED');
-    expect(minutesAfterStart(report, report.phases[0]?.leftAt)).toBe(5);
-    expect(minutesAfterStart(report, report.phases[1]?.enteredAt)).toBe(5);
-    expect(minutesAfterStart(report, report.phases[1]?.leftAt)).toBe(35);
+    expect(minutesAfterStart(report, report.phases[0]?.enteredAt)).toBe(5);
+    expect(minutesAfterStart(report, report.phases[0]?.leftAt)).toBe(10);
+    expect(minutesAfterStart(report, report.phases[1]?.enteredAt)).toBe(10);
+    expect(minutesAfterStart(report, report.phases[1]?.leftAt)).toBe(40);
     expect(report.signals).toEqual([
       expect.objectContaining({ type: 'promote', by: 'luis', reason: 'hotfix verified', accepted: true }),
     ]);

@@ -188,6 +188,10 @@ describe('the rollout state machine definition', () => {
         RolloutRolledBack: new errors.RolloutRolledBack('5xx'),
         AwsThrottled: new errors.AwsThrottled('throttled'),
         AwsUnavailable: new errors.AwsUnavailable('down'),
+        DatabaseSnapshotFailed: new errors.DatabaseSnapshotFailed('snapshot failed'),
+        DatabaseTimeout: new errors.DatabaseTimeout('snapshot took too long'),
+        DatabaseRestoreFailed: new errors.DatabaseRestoreFailed('restore failed'),
+        VerificationFailed: new errors.VerificationFailed('no checksum'),
       } satisfies Record<(typeof ROLLOUT_ERRORS)[number]['errorName'], RolloutPilotError>;
 
       // Assess
@@ -329,9 +333,10 @@ describe('the rollout state machine definition', () => {
       const judge = DEFINITION.States.Judge;
       const rollback = taskOf('RollbackFunctionArn');
 
-      // Act: follow Next from the Default until the execution ends.
+      // Act: follow Next (a Choice's Default) from the Judge's Default until the execution ends.
       const path: string[] = [];
-      for (let at = judge?.Default; at !== undefined && !path.includes(at); at = DEFINITION.States[at]?.Next) {
+      const after = (state: State | undefined) => (state?.Type === 'Choice' ? state.Default : state?.Next);
+      for (let at = judge?.Default; at !== undefined && !path.includes(at); at = after(DEFINITION.States[at])) {
         path.push(at);
       }
       const end = DEFINITION.States[path[path.length - 1] ?? ''];

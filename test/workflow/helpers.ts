@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../local/report';
 import { parseScenario, type Scenario } from '../../local/scenario';
@@ -64,4 +65,21 @@ export function aliasUpdates(simulator: Simulator): { FunctionVersion: unknown; 
 /** DynamoDB writes that took effect (puts and deletes; failed ones left out). */
 export function dynamoWrites(simulator: Simulator): { operation: string; input: unknown }[] {
   return simulator.world.dynamodb.calls.filter((c) => !c.error && c.operation !== 'GetItem' && c.operation !== 'Query');
+}
+
+/**
+ * A variant of the checkout-api plan, written to a temporary file: `change` edits a copy of the plan as people
+ * write it. Returns the file's path, for a scenario's `plan`.
+ */
+export function checkoutPlanVariant(change: (plan: Record<string, unknown>) => void): string {
+  const plan = JSON.parse(readFileSync(join(PROJECT_ROOT, 'examples', 'plans', 'checkout-api.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  delete plan.$schema;
+  change(plan);
+  const dir = mkdtempSync(join(tmpdir(), 'rollout-pilot-plan-'));
+  const file = join(dir, 'checkout-api.json');
+  writeFileSync(file, JSON.stringify(plan));
+  return file;
 }

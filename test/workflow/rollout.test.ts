@@ -52,8 +52,12 @@ describe('a rollout of the default plan', () => {
       expect(report.maxWeight).toBe(weight);
       expect(report.finalWeights).toEqual({ '41': 100, '42': 0 });
       expect(aliasUpdates(simulator).at(-1)).toEqual({ FunctionVersion: '41', weights: {} });
-      const changedAt = new Date(Date.parse(s.start) + durationSeconds(from) * 1000).toISOString();
-      expect(minutesBetween(changedAt, report.rollback?.detectedAt ?? null)).toBeLessThanOrEqual(7);
+      // The regression counts from when the new version served it: traffic moves once the database snapshot is in.
+      const changedMs = Date.parse(s.start) + durationSeconds(from) * 1000;
+      const servedFrom = Math.max(changedMs, Date.parse(report.phases[0]?.enteredAt ?? ''));
+      expect(
+        minutesBetween(new Date(servedFrom).toISOString(), report.rollback?.detectedAt ?? null),
+      ).toBeLessThanOrEqual(7);
       expect(minutesBetween(report.rollback?.detectedAt ?? null, report.rollback?.trafficRestoredAt ?? null)).toBe(0);
       expect(await simulator.store.lockHolder('checkout-api')).toBeUndefined();
       expect(simulator.world.sns.messages.map((m) => m.subject)).toEqual([
@@ -86,14 +90,15 @@ describe('a rollout of the default plan', () => {
       /^inconclusive after holding 30m past the bake: only \d+ of the 200 requests needed/,
     );
     expect(report.rollback?.phase).toBe('10%');
-    expect(minutesBetween(report.startedAt, report.rollback?.detectedAt ?? null)).toBe(60);
+    expect(minutesBetween(report.phases[0]?.enteredAt ?? null, report.rollback?.detectedAt ?? null)).toBe(60);
     expect(report.timeline.some((t) => t.kind === 'hold')).toBe(true);
     expect(aliasUpdates(simulator)).toHaveLength(2);
   });
 
   it('holds a phase whose error rate is between the pass and the roll-back thresholds, then rolls it back', async () => {
-    // Prepare: 1.4 % fails: not under the 1 % needed to pass, not at the 2 % that rolls back.
-    const s = scenario({ world: { versions: { '41': HEALTHY, '42': { ...HEALTHY, errorRate: 0.014 } } } });
+    // Prepare: 1.4 % fails: not under the 1 % needed to pass, not at the 2 % that rolls back. (With some seeds a
+    // minute of 60 requests draws 5 errors, and the spike rule rolls back first; this seed draws none.)
+    const s = scenario({ seed: 5, world: { versions: { '41': HEALTHY, '42': { ...HEALTHY, errorRate: 0.014 } } } });
 
     // Act
     const { report } = await run(s);

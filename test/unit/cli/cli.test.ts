@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runReport, runSignal, runStart, runStatus } from '../../../bin/cli/aws-commands';
 import { main } from '../../../bin/rollout-pilot';
 import { simulate } from '../../../local/simulate';
@@ -257,7 +257,7 @@ describe('rollout-pilot status and report', () => {
     // Assess
     expect(status.out[0]).toMatch(/^checkout-api 42 \(stable 41\) — ROLLED_BACK/);
     expect(status.out.join('\n')).toMatch(
-      /rollback \(analysis\): error rate .* above 5%; traffic restored Tuesday 2026-11-17 09:02/,
+      /rollback \(analysis\): error rate .* above 5%; traffic restored Tuesday 2026-11-17 09:07/,
     );
     expect(report.out.join('\n')).toMatch(/10% +rolled-back/);
     expect(report.out.join('\n')).toMatch(/timeline:\n.*started: checkout-api 42 requested/);
@@ -345,6 +345,52 @@ describe('rollout-pilot abort and promote', () => {
     // Assess
     expect(code).toBe(2);
     expect(errors.join('\n')).toMatch(/--service: expected a service name/);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+
+  it('approve sends the approval with a default reason and prints what the workflow does next', async () => {
+    // Prepare
+    lambda.reset();
+    answer({
+      accepted: true,
+      message: 'restore approved: the workflow restores checkout-db',
+      rolloutId: 'r',
+      executionArn: 'arn:exec',
+    });
+    const lines: string[] = [];
+
+    // Act
+    const code = await runSignal(
+      { type: 'approve', service: 'checkout-api', by: 'dana' },
+      { lambda: client, functionName: 'f', write: (l) => lines.push(l) },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const sent = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+    expect(JSON.parse(new TextDecoder().decode(sent?.Payload as Uint8Array))).toEqual({
+      type: 'approve',
+      service: 'checkout-api',
+      by: 'dana',
+      reason: 'approved by an operator',
+    });
+    expect(lines[0]).toBe('approve accepted: restore approved: the workflow restores checkout-db');
+  });
+
+  it('reject needs a reason: exit 2 naming the option, and nothing is sent', async () => {
+    // Prepare
+    lambda.reset();
+    // Commander reports a missing required option itself, on stderr.
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+
+    // Act
+    const code = await main(['reject', '--service', 'checkout-api', '--signal-function', 'f'], () => {});
+    const printed = stderr.mock.calls.map((c) => String(c[0])).join('');
+    stderr.mockRestore();
+
+    // Assess
+    expect(code).toBe(2);
+    expect(printed).toMatch(/required option '--reason <text>' not specified/);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 });

@@ -1,0 +1,209 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import * as z from 'zod';
+import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
+import { type DatabaseGateway, databaseFor } from '../adapters/database';
+import { type EndpointStore, endpointStoreFor } from '../adapters/endpoint';
+import { type Notifier, SnsNotifier, topicArnFor } from '../adapters/notifier';
+import { defineStep, once, stepHandler } from '../adapters/step';
+import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import { type DatabasePolicy, type EndpointSource, restoredIdentifier, shortHash, TAG } from '../core/database';
+import {
+  recordApprovalWaiting,
+  recordRepointed,
+  recordRestoreAvailable,
+  recordRestoreStarted,
+  restartRestoreWait,
+} from '../core/database-record';
+import { durationSeconds } from '../core/duration';
+import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
+import { restoreApprovalNotification } from '../core/messages';
+import { markNotified, type RolloutRecord, RolloutRefSchema } from '../core/record';
+
+const ActionSchema = z.enum(['request-approval', 'restore', 'repoint']);
+
+/**
+ * The data half of a rollback, after traffic is back on the stable version; each action is one state of the
+ * workflow:
+ *
+ * - `request-approval` (a task-token wait): keep the token on the record, so `rollout-pilot approve | reject`
+ *   can answer it, and ask the team, once.
+ * - `restore` (looked at again after each wait): restore the rollout's snapshot into a *new* instance or cluster
+ *   named after the execution, with the original's settings (for Aurora, then its writer instance), until it is
+ *   available. Fails the step when RDS reports a failed restore, or after `restoreTimeout` (a redrive waits again).
+ * - `repoint`: point the service's endpoint parameter or secret at the restored database.
+ *
+ * Nothing here deletes, renames or modifies the original database: what was written to it after the snapshot
+ * is still there to recover. Every action is safe to run again (names from the execution, the record's first
+ * answers stand).
+ */
+export const restoreDatabaseStep = defineStep({
+  name: 'restore-database',
+  input: z.strictObject({ ref: RolloutRefSchema, action: ActionSchema, taskToken: z.string().min(1).optional() }),
+  output: z.strictObject({
+    action: ActionSchema,
+    status: z.enum(['waiting-for-approval', 'creating', 'available', 'repointed']),
+    target: z.string().nullable(),
+    detail: z.string(),
+  }),
+  async run(event, deps: RestoreDatabaseDeps) {
+    const record = await deps.store.get(event.ref);
+    const policy = record.plan.database;
+    const restore = record.database?.restore;
+    const snapshot = record.database?.snapshot;
+    if (!policy || !restore || !snapshot) {
+      throw new Error(`rollout ${record.rolloutId} has no restore decision; the rollback step makes it`);
+    }
+    const target = restoredIdentifier(policy.identifier, record.executionArn);
+
+    if (event.action === 'request-approval') {
+      if (!event.taskToken) throw new Error('request-approval needs the task token');
+      const token = event.taskToken;
+      let after = await deps.store.update(event.ref, (r) => recordApprovalWaiting(r, token, deps.now()), record);
+      const key = 'approval-requested';
+      if (after.database?.restore?.decision === 'awaiting-approval' && !after.notified.includes(key)) {
+        await deps.notifier.publish(topicArnFor(after.plan, deps.settings), restoreApprovalNotification(after));
+        after = await deps.store.update(event.ref, (r) => markNotified(r, key), after);
+      }
+      return { action: event.action, status: 'waiting-for-approval' as const, target: null, detail: restore.reason };
+    }
+
+    if (restore.decision !== 'approved' && restore.decision !== 'automatic') {
+      throw new Error(
+        `rollout ${record.rolloutId}: the restore was not approved (${restore.decision}: ${restore.reason})`,
+      );
+    }
+    const db = deps.databaseFor(policy);
+    const tags = {
+      [TAG.service]: record.service,
+      [TAG.execution]: record.executionArn,
+      [TAG.restoredFrom]: snapshot.id,
+    };
+
+    if (event.action === 'restore') return advance(deps, db, policy, record, target, tags);
+
+    // repoint
+    const endpoint = restore.endpoint;
+    if (!restore.availableAt || !endpoint) throw new Error(`${target} is not available yet; nothing to repoint to`);
+    if (restore.repointed) {
+      return {
+        action: event.action,
+        status: 'repointed' as const,
+        target,
+        detail: `${restore.repointed.source} already repointed`,
+      };
+    }
+    const store = deps.endpointFor(policy.endpoint);
+    const original = await db.endpoint();
+    const done = await store.repoint(
+      endpoint,
+      original,
+      `rollout-pilot-${shortHash(record.executionArn)}-${shortHash(target)}-repoint`,
+    );
+    await deps.store.update(
+      event.ref,
+      (r) => recordRepointed(r, { source: store.source, ...done }, deps.now()),
+      record,
+    );
+    return {
+      action: event.action,
+      status: 'repointed' as const,
+      target,
+      detail: `${store.source}: ${done.previous} → ${done.value}`,
+    };
+  },
+});
+
+async function advance(
+  deps: RestoreDatabaseDeps,
+  db: DatabaseGateway,
+  policy: DatabasePolicy,
+  record: RolloutRecord,
+  target: string,
+  tags: Record<string, string>,
+) {
+  const restore = record.database?.restore;
+  const snapshotId = record.database?.snapshot?.id;
+  if (!restore || !snapshotId) throw new Error('no restore to advance');
+  const ref = {
+    service: record.service,
+    rolloutId: record.rolloutId,
+    executionArn: record.executionArn,
+    startedAt: record.startedAt,
+  };
+  if (restore.availableAt) {
+    return { action: 'restore' as const, status: 'available' as const, target, detail: `${target} is available` };
+  }
+  let current = record;
+  if (!restore.target) {
+    await db.startRestore(snapshotId, target, tags);
+    current = await deps.store.update(
+      ref,
+      (r) => recordRestoreStarted(r, { identifier: target, writer: null }, deps.now()),
+      current,
+    );
+  }
+  const progress = await db.advanceRestore(target, tags);
+  if (progress.writer && current.database?.restore?.writer !== progress.writer) {
+    const writer = progress.writer;
+    current = await deps.store.update(
+      ref,
+      (r) => recordRestoreStarted(r, { identifier: target, writer }, deps.now()),
+      current,
+    );
+  }
+  const now = deps.now();
+  if (progress.status === 'available' && progress.endpoint) {
+    const endpoint = progress.endpoint;
+    await deps.store.update(ref, (r) => recordRestoreAvailable(r, endpoint, now), current);
+    return {
+      action: 'restore' as const,
+      status: 'available' as const,
+      target,
+      detail: `${target} is available at ${endpoint.address}`,
+    };
+  }
+  if (progress.status === 'failed') {
+    throw new DatabaseRestoreFailed(
+      `restoring ${snapshotId} into ${target} failed (${progress.detail}); ${policy.identifier} is untouched and traffic is on the stable version. Fix the cause (or remove ${target}), then redrive.`,
+    );
+  }
+  const since = current.database?.restore?.waitingSince ?? now.toISOString();
+  if ((now.getTime() - Date.parse(since)) / 1000 > durationSeconds(policy.restoreTimeout)) {
+    await deps.store.update(ref, (r) => restartRestoreWait(r, now), current);
+    throw new DatabaseTimeout(
+      `${target} is still not available after ${policy.restoreTimeout} (${progress.detail}; the plan's restoreTimeout); traffic is on the stable version and ${policy.identifier} is untouched. A redrive waits again.`,
+    );
+  }
+  return { action: 'restore' as const, status: 'creating' as const, target, detail: progress.detail };
+}
+
+export interface RestoreDatabaseDeps {
+  now(): Date;
+  store: RolloutStore;
+  databaseFor(policy: DatabasePolicy): DatabaseGateway;
+  endpointFor(source: EndpointSource): EndpointStore;
+  notifier: Notifier;
+  settings: Settings;
+}
+
+export const handler = stepHandler(
+  restoreDatabaseStep,
+  once((): RestoreDatabaseDeps => {
+    const settings = settingsFromEnv();
+    const rds = new RDSClient(STEP_CLIENT_CONFIG);
+    const ssm = once(() => new SSMClient(STEP_CLIENT_CONFIG));
+    const secrets = once(() => new SecretsManagerClient(STEP_CLIENT_CONFIG));
+    return {
+      now: () => new Date(),
+      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settings.tableName),
+      databaseFor: (policy) => databaseFor(policy, rds),
+      endpointFor: (source) => endpointStoreFor(source, { ssm, secrets }),
+      notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),
+      settings,
+    };
+  }),
+);
