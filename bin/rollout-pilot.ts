@@ -159,54 +159,38 @@ export function program(
     );
   });
 
-  deploymentOptions(
-    cli
-      .command('promote')
-      .description("cut the running rollout's current bake short: the phase passes now (recorded with who and why)")
-      .requiredOption('--service <name>', 'the service')
-      .option('--reason <text>', 'why (recorded)')
-      .option('--by <who>', 'who promotes (default: env ROLLOUT_PILOT_OPERATOR, else your user name)'),
-  ).action(async (opts: { service: string; reason?: string; by?: string } & DeploymentFlags) => {
-    await signal(
-      {
-        type: 'promote',
-        service: opts.service,
-        by: operator(opts.by),
-        ...(opts.reason ? { reason: opts.reason } : {}),
+  // promote, approve, reject: a signal with who and why, nothing else.
+  const simpleSignals = [
+    {
+      type: 'promote',
+      description: "cut the running rollout's current bake short: the phase passes now (recorded with who and why)",
+      reasonRequired: false,
+    },
+    {
+      type: 'approve',
+      description: 'approve the database restore the rolled-back rollout waits for (a new database, the original kept)',
+      reasonRequired: false,
+    },
+    {
+      type: 'reject',
+      description: 'decline the database restore the rolled-back rollout waits for: the data stays as it is',
+      reasonRequired: true,
+    },
+  ] as const;
+  for (const { type, description, reasonRequired } of simpleSignals) {
+    const command = cli.command(type).description(description).requiredOption('--service <name>', 'the service');
+    if (reasonRequired) command.requiredOption('--reason <text>', 'why (recorded and notified)');
+    else command.option('--reason <text>', 'why (recorded)');
+    command.option('--by <who>', `who ${type}s (default: env ROLLOUT_PILOT_OPERATOR, else your user name)`);
+    deploymentOptions(command).action(
+      async (opts: { service: string; reason?: string; by?: string } & DeploymentFlags) => {
+        await signal(
+          { type, service: opts.service, by: operator(opts.by), ...(opts.reason ? { reason: opts.reason } : {}) },
+          opts,
+        );
       },
-      opts,
     );
-  });
-
-  deploymentOptions(
-    cli
-      .command('approve')
-      .description('approve the database restore the rolled-back rollout waits for (a new database, the original kept)')
-      .requiredOption('--service <name>', 'the service')
-      .option('--reason <text>', 'why (recorded)')
-      .option('--by <who>', 'who approves (default: env ROLLOUT_PILOT_OPERATOR, else your user name)'),
-  ).action(async (opts: { service: string; reason?: string; by?: string } & DeploymentFlags) => {
-    await signal(
-      {
-        type: 'approve',
-        service: opts.service,
-        by: operator(opts.by),
-        ...(opts.reason ? { reason: opts.reason } : {}),
-      },
-      opts,
-    );
-  });
-
-  deploymentOptions(
-    cli
-      .command('reject')
-      .description('decline the database restore the rolled-back rollout waits for: the data stays as it is')
-      .requiredOption('--service <name>', 'the service')
-      .requiredOption('--reason <text>', 'why (recorded and notified)')
-      .option('--by <who>', 'who declines (default: env ROLLOUT_PILOT_OPERATOR, else your user name)'),
-  ).action(async (opts: { service: string; reason: string; by?: string } & DeploymentFlags) => {
-    await signal({ type: 'reject', service: opts.service, by: operator(opts.by), reason: opts.reason }, opts);
-  });
+  }
 
   return cli;
 }

@@ -230,6 +230,12 @@ export function statusLines(record: RolloutRecord): string[] {
       `rollback (${record.rollback.trigger}): ${record.rollback.reason}; traffic restored ${when(record.rollback.trafficRestoredAt)}`,
     );
   }
+  const db = record.database;
+  if (db?.snapshot) lines.push(`database ${db.identifier}: snapshot ${db.snapshot.id} ${db.snapshot.status}`);
+  if (db?.restore && db.restore.decision !== 'not-needed') {
+    const where = db.restore.repointed ? `; the service uses ${db.restore.target}` : '';
+    lines.push(`restore ${db.restore.decision}: ${db.restore.reason}${where}`);
+  }
   if (record.outcome) lines.push(`${record.outcome}: ${record.reason ?? ''}`);
   return lines;
 }

@@ -60,6 +60,14 @@ export function runValidate(paths: string[], write: Write): Plan[] {
     write(
       `    healthy rollout ${formatSeconds(expectedRolloutSeconds(plan))}; at most ${worstCaseHistoryEvents(plan)} history events; ${plan.freeze.weekly.length} weekly and ${plan.freeze.dates.length} dated freeze windows (${plan.timeZone})`,
     );
+    const db = plan.database;
+    if (db) {
+      const endpoint =
+        db.endpoint.type === 'ssm-parameter' ? `SSM ${db.endpoint.name}` : `secret ${db.endpoint.secretId}`;
+      write(
+        `    database ${db.type} ${db.identifier}: backup younger than ${db.maxBackupAge}; ${db.snapshotBeforeRollout ? `snapshot before traffic moves, keep ${db.keepSnapshots}` : 'no snapshot'}; restore ${db.restore}${db.restore === 'on-approval' ? ` (waits ${db.approvalTimeout})` : ''}; endpoint in ${endpoint}${db.verification ? `; verified by ${db.verification.functionName}` : ''}`,
+      );
+    }
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   return plans;

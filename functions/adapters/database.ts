@@ -125,85 +125,171 @@ function isRolloutSnapshot(info: SnapshotInfo, service: string): boolean {
   return info.id.startsWith(rolloutSnapshotPrefix(service)) && info.tags[TAG.service] === service;
 }
 
-/** An RDS DB instance. */
-export class RdsInstanceGateway implements DatabaseGateway {
+/** A DB instance by identifier, or null when there is none. */
+async function describeInstance(rds: RDSClient, identifier: string): Promise<DBInstance | null> {
+  try {
+    const out = await aws('rds:DescribeDBInstances', () =>
+      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })),
+    );
+    return out.DBInstances?.[0] ?? null;
+  } catch (error) {
+    if (error instanceof DBInstanceNotFoundFault) return null;
+    throw error;
+  }
+}
+
+/** Which snapshots to list: of this database (by type), or one by id. */
+type SnapshotFilter = { type: 'manual' | 'automated' } | { id: string };
+
+/**
+ * What instances and clusters share: the readiness look, and the rollout snapshots (create, describe, list,
+ * delete), through the instance or cluster flavour of each snapshot API.
+ */
+abstract class RdsGateway implements DatabaseGateway {
   constructor(
-    private readonly rds: RDSClient,
+    protected readonly rds: RDSClient,
     readonly identifier: string,
   ) {}
 
-  private async instance(identifier = this.identifier): Promise<DBInstance | null> {
-    try {
-      const out = await aws('rds:DescribeDBInstances', () =>
-        this.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })),
-      );
-      return out.DBInstances?.[0] ?? null;
-    } catch (error) {
-      if (error instanceof DBInstanceNotFoundFault) return null;
-      throw error;
-    }
-  }
+  /** The database's status and backup retention, or null when it does not exist. */
+  protected abstract describe(): Promise<{ status: string; backupRetentionDays: number } | null>;
+  /** One page of snapshots. */
+  protected abstract snapshotPage(
+    filter: SnapshotFilter,
+    marker: string | undefined,
+  ): Promise<{ snapshots: SnapshotInfo[]; marker: string | undefined }>;
+  /** Ask for a snapshot; throws the flavour's "already exists" fault when there is one of that id. */
+  protected abstract sendCreateSnapshot(id: string, tags: Record<string, string>): Promise<void>;
+  protected abstract sendDeleteSnapshot(id: string): Promise<void>;
+  protected abstract isSnapshotAlreadyThere(error: unknown): boolean;
+  protected abstract isSnapshotMissing(error: unknown): boolean;
+
+  abstract endpoint(identifier?: string): Promise<Endpoint | null>;
+  abstract startRestore(snapshotId: string, target: string, tags: Record<string, string>): Promise<void>;
+  abstract advanceRestore(target: string, tags: Record<string, string>): Promise<RestoreProgress>;
 
   async readiness() {
-    const instance = await this.instance();
-    if (!instance) return { status: 'not found', backupRetentionDays: 0, latestBackupAt: null };
-    const automated = await this.snapshots({ DBInstanceIdentifier: this.identifier, SnapshotType: 'automated' });
+    const db = await this.describe();
+    if (!db) return { status: 'not found', backupRetentionDays: 0, latestBackupAt: null };
+    const automated = await this.snapshots({ type: 'automated' });
     const latest = automated.filter((s) => s.status === 'available' && s.createdAt).sort(newestFirst)[0];
-    return {
-      status: instance.DBInstanceStatus ?? 'unknown',
-      backupRetentionDays: instance.BackupRetentionPeriod ?? 0,
-      latestBackupAt: latest?.createdAt ?? null,
-    };
-  }
-
-  async endpoint(identifier = this.identifier): Promise<Endpoint | null> {
-    const instance = await this.instance(identifier);
-    const e = instance?.Endpoint;
-    return e?.Address && e.Port ? { address: e.Address, port: e.Port } : null;
+    return { ...db, latestBackupAt: latest?.createdAt ?? null };
   }
 
   async createSnapshot(id: string, tags: Record<string, string>) {
     try {
-      await aws('rds:CreateDBSnapshot', () =>
-        this.rds.send(
-          new CreateDBSnapshotCommand({
-            DBSnapshotIdentifier: id,
-            DBInstanceIdentifier: this.identifier,
-            Tags: tagList(tags),
-          }),
-        ),
-      );
+      await this.sendCreateSnapshot(id, tags);
       return { created: true, tags };
     } catch (error) {
-      if (!(error instanceof DBSnapshotAlreadyExistsFault)) throw error;
+      if (!this.isSnapshotAlreadyThere(error)) throw error;
       return { created: false, tags: (await this.describeSnapshot(id))?.tags ?? {} };
     }
   }
 
   async describeSnapshot(id: string): Promise<SnapshotInfo | null> {
     try {
-      return (await this.snapshots({ DBSnapshotIdentifier: id }))[0] ?? null;
+      return (await this.snapshots({ id }))[0] ?? null;
     } catch (error) {
-      if (error instanceof DBSnapshotNotFoundFault) return null;
+      if (this.isSnapshotMissing(error)) return null;
       throw error;
     }
   }
 
   async rolloutSnapshots(service: string): Promise<SnapshotInfo[]> {
-    const manual = await this.snapshots({ DBInstanceIdentifier: this.identifier, SnapshotType: 'manual' });
+    const manual = await this.snapshots({ type: 'manual' });
     return manual.filter((s) => isRolloutSnapshot(s, service)).sort(newestFirst);
   }
 
   async deleteSnapshot(id: string): Promise<void> {
     try {
-      await aws('rds:DeleteDBSnapshot', () => this.rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })));
+      await this.sendDeleteSnapshot(id);
     } catch (error) {
-      if (!(error instanceof DBSnapshotNotFoundFault)) throw error;
+      if (!this.isSnapshotMissing(error)) throw error;
     }
   }
 
+  private async snapshots(filter: SnapshotFilter): Promise<SnapshotInfo[]> {
+    const found: SnapshotInfo[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.snapshotPage(filter, marker);
+      found.push(...page.snapshots);
+      marker = page.marker;
+    } while (marker);
+    return found;
+  }
+}
+
+function snapshotInfo(s: {
+  id: string | undefined;
+  Status?: string;
+  SnapshotCreateTime?: Date;
+  PercentProgress?: number;
+  TagList?: Tag[];
+}): SnapshotInfo {
+  return {
+    id: s.id ?? '',
+    status: s.Status ?? 'unknown',
+    createdAt: s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime) : null,
+    percent: s.PercentProgress ?? null,
+    tags: tagMap(s.TagList),
+  };
+}
+
+/** An RDS DB instance. */
+export class RdsInstanceGateway extends RdsGateway {
+  protected async describe() {
+    const instance = await describeInstance(this.rds, this.identifier);
+    return instance
+      ? { status: instance.DBInstanceStatus ?? 'unknown', backupRetentionDays: instance.BackupRetentionPeriod ?? 0 }
+      : null;
+  }
+
+  protected async snapshotPage(filter: SnapshotFilter, marker: string | undefined) {
+    const select =
+      'id' in filter
+        ? { DBSnapshotIdentifier: filter.id }
+        : { DBInstanceIdentifier: this.identifier, SnapshotType: filter.type };
+    const out = await aws('rds:DescribeDBSnapshots', () =>
+      this.rds.send(new DescribeDBSnapshotsCommand({ ...select, MaxRecords: 100, Marker: marker })),
+    );
+    return {
+      snapshots: (out.DBSnapshots ?? []).map((s) => snapshotInfo({ id: s.DBSnapshotIdentifier, ...s })),
+      marker: out.Marker,
+    };
+  }
+
+  protected async sendCreateSnapshot(id: string, tags: Record<string, string>) {
+    await aws('rds:CreateDBSnapshot', () =>
+      this.rds.send(
+        new CreateDBSnapshotCommand({
+          DBSnapshotIdentifier: id,
+          DBInstanceIdentifier: this.identifier,
+          Tags: tagList(tags),
+        }),
+      ),
+    );
+  }
+
+  protected async sendDeleteSnapshot(id: string) {
+    await aws('rds:DeleteDBSnapshot', () => this.rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })));
+  }
+
+  protected isSnapshotAlreadyThere(error: unknown) {
+    return error instanceof DBSnapshotAlreadyExistsFault;
+  }
+
+  protected isSnapshotMissing(error: unknown) {
+    return error instanceof DBSnapshotNotFoundFault;
+  }
+
+  async endpoint(identifier = this.identifier): Promise<Endpoint | null> {
+    const e = (await describeInstance(this.rds, identifier))?.Endpoint;
+    return e?.Address && e.Port ? { address: e.Address, port: e.Port } : null;
+  }
+
   async startRestore(snapshotId: string, target: string, tags: Record<string, string>): Promise<void> {
-    const original = await this.instance();
+    const original = await describeInstance(this.rds, this.identifier);
     if (!original) throw new Error(`DB instance ${this.identifier} not found: cannot copy its settings to the restore`);
     try {
       await aws('rds:RestoreDBInstanceFromDBSnapshot', () =>
@@ -220,6 +306,9 @@ export class RdsInstanceGateway implements DatabaseGateway {
             Port: original.Endpoint?.Port,
             DBParameterGroupName: original.DBParameterGroups?.[0]?.DBParameterGroupName,
             PubliclyAccessible: original.PubliclyAccessible,
+            OptionGroupName: original.OptionGroupMemberships?.[0]?.OptionGroupName,
+            StorageType: original.StorageType,
+            EnableIAMDatabaseAuthentication: original.IAMDatabaseAuthenticationEnabled,
             DeletionProtection: true,
             CopyTagsToSnapshot: true,
             Tags: ownTags(original.TagList, tags),
@@ -232,7 +321,7 @@ export class RdsInstanceGateway implements DatabaseGateway {
   }
 
   async advanceRestore(target: string): Promise<RestoreProgress> {
-    const instance = await this.instance(target);
+    const instance = await describeInstance(this.rds, target);
     const status = instance?.DBInstanceStatus ?? 'not found';
     const progress = instance ? progressOf(status) : 'failed';
     const e = instance?.Endpoint;
@@ -243,40 +332,10 @@ export class RdsInstanceGateway implements DatabaseGateway {
       endpoint: progress === 'available' && e?.Address && e.Port ? { address: e.Address, port: e.Port } : null,
     };
   }
-
-  private async snapshots(filter: {
-    DBInstanceIdentifier?: string;
-    DBSnapshotIdentifier?: string;
-    SnapshotType?: string;
-  }): Promise<SnapshotInfo[]> {
-    const found: SnapshotInfo[] = [];
-    let Marker: string | undefined;
-    do {
-      const out = await aws('rds:DescribeDBSnapshots', () =>
-        this.rds.send(new DescribeDBSnapshotsCommand({ ...filter, MaxRecords: 100, Marker })),
-      );
-      for (const s of out.DBSnapshots ?? []) {
-        found.push({
-          id: s.DBSnapshotIdentifier ?? '',
-          status: s.Status ?? 'unknown',
-          createdAt: s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime) : null,
-          percent: s.PercentProgress ?? null,
-          tags: tagMap(s.TagList),
-        });
-      }
-      Marker = out.Marker;
-    } while (Marker);
-    return found;
-  }
 }
 
 /** An Aurora DB cluster: snapshots of the cluster; a restore is a new cluster and then its writer instance. */
-export class AuroraClusterGateway implements DatabaseGateway {
-  constructor(
-    private readonly rds: RDSClient,
-    readonly identifier: string,
-  ) {}
-
+export class AuroraClusterGateway extends RdsGateway {
   private async cluster(identifier = this.identifier): Promise<DBCluster | null> {
     try {
       const out = await aws('rds:DescribeDBClusters', () =>
@@ -289,75 +348,56 @@ export class AuroraClusterGateway implements DatabaseGateway {
     }
   }
 
-  private async instance(identifier: string): Promise<DBInstance | null> {
-    try {
-      const out = await aws('rds:DescribeDBInstances', () =>
-        this.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })),
-      );
-      return out.DBInstances?.[0] ?? null;
-    } catch (error) {
-      if (error instanceof DBInstanceNotFoundFault) return null;
-      throw error;
-    }
+  protected async describe() {
+    const cluster = await this.cluster();
+    return cluster
+      ? { status: cluster.Status ?? 'unknown', backupRetentionDays: cluster.BackupRetentionPeriod ?? 0 }
+      : null;
   }
 
-  async readiness() {
-    const cluster = await this.cluster();
-    if (!cluster) return { status: 'not found', backupRetentionDays: 0, latestBackupAt: null };
-    const automated = await this.snapshots({ DBClusterIdentifier: this.identifier, SnapshotType: 'automated' });
-    const latest = automated.filter((s) => s.status === 'available' && s.createdAt).sort(newestFirst)[0];
+  protected async snapshotPage(filter: SnapshotFilter, marker: string | undefined) {
+    const select =
+      'id' in filter
+        ? { DBClusterSnapshotIdentifier: filter.id }
+        : { DBClusterIdentifier: this.identifier, SnapshotType: filter.type };
+    const out = await aws('rds:DescribeDBClusterSnapshots', () =>
+      this.rds.send(new DescribeDBClusterSnapshotsCommand({ ...select, MaxRecords: 100, Marker: marker })),
+    );
     return {
-      status: cluster.Status ?? 'unknown',
-      backupRetentionDays: cluster.BackupRetentionPeriod ?? 0,
-      latestBackupAt: latest?.createdAt ?? null,
+      snapshots: (out.DBClusterSnapshots ?? []).map((s) => snapshotInfo({ id: s.DBClusterSnapshotIdentifier, ...s })),
+      marker: out.Marker,
     };
+  }
+
+  protected async sendCreateSnapshot(id: string, tags: Record<string, string>) {
+    await aws('rds:CreateDBClusterSnapshot', () =>
+      this.rds.send(
+        new CreateDBClusterSnapshotCommand({
+          DBClusterSnapshotIdentifier: id,
+          DBClusterIdentifier: this.identifier,
+          Tags: tagList(tags),
+        }),
+      ),
+    );
+  }
+
+  protected async sendDeleteSnapshot(id: string) {
+    await aws('rds:DeleteDBClusterSnapshot', () =>
+      this.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id })),
+    );
+  }
+
+  protected isSnapshotAlreadyThere(error: unknown) {
+    return error instanceof DBClusterSnapshotAlreadyExistsFault;
+  }
+
+  protected isSnapshotMissing(error: unknown) {
+    return error instanceof DBClusterSnapshotNotFoundFault;
   }
 
   async endpoint(identifier = this.identifier): Promise<Endpoint | null> {
     const cluster = await this.cluster(identifier);
     return cluster?.Endpoint && cluster.Port ? { address: cluster.Endpoint, port: cluster.Port } : null;
-  }
-
-  async createSnapshot(id: string, tags: Record<string, string>) {
-    try {
-      await aws('rds:CreateDBClusterSnapshot', () =>
-        this.rds.send(
-          new CreateDBClusterSnapshotCommand({
-            DBClusterSnapshotIdentifier: id,
-            DBClusterIdentifier: this.identifier,
-            Tags: tagList(tags),
-          }),
-        ),
-      );
-      return { created: true, tags };
-    } catch (error) {
-      if (!(error instanceof DBClusterSnapshotAlreadyExistsFault)) throw error;
-      return { created: false, tags: (await this.describeSnapshot(id))?.tags ?? {} };
-    }
-  }
-
-  async describeSnapshot(id: string): Promise<SnapshotInfo | null> {
-    try {
-      return (await this.snapshots({ DBClusterSnapshotIdentifier: id }))[0] ?? null;
-    } catch (error) {
-      if (error instanceof DBClusterSnapshotNotFoundFault) return null;
-      throw error;
-    }
-  }
-
-  async rolloutSnapshots(service: string): Promise<SnapshotInfo[]> {
-    const manual = await this.snapshots({ DBClusterIdentifier: this.identifier, SnapshotType: 'manual' });
-    return manual.filter((s) => isRolloutSnapshot(s, service)).sort(newestFirst);
-  }
-
-  async deleteSnapshot(id: string): Promise<void> {
-    try {
-      await aws('rds:DeleteDBClusterSnapshot', () =>
-        this.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id })),
-      );
-    } catch (error) {
-      if (!(error instanceof DBClusterSnapshotNotFoundFault)) throw error;
-    }
   }
 
   async startRestore(snapshotId: string, target: string, tags: Record<string, string>): Promise<void> {
@@ -377,6 +417,9 @@ export class AuroraClusterGateway implements DatabaseGateway {
             ),
             Port: original.Port,
             DBClusterParameterGroupName: original.DBClusterParameterGroup,
+            EnableIAMDatabaseAuthentication: original.IAMDatabaseAuthenticationEnabled,
+            // Aurora Serverless v2: without the capacity range, a db.serverless writer cannot be created in it.
+            ServerlessV2ScalingConfiguration: original.ServerlessV2ScalingConfiguration,
             DeletionProtection: true,
             CopyTagsToSnapshot: true,
             Tags: ownTags(original.TagList, tags),
@@ -396,10 +439,10 @@ export class AuroraClusterGateway implements DatabaseGateway {
       return { status: progressOf(clusterStatus), detail: `cluster ${clusterStatus}`, writer: null, endpoint: null };
     }
     const writer = restoredWriterIdentifier(target);
-    let instance = await this.instance(writer);
+    let instance = await describeInstance(this.rds, writer);
     if (!instance) {
       await this.createWriter(cluster, writer, tags);
-      instance = await this.instance(writer);
+      instance = await describeInstance(this.rds, writer);
     }
     const status = instance?.DBInstanceStatus ?? 'creating';
     const progress = progressOf(status);
@@ -418,7 +461,7 @@ export class AuroraClusterGateway implements DatabaseGateway {
   private async createWriter(restored: DBCluster, writer: string, tags: Record<string, string>): Promise<void> {
     const original = await this.cluster();
     const originalWriter = original?.DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier;
-    const model = originalWriter ? await this.instance(originalWriter) : null;
+    const model = originalWriter ? await describeInstance(this.rds, originalWriter) : null;
     if (!model?.DBInstanceClass) {
       throw new Error(`cannot find the writer instance of ${this.identifier} to copy its instance class`);
     }
@@ -438,30 +481,5 @@ export class AuroraClusterGateway implements DatabaseGateway {
     } catch (error) {
       if (!(error instanceof DBInstanceAlreadyExistsFault)) throw error;
     }
-  }
-
-  private async snapshots(filter: {
-    DBClusterIdentifier?: string;
-    DBClusterSnapshotIdentifier?: string;
-    SnapshotType?: string;
-  }): Promise<SnapshotInfo[]> {
-    const found: SnapshotInfo[] = [];
-    let Marker: string | undefined;
-    do {
-      const out = await aws('rds:DescribeDBClusterSnapshots', () =>
-        this.rds.send(new DescribeDBClusterSnapshotsCommand({ ...filter, MaxRecords: 100, Marker })),
-      );
-      for (const s of out.DBClusterSnapshots ?? []) {
-        found.push({
-          id: s.DBClusterSnapshotIdentifier ?? '',
-          status: s.Status ?? 'unknown',
-          createdAt: s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime) : null,
-          percent: s.PercentProgress ?? null,
-          tags: tagMap(s.TagList),
-        });
-      }
-      Marker = out.Marker;
-    } while (Marker);
-    return found;
   }
 }

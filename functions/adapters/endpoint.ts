@@ -103,7 +103,9 @@ export class SecretEndpoint implements EndpointStore {
     if (previousHost === endpoint.address && Number(json[this.portKey]) === endpoint.port) {
       return { previous: original ? `${original.address}:${original.port}` : previous, value };
     }
-    const next = { ...json, [this.hostKey]: endpoint.address, [this.portKey]: endpoint.port };
+    // Keep the port's JSON type: an application may read `"5432"` as a string.
+    const port = typeof json[this.portKey] === 'string' ? String(endpoint.port) : endpoint.port;
+    const next = { ...json, [this.hostKey]: endpoint.address, [this.portKey]: port };
     await aws('secretsmanager:PutSecretValue', () =>
       this.secrets.send(
         new PutSecretValueCommand({

@@ -1,5 +1,6 @@
+import { decideRestore } from '../core/database';
 import { recordApprovalDecision } from '../core/database-record';
-import { outcomeLine, outcomeNotification } from '../core/messages';
+import { outcomeLine, outcomeNotification, restoreNeedsRedriveNotification } from '../core/messages';
 import type { Target } from '../core/plan';
 import type { Outcome } from '../core/record';
 import {
@@ -81,7 +82,10 @@ export interface RollBackNowResult {
   moved: boolean;
   /** A waiting bake was woken. */
   woke: boolean;
-  /** The execution was no longer running, so this call ended the rollout itself. */
+  /**
+   * The execution was no longer running, so this call ended the rollout itself (unless the execution failed at a
+   * step and the data restore needs it: then the rollout waits for a redrive, and the team is told).
+   */
   concluded: boolean;
 }
 
@@ -127,12 +131,40 @@ export async function rollBackNow(
     });
   }
 
-  const running = options.running ?? (await deps.executions.status(record.executionArn)) === 'RUNNING';
-  if (!running) {
+  const status =
+    options.running === undefined
+      ? await deps.executions.status(record.executionArn)
+      : options.running
+        ? 'RUNNING'
+        : 'STOPPED';
+  if (status === 'FAILED' && restoreNeedsWorkflow(record)) {
+    // The data restore runs in the workflow: keep the rollout (and its lock) for a redrive, and say so once.
+    const key = 'restore-needs-redrive';
+    if (!record.notified.includes(key)) {
+      await deps.notifier.publish(topicArnFor(record.plan, deps.settings), restoreNeedsRedriveNotification(record));
+      record = await deps.store.update(ref, (r) => markNotified(r, key));
+    }
+  } else if (status !== 'RUNNING') {
     record = await conclude(deps, ref, options.outcome);
     result.concluded = true;
   }
   return { record, ...result };
+}
+
+/**
+ * A rollback of a release that damaged data, whose plan would restore the database (with or without approval),
+ * and whose restore decision is still to be made: only the workflow's rollback path makes it.
+ */
+function restoreNeedsWorkflow(record: RolloutRecord): boolean {
+  if (!record.rollback?.dataDamaged || record.database?.restore) return false;
+  const decided = decideRestore({
+    policy: record.plan.database,
+    state: record.database,
+    dataDamaged: true,
+    servedTraffic: record.phases.some((p) => p.enteredAt !== null),
+    version: record.version,
+  });
+  return decided.action !== 'none';
 }
 
 /** The rollout a service's lock points at, as the steps address it. */

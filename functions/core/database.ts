@@ -121,9 +121,25 @@ export type EndpointSource = DatabasePolicy['endpoint'];
 /** Seconds between two looks at a snapshot or a restore in progress (a Wait state). */
 export const DATABASE_POLL_SECONDS = 60;
 
-/** Every rollout snapshot of a service starts with this; IAM is scoped to it and pruning only looks at it. */
+/**
+ * The longest snapshot identifier: Aurora cluster snapshots allow 63 characters (instance snapshots 255); every
+ * rollout snapshot keeps to the stricter limit.
+ */
+const MAX_SNAPSHOT_ID = 63;
+/** Room a snapshot id needs after its prefix: `v` + at least one character + `-` + 8 hex + `-a99`. */
+const SNAPSHOT_ID_TAIL = 15;
+
+/**
+ * Every rollout snapshot of a service starts with this; IAM is scoped to it and pruning only looks at it (with the
+ * service tag). A service name may hold `--`, which RDS refuses in a snapshot identifier: runs of hyphens become
+ * one. A long service name is cut and given a hash of the whole name, so that ids stay within 63 characters.
+ */
 export function rolloutSnapshotPrefix(service: string): string {
-  return `rollout-pilot-${service}-`;
+  const clean = service.replace(/-{2,}/g, '-');
+  const full = `rollout-pilot-${clean}-`;
+  if (full.length <= MAX_SNAPSHOT_ID - SNAPSHOT_ID_TAIL) return full;
+  const keep = MAX_SNAPSHOT_ID - SNAPSHOT_ID_TAIL - 'rollout-pilot-'.length - '-'.length - 8 - '-'.length;
+  return `rollout-pilot-${clean.slice(0, keep).replace(/-+$/, '')}-${shortHash(service)}-`;
 }
 
 /** The tags every rollout snapshot and restored database carries. */
@@ -142,14 +158,16 @@ export const TAG = {
  * `rollout-pilot-checkout-api-v42-1a2b3c4d`
  */
 export function rolloutSnapshotId(service: string, version: string, executionArn: string, attempt = 1): string {
+  const prefix = rolloutSnapshotPrefix(service);
+  const room = MAX_SNAPSHOT_ID - SNAPSHOT_ID_TAIL - prefix.length + 1;
   const v = version
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
+    .slice(0, room)
     .replace(/-+$/, '');
   const suffix = attempt > 1 ? `-a${attempt}` : '';
-  return `${rolloutSnapshotPrefix(service)}v${v || '0'}-${shortHash(executionArn)}${suffix}`;
+  return `${prefix}v${v || '0'}-${shortHash(executionArn)}${suffix}`;
 }
 
 /** The new instance or cluster a rollout restores into: `<identifier>-restored-<hash>`, at most 63 characters. */

@@ -201,3 +201,26 @@ export function restoreApprovalNotification(record: RolloutRecord) {
     attributes: { service: record.service, event: 'approval-requested' },
   };
 }
+
+/** Traffic is back, the data needs a restore, and the workflow that runs it failed at a step: redrive it. */
+export function restoreNeedsRedriveNotification(record: RolloutRecord) {
+  const failed = record.failure?.state ?? 'a step';
+  const lines = [
+    `${record.service} ${record.version}: traffic is back on ${record.stableVersion ?? 'the stable version'}; the release damaged data, and the plan restores the database (restore: ${record.plan.database?.restore}).`,
+    `The restore runs in the workflow, whose execution failed at ${failed}: nothing is restored until it is redriven.`,
+    '',
+    `Why:        ${record.rollback?.reason ?? '-'}`,
+    `Snapshot:   ${record.database?.snapshot?.id ?? '-'}`,
+    `Lock:       held by ${record.executionArn}`,
+    '',
+    'Fix the cause of the failure, then redrive: the workflow takes its rollback path and the restore follows',
+    `  aws stepfunctions redrive-execution --execution-arn ${record.executionArn}`,
+    'Or end the rollout without a restore (the data stays as it is):',
+    `  aws stepfunctions stop-execution --execution-arn ${record.executionArn}`,
+  ];
+  return {
+    subject: subject(record.service, record.version, 'rolled back: REDRIVE TO RESTORE DATA'),
+    message: lines.join('\n'),
+    attributes: { service: record.service, event: 'restore-needs-redrive' },
+  };
+}

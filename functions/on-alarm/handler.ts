@@ -3,7 +3,7 @@ import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
 import { refOfLock, rollBackNow } from '../adapters/rollout-actions';
 import { defineStep, logger, once, stepHandler } from '../adapters/step';
 import { AlarmStateChangeEventSchema, alarmOwner, normalizeTimestamp } from '../core/alarms';
-import { isFinished, note } from '../core/record';
+import { isFinished, markDataDamaged, note } from '../core/record';
 
 /**
  * A CloudWatch alarm of a plan went into ALARM (EventBridge "CloudWatch Alarm State Change"). If the alarm's
@@ -66,7 +66,14 @@ export const onAlarmFunction = defineStep({
       },
       { outcome: 'ROLLED_BACK' },
     );
-    const rollback = result.record.rollback;
+    let rollback = result.record.rollback;
+    if (!result.first && owner.class === 'data' && rollback && !rollback.dataDamaged) {
+      // Already rolling back for another reason: the restore decision, if not made yet, must know about the data.
+      const marked = await deps.store.update(ref, (r) =>
+        markDataDamaged(r, `alarm ${alarmName}`, state.reason || 'a data alarm went into ALARM', deps.now()),
+      );
+      rollback = marked.rollback;
+    }
     if (!result.first) {
       return {
         action: 'already-rolling-back' as const,

@@ -354,6 +354,38 @@ describe('a rollout with a database', () => {
     expect(mutatingDatabaseCalls(simulator)).toEqual([]);
   });
 
+  it('a data alarm while the execution has failed at a step: traffic back at once, the rollout kept for a redrive that restores the data', async () => {
+    // Prepare: CloudWatch refuses the bake's reads from 6 minutes on (the execution fails at Bake); 42 damages data;
+    // the cause is fixed at 30 minutes, an operator redrives at 40 and approves the restore at 50.
+    const s = corrupting(
+      {},
+      {
+        faults: [
+          { operation: 'cloudwatch:GetMetricData', error: 'AccessDeniedException', from: 'PT6M', until: 'PT30M' },
+        ],
+        signals: [
+          { at: 'PT40M', type: 'redrive', by: 'ops' },
+          { at: 'PT50M', type: 'approve', by: 'ops' },
+        ],
+      },
+    );
+
+    // Act
+    const { report, simulator } = await run(s);
+
+    // Assess
+    expect(report.failure).toMatchObject({ state: 'Bake', error: 'AccessDeniedException' });
+    expect(report.rollback).toMatchObject({ trigger: 'alarm', dataDamaged: true });
+    expect(minutesAfterStart(report, report.rollback?.trafficRestoredAt)).toBeLessThan(10);
+    const told = simulator.world.sns.messages.find((m) => m.subject?.includes('REDRIVE TO RESTORE DATA'));
+    expect(told?.message).toContain(`aws stepfunctions redrive-execution --execution-arn ${report.executionArn}`);
+    // Nothing ended the rollout before the redrive; the redrive took the rollback path and the approved restore.
+    expect(report.timeline.filter((t) => t.kind === 'finished')).toHaveLength(1);
+    expect(minutesAfterStart(report, report.finishedAt)).toBeGreaterThan(50);
+    expect(report.redrives).toBe(1);
+    expect(report.database).toMatchObject({ restored: true, restoreDecision: 'approved', corruptRowsAfterRestore: 0 });
+  });
+
   it('a version that never served traffic cannot have damaged data: an abort --restore-data before the first shift restores nothing', async () => {
     // Act: the abort arrives during the snapshot, before any traffic moved.
     const { report, simulator } = await run(

@@ -589,6 +589,9 @@ describe('RDS database gateways', () => {
               DBSubnetGroup: { DBSubnetGroupName: 'checkout-public' },
               VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0ccc3333', Status: 'active' }],
               DBParameterGroups: [{ DBParameterGroupName: 'checkout-pg16-tuned' }],
+              OptionGroupMemberships: [{ OptionGroupName: 'checkout-og', Status: 'in-sync' }],
+              StorageType: 'gp3',
+              IAMDatabaseAuthenticationEnabled: true,
               TagList: [
                 { Key: TAG.service, Value: 'left-over-from-before' },
                 { Key: 'aws:rds:managed', Value: 'true' },
@@ -611,6 +614,9 @@ describe('RDS database gateways', () => {
           Port: 6432,
           DBParameterGroupName: 'checkout-pg16-tuned',
           PubliclyAccessible: true,
+          OptionGroupName: 'checkout-og',
+          StorageType: 'gp3',
+          EnableIAMDatabaseAuthentication: true,
         });
         expect(sortedTags(input?.Tags)).toEqual(
           sortedTags([
@@ -1087,6 +1093,24 @@ describe('RDS database gateways', () => {
             { Key: 'rollout-pilot:restored-from', Value: SNAPSHOT },
           ]),
         );
+      });
+
+      it('carries an Aurora Serverless v2 capacity range and IAM authentication over to the restored cluster', async () => {
+        // Prepare
+        const scaling = { MinCapacity: 0.5, MaxCapacity: 16 };
+        rds.on(DescribeDBClustersCommand).resolves({
+          DBClusters: [cluster({ ServerlessV2ScalingConfiguration: scaling, IAMDatabaseAuthenticationEnabled: true })],
+        });
+        rds.on(RestoreDBClusterFromSnapshotCommand).resolves({});
+
+        // Act
+        await gateway.startRestore(SNAPSHOT, TARGET, RESTORE_TAGS);
+
+        // Assess
+        expect(inputsOf(RestoreDBClusterFromSnapshotCommand)[0]).toMatchObject({
+          ServerlessV2ScalingConfiguration: scaling,
+          EnableIAMDatabaseAuthentication: true,
+        });
       });
 
       it('treats a cluster that already exists (a retry got there first) as started', async () => {

@@ -196,6 +196,18 @@ describe('SecretEndpoint', () => {
     expect(puts()).toHaveLength(1);
   });
 
+  it('keeps a port written as a string a string', async () => {
+    // Prepare
+    secrets.on(GetSecretValueCommand).resolves(secretValue(JSON.stringify({ ...connection, port: '5432' })));
+    secrets.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN, Name: SECRET_ID, VersionId: TOKEN });
+
+    // Act
+    await store.repoint({ address: NEW_HOST, port: 6543 }, ORIGINAL, TOKEN);
+
+    // Assess
+    expect(JSON.parse(puts()[0]?.SecretString ?? 'null')).toMatchObject({ host: NEW_HOST, port: '6543' });
+  });
+
   it('sets the keys the plan names, leaving a same-named "host" key alone', async () => {
     // Prepare
     const custom = new SecretEndpoint(client, SECRET_ID, 'DB_HOST', 'DB_PORT');
