@@ -198,7 +198,11 @@ export function recordApprovalWaiting(record: RolloutRecord, token: string, now:
   );
 }
 
-/** An operator approved or rejected the restore, or the wait timed out. Only a waiting restore changes. */
+/**
+ * An operator approved or rejected the restore, or the wait timed out. Only a waiting restore changes. An
+ * operator's answer keeps the token, so that a retried answer (the first reached the record but not the workflow)
+ * can wake the workflow again.
+ */
 export function recordApprovalDecision(
   record: RolloutRecord,
   decision: 'approved' | 'rejected' | 'timed-out',
@@ -210,7 +214,14 @@ export function recordApprovalDecision(
   if (restore?.decision !== 'awaiting-approval') return record;
   return updateRestore(
     record,
-    (r) => ({ ...r, decision, reason, approvedBy: by, decidedAt: now.toISOString(), approvalToken: null }),
+    (r) => ({
+      ...r,
+      decision,
+      reason,
+      approvedBy: by,
+      decidedAt: now.toISOString(),
+      approvalToken: decision === 'timed-out' ? null : r.approvalToken,
+    }),
     now,
     { kind: `restore-${decision}`, message: reason },
   );

@@ -81,19 +81,22 @@ export const signalFunction = defineStep({
       const restore = record.database?.restore;
       const token = restore?.approvalToken;
       if (isFinished(record)) return keep(false, `the rollout already finished ${record.outcome}`);
-      if (restore?.decision !== 'awaiting-approval' || !token) {
+      const decision = signal.type === 'approve' ? 'approved' : 'rejected';
+      // The same answer again, with the token still there: the first reached the record but maybe not the workflow.
+      const retry = restore?.decision === decision;
+      if (!token || !(retry || restore?.decision === 'awaiting-approval')) {
         return keep(
           false,
           restore ? `nothing waits for an approval (restore: ${restore.decision})` : 'nothing waits for an approval',
         );
       }
-      const decision = signal.type === 'approve' ? 'approved' : 'rejected';
       const reason =
         decision === 'approved'
           ? `restore approved by ${signal.by}: ${signal.reason}`
           : `restore declined by ${signal.by}: ${signal.reason}; the data is left as it is, snapshot ${record.database?.snapshot?.id} is kept`;
       await deps.store.update(ref, (r) => recordApprovalDecision(r, decision, signal.by, reason, deps.now()));
       const woke = await deps.tokens.succeed(token, { decision, by: signal.by, reason: signal.reason });
+      if (retry && !woke) return keep(false, `already ${decision} by ${restore?.approvedBy ?? 'an operator'}`);
       return keep(
         woke,
         woke

@@ -210,6 +210,29 @@ describe('a rollout with a database', () => {
     ]);
   });
 
+  it('a second approval is refused as already given, and the restore happens once', async () => {
+    // Act
+    const { report, simulator } = await run(
+      corrupting(
+        {},
+        {
+          signals: [
+            { at: 'PT20M', type: 'approve', by: 'dana' },
+            { at: 'PT21M', type: 'approve', by: 'eve' },
+          ],
+        },
+      ),
+    );
+
+    // Assess
+    expect(report.database).toMatchObject({ restored: true, approvedBy: 'dana' });
+    expect(report.signals.map((x) => [x.by, x.accepted, x.result])).toEqual([
+      ['dana', true, expect.stringMatching(/^restore approved/)],
+      ['eve', false, 'already approved by dana'],
+    ]);
+    expect(callsOf(simulator, 'rds:RestoreDBInstanceFromDBSnapshot').filter((c) => !c.error)).toHaveLength(1);
+  });
+
   it('reject: the restore is declined, the rollout ends with the data as it is', async () => {
     // Act
     const { report, simulator } = await run(

@@ -1184,7 +1184,7 @@ describe('recordApprovalWaiting', () => {
 });
 
 describe('recordApprovalDecision', () => {
-  it('keeps who approved, when and why, forgets the token, and notes it', () => {
+  it('keeps who approved, when and why, keeps the token (a retried answer can wake the workflow), and notes it', () => {
     // Act
     const record = approved();
 
@@ -1194,7 +1194,7 @@ describe('recordApprovalDecision', () => {
       reason: 'orders table damaged',
       approvedBy: 'alice',
       decidedAt: atMinute(30).toISOString(),
-      approvalToken: null,
+      approvalToken: 'token-1',
       approvalRequestedAt: atMinute(21).toISOString(),
     });
     expect(record.timeline.at(-1)).toEqual({
