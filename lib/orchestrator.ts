@@ -100,6 +100,11 @@ interface FunctionAccess {
   readonly database?: DatabaseUse;
   /** Calls IAM can only grant on `*`, each with why. */
   readonly unscoped?: readonly UnscopedAction[];
+  /**
+   * The plans' readiness checks (see {@link readinessGrants}): `cloudwatch:DescribeAlarms` when a plan checks its
+   * alarms, `lambda:InvokeFunction` on exactly the plans' check functions.
+   */
+  readonly readiness?: boolean;
 }
 
 interface UnscopedAction {
@@ -125,6 +130,7 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     targets: ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'],
     database: 'readiness',
+    readiness: true,
   },
   'verify-data': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'verification' },
   'snapshot-database': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'snapshot' },
@@ -159,7 +165,11 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
  * Steps that need more than the default 30 seconds. The verify-data step invokes the plan's verification function
  * synchronously, and that function counts and checksums whole tables.
  */
-const STEP_TIMEOUTS: Readonly<Partial<Record<StepName, Duration>>> = { 'verify-data': Duration.minutes(5) };
+const STEP_TIMEOUTS: Readonly<Partial<Record<StepName, Duration>>> = {
+  'verify-data': Duration.minutes(5),
+  // check-gates runs the plan's HTTP checks (up to 30 s an attempt, 6 attempts) and waits for its check functions.
+  'check-gates': Duration.minutes(5),
+};
 
 /**
  * What the event functions call. They are the safety path that acts whatever the workflow is doing (put traffic
@@ -595,11 +605,14 @@ export class RolloutOrchestrator extends Construct {
       }
       for (const [finding, why] of reasons) acknowledge(role, finding, why);
     }
-    for (const unscoped of access.unscoped ?? []) {
+    const readiness = access.readiness ? readinessGrants(context.plans, Stack.of(this)) : { unscoped: [] };
+    if (readiness.invoke) role.addToPrincipalPolicy(readiness.invoke);
+    const unscopedActions = [...(access.unscoped ?? []), ...readiness.unscoped];
+    for (const unscoped of unscopedActions) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...unscoped.actions], resources: ['*'] }));
     }
     // Active tracing adds the X-Ray statement on `*` to this role.
-    const starred = [XRAY, ...(access.unscoped ?? [])];
+    const starred = [XRAY, ...unscopedActions];
     acknowledge(
       role,
       'AwsSolutions-IAM5[Resource::*]',
@@ -638,6 +651,50 @@ export class RolloutOrchestrator extends Construct {
     });
     return { fn, logGroup };
   }
+}
+
+/**
+ * `cloudwatch:DescribeAlarms` is granted on `*`, not on the plans' alarm ARNs: the CloudWatch API Reference
+ * (DescribeAlarms) says "To use this operation and return
+ * information about composite alarms, you must be signed on with the cloudwatch:DescribeAlarms permission that is
+ * scoped to *". A plan's existing alarm may be composite; with a narrower grant it would silently be missing from
+ * the answer and the gate would report it as not existing. It is read only.
+ */
+export const DESCRIBE_ALARMS: UnscopedAction = {
+  actions: ['cloudwatch:DescribeAlarms'],
+  why:
+    'cloudwatch:DescribeAlarms (read only, for the readiness gate) returns composite alarms only when granted on * ' +
+    '(CloudWatch API Reference, DescribeAlarms)',
+};
+
+/**
+ * The readiness gate's grants: `DescribeAlarms` (on `*`, see {@link DESCRIBE_ALARMS}) when any plan checks its
+ * existing alarms, and `lambda:InvokeFunction` on exactly the plans' check functions (unqualified ARNs).
+ */
+function readinessGrants(
+  plans: readonly Plan[],
+  stack: Stack,
+): { invoke?: iam.PolicyStatement; unscoped: UnscopedAction[] } {
+  const checksAlarms = plans.some((p) => p.readiness.alarms.check && p.alarms.existing.length > 0);
+  const functions = unique(plans.flatMap((p) => p.readiness.lambda.map((c) => c.functionName)));
+  return {
+    unscoped: checksAlarms ? [DESCRIBE_ALARMS] : [],
+    ...(functions.length
+      ? {
+          invoke: new iam.PolicyStatement({
+            actions: ['lambda:InvokeFunction'],
+            resources: functions.map((name) =>
+              stack.formatArn({
+                service: 'lambda',
+                resource: 'function',
+                resourceName: name,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ),
+          }),
+        }
+      : {}),
+  };
 }
 
 /** What every function of the orchestrator is deployed with. */

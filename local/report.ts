@@ -1,6 +1,7 @@
 import { type TableDifference, verificationDifferences } from '../functions/core/database';
 import { isoDuration } from '../functions/core/duration';
 import type { Plan } from '../functions/core/plan';
+import type { GateCheck } from '../functions/core/readiness';
 import type { Outcome, RolloutRecord, Trigger } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
 import type { LocalExecution } from './runner';
@@ -20,6 +21,8 @@ export interface Report {
   reason: string | null;
   /** The execution's error when it was not promoted. */
   errorName: string | null;
+  /** Every check of the gate (freeze, target, database, alarms, health and custom checks) and its result. */
+  gates: GateCheck[];
   /** What the scenario said should happen, and whether it did. */
   expected: { outcome: Outcome; trigger: Trigger | null; met: boolean } | null;
   phases: { name: string; weight: number; enteredAt: string | null; leftAt: string | null; result: string | null }[];
@@ -172,6 +175,7 @@ export function buildReport(input: ReportInput): Report {
     outcome,
     reason,
     errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
+    gates: record?.gate?.checks ?? [],
     expected,
     phases: (record?.phases ?? []).map((p) => ({
       name: p.name,

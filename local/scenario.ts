@@ -128,6 +128,21 @@ export const ScenarioSchema = z.strictObject({
     faults: z.array(fault).default([]).describe('AWS API faults to inject.'),
     signals: z.array(signal).default([]).describe('What operators do, and when.'),
     alarmChanges: z.array(alarmChange).default([]).describe('Alarms changing state, and when.'),
+    alarmsInAlarm: z
+      .array(z.string().min(1).max(255))
+      .default([])
+      .describe(
+        'Alarms already in ALARM when the scenario starts, before the execution (e.g. an alarm firing on production that the release fixes). They stay in ALARM until an `alarmChanges` entry changes them. `alarmChanges` at `PT0S` happen just after the start, so the gate may not see them.',
+      ),
+    checks: z
+      .record(
+        z.string().regex(/^(health|lambda):.+$/, 'expected `health:<url>` or `lambda:<functionName>`'),
+        z.enum(['pass', 'fail']),
+      )
+      .default({})
+      .describe(
+        'Results of the plan’s readiness checks, keyed `health:<url>` (`fail`: the URL answers 503 "unhealthy"; `pass`: 200 "ok") or `lambda:<functionName>` (the check function answers `{ "ok": false }` or `{ "ok": true }`). Every check passes unless listed here.',
+      ),
     database: z
       .strictObject({
         rows: z.number().int().min(0).default(100_000).describe('Rows in the tables at the start.'),

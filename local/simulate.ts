@@ -7,6 +7,7 @@ import { endpointStoreFor } from '../functions/adapters/endpoint';
 import type { EventDeps } from '../functions/adapters/event-deps';
 import { StepFunctionsExecutions } from '../functions/adapters/executions';
 import { SnsNotifier } from '../functions/adapters/notifier';
+import { CloudWatchAlarmStates, LambdaCheckInvoker } from '../functions/adapters/readiness';
 import { DynamoRolloutStore } from '../functions/adapters/store';
 import { metricsFor, routerFor } from '../functions/adapters/targets';
 import { StepFunctionsTokens } from '../functions/adapters/tokens';
@@ -15,6 +16,7 @@ import { alarmRulePattern, hasAlarms } from '../functions/core/alarms';
 import { durationSeconds } from '../functions/core/duration';
 import { InvalidPlan } from '../functions/core/errors';
 import { type Plan, parsePlan } from '../functions/core/plan';
+import type { HttpProbe } from '../functions/core/readiness';
 import type { RolloutRecord } from '../functions/core/record';
 import { readRolloutDefinition } from '../statemachines/rollout';
 import { VirtualClock } from './clock';
@@ -109,6 +111,7 @@ export class Simulator {
     const { world, scenario } = this;
     for (const plan of plans) {
       this.deployTarget(plan);
+      this.deployChecks(plan);
       this.registerPlan(plan);
     }
     for (const [version, behaviour] of Object.entries(scenario.world.versions))
@@ -243,6 +246,11 @@ export class Simulator {
    */
   private routeEvents(plans: Plan[]): void {
     const { world } = this;
+    // Alarms already firing when the scenario starts: set before any rule sees a state change, as if long ago.
+    for (const name of this.scenario.world.alarmsInAlarm) {
+      if (!world.cloudwatch.hasAlarm(name)) world.cloudwatch.defineExistingAlarm(name, { state: 'ALARM' });
+      else world.cloudwatch.alarms.setState(name, 'ALARM', 'in ALARM when the scenario starts');
+    }
     for (const plan of plans) {
       for (const alarm of plan.alarms.existing) {
         // The database's data alarms already exist, on the integrity metric.
@@ -323,6 +331,30 @@ export class Simulator {
     if (plan.notifications?.topicArn) world.sns.addTopic(plan.notifications.topicArn);
   }
 
+  /**
+   * The plan's custom check functions, answering as the scenario's `checks` say (`lambda:<functionName>`), and
+   * passing by default.
+   */
+  private deployChecks(plan: Plan): void {
+    for (const check of plan.readiness.lambda) {
+      const key = `lambda:${check.functionName}`;
+      this.world.lambda.addInvokable(check.functionName, () =>
+        this.scenario.world.checks[key] === 'fail'
+          ? { ok: false, reason: `${check.functionName} says the release must not start (simulated)` }
+          : { ok: true },
+      );
+    }
+  }
+
+  /** The HTTP health checks' answers: 200 "ok", or 503 "unhealthy" where the scenario's `checks` say `fail`. */
+  private readonly httpProbe: HttpProbe = {
+    get: async (url) => {
+      const failing = this.scenario.world.checks[`health:${url}`] === 'fail';
+      this.world.note('health', `GET ${url} → ${failing ? '503' : '200'}`);
+      return failing ? { status: 503, body: 'unhealthy' } : { status: 200, body: 'ok' };
+    },
+  };
+
   /** Every routing change of the released target: `{ version: fraction }`. */
   readonly trafficHistory: { at: string; split: Record<string, number> }[] = [];
 
@@ -354,7 +386,17 @@ export class Simulator {
     return {
       validate: { plans: () => plans },
       'acquire-lock': { now, store: this.store },
-      'check-gates': { now, store: this.store, routerFor: router, databaseFor: database },
+      'check-gates': {
+        now,
+        store: this.store,
+        routerFor: router,
+        databaseFor: database,
+        readiness: {
+          alarms: new CloudWatchAlarmStates(cloudwatch),
+          http: this.httpProbe,
+          lambdaChecks: new LambdaCheckInvoker(lambda),
+        },
+      },
       'verify-data': { now, store: this.store, databaseFor: database, verifier: new LambdaVerifier(lambda) },
       'snapshot-database': { now, store: this.store, databaseFor: database },
       'restore-database': {

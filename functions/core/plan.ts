@@ -4,6 +4,7 @@ import { DATABASE_POLL_SECONDS, DatabasePolicySchema } from './database';
 import { durationSeconds, durationString, isoDuration } from './duration';
 import { InvalidPlan } from './errors';
 import { formatIssues } from './issues';
+import { checkReadinessPolicy, ReadinessPolicySchema } from './readiness';
 
 /**
  * A service's rollout plan: what to release through, in which phases, judged by which health policy, and when
@@ -238,10 +239,11 @@ const planObject = z.strictObject({
   notifications: notifications.optional(),
   alarms: AlarmsPolicySchema.prefault({}),
   database: DatabasePolicySchema.optional(),
+  readiness: ReadinessPolicySchema.prefault({}),
 });
 
 /** The plan schema. `z.input` is what people write; `Plan` (`z.output`) has every default filled in. */
-export const PlanSchema = planObject.superRefine(checkPhases);
+export const PlanSchema = planObject.superRefine(checkPhases).superRefine(checkReadinessPolicy);
 
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.output<typeof PlanSchema>;
@@ -249,6 +251,7 @@ export type Target = Plan['target'];
 export type PhasePlan = Plan['phases'][number];
 export type HealthPolicy = Plan['health'];
 export type FreezePolicy = Plan['freeze'];
+export type { ReadinessPolicy } from './readiness';
 
 /** Parse a plan; a bad one raises `InvalidPlan` naming every bad field. */
 export function parsePlan(value: unknown, source = 'plan'): Plan {

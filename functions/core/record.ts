@@ -3,6 +3,7 @@ import type { Evaluation } from './analysis';
 import { DatabaseStateSchema, newDatabaseState } from './database';
 import { ExecutionInputSchema } from './input';
 import { type Plan, type ResolvedPhase, resolvePhases } from './plan';
+import { GateCheckSchema } from './readiness';
 
 /**
  * The rollout record: where a rollout stands, stored in the rollout table and fenced by execution ARN. Every
@@ -99,6 +100,8 @@ export const GateSchema = z.strictObject({
   /** The freeze window that applied, if any (also when an emergency overrode it). */
   window: z.string().nullable(),
   overriddenBy: z.string().nullable(),
+  /** Every check of the gate with its result: freeze, target, database, alarms, health and custom checks. */
+  checks: z.array(GateCheckSchema).default([]),
 });
 export type Gate = z.output<typeof GateSchema>;
 
@@ -231,14 +234,14 @@ export function note(record: RolloutRecord, at: Date, kind: string, message: str
 /** The gate's decision and what it learned about the target. Idempotent: the first decision stands. */
 export function recordGate(
   record: RolloutRecord,
-  gate: Omit<Gate, 'checkedAt'>,
+  gate: Omit<Gate, 'checkedAt' | 'checks'> & { checks?: Gate['checks'] },
   target: { stableVersion: string; traffic: Weights } | null,
   now: Date,
 ): RolloutRecord {
   if (record.gate) return record;
   const withGate: RolloutRecord = {
     ...record,
-    gate: { ...gate, checkedAt: now.toISOString() },
+    gate: { ...gate, checks: gate.checks ?? [], checkedAt: now.toISOString() },
     stableVersion: target?.stableVersion ?? null,
     traffic: target?.traffic ?? null,
     status: gate.decision === 'pass' ? 'IN_PROGRESS' : record.status,

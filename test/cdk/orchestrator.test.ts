@@ -151,7 +151,9 @@ describe('RolloutOrchestrator', () => {
     it('run one per step and event function, on arm64 Node.js 24 with X-Ray, 256 MB, 30 s and a log group with retention', () => {
       // Prepare
       const logGroups = template.findResources('AWS::Logs::LogGroup');
-      const verifyData = logicalId(stack.orchestrator.functions['verify-data']);
+      const longer = [stack.orchestrator.functions['verify-data'], stack.orchestrator.functions['check-gates']].map(
+        logicalId,
+      );
 
       // Act
       const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
@@ -165,8 +167,9 @@ describe('RolloutOrchestrator', () => {
           Runtime: 'nodejs24.x',
           Handler: 'index.handler',
           MemorySize: 256,
-          // verify-data waits for the plan's verification function, which reads whole tables.
-          Timeout: id === verifyData ? 300 : 30,
+          // verify-data waits for the plan's verification function, which reads whole tables; check-gates for the
+          // plan's HTTP checks and check functions.
+          Timeout: longer.includes(id) ? 300 : 30,
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         });
@@ -344,7 +347,12 @@ describe('RolloutOrchestrator', () => {
       // Assess
       for (const resources of mixedResources) expect(resources).toEqual([alarmArn('orders-api')]);
       expect(functionsGranted('cloudwatch:PutMetricAlarm', mixed)).toEqual(['arm-alarms']);
-      expect(noneActions.filter((a) => a.startsWith('cloudwatch:') && a !== 'cloudwatch:GetMetricData')).toEqual([]);
+      // The readiness gate reads the existing alarm's state; nothing may create or delete one.
+      expect(
+        noneActions.filter(
+          (a) => a.startsWith('cloudwatch:') && !['cloudwatch:GetMetricData', 'cloudwatch:DescribeAlarms'].includes(a),
+        ),
+      ).toEqual([]);
     });
 
     it('let only the event functions read this state machine’s executions', () => {
@@ -429,6 +437,82 @@ describe('RolloutOrchestrator', () => {
       );
       expect(functionsGranted('cloudwatch:GetMetricData')).toEqual(['bake']);
       expect(functionsGranted('states:SendTaskSuccess')).toEqual(['bake', ...EVENT_FUNCTIONS]);
+    });
+  });
+
+  describe('readiness checks', () => {
+    const checks = () =>
+      synthStack({
+        plans: [
+          plan({
+            alarms: { existing: [{ name: 'orders-api 5xx' }] },
+            readiness: {
+              http: [{ url: 'https://orders.example.com/healthz' }],
+              lambda: [{ functionName: 'orders-ready' }, { functionName: 'shared-ready', name: 'shared' }],
+            },
+          }),
+          plan({
+            service: 'payments-api',
+            target: { type: 'lambda-alias', functionName: 'payments-api-fn', alias: 'prod' },
+            readiness: { lambda: [{ functionName: 'shared-ready' }] },
+          }),
+        ],
+      });
+    const fn = (name: string) => `arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${name}`;
+
+    it('let only check-gates read alarm states, on "*" (composite alarms need it), acknowledged with that reason', () => {
+      // Prepare
+      const synthesized = checks();
+      const role = synthesized.stack.orchestrator.functions['check-gates'].role as IConstruct;
+
+      // Act
+      const readers = functionsGranted('cloudwatch:DescribeAlarms', synthesized);
+      const resources = resourcesGranted('cloudwatch:DescribeAlarms', synthesized.template);
+      const reasons = role.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+        .filter(([id]) => id.endsWith('AwsSolutions-IAM5[Resource::*]'))
+        .map(([, reason]) => reason);
+
+      // Assess
+      expect(readers).toEqual(['check-gates']);
+      expect(resources).toEqual(['*']);
+      expect(reasons).toEqual([
+        expect.stringContaining('cloudwatch:DescribeAlarms (read only, for the readiness gate)'),
+      ]);
+    });
+
+    it('let check-gates invoke exactly the plans’ check functions, unqualified, and nothing else', () => {
+      // Prepare
+      const synthesized = checks();
+
+      // Act
+      const invokers = functionsGranted('lambda:InvokeFunction', synthesized);
+      const statements = statementsOfRole(roleOf('check-gates', synthesized.stack), synthesized.template).filter((s) =>
+        actionsOf(s).includes('lambda:InvokeFunction'),
+      );
+
+      // Assess
+      expect(invokers).toEqual(['check-gates']);
+      expect(statements.map(actionsOf)).toEqual([['lambda:InvokeFunction']]);
+      expect(statements.flatMap((s) => resourcesOf(s).map(flattenCfnReference))).toEqual([
+        fn('orders-ready'),
+        fn('shared-ready'),
+      ]);
+    });
+
+    it('grant neither call when no plan checks alarms or has check functions', () => {
+      // Prepare
+      const synthesized = synthStack({
+        plans: [plan({ alarms: { existing: [{ name: 'orders-api 5xx' }] }, readiness: { alarms: { check: false } } })],
+      });
+
+      // Act
+      const actions = iamStatements(synthesized.template).flatMap(({ statement }) => actionsOf(statement));
+
+      // Assess
+      expect(actions).not.toContain('cloudwatch:DescribeAlarms');
+      expect(functionsGranted('lambda:InvokeFunction', synthesized)).toEqual([]);
     });
   });
 

@@ -105,7 +105,8 @@ describe('recordGate', () => {
 
     // Assess
     expect(record.status).toBe('IN_PROGRESS');
-    expect(record.gate).toEqual({ ...PASS_GATE, checkedAt: atMinute(1).toISOString() });
+    // A gate given without checks records none.
+    expect(record.gate).toEqual({ ...PASS_GATE, checks: [], checkedAt: atMinute(1).toISOString() });
     expect(record.stableVersion).toBe('41');
     expect(record.traffic).toEqual({ '41': 100 });
     expect(record.timeline.at(-1)).toEqual({
@@ -143,6 +144,24 @@ describe('recordGate', () => {
 
     // Assess
     expect(again).toBe(first);
+  });
+
+  it('records every check of the gate, and a re-run does not replace them', () => {
+    // Prepare
+    const check = { kind: 'health' as const, target: 'https://x.example.com/', name: 'x', result: 'fail' as const };
+    const first = recordGate(
+      startedRecord(),
+      { ...PASS_GATE, decision: 'blocked', reason: 'x', checks: [{ ...check, detail: 'answered 503' }] },
+      null,
+      atMinute(1),
+    );
+
+    // Act
+    const again = recordGate(first, { ...PASS_GATE, checks: [{ ...check, detail: 'later' }] }, TARGET, atMinute(5));
+
+    // Assess
+    expect(again.gate?.checks).toEqual([{ ...check, detail: 'answered 503' }]);
+    expect(again.gate?.decision).toBe('blocked');
   });
 });
 
