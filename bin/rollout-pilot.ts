@@ -168,12 +168,14 @@ export function program(
     },
     {
       type: 'approve',
-      description: 'approve the database restore the rolled-back rollout waits for (a new database, the original kept)',
+      description:
+        'approve the phase approval the running rollout waits for (traffic moves into the phase), else the database restore the rolled-back rollout waits for (a new database, the original kept)',
       reasonRequired: false,
     },
     {
       type: 'reject',
-      description: 'decline the database restore the rolled-back rollout waits for: the data stays as it is',
+      description:
+        'reject the phase approval the running rollout waits for (the release is rolled back), else decline the database restore the rolled-back rollout waits for: the data stays as it is',
       reasonRequired: true,
     },
   ] as const;

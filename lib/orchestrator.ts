@@ -140,6 +140,9 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
     generatedAlarms: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'],
   },
   'shift-traffic': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], targets: ['lambda:UpdateAlias'] },
+  // Asks for a phase's approval: keeps the wait's token on the record, notifies once, and completes the wait
+  // itself when the answer (or a rollback) is already on the record.
+  'await-approval': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], publish: true, unscoped: [SEND_TASK_SUCCESS] },
   bake: {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     unscoped: [

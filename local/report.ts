@@ -46,6 +46,16 @@ export interface Report {
   } | null;
   /** The alarms armed on the new version for the rollout. */
   alarmsArmed: string[];
+  /** The approvals phases needed before they started: asked when, answered how, by whom, when, why. */
+  approvals: {
+    phase: string;
+    role: string;
+    requestedAt: string;
+    decision: 'approved' | 'rejected' | 'timed-out' | null;
+    by: string | null;
+    at: string | null;
+    reason: string | null;
+  }[];
   /** Operators' signals, and what came of each. */
   signals: { at: string; type: string; by: string; reason: string | null; accepted: boolean; result: string }[];
   /** The plan's database: the snapshot, any restore, and what happened to the data. Null without one. */
@@ -188,6 +198,21 @@ export function buildReport(input: ReportInput): Report {
     finalWeights: weights,
     rollback,
     alarmsArmed: record?.alarms?.armed ?? [],
+    approvals: (record?.phases ?? []).flatMap((p) =>
+      p.approval
+        ? [
+            {
+              phase: p.name,
+              role: p.approval.role,
+              requestedAt: p.approval.requestedAt,
+              decision: p.approval.decision,
+              by: p.approval.by,
+              at: p.approval.at,
+              reason: p.approval.reason,
+            },
+          ]
+        : [],
+    ),
     signals: record?.signals ?? [],
     database: databaseReport(input),
     failure: record?.failure

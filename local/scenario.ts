@@ -80,7 +80,11 @@ const signal = z
     }),
     z.strictObject({
       at: offset,
-      type: z.literal('approve').describe('`rollout-pilot approve`: approve the database restore that waits for it.'),
+      type: z
+        .literal('approve')
+        .describe(
+          '`rollout-pilot approve`: approve the phase approval the rollout waits for, else the database restore that waits for it.',
+        ),
       by,
       reason: z.string().min(1).max(1000).optional(),
     }),
@@ -88,7 +92,9 @@ const signal = z
       at: offset,
       type: z
         .literal('reject')
-        .describe('`rollout-pilot reject`: decline the database restore; the data stays as it is.'),
+        .describe(
+          '`rollout-pilot reject`: reject the phase approval the rollout waits for (the release is rolled back), else decline the database restore (the data stays as it is).',
+        ),
       by,
       reason: z.string().min(1).max(1000),
     }),

@@ -410,6 +410,7 @@ export class Simulator {
       },
       'arm-alarms': { now, store: this.store, alarms },
       'shift-traffic': { now, store: this.store, routerFor: router },
+      'await-approval': { now, store: this.store, tokens, notifier, settings: world.settings },
       bake: {
         now,
         store: this.store,

@@ -2,6 +2,7 @@ import type * as z from 'zod';
 import { acquireLockStep } from '../functions/acquire-lock/handler';
 import type { StepDefinition } from '../functions/adapters/step';
 import { armAlarmsStep } from '../functions/arm-alarms/handler';
+import { awaitApprovalStep } from '../functions/await-approval/handler';
 import { bakeStep } from '../functions/bake/handler';
 import type { EventFunctionName } from '../functions/catalog';
 import { checkGatesStep } from '../functions/check-gates/handler';
@@ -29,6 +30,7 @@ export const STEPS: Record<StepName, AnyStep> = {
   'snapshot-database': snapshotDatabaseStep,
   'arm-alarms': armAlarmsStep,
   'shift-traffic': shiftTrafficStep,
+  'await-approval': awaitApprovalStep,
   bake: bakeStep,
   rollback: rollbackStep,
   'restore-database': restoreDatabaseStep,

@@ -23,6 +23,7 @@ export const STEP_PLACEHOLDERS = {
   SnapshotDatabaseFunctionArn: 'snapshot-database',
   ArmAlarmsFunctionArn: 'arm-alarms',
   ShiftTrafficFunctionArn: 'shift-traffic',
+  AwaitApprovalFunctionArn: 'await-approval',
   BakeFunctionArn: 'bake',
   RollbackFunctionArn: 'rollback',
   RestoreDatabaseFunctionArn: 'restore-database',

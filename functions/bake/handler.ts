@@ -34,7 +34,11 @@ export function lookbackMinutes(health: HealthPolicy): number {
  */
 export const bakeStep = defineStep({
   name: 'bake',
-  input: z.strictObject({ ref: RolloutRefSchema, phase: ResolvedPhaseSchema, taskToken: z.string().min(1) }),
+  input: z.strictObject({
+    ref: RolloutRefSchema,
+    phase: ResolvedPhaseSchema.extend({ approvalNeeded: z.boolean().optional() }),
+    taskToken: z.string().min(1),
+  }),
   output: z.strictObject({
     decision: z.enum(['continue', 'hold', 'pass', 'rollback']),
     reason: z.string(),

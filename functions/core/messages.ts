@@ -224,3 +224,29 @@ export function restoreNeedsRedriveNotification(record: RolloutRecord) {
     attributes: { service: record.service, event: 'restore-needs-redrive' },
   };
 }
+
+/** Phase `index` needs a named approval before traffic moves into it: who, how to answer, how long it waits. */
+export function phaseApprovalNotification(record: RolloutRecord, index: number) {
+  const phase = record.phases[index];
+  const required = record.plan.phases[index]?.approval;
+  const role = phase?.approval?.role ?? required?.role ?? 'an approver';
+  const name = phase?.name ?? String(index);
+  const onTimeout =
+    required?.onTimeout === 'proceed' ? 'the rollout proceeds into the phase' : 'the release is rolled back';
+  const lines = [
+    `${record.service} ${record.version} is ready for phase ${name}, which needs the ${role} approval before traffic moves.`,
+    '',
+    `Traffic:    ${record.traffic ? describeWeights(record.traffic) : '-'} (unchanged while it waits)`,
+    `Phase:      ${name} (${phase?.weight ?? '-'}% on ${record.version})`,
+    '',
+    `Approve:    rollout-pilot approve --service ${record.service} --by NAME`,
+    `Reject:     rollout-pilot reject --service ${record.service} --by NAME --reason "..."`,
+    `Waits:      ${required?.timeout ?? '-'}; without an answer ${onTimeout}. An alarm still rolls back at once.`,
+    `Execution:  ${record.executionArn}`,
+  ];
+  return {
+    subject: subject(record.service, record.version, `waits for ${role} approval before ${name}`),
+    message: lines.join('\n'),
+    attributes: { service: record.service, event: 'phase-approval-requested' },
+  };
+}

@@ -74,8 +74,31 @@ const phaseSchema = z
     evaluationInterval: durationString({ minSeconds: 60, maxSeconds: 86_400, multipleOf: 60 })
       .optional()
       .describe('How often this phase is judged. Default: the plan-level `evaluationInterval`.'),
+    approval: z
+      .strictObject({
+        role: z
+          .string()
+          .min(1)
+          .max(64)
+          .describe(
+            'Who must approve, e.g. `tech-lead`: named in the notification; anyone who runs `rollout-pilot approve` answers it, and who did is recorded.',
+          ),
+        timeout: durationString({ minSeconds: 300, maxSeconds: 7 * 86_400 })
+          .default('PT4H')
+          .describe('How long the workflow waits for the answer (ISO-8601, `PT5M` to `P7D`).'),
+        onTimeout: z
+          .enum(['rollback', 'proceed'])
+          .default('rollback')
+          .describe(
+            'Without an answer in time: `rollback` (the default) rolls the release back; `proceed` moves into the phase anyway. Either way the timeout is recorded.',
+          ),
+      })
+      .optional()
+      .describe(
+        'A named approval this phase needs before traffic moves into it (for instance the tech lead\u2019s before 100 %). The workflow notifies and waits; `rollout-pilot approve | reject` answers. An alarm during the wait still rolls back at once. Default: none, the phase starts on its own.',
+      ),
   })
-  .describe('One step of the rollout: shift traffic, then bake.');
+  .describe('One step of the rollout: (wait for its approval, if it needs one,) shift traffic, then bake.');
 
 const errorRatePolicy = z
   .strictObject({
@@ -270,6 +293,15 @@ export const ResolvedPhaseSchema = z.strictObject({
   intervalSeconds: z.number().int().positive(),
   /** The last phase: weight 100, the promotion, then the final bake. */
   final: z.boolean(),
+  /** The approval the phase needs before traffic moves into it; absent when it needs none. */
+  approval: z
+    .strictObject({
+      role: z.string(),
+      /** The approval wait's `TimeoutSecondsPath`. */
+      timeoutSeconds: z.number().int().positive(),
+      onTimeout: z.enum(['rollback', 'proceed']),
+    })
+    .optional(),
 });
 export type ResolvedPhase = z.output<typeof ResolvedPhaseSchema>;
 
@@ -282,6 +314,15 @@ export function resolvePhases(plan: Plan): ResolvedPhase[] {
     bakeSeconds: durationSeconds(phase.bake),
     intervalSeconds: durationSeconds(phase.evaluationInterval ?? plan.evaluationInterval),
     final: index === plan.phases.length - 1,
+    ...(phase.approval
+      ? {
+          approval: {
+            role: phase.approval.role,
+            timeoutSeconds: durationSeconds(phase.approval.timeout),
+            onTimeout: phase.approval.onTimeout,
+          },
+        }
+      : {}),
   }));
 }
 
@@ -300,17 +341,19 @@ export function expectedRolloutSeconds(plan: Plan): number {
 /**
  * Step Functions history events a rollout of this plan costs at most: each bake wake-up is one Task state
  * entry (entered, scheduled, started, submitted, timed out, exited), plus the fixed steps and every allowed
- * inconclusive extension.
+ * inconclusive extension, and each approval wait (a shift that asks, the wait, its timeout path and choices).
  */
 export function worstCaseHistoryEvents(plan: Plan): number {
   const EVENTS_PER_WAKE = 6;
   const FIXED_EVENTS = 120;
+  const EVENTS_PER_APPROVAL = 30;
   const extension = durationSeconds(plan.health.inconclusive.maxExtension);
   const wakes = resolvePhases(plan).reduce(
     (total, phase) => total + Math.ceil((phase.bakeSeconds + extension) / phase.intervalSeconds) + 1,
     0,
   );
-  return FIXED_EVENTS + wakes * EVENTS_PER_WAKE + databaseHistoryEvents(plan);
+  const approvals = plan.phases.filter((phase) => phase.approval).length;
+  return FIXED_EVENTS + wakes * EVENTS_PER_WAKE + approvals * EVENTS_PER_APPROVAL + databaseHistoryEvents(plan);
 }
 
 /**
@@ -364,7 +407,11 @@ function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): v
   const durations = [
     defaultInterval,
     plan.health.inconclusive.maxExtension,
-    ...phases.flatMap((p) => [p.bake, p.evaluationInterval ?? defaultInterval]),
+    ...phases.flatMap((p) => [
+      p.bake,
+      p.evaluationInterval ?? defaultInterval,
+      ...(p.approval ? [p.approval.timeout] : []),
+    ]),
     ...(plan.database ? [plan.database.snapshotTimeout, plan.database.restoreTimeout] : []),
   ];
   // Malformed durations are reported by their own fields; the budget can only be computed without them.

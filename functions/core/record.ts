@@ -36,7 +36,7 @@ export const StatusSchema = z.enum([
 ]);
 export type Status = z.output<typeof StatusSchema>;
 
-export const TRIGGERS = ['analysis', 'alarm', 'operator', 'execution-stopped'] as const;
+export const TRIGGERS = ['analysis', 'alarm', 'operator', 'execution-stopped', 'approval'] as const;
 export const TriggerSchema = z.enum(TRIGGERS);
 export type Trigger = z.output<typeof TriggerSchema>;
 
@@ -63,8 +63,21 @@ const PhaseStateSchema = z.strictObject({
   last: EvaluationSummarySchema.nullable(),
   /** An operator cut this phase's bake short (`rollout-pilot promote`): who, why, when. */
   skipped: z.strictObject({ by: z.string(), reason: z.string(), at: z.string() }).nullable().default(null),
+  /** The approval the phase needed before it started: asked when, answered how, by whom, when, why. */
+  approval: z
+    .strictObject({
+      role: z.string(),
+      requestedAt: z.string(),
+      decision: z.enum(['approved', 'rejected', 'timed-out']).nullable(),
+      by: z.string().nullable(),
+      at: z.string().nullable(),
+      reason: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
 });
 export type PhaseState = z.output<typeof PhaseStateSchema>;
+export type PhaseApproval = NonNullable<PhaseState['approval']>;
 
 const TimelineEntrySchema = z.strictObject({ at: z.string(), kind: z.string(), message: z.string() });
 export type TimelineEntry = z.output<typeof TimelineEntrySchema>;
@@ -200,6 +213,7 @@ export function newRecord(ref: RolloutRef, request: RolloutRecord['request'], pl
       evaluations: 0,
       last: null,
       skipped: null,
+      approval: null,
     })),
     traffic: null,
     baseline: null,
@@ -384,6 +398,79 @@ export function skipPhase(record: RolloutRecord, index: number, by: string, reas
     i === index ? { ...p, result: 'passed' as const, leftAt: at, skipped: { by, reason, at } } : p,
   );
   return note({ ...record, phases }, now, 'phase-skipped', `${phase.name}: bake cut short by ${by}: ${reason}`);
+}
+
+/**
+ * Whether traffic may move into phase `index`: the phase needs no approval, or it was approved, or its wait timed
+ * out and the plan says to proceed then.
+ */
+export function phaseApprovalGranted(record: RolloutRecord, index: number): boolean {
+  const required = resolvePhases(record.plan)[index]?.approval;
+  if (!required) return true;
+  const decision = record.phases[index]?.approval?.decision ?? null;
+  return decision === 'approved' || (decision === 'timed-out' && required.onTimeout === 'proceed');
+}
+
+/** The phase whose approval the workflow waits for (asked, not answered), or null. */
+export function pendingPhaseApproval(record: RolloutRecord): number | null {
+  if (record.rollback || isFinished(record)) return null;
+  const index = record.phases.findIndex((p) => p.approval !== null && p.approval.decision === null);
+  return index === -1 ? null : index;
+}
+
+/**
+ * The workflow asks for phase `index`'s approval and waits on `token`. Idempotent: the first request time stands;
+ * a new token (a redrive asks again) replaces the old one. An answered approval, a rollback or an ended rollout
+ * is left as it is.
+ */
+export function requestPhaseApproval(record: RolloutRecord, index: number, token: string, now: Date): RolloutRecord {
+  const phase = record.phases[index];
+  const required = resolvePhases(record.plan)[index]?.approval;
+  if (!phase || !required || record.rollback || isFinished(record) || phase.approval?.decision) return record;
+  const at = now.toISOString();
+  const waiting = { token, since: record.waiting?.token === token ? record.waiting.since : at, phase: index };
+  if (phase.approval) return record.waiting?.token === token ? record : { ...record, waiting };
+  const approval: PhaseApproval = {
+    role: required.role,
+    requestedAt: at,
+    decision: null,
+    by: null,
+    at: null,
+    reason: null,
+  };
+  const phases = record.phases.map((p, i) => (i === index ? { ...p, approval } : p));
+  return note(
+    { ...record, phases, waiting },
+    now,
+    'approval-requested',
+    `${phase.name}: waits for the ${required.role} approval (up to ${record.plan.phases[index]?.approval?.timeout ?? `${required.timeoutSeconds}s`})`,
+  );
+}
+
+/**
+ * The approval of phase `index` was answered (or its wait timed out). Idempotent: the first answer stands, and only
+ * an asked approval is answered. The waiting token stays, so that a retried answer can still wake the workflow.
+ */
+export function decidePhaseApproval(
+  record: RolloutRecord,
+  index: number,
+  decision: NonNullable<PhaseApproval['decision']>,
+  by: string | null,
+  reason: string | null,
+  now: Date,
+): RolloutRecord {
+  const phase = record.phases[index];
+  const approval = phase?.approval;
+  if (!phase || !approval || approval.decision || isFinished(record)) return record;
+  const at = now.toISOString();
+  const phases = record.phases.map((p, i) =>
+    i === index ? { ...p, approval: { ...approval, decision, by, at, reason } } : p,
+  );
+  const what =
+    decision === 'timed-out'
+      ? `no ${approval.role} approval in time`
+      : `${decision} by ${by ?? 'an operator'}${reason ? `: ${reason}` : ''}`;
+  return note({ ...record, phases }, now, `approval-${decision}`, `${phase.name}: ${what}`);
 }
 
 /**

@@ -8,7 +8,20 @@ import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor } from '../adapters/targets';
 import { RolloutSuperseded } from '../core/errors';
 import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
-import { currentPhaseIndex, enterPhase, isFinished, RolloutRefSchema, recordTrafficRestored } from '../core/record';
+import {
+  currentPhaseIndex,
+  enterPhase,
+  isFinished,
+  phaseApprovalGranted,
+  RolloutRefSchema,
+  recordTrafficRestored,
+} from '../core/record';
+
+/** `$.phase` after a shift: the phase, and whether it waits for its approval (nothing moved then). */
+export const ShiftedPhaseSchema = ResolvedPhaseSchema.extend({
+  /** The phase needs an approval not given yet: traffic did not move; the workflow waits for the answer. */
+  approvalNeeded: z.boolean(),
+});
 
 /**
  * Move traffic to the current phase: the first phase that has not passed, read from the record (so a redrive
@@ -17,19 +30,23 @@ import { currentPhaseIndex, enterPhase, isFinished, RolloutRefSchema, recordTraf
  * If a rollback was requested (an alarm, an operator) the step moves nothing and the bake that follows ends the
  * phase at once. If one arrives while the step is moving traffic, the step puts traffic back on the stable
  * version itself: whatever races, a rollback request wins.
+ *
+ * A phase that needs an approval not given yet moves nothing: the step says `approvalNeeded`, and the workflow
+ * waits for the answer (`AwaitPhaseApproval`) before it comes back here.
  */
 export const shiftTrafficStep = defineStep({
   name: 'shift-traffic',
   input: z.strictObject({ ref: RolloutRefSchema }),
-  output: ResolvedPhaseSchema,
+  output: ShiftedPhaseSchema,
   async run(event, deps: ShiftTrafficDeps) {
     const record = await deps.store.get(event.ref);
     const index = currentPhaseIndex(record);
     const phase = resolvePhases(record.plan)[index];
     if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);
-    if (record.rollback) return phase;
+    if (record.rollback) return { ...phase, approvalNeeded: false };
     if (isFinished(record))
       throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    if (!phaseApprovalGranted(record, index)) return { ...phase, approvalNeeded: true };
 
     const stable = record.stableVersion;
     if (!stable) throw new Error(`rollout ${record.rolloutId} has no stable version; the gate step records it`);
@@ -47,7 +64,7 @@ export const shiftTrafficStep = defineStep({
       const restored = await router.revert(stable, record.version);
       await deps.store.update(event.ref, (r) => recordTrafficRestored(r, restored, deps.now(), true));
     }
-    return phase;
+    return { ...phase, approvalNeeded: false };
   },
 });
 

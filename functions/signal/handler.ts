@@ -4,7 +4,17 @@ import { refOfLock, rollBackNow } from '../adapters/rollout-actions';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { recordApprovalDecision } from '../core/database-record';
 import { SERVICE_NAME } from '../core/plan';
-import { isFinished, markDataDamaged, type RolloutRecord, recordSignal, skipPhase } from '../core/record';
+import {
+  decidePhaseApproval,
+  isFinished,
+  markDataDamaged,
+  pendingPhaseApproval,
+  type RolloutRecord,
+  type RolloutRef,
+  recordSignal,
+  requestRollback,
+  skipPhase,
+} from '../core/record';
 
 /** An operator's signal, as `rollout-pilot abort | promote` sends it. */
 export const SignalSchema = z.discriminatedUnion('type', [
@@ -51,7 +61,8 @@ export type SignalResult = z.output<typeof SignalResultSchema>;
  * - `abort`: roll back now. Traffic goes to the stable version from here, then the workflow is woken to finish
  *   the rollback (or, if the execution failed at a step, the rollout is ended here).
  * - `promote`: cut the current bake short; the phase passes now and the workflow moves to the next one.
- * - `approve` | `reject`: answer a database restore that waits for an approval.
+ * - `approve` | `reject`: answer the approval a phase waits for before it starts (a rejection rolls the release
+ *   back); otherwise a database restore that waits for an approval.
  * - `abort` with `restoreData` on a rollout already rolling back (before its restore decision): the release is
  *   now treated as having damaged data.
  *
@@ -78,6 +89,8 @@ export const signalFunction = defineStep({
     };
 
     if (signal.type === 'approve' || signal.type === 'reject') {
+      const phaseIndex = pendingPhaseApproval(record) ?? answeredAgain(record, signal.type);
+      if (phaseIndex !== null) return answerPhaseApproval(deps, ref, record, phaseIndex, signal, keep);
       const restore = record.database?.restore;
       const token = restore?.approvalToken;
       if (isFinished(record)) return keep(false, `the rollout already finished ${record.outcome}`);
@@ -161,6 +174,74 @@ export const signalFunction = defineStep({
     );
   },
 });
+
+/**
+ * The phase whose approval this same answer already reached while the workflow may still wait (a retried
+ * answer: the first reached the record but maybe not the workflow).
+ */
+function answeredAgain(record: RolloutRecord, type: 'approve' | 'reject'): number | null {
+  const waiting = record.waiting;
+  if (!waiting || isFinished(record)) return null;
+  const approval = record.phases[waiting.phase]?.approval;
+  if (approval?.decision !== (type === 'approve' ? 'approved' : 'rejected')) return null;
+  if (record.phases[waiting.phase]?.enteredAt) return null;
+  return waiting.phase;
+}
+
+/**
+ * Answer the approval phase `index` waits for: record who decided, when and why, then wake the wait. A rejection
+ * is a rollback an operator asked for, so it goes the way of an abort (`rollBackNow`): traffic back on the stable
+ * version at once, the wait woken with a rollback.
+ */
+async function answerPhaseApproval(
+  deps: EventDeps,
+  ref: RolloutRef,
+  record: RolloutRecord,
+  index: number,
+  signal: Extract<z.output<typeof SignalSchema>, { type: 'approve' | 'reject' }>,
+  keep: (accepted: boolean, result: string) => Promise<SignalResult>,
+): Promise<SignalResult> {
+  const phase = record.phases[index];
+  const name = phase?.name ?? String(index);
+  const decision = signal.type === 'approve' ? 'approved' : 'rejected';
+  const already = phase?.approval?.decision === decision ? phase.approval.by : null;
+  const now = deps.now();
+  if (decision === 'approved') {
+    const after = await deps.store.update(ref, (r) =>
+      decidePhaseApproval(r, index, 'approved', signal.by, signal.reason, now),
+    );
+    const token = after.waiting?.phase === index ? after.waiting.token : null;
+    const woke = token
+      ? await deps.tokens.succeed(token, {
+          decision: 'approved',
+          by: signal.by,
+          reason: `approved by ${signal.by}: ${signal.reason}`,
+          phase: index,
+        })
+      : false;
+    if (already && !woke) return keep(false, `phase ${name} already approved by ${already}`);
+    return keep(
+      true,
+      `phase ${name} approved by ${signal.by}${woke ? '; the workflow moves into it now' : '; the workflow moves into it when it next looks'}`,
+    );
+  }
+  const request = {
+    trigger: 'operator' as const,
+    reason: `the ${phase?.approval?.role ?? 'phase'} approval of phase ${name} was rejected by ${signal.by}: ${signal.reason}`,
+    detectedAt: now.toISOString(),
+    by: signal.by,
+    alarm: null,
+  };
+  await deps.store.update(ref, (r) =>
+    requestRollback(decidePhaseApproval(r, index, 'rejected', signal.by, signal.reason, now), request, now),
+  );
+  const result = await rollBackNow(deps, ref, request, { outcome: 'ROLLED_BACK' });
+  if (already && !result.woke) return keep(false, `phase ${name} already rejected by ${already}`);
+  return keep(
+    true,
+    `phase ${name} rejected by ${signal.by}: the release is rolled back; traffic is back on ${record.stableVersion ?? 'the stable version'}`,
+  );
+}
 
 function reasonToIgnore(record: RolloutRecord): string | null {
   if (isFinished(record)) return `the rollout already finished ${record.outcome}`;

@@ -284,7 +284,7 @@ describe('RolloutOrchestrator', () => {
       expect(resourcesGranted('lambda:GetFunctionConfiguration')).toEqual(expected.sort());
     });
 
-    it('let only the finish step and the event functions publish, only to the shared topic and the plans’ topics', () => {
+    it('let only the approval step, the finish step and the event functions publish, only to the shared topic and the plans’ topics', () => {
       // Prepare
       const ordersTopic = stack.orchestrator.planTopics['orders-api'];
       expect(ordersTopic).toBeDefined();
@@ -296,7 +296,7 @@ describe('RolloutOrchestrator', () => {
       const resources = resourcesGranted('sns:Publish');
 
       // Assess
-      expect(granted).toEqual(['finish', ...EVENT_FUNCTIONS]);
+      expect(granted).toEqual(['await-approval', 'finish', ...EVENT_FUNCTIONS]);
       expect(resources).toEqual(expected.sort());
     });
 
@@ -381,6 +381,7 @@ describe('RolloutOrchestrator', () => {
         'verify-data': readWrite,
         'snapshot-database': readWrite,
         'shift-traffic': readWrite,
+        'await-approval': readWrite,
         'arm-alarms': readWrite,
         bake: readWrite,
         rollback: readWrite,
@@ -436,7 +437,7 @@ describe('RolloutOrchestrator', () => {
         ].sort(),
       );
       expect(functionsGranted('cloudwatch:GetMetricData')).toEqual(['bake']);
-      expect(functionsGranted('states:SendTaskSuccess')).toEqual(['bake', ...EVENT_FUNCTIONS]);
+      expect(functionsGranted('states:SendTaskSuccess')).toEqual(['await-approval', 'bake', ...EVENT_FUNCTIONS]);
     });
   });
 

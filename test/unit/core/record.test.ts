@@ -73,6 +73,7 @@ describe('newRecord', () => {
         evaluations: 0,
         last: null,
         skipped: null,
+        approval: null,
       })),
     );
   });
