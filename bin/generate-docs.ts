@@ -87,6 +87,12 @@ function walk(node: JsonSchema, path: string, required: boolean, rows: string[][
       walk(child, path ? `${path}.${key}` : key, node.required?.includes(key) ?? false, rows);
     }
   }
+  // Items of several kinds: each kind's fields follow the array's row, as `path[] (type "kind").field`.
+  const itemVariants = node.items?.properties ? undefined : (node.items?.oneOf ?? node.items?.anyOf);
+  for (const variant of itemVariants ?? []) {
+    const kind = variant.properties?.type?.const;
+    walk(variant, kind ? `${path}[] (type "${String(kind)}")` : `${path}[]`, true, rows);
+  }
   // The fields of array items follow the array's own row, as `path[].field`.
   if (node.items?.properties) {
     for (const [key, child] of Object.entries(node.items.properties)) {
@@ -98,6 +104,9 @@ function walk(node: JsonSchema, path: string, required: boolean, rows: string[][
 function typeOf(node: JsonSchema): string {
   if (node.const !== undefined) return `\`"${String(node.const)}"\``;
   if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' or ');
+  if (node.type === 'array' && (node.items?.oneOf ?? node.items?.anyOf) && !node.items?.properties) {
+    return 'array of objects, one of the kinds below';
+  }
   if (node.type === 'array') return `array of ${node.items ? typeOf(node.items) : 'values'}`;
   if (node.format === 'duration') return 'ISO-8601 duration';
   if (node.format === 'date') return 'date (YYYY-MM-DD)';

@@ -105,6 +105,11 @@ interface FunctionAccess {
    * alarms, `lambda:InvokeFunction` on exactly the plans' check functions.
    */
   readonly readiness?: boolean;
+  /**
+   * The plans' smoke tests: `lambda:InvokeFunction` on the versions (`<fn>:*`) of the target functions of the plans
+   * with `invoke` smoke tests; nothing when no plan has any.
+   */
+  readonly smoke?: boolean;
 }
 
 interface UnscopedAction {
@@ -134,6 +139,8 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
   },
   'verify-data': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'verification' },
   'snapshot-database': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'snapshot' },
+  // Invokes the new version of a plan's target directly (`functionName:<version>`) for its `invoke` smoke tests.
+  'smoke-test': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], smoke: true },
   // PutMetricAlarm with Tags also needs cloudwatch:TagResource on the alarm.
   'arm-alarms': {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -172,6 +179,8 @@ const STEP_TIMEOUTS: Readonly<Partial<Record<StepName, Duration>>> = {
   'verify-data': Duration.minutes(5),
   // check-gates runs the plan's HTTP checks (up to 30 s an attempt, 6 attempts) and waits for its check functions.
   'check-gates': Duration.minutes(5),
+  // smoke-test invokes the new version (up to its own timeout) and GETs URLs (10 s each), in parallel.
+  'smoke-test': Duration.minutes(5),
 };
 
 /**
@@ -607,6 +616,32 @@ export class RolloutOrchestrator extends Construct {
         if (!reasons.has(finding)) reasons.set(finding, why);
       }
       for (const [finding, why] of reasons) acknowledge(role, finding, why);
+    }
+    if (access.smoke) {
+      const smoked = context.targetArns
+        .map((target) => ({
+          target,
+          services: context.plans
+            .filter((p) => p.target.functionName === target.name && p.smokeTests.some((t) => t.type === 'invoke'))
+            .map((p) => p.service),
+        }))
+        .filter((t) => t.services.length > 0);
+      if (smoked.length) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['lambda:InvokeFunction'],
+            resources: smoked.map((t) => t.target.qualified),
+          }),
+        );
+      }
+      for (const { target, services } of smoked) {
+        acknowledge(
+          role,
+          wildcardResourceFinding(role, target.qualified),
+          `lambda:InvokeFunction on the versions of ${target.name}, the function released by ${services.length === 1 ? 'plan' : 'plans'} ${services.join(', ')}, for its smoke tests: ` +
+            'the qualified ARN (:*) names the version being released, which is only known at run time; nothing outside that one function.',
+        );
+      }
     }
     const readiness = access.readiness ? readinessGrants(context.plans, Stack.of(this)) : { unscoped: [] };
     if (readiness.invoke) role.addToPrincipalPolicy(readiness.invoke);

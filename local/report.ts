@@ -23,6 +23,8 @@ export interface Report {
   errorName: string | null;
   /** Every check of the gate (freeze, target, database, alarms, health and custom checks) and its result. */
   gates: GateCheck[];
+  /** Every smoke test of the new version at 0 % traffic and its result; empty when none ran. */
+  smokeTests: { name: string; result: string; detail: string }[];
   /** What the scenario said should happen, and whether it did. */
   expected: { outcome: Outcome; trigger: Trigger | null; met: boolean } | null;
   phases: { name: string; weight: number; enteredAt: string | null; leftAt: string | null; result: string | null }[];
@@ -186,6 +188,7 @@ export function buildReport(input: ReportInput): Report {
     reason,
     errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
     gates: record?.gate?.checks ?? [],
+    smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     expected,
     phases: (record?.phases ?? []).map((p) => ({
       name: p.name,

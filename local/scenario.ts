@@ -149,6 +149,12 @@ export const ScenarioSchema = z.strictObject({
       .describe(
         'Results of the plan’s readiness checks, keyed `health:<url>` (`fail`: the URL answers 503 "unhealthy"; `pass`: 200 "ok") or `lambda:<functionName>` (the check function answers `{ "ok": false }` or `{ "ok": true }`). Every check passes unless listed here.',
       ),
+    smoke: z
+      .record(z.string().min(1), z.enum(['pass', 'fail']))
+      .default({})
+      .describe(
+        'Results of the plan’s `invoke` smoke tests, keyed by the smoke test’s name (`fail`: the new version fails with `FunctionError: Unhandled` when invoked with that test’s payload; `pass`: it answers `{"statusCode":200,"body":"ok"}`). Every invoke smoke test passes unless listed here. An `http` smoke test answers as the readiness checks do: `checks` with `health:<url>`.',
+      ),
     database: z
       .strictObject({
         rows: z.number().int().min(0).default(100_000).describe('Rows in the tables at the start.'),

@@ -7,7 +7,7 @@ import { endpointStoreFor } from '../functions/adapters/endpoint';
 import type { EventDeps } from '../functions/adapters/event-deps';
 import { StepFunctionsExecutions } from '../functions/adapters/executions';
 import { SnsNotifier } from '../functions/adapters/notifier';
-import { CloudWatchAlarmStates, LambdaCheckInvoker } from '../functions/adapters/readiness';
+import { CloudWatchAlarmStates, LambdaCheckInvoker, LambdaSmokeInvoker } from '../functions/adapters/readiness';
 import { DynamoRolloutStore } from '../functions/adapters/store';
 import { metricsFor, routerFor } from '../functions/adapters/targets';
 import { StepFunctionsTokens } from '../functions/adapters/tokens';
@@ -112,6 +112,7 @@ export class Simulator {
     for (const plan of plans) {
       this.deployTarget(plan);
       this.deployChecks(plan);
+      this.deploySmokeTargets(plan);
       this.registerPlan(plan);
     }
     for (const [version, behaviour] of Object.entries(scenario.world.versions))
@@ -346,6 +347,34 @@ export class Simulator {
     }
   }
 
+  /**
+   * The versions of the released function answer the plan's `invoke` smoke tests (an `Invoke` with a `Qualifier`):
+   * `{"statusCode":200,"body":"ok"}`, or a function error (`Unhandled`) for a payload of a smoke test the
+   * scenario's `smoke` says `fail`.
+   */
+  private deploySmokeTargets(plan: Plan): void {
+    const tests = plan.smokeTests.filter((t) => t.type === 'invoke');
+    if (tests.length === 0) return;
+    const target = plan.target;
+    switch (target.type) {
+      case 'lambda-alias':
+        this.world.lambda.addInvokable(target.functionName, (event, qualifier) => {
+          const sent = JSON.stringify(event);
+          const failing = tests.find(
+            (t) => JSON.stringify(t.payload) === sent && this.scenario.world.smoke[t.name] === 'fail',
+          );
+          this.world.note(
+            'smoke',
+            `invoke ${target.functionName}:${qualifier ?? '$LATEST'} → ${failing ? 'error' : '200'}`,
+          );
+          if (failing)
+            throw new Error(`${target.functionName} ${qualifier} failed smoke test "${failing.name}" (simulated)`);
+          return { statusCode: 200, body: 'ok' };
+        });
+        break;
+    }
+  }
+
   /** The HTTP health checks' answers: 200 "ok", or 503 "unhealthy" where the scenario's `checks` say `fail`. */
   private readonly httpProbe: HttpProbe = {
     get: async (url) => {
@@ -399,6 +428,11 @@ export class Simulator {
       },
       'verify-data': { now, store: this.store, databaseFor: database, verifier: new LambdaVerifier(lambda) },
       'snapshot-database': { now, store: this.store, databaseFor: database },
+      'smoke-test': {
+        now,
+        store: this.store,
+        smoke: { invoker: new LambdaSmokeInvoker(lambda), http: this.httpProbe },
+      },
       'restore-database': {
         now,
         store: this.store,

@@ -13,6 +13,7 @@ import { restoreDatabaseStep } from '../functions/restore-database/handler';
 import { rollbackStep } from '../functions/rollback/handler';
 import { shiftTrafficStep } from '../functions/shift-traffic/handler';
 import { signalFunction } from '../functions/signal/handler';
+import { smokeTestStep } from '../functions/smoke-test/handler';
 import { snapshotDatabaseStep } from '../functions/snapshot-database/handler';
 import { validateStep } from '../functions/validate/handler';
 import { verifyDataStep } from '../functions/verify-data/handler';
@@ -28,6 +29,7 @@ export const STEPS: Record<StepName, AnyStep> = {
   'check-gates': checkGatesStep,
   'verify-data': verifyDataStep,
   'snapshot-database': snapshotDatabaseStep,
+  'smoke-test': smokeTestStep,
   'arm-alarms': armAlarmsStep,
   'shift-traffic': shiftTrafficStep,
   'await-approval': awaitApprovalStep,

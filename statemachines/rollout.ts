@@ -21,6 +21,7 @@ export const STEP_PLACEHOLDERS = {
   CheckGatesFunctionArn: 'check-gates',
   VerifyDataFunctionArn: 'verify-data',
   SnapshotDatabaseFunctionArn: 'snapshot-database',
+  SmokeTestFunctionArn: 'smoke-test',
   ArmAlarmsFunctionArn: 'arm-alarms',
   ShiftTrafficFunctionArn: 'shift-traffic',
   AwaitApprovalFunctionArn: 'await-approval',

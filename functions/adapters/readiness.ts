@@ -3,6 +3,7 @@ import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws
 import * as z from 'zod';
 import { formatIssues } from '../core/issues';
 import type { AlarmStates, AlarmStateValue, CheckInvoker, HttpProbe } from '../core/readiness';
+import type { SmokeAnswer, SmokeInvoker } from '../core/smoke';
 import { aws } from './aws';
 
 export type { AlarmStates, CheckInvoker, HttpProbe } from '../core/readiness';
@@ -150,5 +151,37 @@ export class LambdaCheckInvoker implements CheckInvoker {
     return parsed.data.reason === undefined
       ? { ok: parsed.data.ok }
       : { ok: parsed.data.ok, reason: parsed.data.reason };
+  }
+}
+
+/**
+ * Invokes one version of a function synchronously (`RequestResponse`, `Qualifier`), for the smoke tests: its
+ * error (`FunctionError`) or a missing function or version is in the answer; throttling and service faults
+ * propagate, for the state machine to retry.
+ */
+export class LambdaSmokeInvoker implements SmokeInvoker {
+  constructor(private readonly lambda: LambdaClient) {}
+
+  async invoke(functionName: string, qualifier: string, payload: Record<string, unknown>): Promise<SmokeAnswer> {
+    let out: InvokeCommandOutput;
+    try {
+      out = await aws('lambda:Invoke', () =>
+        this.lambda.send(
+          new InvokeCommand({
+            FunctionName: functionName,
+            Qualifier: qualifier,
+            InvocationType: 'RequestResponse',
+            Payload: new TextEncoder().encode(JSON.stringify(payload)),
+          }),
+        ),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+        return { functionError: 'ResourceNotFoundException', payload: `${functionName}:${qualifier} does not exist` };
+      }
+      throw error;
+    }
+    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+    return out.FunctionError ? { functionError: out.FunctionError, payload: text } : { payload: text };
   }
 }

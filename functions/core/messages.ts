@@ -24,7 +24,10 @@ export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
       return `${who} rolled back${where} (${rb.trigger}): ${rb.reason}${stable}${data ? `; ${data}` : ''}`;
     }
     case 'BLOCKED':
-      return `${who} blocked before anything changed: ${record.gate?.reason ?? 'a gate refused it'}`;
+      // A smoke test runs after the database snapshot: traffic has not moved, but the snapshot exists.
+      return record.gate?.decision === 'pass' && record.smoke?.decision === 'blocked'
+        ? `${who} blocked before any traffic moved: ${blockedReason(record)}`
+        : `${who} blocked before anything changed: ${blockedReason(record)}`;
     case 'FAILED':
       return `${who} failed: ${record.reason ?? 'a step failed'}`;
     case 'ABORTED': {
@@ -32,6 +35,13 @@ export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
       return `${who} aborted: ${record.rollback?.reason ?? record.reason ?? 'the execution was stopped'}${stable}`;
     }
   }
+}
+
+/** Why a rollout was blocked: the gate, or (the gate having passed) its smoke tests. */
+function blockedReason(record: RolloutRecord): string {
+  if (record.gate?.decision !== 'pass') return record.gate?.reason ?? 'a gate refused it';
+  if (record.smoke?.decision === 'blocked') return record.smoke.reason;
+  return record.gate.reason;
 }
 
 /** The notification for a finished rollout. */

@@ -5,6 +5,7 @@ import { durationSeconds, durationString, isoDuration } from './duration';
 import { InvalidPlan } from './errors';
 import { formatIssues } from './issues';
 import { checkReadinessPolicy, ReadinessPolicySchema } from './readiness';
+import { checkSmokeTests, SmokeTestsSchema } from './smoke';
 
 /**
  * A service's rollout plan: what to release through, in which phases, judged by which health policy, and when
@@ -263,10 +264,14 @@ const planObject = z.strictObject({
   alarms: AlarmsPolicySchema.prefault({}),
   database: DatabasePolicySchema.optional(),
   readiness: ReadinessPolicySchema.prefault({}),
+  smokeTests: SmokeTestsSchema,
 });
 
 /** The plan schema. `z.input` is what people write; `Plan` (`z.output`) has every default filled in. */
-export const PlanSchema = planObject.superRefine(checkPhases).superRefine(checkReadinessPolicy);
+export const PlanSchema = planObject
+  .superRefine(checkPhases)
+  .superRefine(checkReadinessPolicy)
+  .superRefine(checkSmokeTests);
 
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.output<typeof PlanSchema>;

@@ -25,7 +25,7 @@ export const MAX_HTTP_TIMEOUT_SECONDS = 30;
 
 const checkName = z.string().min(1).max(100);
 
-const httpUrl = z
+export const httpUrl = z
   .string()
   .max(2048)
   .superRefine((value, ctx) => {
@@ -48,7 +48,7 @@ const httpUrl = z
     }
   });
 
-const regex = z
+export const regex = z
   .string()
   .min(1)
   .max(1000)
@@ -152,7 +152,8 @@ export function checkReadinessPolicy(
 }
 
 /** The kinds of checks a gate reports: the readiness checks, and the other gates listed alongside them. */
-export const GATE_CHECK_KINDS = ['freeze', 'target', 'database', 'alarm', 'health', 'lambda'] as const;
+/** `smoke`: a smoke test of the new version at 0 % traffic (the smoke-test step, after the gate). */
+export const GATE_CHECK_KINDS = ['freeze', 'target', 'database', 'alarm', 'health', 'lambda', 'smoke'] as const;
 
 /** One check of the gate and its result, as the record and the report keep it. */
 export const GateCheckSchema = z.strictObject({

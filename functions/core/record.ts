@@ -118,6 +118,16 @@ export const GateSchema = z.strictObject({
 });
 export type Gate = z.output<typeof GateSchema>;
 
+/** The smoke tests of the new version at 0 % traffic (the smoke-test step), each with its result. */
+export const SmokeSchema = z.strictObject({
+  decision: z.enum(['pass', 'blocked']),
+  reason: z.string(),
+  checkedAt: z.string(),
+  /** Every smoke test with its result (kind `smoke`). */
+  checks: z.array(GateCheckSchema).default([]),
+});
+export type Smoke = z.output<typeof SmokeSchema>;
+
 /** A signal an operator sent, kept for the audit trail whether it was acted on or not. */
 export const SignalRecordSchema = z.strictObject({
   at: z.string(),
@@ -161,6 +171,8 @@ export const RolloutRecordSchema = z.strictObject({
   traffic: WeightsSchema.nullable(),
   baseline: BaselineSchema.nullable(),
   gate: GateSchema.nullable(),
+  /** The smoke tests' results; null until they ran (and when the plan has none). */
+  smoke: SmokeSchema.nullable().default(null),
   rollback: RollbackSchema.nullable(),
   /** The task token of the wait the workflow is in, so that signals can wake it. */
   waiting: z.strictObject({ token: z.string(), since: z.string(), phase: z.number().int() }).nullable(),
@@ -218,6 +230,7 @@ export function newRecord(ref: RolloutRef, request: RolloutRecord['request'], pl
     traffic: null,
     baseline: null,
     gate: null,
+    smoke: null,
     rollback: null,
     waiting: null,
     alarms: null,
@@ -261,6 +274,13 @@ export function recordGate(
     status: gate.decision === 'pass' ? 'IN_PROGRESS' : record.status,
   };
   return note(withGate, now, gate.decision === 'pass' ? 'gate-passed' : 'gate-blocked', gate.reason);
+}
+
+/** The smoke tests' decision. Idempotent: the first decision stands. */
+export function recordSmoke(record: RolloutRecord, smoke: Omit<Smoke, 'checkedAt'>, now: Date): RolloutRecord {
+  if (record.smoke) return record;
+  const withSmoke: RolloutRecord = { ...record, smoke: { ...smoke, checkedAt: now.toISOString() } };
+  return note(withSmoke, now, smoke.decision === 'pass' ? 'smoke-passed' : 'smoke-blocked', smoke.reason);
 }
 
 /** The index of the phase the rollout should be in: the first that has not passed. */

@@ -18,7 +18,7 @@ export class SimLambda {
   private readonly functions = new Map<string, SimFunction>();
   private readonly listeners: ((functionName: string, alias: string) => void)[] = [];
   private readonly changed: ((functionName: string, alias: string, split: Split) => void)[] = [];
-  private readonly invokables = new Map<string, (event: unknown) => unknown>();
+  private readonly invokables = new Map<string, (event: unknown, qualifier: string | undefined) => unknown>();
 
   constructor(
     private readonly region: string,
@@ -36,9 +36,10 @@ export class SimLambda {
   /**
    * A function that can be invoked (`Invoke`, `RequestResponse`): the team's own functions a plan names, such as
    * its verification function. A thrown error is answered as Lambda does: `FunctionError: 'Unhandled'` and the
-   * error in the payload.
+   * error in the payload. A function released by a plan may be invokable too (its versions answer the smoke tests):
+   * `run` gets the `Qualifier`, which must name one of its published versions.
    */
-  addInvokable(name: string, run: (event: unknown) => unknown): void {
+  addInvokable(name: string, run: (event: unknown, qualifier: string | undefined) => unknown): void {
     this.invokables.set(name, run);
   }
 
@@ -69,7 +70,11 @@ export class SimLambda {
       case 'GetFunctionConfiguration':
         return this.getFunctionConfiguration(String(input.FunctionName), input.Qualifier as string | undefined);
       case 'Invoke':
-        return this.invoke(String(input.FunctionName), input.Payload as Uint8Array | undefined);
+        return this.invoke(
+          String(input.FunctionName),
+          input.Payload as Uint8Array | undefined,
+          input.Qualifier as string | undefined,
+        );
       default:
         throw awsError(
           lambdaSdk,
@@ -160,26 +165,33 @@ export class SimLambda {
     return { FunctionName: name, FunctionArn: `${this.arn(name)}:${version}`, Version: version, State: 'Active' };
   }
 
-  private invoke(functionName: string, payload: Uint8Array | undefined): Record<string, unknown> {
+  private invoke(
+    functionName: string,
+    payload: Uint8Array | undefined,
+    qualifier: string | undefined,
+  ): Record<string, unknown> {
     const name = functionName.startsWith('arn:') ? (functionName.split(':')[6] ?? functionName) : functionName;
     const run = this.invokables.get(name);
-    if (!run) {
+    const versions = this.functions.get(name)?.versions;
+    const missingVersion = qualifier !== undefined && qualifier !== '$LATEST' && versions && !versions.has(qualifier);
+    if (!run || missingVersion) {
       throw awsError(
         lambdaSdk,
         'LambdaServiceException',
         'ResourceNotFoundException',
-        `Function not found: ${this.arn(name)}`,
+        `Function not found: ${this.arn(name)}${qualifier ? `:${qualifier}` : ''}`,
       );
     }
+    const executed = qualifier ?? '$LATEST';
     const event = payload?.length ? (JSON.parse(new TextDecoder().decode(payload)) as unknown) : null;
     const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
     try {
-      return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: encode(run(event) ?? null) };
+      return { StatusCode: 200, ExecutedVersion: executed, Payload: encode(run(event, qualifier) ?? null) };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       return {
         StatusCode: 200,
-        ExecutedVersion: '$LATEST',
+        ExecutedVersion: executed,
         FunctionError: 'Unhandled',
         Payload: encode({ errorType: e.name, errorMessage: e.message, trace: [] }),
       };

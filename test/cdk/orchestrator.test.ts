@@ -151,9 +151,11 @@ describe('RolloutOrchestrator', () => {
     it('run one per step and event function, on arm64 Node.js 24 with X-Ray, 256 MB, 30 s and a log group with retention', () => {
       // Prepare
       const logGroups = template.findResources('AWS::Logs::LogGroup');
-      const longer = [stack.orchestrator.functions['verify-data'], stack.orchestrator.functions['check-gates']].map(
-        logicalId,
-      );
+      const longer = [
+        stack.orchestrator.functions['verify-data'],
+        stack.orchestrator.functions['check-gates'],
+        stack.orchestrator.functions['smoke-test'],
+      ].map(logicalId);
 
       // Act
       const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
@@ -168,7 +170,7 @@ describe('RolloutOrchestrator', () => {
           Handler: 'index.handler',
           MemorySize: 256,
           // verify-data waits for the plan's verification function, which reads whole tables; check-gates for the
-          // plan's HTTP checks and check functions.
+          // plan's HTTP checks and check functions; smoke-test for the new version and the smoke URLs.
           Timeout: longer.includes(id) ? 300 : 30,
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
@@ -380,6 +382,7 @@ describe('RolloutOrchestrator', () => {
         'check-gates': readWrite,
         'verify-data': readWrite,
         'snapshot-database': readWrite,
+        'smoke-test': readWrite,
         'shift-traffic': readWrite,
         'await-approval': readWrite,
         'arm-alarms': readWrite,
@@ -513,6 +516,45 @@ describe('RolloutOrchestrator', () => {
 
       // Assess
       expect(actions).not.toContain('cloudwatch:DescribeAlarms');
+      expect(functionsGranted('lambda:InvokeFunction', synthesized)).toEqual([]);
+    });
+  });
+
+  describe('smoke tests', () => {
+    const qualified = (name: string) => `arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${name}:*`;
+
+    it('let only smoke-test invoke the versions of the targets of the plans with invoke smoke tests', () => {
+      // Prepare
+      const synthesized = synthStack({
+        plans: [
+          plan({ smokeTests: [{ name: 'order', type: 'invoke', payload: { id: 1 } }] }),
+          plan({
+            service: 'payments-api',
+            target: { type: 'lambda-alias', functionName: 'payments-api-fn', alias: 'prod' },
+            smokeTests: [{ name: 'page', type: 'http', url: 'https://payments.example.com/smoke' }],
+          }),
+        ],
+      });
+
+      // Act
+      const invokers = functionsGranted('lambda:InvokeFunction', synthesized);
+      const statements = statementsOfRole(roleOf('smoke-test', synthesized.stack), synthesized.template).filter((s) =>
+        actionsOf(s).includes('lambda:InvokeFunction'),
+      );
+
+      // Assess
+      expect(invokers).toEqual(['smoke-test']);
+      expect(statements.map(actionsOf)).toEqual([['lambda:InvokeFunction']]);
+      expect(statements.flatMap((s) => resourcesOf(s).map(flattenCfnReference))).toEqual([
+        qualified(plan().target.functionName),
+      ]);
+    });
+
+    it('grant no invocation without invoke smoke tests', () => {
+      // Act
+      const synthesized = synthStack({ plans: [plan()] });
+
+      // Assess
       expect(functionsGranted('lambda:InvokeFunction', synthesized)).toEqual([]);
     });
   });

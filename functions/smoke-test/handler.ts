@@ -1,0 +1,77 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import * as z from 'zod';
+import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
+import { FetchHttpProbe, LambdaSmokeInvoker } from '../adapters/readiness';
+import { defineStep, once, stepHandler } from '../adapters/step';
+import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import { RolloutSuperseded } from '../core/errors';
+import type { Target } from '../core/plan';
+import { isFinished, RolloutRefSchema, recordSmoke } from '../core/record';
+import { runSmokeTests, type SmokeDeps, smokeFailure } from '../core/smoke';
+
+export const SmokeOutputSchema = z.strictObject({
+  decision: z.enum(['pass', 'blocked']),
+  reason: z.string(),
+});
+
+/**
+ * The plan's smoke tests of the new version at 0 % traffic, after the gate (and the database snapshot) and before
+ * the alarms are armed and any traffic moves: `invoke` tests call `functionName:<new version>` directly (the
+ * alias, and so its users, are untouched), `http` tests GET a URL. Every test runs, so the record lists each with
+ * its result; any failure blocks, naming every failing test. A plan without smoke tests, or a rollout already
+ * rolling back, passes without running anything. A re-run returns the decision already recorded.
+ */
+export const smokeTestStep = defineStep({
+  name: 'smoke-test',
+  input: z.strictObject({ ref: RolloutRefSchema }),
+  output: SmokeOutputSchema,
+  async run(event, deps: SmokeTestDeps) {
+    const record = await deps.store.get(event.ref);
+    if (record.smoke) return { decision: record.smoke.decision, reason: record.smoke.reason };
+    const tests = record.plan.smokeTests;
+    if (tests.length === 0) return { decision: 'pass' as const, reason: 'the plan has no smoke tests' };
+    // A rollback requested before any traffic moved: nothing to test; the workflow goes on to its rollback.
+    if (record.rollback) return { decision: 'pass' as const, reason: 'the rollout is rolling back' };
+    if (isFinished(record))
+      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+
+    const checks = await runSmokeTests(tests, subject(record.plan.target, record.version), deps.smoke);
+    const failing = checks.filter((c) => c.result === 'fail');
+    const decision = failing.length ? ('blocked' as const) : ('pass' as const);
+    const reason = failing.length
+      ? failing.map(smokeFailure).join('; ')
+      : `${checks.length} smoke ${checks.length === 1 ? 'test' : 'tests'} passed`;
+    await deps.store.update(event.ref, (r) => recordSmoke(r, { decision, reason, checks }, deps.now()), record);
+    return { decision, reason };
+  },
+});
+
+function subject(target: Target, version: string): { functionName: string; version: string } {
+  switch (target.type) {
+    case 'lambda-alias':
+      return { functionName: target.functionName, version };
+  }
+}
+
+export interface SmokeTestDeps {
+  now(): Date;
+  store: RolloutStore;
+  /** The ports of the smoke tests: direct invocations of a version, and GETs. */
+  smoke: SmokeDeps;
+}
+
+export const handler = stepHandler(
+  smokeTestStep,
+  once((): SmokeTestDeps => {
+    const invoker = once(() => new LambdaSmokeInvoker(new LambdaClient(STEP_CLIENT_CONFIG)));
+    return {
+      now: () => new Date(),
+      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
+      smoke: {
+        invoker: { invoke: (name, qualifier, payload) => invoker().invoke(name, qualifier, payload) },
+        http: new FetchHttpProbe(),
+      },
+    };
+  }),
+);
