@@ -230,6 +230,15 @@ export function statusLines(record: RolloutRecord): string[] {
       `rollback (${record.rollback.trigger}): ${record.rollback.reason}; traffic restored ${when(record.rollback.trafficRestoredAt)}`,
     );
   }
+  for (const phase of record.phases) {
+    const a = phase.approval;
+    if (!a) continue;
+    lines.push(
+      a.decision
+        ? `approval of ${phase.name} (${a.role}): ${a.decision}${a.by ? ` by ${a.by}` : ''} ${when(a.at)}${a.reason ? ` — ${a.reason}` : ''}`
+        : `approval of ${phase.name} (${a.role}): waiting since ${when(a.requestedAt)}: rollout-pilot approve --service ${record.service}`,
+    );
+  }
   const db = record.database;
   if (db?.snapshot) lines.push(`database ${db.identifier}: snapshot ${db.snapshot.id} ${db.snapshot.status}`);
   if (db?.restore && db.restore.decision !== 'not-needed') {

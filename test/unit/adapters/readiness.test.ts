@@ -6,6 +6,7 @@ import {
   CloudWatchAlarmStates,
   FetchHttpProbe,
   LambdaCheckInvoker,
+  LambdaSmokeInvoker,
   MAX_BODY_BYTES,
 } from '../../../functions/adapters/readiness';
 import { AwsThrottled } from '../../../functions/core/errors';
@@ -171,6 +172,53 @@ describe('LambdaCheckInvoker', () => {
     // Assess
     expect(missing).toEqual({ ok: false, reason: 'function orders-ready does not exist' });
     expect(throttled).toBeInstanceOf(AwsThrottled);
+  });
+});
+
+describe('LambdaSmokeInvoker', () => {
+  const lambda = mockClient(LambdaClient);
+  const invoker = new LambdaSmokeInvoker(new LambdaClient({ region: 'us-east-1' }));
+
+  beforeEach(() => {
+    lambda.reset();
+  });
+
+  afterAll(() => {
+    lambda.restore();
+  });
+
+  it('invokes the new version directly (Qualifier), synchronously, with the test payload, and returns its answer', async () => {
+    // Prepare
+    lambda.on(InvokeCommand).resolves(invoked('{"statusCode":200,"body":"ok"}'));
+
+    // Act
+    const answer = await invoker.invoke('checkout-api', '42', { path: '/cart/1' });
+
+    // Assess
+    const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+    expect({ ...input, Payload: new TextDecoder().decode(input?.Payload as Uint8Array) }).toEqual({
+      FunctionName: 'checkout-api',
+      Qualifier: '42',
+      InvocationType: 'RequestResponse',
+      Payload: '{"path":"/cart/1"}',
+    });
+    expect(answer).toEqual({ payload: '{"statusCode":200,"body":"ok"}' });
+  });
+
+  it('reports a function error with its payload, and a missing version as a function error', async () => {
+    // Prepare
+    lambda
+      .on(InvokeCommand)
+      .resolvesOnce(invoked('{"errorMessage":"boom"}', 'Unhandled'))
+      .rejectsOnce(Object.assign(new Error('Function not found'), { name: 'ResourceNotFoundException' }));
+
+    // Act
+    const failed = await invoker.invoke('checkout-api', '42', {});
+    const missing = await invoker.invoke('checkout-api', '43', {});
+
+    // Assess
+    expect(failed).toEqual({ functionError: 'Unhandled', payload: '{"errorMessage":"boom"}' });
+    expect(missing).toEqual({ functionError: 'ResourceNotFoundException', payload: 'checkout-api:43 does not exist' });
   });
 });
 

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { runReport, runSignal, runStart, runStatus } from '../../../bin/cli/aws-commands';
 import { main } from '../../../bin/rollout-pilot';
 import { simulate } from '../../../local/simulate';
-import { exampleScenario } from '../../workflow/helpers';
+import { checkoutPlanVariant, exampleScenario, scenario } from '../../workflow/helpers';
 
 function capture() {
   const out: string[] = [];
@@ -261,6 +261,45 @@ describe('rollout-pilot status and report', () => {
     );
     expect(report.out.join('\n')).toMatch(/10% +rolled-back/);
     expect(report.out.join('\n')).toMatch(/timeline:\n.*started: checkout-api 42 requested/);
+  });
+
+  it('status names the database snapshot, the restore and who approved it', async () => {
+    // Prepare
+    const { simulator } = await simulate(exampleScenario('data-corruption'));
+    const status = capture();
+
+    // Act
+    await runStatus('checkout-api', { store: simulator.store, write: status.write });
+
+    // Assess
+    const text = status.out.join('\n');
+    expect(text).toMatch(/^database checkout-db: snapshot rollout-pilot-checkout-api-v42-[0-9a-f]{8} available$/m);
+    expect(text).toMatch(
+      /^restore approved: restore approved by dana@example.com: .*; the service uses checkout-db-restored-[0-9a-f]{8}$/m,
+    );
+  });
+
+  it('status names a phase approval: who approved, when', async () => {
+    // Prepare
+    const plan = checkoutPlanVariant((p) => {
+      const phases = p.phases as Record<string, unknown>[];
+      phases[2] = { ...phases[2], approval: { role: 'tech-lead', timeout: 'PT2H' } };
+    });
+    const { simulator } = await simulate(
+      scenario({
+        plan,
+        world: { signals: [{ at: 'PT80M', type: 'approve', by: 'lee', reason: 'numbers look fine' }] },
+      }),
+    );
+    const status = capture();
+
+    // Act
+    await runStatus('checkout-api', { store: simulator.store, write: status.write });
+
+    // Assess
+    expect(status.out.join('\n')).toMatch(
+      /^approval of 100% \(final bake\) \(tech-lead\): approved by lee Tuesday 2026-11-17 10:20 — numbers look fine$/m,
+    );
   });
 });
 
