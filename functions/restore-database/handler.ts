@@ -21,7 +21,7 @@ import {
 import { durationSeconds } from '../core/duration';
 import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
 import { restoreApprovalNotification } from '../core/messages';
-import { markNotified, type RolloutRecord, RolloutRefSchema } from '../core/record';
+import { markNotified, type RolloutRecord, type RolloutRef, RolloutRefSchema } from '../core/record';
 
 const ActionSchema = z.enum(['request-approval', 'restore', 'repoint']);
 
@@ -62,11 +62,11 @@ export const restoreDatabaseStep = defineStep({
     if (event.action === 'request-approval') {
       if (!event.taskToken) throw new Error('request-approval needs the task token');
       const token = event.taskToken;
-      let after = await deps.store.update(event.ref, (r) => recordApprovalWaiting(r, token, deps.now()), record);
+      const after = await deps.store.update(event.ref, (r) => recordApprovalWaiting(r, token, deps.now()), record);
       const key = 'approval-requested';
       if (after.database?.restore?.decision === 'awaiting-approval' && !after.notified.includes(key)) {
         await deps.notifier.publish(topicArnFor(after.plan, deps.settings), restoreApprovalNotification(after));
-        after = await deps.store.update(event.ref, (r) => markNotified(r, key), after);
+        await deps.store.update(event.ref, (r) => markNotified(r, key), after);
       }
       return { action: event.action, status: 'waiting-for-approval' as const, target: null, detail: restore.reason };
     }
@@ -83,7 +83,7 @@ export const restoreDatabaseStep = defineStep({
       [TAG.restoredFrom]: snapshot.id,
     };
 
-    if (event.action === 'restore') return advance(deps, db, policy, record, target, tags);
+    if (event.action === 'restore') return advance(deps, db, policy, event.ref, record, target, tags);
 
     // repoint
     const endpoint = restore.endpoint;
@@ -121,6 +121,7 @@ async function advance(
   deps: RestoreDatabaseDeps,
   db: DatabaseGateway,
   policy: DatabasePolicy,
+  ref: RolloutRef,
   record: RolloutRecord,
   target: string,
   tags: Record<string, string>,
@@ -128,12 +129,6 @@ async function advance(
   const restore = record.database?.restore;
   const snapshotId = record.database?.snapshot?.id;
   if (!restore || !snapshotId) throw new Error('no restore to advance');
-  const ref = {
-    service: record.service,
-    rolloutId: record.rolloutId,
-    executionArn: record.executionArn,
-    startedAt: record.startedAt,
-  };
   if (restore.availableAt) {
     return { action: 'restore' as const, status: 'available' as const, target, detail: `${target} is available` };
   }

@@ -661,7 +661,8 @@ export class SimRDS {
   private createDBClusterSnapshot(input: Record<string, unknown>): Record<string, unknown> {
     const snapshotId = requiredString(input, 'DBClusterSnapshotIdentifier');
     const clusterId = fromArn(requiredString(input, 'DBClusterIdentifier'), 'cluster').toLowerCase();
-    if (!validIdentifier(snapshotId, 255)) {
+    // Cluster snapshot identifiers stop at 63 characters (instance snapshots at 255).
+    if (!validIdentifier(snapshotId, 63)) {
       throw invalidIdentifier('DBClusterSnapshotIdentifier', snapshotId);
     }
     const id = snapshotId.toLowerCase();

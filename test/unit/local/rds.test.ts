@@ -742,6 +742,28 @@ describe('SimRDS through the real RDS client', () => {
       expect(error.message).toContain('CreateDBClusterSnapshot');
     });
 
+    it('refuses a cluster snapshot identifier over 63 characters, and accepts one of 63', async () => {
+      // Act
+      const tooLong = await failure(
+        client.send(
+          new CreateDBClusterSnapshotCommand({
+            DBClusterSnapshotIdentifier: `a${'b'.repeat(63)}`,
+            DBClusterIdentifier: 'billing',
+          }),
+        ),
+      );
+      const longest = await client.send(
+        new CreateDBClusterSnapshotCommand({
+          DBClusterSnapshotIdentifier: `a${'b'.repeat(62)}`,
+          DBClusterIdentifier: 'billing',
+        }),
+      );
+
+      // Assert
+      expect(tooLong.name).toBe('InvalidParameterValue');
+      expect(longest.DBClusterSnapshot?.DBClusterSnapshotIdentifier).toBe(`a${'b'.repeat(62)}`);
+    });
+
     it('snapshots and restores a cluster into a new one, adds its writer, and leaves the original untouched', async () => {
       // Prepare
       const original = rds.data('billing') as SimData;
