@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -17,7 +17,7 @@ import { EVENT_FUNCTIONS, type EventFunctionName } from '../functions/catalog';
 import { type AlarmEventPattern, alarmRulePattern, generatedAlarmPrefix, hasAlarms } from '../functions/core/alarms';
 import { type DatabasePolicy, rolloutSnapshotPrefix, TAG } from '../functions/core/database';
 import { formatIssues } from '../functions/core/issues';
-import { type Plan, PlanSchema } from '../functions/core/plan';
+import { type Plan, PlanSchema, type Target, targetGroupName } from '../functions/core/plan';
 import {
   readRolloutDefinition,
   STEP_PLACEHOLDERS,
@@ -45,8 +45,8 @@ export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export interface RolloutOrchestratorProps {
   /**
    * The rollout plans this deployment can run, already parsed with `parsePlan`. Each is bundled into the
-   * validate step and the event functions, and scopes what the functions may touch: their Lambda targets, their
-   * notification topics, their alarms (an EventBridge rule per service with alarms) and their databases (the
+   * validate step and the event functions, and scopes what the functions may touch: their traffic targets (Lambda
+   * aliases, ALB listener rules, flag items), their notification topics, their alarms (an EventBridge rule per service with alarms) and their databases (the
    * database, its rollout snapshots, the databases restored from them and the endpoint parameter or secret).
    */
   readonly plans: readonly Plan[];
@@ -82,8 +82,8 @@ export class InvalidOrchestratorProps extends Error {
 interface FunctionAccess {
   /** Item-level calls on the rollout table. */
   readonly table?: readonly string[];
-  /** Calls on each plan's target function, its aliases and versions. */
-  readonly targets?: readonly string[];
+  /** Calls on each plan's traffic target, by target type (see {@link TrafficAccess}). */
+  readonly traffic?: TrafficAccess;
   /** `sns:Publish` on the shared topic and every plan's topic. */
   readonly publish?: boolean;
   /**
@@ -106,8 +106,8 @@ interface FunctionAccess {
    */
   readonly readiness?: boolean;
   /**
-   * The plans' smoke tests: `lambda:InvokeFunction` on the versions (`<fn>:*`) of the target functions of the plans
-   * with `invoke` smoke tests; nothing when no plan has any.
+   * The plans' smoke tests: `lambda:InvokeFunction` on the versions (`<fn>:*`) of the target functions of the
+   * `lambda-alias` plans with `invoke` smoke tests (only those may have them); nothing when no plan has any.
    */
   readonly smoke?: boolean;
 }
@@ -116,6 +116,57 @@ interface UnscopedAction {
   readonly actions: readonly string[];
   readonly why: string;
 }
+
+/**
+ * What a function does with the plans' traffic targets, one list per target type; each is granted only when a plan
+ * has a target of that type, on exactly the resources those plans name. The routers in `functions/adapters`
+ * (`*-router.ts`) are the reference.
+ */
+interface TrafficAccess {
+  /** `lambda-alias`: on each target function, its aliases and versions (`<fn>` and `<fn>:*`). */
+  readonly lambda: readonly string[];
+  /** `alb-weighted`: on exactly each plan's listener rule. */
+  readonly listenerRule: readonly string[];
+  /** `alb-weighted`: Elastic Load Balancing calls IAM can only grant on `*`. */
+  readonly loadBalancing: readonly UnscopedAction[];
+  /** `feature-flag`: on each plan's flags table, only on the items of the plans' flags (`dynamodb:LeadingKeys`). */
+  readonly flags: readonly string[];
+}
+
+/**
+ * `DescribeRules` and `DescribeTargetHealth` have no resource types in the Service Authorization Reference (Elastic
+ * Load Balancing V2): they take no ARN in `Resource` and no condition key, so `*` is the only way to grant them.
+ */
+const DESCRIBE_RULES: UnscopedAction = {
+  actions: ['elasticloadbalancing:DescribeRules'],
+  why:
+    'elasticloadbalancing:DescribeRules (read only: the weights of the ALB plans\u2019 listener rules) supports no ' +
+    'resource-level permissions (Service Authorization Reference, Elastic Load Balancing V2)',
+};
+const DESCRIBE_TARGET_HEALTH: UnscopedAction = {
+  actions: ['elasticloadbalancing:DescribeTargetHealth'],
+  why:
+    'elasticloadbalancing:DescribeTargetHealth (read only: whether the idle target group of an ALB plan has healthy ' +
+    'targets) supports no resource-level permissions (Service Authorization Reference, Elastic Load Balancing V2)',
+};
+
+/** check-gates: `preflight()` and `current()` read the target. */
+const TRAFFIC_READ: TrafficAccess = {
+  lambda: ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'],
+  listenerRule: [],
+  loadBalancing: [DESCRIBE_RULES, DESCRIBE_TARGET_HEALTH],
+  flags: ['dynamodb:GetItem'],
+};
+/**
+ * shift-traffic (`shift()`, `promote()`, `revert()`) and rollback (`revert()`): an ALB router reads the rule
+ * before it rewrites the forward action; a flag router reads the item when promoting.
+ */
+const TRAFFIC_SHIFT: TrafficAccess = {
+  lambda: ['lambda:UpdateAlias'],
+  listenerRule: ['elasticloadbalancing:ModifyRule'],
+  loadBalancing: [DESCRIBE_RULES],
+  flags: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+};
 
 const XRAY: UnscopedAction = {
   actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
@@ -133,7 +184,7 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
   'acquire-lock': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   'check-gates': {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    targets: ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'],
+    traffic: TRAFFIC_READ,
     database: 'readiness',
     readiness: true,
   },
@@ -146,7 +197,7 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     generatedAlarms: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'],
   },
-  'shift-traffic': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], targets: ['lambda:UpdateAlias'] },
+  'shift-traffic': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], traffic: TRAFFIC_SHIFT },
   // Asks for a phase's approval: keeps the wait's token on the record, notifies once, and completes the wait
   // itself when the answer (or a rollback) is already on the record.
   'await-approval': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], publish: true, unscoped: [SEND_TASK_SUCCESS] },
@@ -160,7 +211,7 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
       SEND_TASK_SUCCESS,
     ],
   },
-  rollback: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], targets: ['lambda:UpdateAlias'] },
+  rollback: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], traffic: TRAFFIC_SHIFT },
   // Its approval request is published to the plan's topic: see databaseGrants.
   'restore-database': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'restore' },
   // The finish step deletes the rollout's generated alarms.
@@ -187,12 +238,12 @@ const STEP_TIMEOUTS: Readonly<Partial<Record<StepName, Duration>>> = {
  * What the event functions call. They are the safety path that acts whatever the workflow is doing (put traffic
  * back, end a rollout whose execution stopped, pass an operator's signal on) and all work with the same clients
  * (`functions/adapters/event-deps.ts`) through `rollBackNow` and `conclude`, so they share one set: the rollout
- * record and lock, the plans' aliases, the workflow's task tokens and executions, the notification topics and
- * the generated alarms.
+ * record and lock, the plans' targets (`revert()`), the workflow's task tokens and executions, the notification
+ * topics and the generated alarms.
  */
 const EVENT_FUNCTION_ACCESS: FunctionAccess = {
   table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-  targets: ['lambda:GetAlias', 'lambda:UpdateAlias'],
+  traffic: { ...TRAFFIC_SHIFT, lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
   publish: true,
   generatedAlarms: ['cloudwatch:DeleteAlarms'],
   executions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
@@ -315,16 +366,22 @@ export class RolloutOrchestrator extends Construct {
       ...unique(props.plans.flatMap((p) => (p.notifications?.topicArn ? [p.notifications.topicArn] : []))),
     ];
 
-    const targetFunctionNames = unique(props.plans.map((p) => p.target.functionName));
-    const targetArns = targetFunctionNames.map((name) => {
-      const arn = stack.formatArn({
-        service: 'lambda',
-        resource: 'function',
-        resourceName: name,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-      return { name, arn, qualified: `${arn}:*` };
-    });
+    const targets = targetResources(props.plans, stack);
+    // The steps call Elastic Load Balancing in their own account and Region: a rule elsewhere is out of reach.
+    for (const rule of targets.listenerRules) {
+      const [, , , region, account] = rule.arn.split(':');
+      const elsewhere = [
+        Token.isUnresolved(stack.region) || region === stack.region ? '' : `Region ${region}`,
+        Token.isUnresolved(stack.account) || account === stack.account ? '' : `account ${account}`,
+      ].filter(Boolean);
+      if (elsewhere.length) {
+        Annotations.of(this).addWarningV2(
+          'rollout-pilot:listener-rule-elsewhere',
+          `The listener rule of ${plansNamed(rule.services)} is in ${elsewhere.join(' and ')}, not the deployment's ` +
+            `(${stack.account}, ${stack.region}): the steps call Elastic Load Balancing where they run and cannot reach it.`,
+        );
+      }
+    }
     const generatedAlarmArns = props.plans
       .filter((plan) => plan.alarms.generated)
       .map((plan) => ({
@@ -349,7 +406,7 @@ export class RolloutOrchestrator extends Construct {
       plans: props.plans,
       retention,
       environment,
-      targetArns,
+      targets,
       generatedAlarmArns,
       topicArnOf: (plan) => plan.notifications?.topicArn ?? planTopics[plan.service]?.topicArn ?? this.topic.topicArn,
     };
@@ -554,23 +611,11 @@ export class RolloutOrchestrator extends Construct {
         new iam.PolicyStatement({ actions: [...access.table], resources: [this.table.tableArn] }),
       );
     }
-    if (access.targets?.length) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: [...access.targets],
-          resources: context.targetArns.flatMap((t) => [t.arn, t.qualified]),
-        }),
-      );
-      for (const target of context.targetArns) {
-        const services = context.plans.filter((p) => p.target.functionName === target.name).map((p) => p.service);
-        acknowledge(
-          role,
-          wildcardResourceFinding(role, target.qualified),
-          `${access.targets.join(', ')} on the aliases and versions of ${target.name}, the function released by ${services.length === 1 ? 'plan' : 'plans'} ${services.join(', ')}: ` +
-            'the qualified ARN (:*) names its alias and the version being released, which is only known at run time; nothing outside that one function.',
-        );
-      }
-    }
+    const traffic = access.traffic
+      ? trafficGrants(access.traffic, context.targets)
+      : { statements: [], patterns: [], unscoped: [] };
+    for (const statement of traffic.statements) role.addToPrincipalPolicy(statement);
+    for (const { arn, why } of traffic.patterns) acknowledge(role, wildcardResourceFinding(role, arn), why);
     if (access.publish) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [...this.publishTopicArns] }),
@@ -618,34 +663,24 @@ export class RolloutOrchestrator extends Construct {
       for (const [finding, why] of reasons) acknowledge(role, finding, why);
     }
     if (access.smoke) {
-      const smoked = context.targetArns
-        .map((target) => ({
-          target,
-          services: context.plans
-            .filter((p) => p.target.functionName === target.name && p.smokeTests.some((t) => t.type === 'invoke'))
-            .map((p) => p.service),
-        }))
-        .filter((t) => t.services.length > 0);
+      const smoked = context.targets.lambda.filter((t) => t.smoked.length > 0);
       if (smoked.length) {
         role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            actions: ['lambda:InvokeFunction'],
-            resources: smoked.map((t) => t.target.qualified),
-          }),
+          new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: smoked.map((t) => t.qualified) }),
         );
       }
-      for (const { target, services } of smoked) {
+      for (const target of smoked) {
         acknowledge(
           role,
           wildcardResourceFinding(role, target.qualified),
-          `lambda:InvokeFunction on the versions of ${target.name}, the function released by ${services.length === 1 ? 'plan' : 'plans'} ${services.join(', ')}, for its smoke tests: ` +
+          `lambda:InvokeFunction on the versions of ${target.name}, the function released by ${plansNamed(target.smoked)}, for its smoke tests: ` +
             'the qualified ARN (:*) names the version being released, which is only known at run time; nothing outside that one function.',
         );
       }
     }
     const readiness = access.readiness ? readinessGrants(context.plans, Stack.of(this)) : { unscoped: [] };
     if (readiness.invoke) role.addToPrincipalPolicy(readiness.invoke);
-    const unscopedActions = [...(access.unscoped ?? []), ...readiness.unscoped];
+    const unscopedActions = [...(access.unscoped ?? []), ...traffic.unscoped, ...readiness.unscoped];
     for (const unscoped of unscopedActions) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...unscoped.actions], resources: ['*'] }));
     }
@@ -735,13 +770,154 @@ function readinessGrants(
   };
 }
 
+/** The plans' traffic targets by type, with the services that release through each (see {@link targetResources}). */
+interface TargetResources {
+  /** `lambda-alias`: each target function's ARN, unqualified and with `:*` (its aliases and versions). */
+  readonly lambda: readonly {
+    name: string;
+    arn: string;
+    qualified: string;
+    services: readonly string[];
+    /** The services whose plans have `invoke` smoke tests of this function's new version. */
+    smoked: readonly string[];
+  }[];
+  /** `alb-weighted`: each listener rule, as the plans give it. */
+  readonly listenerRules: readonly { arn: string; services: readonly string[] }[];
+  /** `feature-flag`: each flags table (`arn:...:table/<name>`) with the flags the plans release through it. */
+  readonly flagTables: readonly { table: string; arn: string; flags: readonly string[]; services: readonly string[] }[];
+}
+
+/** The resources of the plans' targets, grouped by resource (plans may share a function, a rule or a table). */
+function targetResources(plans: readonly Plan[], stack: Stack): TargetResources {
+  const group = <K>(key: (plan: Plan) => K | undefined): Map<K, Plan[]> => {
+    const groups = new Map<K, Plan[]>();
+    for (const plan of plans) {
+      const k = key(plan);
+      if (k !== undefined) groups.set(k, [...(groups.get(k) ?? []), plan]);
+    }
+    return groups;
+  };
+  const services = (of: readonly Plan[]) => of.map((p) => p.service);
+  const lambda = [...group((p) => (p.target.type === 'lambda-alias' ? p.target.functionName : undefined))].map(
+    ([name, of]) => {
+      const arn = stack.formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      return {
+        name,
+        arn,
+        qualified: `${arn}:*`,
+        services: services(of),
+        smoked: services(of.filter((p) => p.smokeTests.some((t) => t.type === 'invoke'))),
+      };
+    },
+  );
+  const listenerRules = [
+    ...group((p) => (p.target.type === 'alb-weighted' ? p.target.listenerRuleArn : undefined)),
+  ].map(([arn, of]) => ({ arn, services: services(of) }));
+  const flagTables = [...group((p) => (p.target.type === 'feature-flag' ? p.target.table : undefined))].map(
+    ([table, of]) => ({
+      table,
+      arn: stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: table }),
+      flags: unique(of.flatMap((p) => (p.target.type === 'feature-flag' ? [p.target.flag] : []))),
+      services: services(of),
+    }),
+  );
+  return { lambda, listenerRules, flagTables };
+}
+
+/**
+ * The grants of {@link TrafficAccess} for the plans' targets. Each target type gives statements only when a plan
+ * has a target of that type:
+ * - `lambda-alias`: the calls on each target function and its qualified ARN (`:*`, its aliases and versions; an
+ *   acknowledged wildcard, since the version being released is only known at run time);
+ * - `alb-weighted`: the rule calls on exactly the plans' listener rule ARNs, and the describe calls on `*`
+ *   (Elastic Load Balancing has no resource-level permissions for them);
+ * - `feature-flag`: the item calls on each flags table, with `ForAllValues:StringEquals` on `dynamodb:LeadingKeys`
+ *   naming the plans' flags in that table (its partition key is `flag`), so no other team's item is reachable.
+ */
+function trafficGrants(
+  access: TrafficAccess,
+  targets: TargetResources,
+): { statements: iam.PolicyStatement[]; patterns: { arn: string; why: string }[]; unscoped: UnscopedAction[] } {
+  const statements: iam.PolicyStatement[] = [];
+  const patterns: { arn: string; why: string }[] = [];
+  const unscoped: UnscopedAction[] = [];
+  if (access.lambda.length && targets.lambda.length) {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: [...access.lambda],
+        resources: targets.lambda.flatMap((t) => [t.arn, t.qualified]),
+      }),
+    );
+    for (const target of targets.lambda) {
+      patterns.push({
+        arn: target.qualified,
+        why:
+          `${access.lambda.join(', ')} on the aliases and versions of ${target.name}, the function released by ${plansNamed(target.services)}: ` +
+          'the qualified ARN (:*) names its alias and the version being released, which is only known at run time; nothing outside that one function.',
+      });
+    }
+  }
+  if (targets.listenerRules.length) {
+    if (access.listenerRule.length) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: [...access.listenerRule],
+          resources: targets.listenerRules.map((r) => r.arn),
+        }),
+      );
+    }
+    unscoped.push(...access.loadBalancing);
+  }
+  if (access.flags.length) {
+    for (const { arn, flags } of targets.flagTables) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: [...access.flags],
+          resources: [arn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...flags] } },
+        }),
+      );
+    }
+  }
+  return { statements, patterns, unscoped };
+}
+
+/** `plan orders-api` or `plans orders-api, payments-api`. */
+function plansNamed(services: readonly string[]): string {
+  return `${services.length === 1 ? 'plan' : 'plans'} ${services.join(', ')}`;
+}
+
+/** What a plan's target is, in words; two plans with the same description release through the same thing. */
+export function describeTarget(target: Target): string {
+  switch (target.type) {
+    case 'lambda-alias':
+      return `alias ${target.alias} of ${target.functionName}`;
+    case 'alb-weighted':
+      return `listener rule ${target.listenerRuleArn}`;
+    case 'feature-flag':
+      return `flag ${target.flag} in table ${target.table}`;
+  }
+}
+
+/** What a rollout shifts, by target type. */
+const TARGET_NOUNS: Readonly<Record<Target['type'], string>> = {
+  'lambda-alias': 'alias',
+  'alb-weighted': 'listener rule',
+  'feature-flag': 'flag',
+};
+
 /** What every function of the orchestrator is deployed with. */
 interface FunctionContext {
   readonly plans: readonly Plan[];
   readonly retention: logs.RetentionDays;
   readonly environment: Readonly<Record<string, string>>;
-  /** Each plan target's function ARN, unqualified and with `:*` (its aliases and versions). */
-  readonly targetArns: readonly { name: string; arn: string; qualified: string }[];
+  /** What the plans' traffic targets are, by target type. */
+  readonly targets: TargetResources;
   /** `...:alarm:rollout-pilot.<service>.*` of each plan with generated alarms. */
   readonly generatedAlarmArns: readonly { service: string; arn: string }[];
   /** `...:execution:<state machine name>:*`, once the state machine exists. */
@@ -1062,11 +1238,28 @@ export function validateOrchestratorProps(props: RolloutOrchestratorProps): stri
     );
   }
   for (const [target, indexes] of groupIndexes(plans, (p) =>
-    p?.target?.type === 'lambda-alias' ? `alias ${p.target.alias} of ${p.target.functionName}` : undefined,
+    p?.target?.type ? describeTarget(p.target) : undefined,
   )) {
+    const type = plans[indexes[0] ?? 0]?.target.type ?? 'lambda-alias';
     problems.push(
       `plans[${indexes.join('], plans[')}]: ${target} is released by ${indexes.length} plans; ` +
-        'their locks are per service, so two rollouts could shift the same alias at once',
+        `their locks are per service, so two rollouts could shift the same ${TARGET_NOUNS[type]} at once`,
+    );
+  }
+  // The two groups of an ALB target take turns serving all traffic: a group in two plans would be released into by
+  // one while it serves the other.
+  const groupOwners = new Map<string, number[]>();
+  plans.forEach((plan, i) => {
+    if (plan?.target?.type !== 'alb-weighted') return;
+    for (const arn of unique([plan.target.stableTargetGroupArn, plan.target.canaryTargetGroupArn])) {
+      groupOwners.set(arn, [...(groupOwners.get(arn) ?? []), i]);
+    }
+  });
+  for (const [arn, indexes] of groupOwners) {
+    if (indexes.length < 2) continue;
+    problems.push(
+      `plans[${indexes.join('], plans[')}]: target group ${targetGroupName(arn)} (${arn}) is in ${indexes.length} plans; ` +
+        'a rollout releases into the idle group of its plan, so give each plan its own two target groups',
     );
   }
 

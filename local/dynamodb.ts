@@ -43,6 +43,8 @@ const OPERATIONS = [
   'BatchWriteItem',
 ] as const;
 
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+
 /** One in-memory DynamoDB. */
 export class SimDynamoDB {
   private readonly store: unknown;
@@ -52,6 +54,15 @@ export class SimDynamoDB {
   readonly calls: { operation: string; input: unknown; error?: string }[] = [];
   /** Injected faults: called before each operation; may throw an error to return instead. */
   fault: (operation: string) => { name: string; message: string } | undefined = () => undefined;
+  private readonly watchers = new Map<string, { before(): void; after(): Promise<void> }>();
+
+  /**
+   * Be told around every accepted write to `table` (the service reads its feature flags from it): `before` runs
+   * just before the write (the traffic model catches up with the old flag), `after` once it is stored.
+   */
+  watch(table: string, watcher: { before(): void; after(): Promise<void> }): void {
+    this.watchers.set(table, watcher);
+  }
 
   constructor() {
     this.modules = { db: require('dynalite/db'), validations: require('dynalite/validations') };
@@ -114,7 +125,11 @@ export class SimDynamoDB {
             response: jsonResponse(faultStatus(injected.name), { __type: injected.name, message: injected.message }),
           };
         try {
-          return { response: jsonResponse(200, await this.call(operation, body)) };
+          const watcher = WRITES.has(operation) ? this.watchers.get(String(body.TableName)) : undefined;
+          watcher?.before();
+          const out = await this.call(operation, body);
+          await watcher?.after();
+          return { response: jsonResponse(200, out) };
         } catch (error) {
           const e = error as DynaliteError;
           if (!e.statusCode) throw error;

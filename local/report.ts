@@ -6,6 +6,7 @@ import type { Outcome, RolloutRecord, Trigger } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
+import type { SimTarget } from './targets';
 import type { SimWorld } from './world';
 
 /** What a simulated rollout did. The same scenario and seed always give the same report. */
@@ -62,6 +63,11 @@ export interface Report {
   signals: { at: string; type: string; by: string; reason: string | null; accepted: boolean; result: string }[];
   /** The plan's database: the snapshot, any restore, and what happened to the data. Null without one. */
   database: DatabaseReport | null;
+  /**
+   * For a feature-flag target: how many tenants there are, and every tenant that was in the new version's cohort
+   * while sending requests (in the order the scenario lists them). Null for other targets.
+   */
+  tenants: { total: number; sawNewVersion: string[] } | null;
   /** Where the execution failed at a step, if it did (it may have been redriven since). */
   failure: { at: string; state: string; error: string } | null;
   impact: { requestsOnNewVersion: number; failedRequestsOnNewVersion: number };
@@ -119,6 +125,8 @@ export interface ReportInput {
   record: RolloutRecord | undefined;
   world: SimWorld;
   trafficHistory: { at: string; split: Record<string, number> }[];
+  /** The released target as its users meet it at the end. */
+  target: SimTarget | undefined;
   database?: SimServiceDatabase;
   start: Date;
   end: Date;
@@ -138,7 +146,7 @@ export function buildReport(input: ReportInput): Report {
   const weights = {
     [scenario.world.stableVersion]: 0,
     ...(version && scenario.world.versions[version] ? { [version]: 0 } : {}),
-    ...currentWeights(world, plan),
+    ...Object.fromEntries(Object.entries(input.target?.split() ?? {}).map(([v, f]) => [v, round(f * 100)])),
   };
   const rollback = record?.rollback
     ? {
@@ -218,6 +226,9 @@ export function buildReport(input: ReportInput): Report {
     ),
     signals: record?.signals ?? [],
     database: databaseReport(input),
+    tenants: input.target?.tenants
+      ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
+      : null,
     failure: record?.failure
       ? { at: record.failure.at, state: record.failure.state, error: record.failure.error }
       : null,
@@ -259,15 +270,6 @@ function failedStateOf(execution: LocalExecution): string {
 
 function maxShare(history: { split: Record<string, number> }[], version: string): number {
   return history.reduce((max, h) => Math.max(max, round((h.split[version] ?? 0) * 100)), 0);
-}
-
-function currentWeights(world: SimWorld, plan: Plan): Record<string, number> {
-  switch (plan.target.type) {
-    case 'lambda-alias': {
-      const split = world.lambda.split(plan.target.functionName, plan.target.alias);
-      return Object.fromEntries(Object.entries(split).map(([v, f]) => [v, round(f * 100)]));
-    }
-  }
 }
 
 function versionOf(input: unknown): string | null {

@@ -40,11 +40,11 @@ const fault = z.strictObject({
   operation: z
     .string()
     .regex(
-      /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager):[A-Z][A-Za-z]+$/,
+      /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing):[A-Z][A-Za-z]+$/,
       'expected service:Operation, e.g. "lambda:UpdateAlias"',
     )
     .describe(
-      'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm or secretsmanager, and the API name.',
+      'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager or elasticloadbalancing, and the API name (`dynamodb` covers the flags table too).',
     ),
   error: z.string().min(1).describe('The AWS error it answers with, e.g. `TooManyRequestsException`.'),
   times: z.number().int().min(1).optional().describe('How many calls fail (default 1, or all calls until `until`).'),
@@ -186,6 +186,26 @@ export const ScenarioSchema = z.strictObject({
       .describe(
         'The plan’s database (RDS instance or Aurora cluster, as the plan says). A plan with a database and no section here gets these defaults: a healthy database with a fresh backup.',
       ),
+    tenants: z
+      .array(
+        z.strictObject({
+          id: z.string().min(1).max(128).describe('The tenant id, as the flag lists pilots.'),
+          requestsPerMinute: z.number().min(0).describe('This tenant\u2019s requests per minute.'),
+        }),
+      )
+      .min(1)
+      .optional()
+      .describe(
+        'For a feature-flag plan: the tenants and their traffic (their sum replaces `requestsPerMinute`). Default: 200 tenants `tenant-001`\u2026`tenant-200` sharing `requestsPerMinute` evenly. The report lists those that ever got the new version.',
+      ),
+    canaryHealthyTargets: z
+      .number()
+      .int()
+      .min(0)
+      .default(2)
+      .describe(
+        'For an ALB plan: healthy targets in the idle target group the new version was deployed into (0: the deploy failed, and the gate blocks).',
+      ),
     metricsDelay: durationString({ maxSeconds: 600 })
       .default('PT1M')
       .describe('How long after a minute ends its datapoint is visible.'),
@@ -232,6 +252,10 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
   if (corrupts !== undefined && !scenario.world.versions[corrupts]) {
     problems.push(`world.database.corruptsDataVersion: "${corrupts}" is not one of world.versions`);
   }
+  const ids = scenario.world.tenants?.map((t) => t.id) ?? [];
+  ids.forEach((id, i) => {
+    if (ids.indexOf(id) !== i) problems.push(`world.tenants[${i}].id: tenant "${id}" is listed twice`);
+  });
   if (problems.length) throw new ScenarioError(`${source}: ${problems.join('; ')}`);
   return scenario;
 }

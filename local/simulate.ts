@@ -33,7 +33,15 @@ import {
 } from './runner';
 import { type Scenario, ScenarioError } from './scenario';
 import { FUNCTIONS, type FunctionName } from './steps';
-import type { Route } from './traffic';
+import {
+  createFlagTable,
+  defaultTenants,
+  type SimRelease,
+  type SimTarget,
+  simAlbTarget,
+  simFlagTarget,
+  simLambdaTarget,
+} from './targets';
 import { SimWorld } from './world';
 
 /** The project root: plan paths in scenarios are relative to it. (The bundled CLI's launcher passes it.) */
@@ -94,8 +102,17 @@ export class Simulator {
       trafficFrom: new Date(start.getTime() - HISTORY_MS),
       metricsDelayMs: durationSeconds(scenario.world.metricsDelay) * 1000,
     });
+    const plans = [plan, ...(options.extraPlans ?? [])];
+    if (scenario.world.tenants && plan.target.type !== 'feature-flag') {
+      throw new ScenarioError(
+        `world.tenants: the plan ${scenario.plan} releases through a ${plan.target.type} target; tenants need a feature-flag target`,
+      );
+    }
+    // The flags tables exist before the clock is virtual (creating a table runs on real timers).
+    const tables = new Set(plans.flatMap((p) => (p.target.type === 'feature-flag' ? [p.target.table] : [])));
+    for (const table of tables) await createFlagTable(world, table);
     const sim = new Simulator(scenario, plan, world, clock, start);
-    sim.setUp([plan, ...(options.extraPlans ?? [])], options);
+    sim.setUp(plans, options);
     return sim;
   }
 
@@ -188,7 +205,6 @@ export class Simulator {
       latestBackupAge: 'PT2H',
       previousRolloutSnapshots: 0,
     };
-    const target = plan.target;
     this.database = new SimServiceDatabase(
       world,
       { ...plan, database: policy },
@@ -199,7 +215,7 @@ export class Simulator {
         latestBackupAgeSeconds: durationSeconds(setup.latestBackupAge),
         previousRolloutSnapshots: setup.previousRolloutSnapshots,
       },
-      () => world.lambda.split(target.functionName, target.alias),
+      () => this.target?.split() ?? {},
     );
     this.database.create(this.start);
     this.database.start();
@@ -306,24 +322,38 @@ export class Simulator {
     });
   }
 
+  /** The scenario's released target, as its users meet it (the first plan's). */
+  target: SimTarget | undefined;
+
   /** Create a plan's target in the simulated account, with its users. */
   private deployTarget(plan: Plan): void {
     const { world, scenario } = this;
     const target = plan.target;
+    const input = versionOf(scenario.input);
+    const release: SimRelease = {
+      stableVersion: scenario.world.stableVersion,
+      newVersion: input !== null && scenario.world.versions[input] ? input : null,
+      onChange: (split) => {
+        world.note('traffic', describeSplit(split));
+        this.trafficHistory.push({ at: this.clock.now().toISOString(), split });
+      },
+    };
+    let deployed: SimTarget;
     switch (target.type) {
-      case 'lambda-alias': {
-        const versions = Object.keys(scenario.world.versions);
-        world.lambda.addFunction(target.functionName, versions, target.alias, scenario.world.stableVersion);
-        world.traffic.addRoute(lambdaRoute(world, target.functionName, target.alias));
-        world.lambda.afterRoutingChange((fn, alias, split) => {
-          if (fn === target.functionName && alias === target.alias) {
-            world.note('traffic', describeSplit(split));
-            this.trafficHistory.push({ at: this.clock.now().toISOString(), split });
-          }
-        });
+      case 'lambda-alias':
+        deployed = simLambdaTarget(world, target, release, Object.keys(scenario.world.versions));
+        break;
+      case 'alb-weighted':
+        deployed = simAlbTarget(world, target, release, scenario.world.canaryHealthyTargets);
+        break;
+      case 'feature-flag': {
+        const tenants = scenario.world.tenants ?? defaultTenants(scenario.world.requestsPerMinute);
+        world.traffic.setRequestsPerMinute(tenants.reduce((sum, t) => sum + t.requestsPerMinute, 0));
+        deployed = simFlagTarget(world, target, release, tenants);
         break;
       }
     }
+    this.target ??= deployed;
     if (plan.notifications?.topicName) {
       world.sns.addTopic(
         `arn:aws:sns:${world.settings.region}:${world.settings.account}:${plan.notifications.topicName}`,
@@ -393,7 +423,10 @@ export class Simulator {
     const lambda = world.lambdaClient();
     const cloudwatch = world.cloudwatchClient();
     const sfn = world.sfnClient();
-    const router = (target: Plan['target']) => routerFor(target, { lambda: () => lambda });
+    const elbv2 = world.elbv2Client();
+    const dynamodb = world.dynamoClient();
+    const router = (target: Plan['target']) =>
+      routerFor(target, { lambda: () => lambda, elbv2: () => elbv2, dynamodb: () => dynamodb });
     const alarms = new CloudWatchAlarms(cloudwatch);
     const notifier = new SnsNotifier(world.snsClient());
     const tokens = new StepFunctionsTokens(sfn);
@@ -448,7 +481,7 @@ export class Simulator {
       bake: {
         now,
         store: this.store,
-        metricsFor: (target: Plan['target']) => metricsFor(target, cloudwatch),
+        metricsFor: (target: Plan['target'], stable: string | null) => metricsFor(target, stable, cloudwatch),
         tokens,
       },
       rollback: { now, store: this.store, routerFor: router },
@@ -512,6 +545,7 @@ export class Simulator {
       record: await this.record(execution),
       world: this.world,
       trafficHistory: this.trafficHistory,
+      target: this.target,
       database: this.database,
       start: this.start,
       end: this.clock.now(),
@@ -562,29 +596,9 @@ export function loadPlanFile(path: string): Plan {
   }
 }
 
-/** Users of a Lambda alias and the metrics Lambda publishes for them, per executed version. */
-function lambdaRoute(world: SimWorld, functionName: string, alias: string): Route {
-  const perVersion = new Map<string, ReturnType<typeof metricsOf>>();
-  const metricsOf = (version: string) => {
-    const dimensions = { FunctionName: functionName, Resource: `${functionName}:${alias}`, ExecutedVersion: version };
-    const metric = (metricName: string, distribution = false) =>
-      world.cloudwatch.metric({ namespace: 'AWS/Lambda', metricName, dimensions }, distribution);
-    return { invocations: metric('Invocations'), errors: metric('Errors'), duration: metric('Duration', true) };
-  };
-  return {
-    split: () => world.lambda.split(functionName, alias),
-    record(version, at, requests, errors, latencies) {
-      let m = perVersion.get(version);
-      if (!m) {
-        m = metricsOf(version);
-        perVersion.set(version, m);
-      }
-      m.invocations.add(at, 1, requests);
-      m.errors.add(at, 1, errors);
-      m.errors.add(at, 0, requests - errors);
-      for (const latency of latencies) m.duration.add(at, latency);
-    },
-  };
+function versionOf(input: unknown): string | null {
+  const v = (input as { version?: unknown } | null)?.version;
+  return typeof v === 'string' ? v : null;
 }
 
 function describeSplit(split: Record<string, number>): string {

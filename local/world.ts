@@ -1,6 +1,8 @@
 import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as lambdaSdk from '@aws-sdk/client-lambda';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as rdsSdk from '@aws-sdk/client-rds';
@@ -18,6 +20,7 @@ import type { VirtualClock } from './clock';
 import { SimDynamoDB } from './dynamodb';
 import { Random } from './rng';
 import { SimCloudWatch } from './services/cloudwatch';
+import { SimELBv2 } from './services/elbv2';
 import { SimEventBridge } from './services/events';
 import { SimLambda } from './services/lambda';
 import { SimRDS } from './services/rds';
@@ -36,7 +39,8 @@ export const SIM_DEFAULT_TOPIC = `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:rollo
 /** A fault injected into one AWS operation, e.g. `lambda:UpdateAlias` answering `TooManyRequestsException`. */
 export interface FaultSpec {
   /**
-   * `service:Operation`: lambda, dynamodb, cloudwatch, sns, states, rds, ssm or secretsmanager, and the API
+   * `service:Operation`: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager or
+   * elasticloadbalancing, and the API
    * operation (e.g. `rds:CreateDBSnapshot`).
    */
   operation: string;
@@ -82,6 +86,7 @@ const SERVICES: Record<string, [Record<string, unknown>, string]> = {
   rds: [rdsSdk, 'RDSServiceException'],
   ssm: [ssmSdk, 'SSMServiceException'],
   secretsmanager: [secretsSdk, 'SecretsManagerServiceException'],
+  elasticloadbalancing: [elbv2Sdk, 'ElasticLoadBalancingV2ServiceException'],
 };
 
 /**
@@ -92,6 +97,8 @@ const SERVICES: Record<string, [Record<string, unknown>, string]> = {
  */
 export class SimWorld {
   readonly lambda = new SimLambda(SIM_REGION, SIM_ACCOUNT);
+  /** Application Load Balancer listener rules and target groups. */
+  readonly elbv2 = new SimELBv2(SIM_REGION, SIM_ACCOUNT);
   readonly cloudwatch: SimCloudWatch;
   readonly dynamodb = new SimDynamoDB();
   readonly sns: SimSNS;
@@ -224,6 +231,12 @@ export class SimWorld {
   lambdaClient(): LambdaClient {
     return connect(new LambdaClient(this.clientConfig()), (op, input) =>
       this.dispatch('lambda', op, input, () => this.lambda.handle(op, input)),
+    );
+  }
+
+  elbv2Client(): ElasticLoadBalancingV2Client {
+    return connect(new ElasticLoadBalancingV2Client(this.clientConfig()), (op, input) =>
+      this.dispatch('elasticloadbalancing', op, input, () => this.elbv2.handle(op, input)),
     );
   }
 

@@ -1,6 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Plan } from '../core/plan';
@@ -10,9 +9,8 @@ import { StepFunctionsExecutions } from './executions';
 import { SnsNotifier } from './notifier';
 import { bundledPlans } from './plans';
 import type { RollBackNowDeps } from './rollout-actions';
-import { once } from './step';
 import { DynamoRolloutStore } from './store';
-import { routerFor } from './targets';
+import { routerFor, stepRouterClients } from './targets';
 import { StepFunctionsTokens } from './tokens';
 
 /** What the functions outside the state machine (alarm, execution status, signals) work with. */
@@ -25,13 +23,13 @@ export interface EventDeps extends RollBackNowDeps {
 export function eventDepsFromEnv(): EventDeps {
   const settings = settingsFromEnv();
   const plans = bundledPlans();
-  const lambda = once(() => new LambdaClient(STEP_CLIENT_CONFIG));
+  const routers = stepRouterClients();
   const sfn = new SFNClient(STEP_CLIENT_CONFIG);
   return {
     now: () => new Date(),
     plans: () => plans,
     store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settings.tableName),
-    routerFor: (target) => routerFor(target, { lambda }),
+    routerFor: (target) => routerFor(target, routers),
     tokens: new StepFunctionsTokens(sfn),
     executions: new StepFunctionsExecutions(sfn),
     notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),

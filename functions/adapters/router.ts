@@ -17,8 +17,12 @@ export interface TrafficRouter {
   current(): Promise<TrafficState>;
   /** Why `version` cannot be released through this target (empty when it can). Reads only. */
   preflight(version: string): Promise<string[]>;
-  /** Send `percent` (0 < percent < 100) of traffic to `canary`, the rest to `stable`. */
-  shift(stable: string, canary: string, percent: number): Promise<Weights>;
+  /**
+   * Send `percent` (0 < percent < 100) of traffic to `canary`, the rest to `stable`. A tenant-cohort router takes
+   * `percent` as the percent of tenants (0 allowed with pilots) and `tenants` as the pilot tenants; weighted
+   * routers get no tenants.
+   */
+  shift(stable: string, canary: string, percent: number, tenants?: readonly string[]): Promise<Weights>;
   /** Send all traffic to `canary`: the promotion. */
   promote(stable: string, canary: string): Promise<Weights>;
   /** Send all traffic back to `stable`: the rollback. */

@@ -1,6 +1,11 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Target } from '../core/plan';
+import { AlbWeightedRouter, albMetrics } from './alb-router';
+import { STEP_CLIENT_CONFIG } from './aws';
+import { cohortMetrics, FeatureFlagRouter } from './feature-flag-router';
 import { LambdaAliasRouter } from './lambda-alias-router';
 import { CloudWatchMetrics, lambdaAliasMetrics, type MetricsSource, type VersionMetricSpec } from './metrics';
 import type { TrafficRouter } from './router';
@@ -8,6 +13,29 @@ import type { TrafficRouter } from './router';
 /** The clients a router may need, made on first use so that a step only pays for what its targets use. */
 export interface RouterClients {
   lambda(): LambdaClient;
+  elbv2(): ElasticLoadBalancingV2Client;
+  dynamodb(): DynamoDBClient;
+}
+
+/** The step clients a Lambda step's routers use, each made on first use. */
+export function stepRouterClients(): RouterClients {
+  let lambda: LambdaClient | undefined;
+  let elbv2: ElasticLoadBalancingV2Client | undefined;
+  let dynamodb: DynamoDBClient | undefined;
+  return {
+    lambda: () => {
+      lambda ??= new LambdaClient(STEP_CLIENT_CONFIG);
+      return lambda;
+    },
+    elbv2: () => {
+      elbv2 ??= new ElasticLoadBalancingV2Client(STEP_CLIENT_CONFIG);
+      return elbv2;
+    },
+    dynamodb: () => {
+      dynamodb ??= new DynamoDBClient(STEP_CLIENT_CONFIG);
+      return dynamodb;
+    },
+  };
 }
 
 /** The traffic router of a plan's target. */
@@ -15,18 +43,29 @@ export function routerFor(target: Target, clients: RouterClients): TrafficRouter
   switch (target.type) {
     case 'lambda-alias':
       return new LambdaAliasRouter(clients.lambda(), target.functionName, target.alias);
+    case 'alb-weighted':
+      return new AlbWeightedRouter(clients.elbv2(), target);
+    case 'feature-flag':
+      return new FeatureFlagRouter(clients.dynamodb(), target);
   }
 }
 
-/** The CloudWatch metrics in which a plan's target reports each version's health. */
-export function metricSpecFor(target: Target): VersionMetricSpec {
+/**
+ * The CloudWatch metrics in which a plan's target reports each version's health. `stableVersion` is the
+ * record's (for an ALB target, the name of the group serving all traffic before the release).
+ */
+export function metricSpecFor(target: Target, stableVersion: string | null): VersionMetricSpec {
   switch (target.type) {
     case 'lambda-alias':
       return lambdaAliasMetrics(target.functionName, target.alias);
+    case 'alb-weighted':
+      return albMetrics(target, stableVersion);
+    case 'feature-flag':
+      return cohortMetrics(target);
   }
 }
 
 /** Where a plan's target reports per-version health. */
-export function metricsFor(target: Target, cloudwatch: CloudWatchClient): MetricsSource {
-  return new CloudWatchMetrics(cloudwatch, metricSpecFor(target));
+export function metricsFor(target: Target, stableVersion: string | null, cloudwatch: CloudWatchClient): MetricsSource {
+  return new CloudWatchMetrics(cloudwatch, metricSpecFor(target, stableVersion));
 }

@@ -26,7 +26,9 @@ export const armAlarmsStep = defineStep({
       throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
     if (record.alarms) return { armed: record.alarms.armed };
     const armed = record.plan.alarms.generated
-      ? await deps.alarms.arm(versionAlarms(record.plan, record.version, metricSpecFor(record.plan.target)))
+      ? await deps.alarms.arm(
+          versionAlarms(record.plan, record.version, metricSpecFor(record.plan.target, record.stableVersion)),
+        )
       : [];
     const after = await deps.store.update(event.ref, (r) => recordAlarmsArmed(r, armed, deps.now()), record);
     return { armed: after.alarms?.armed ?? armed };

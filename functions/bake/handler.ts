@@ -74,7 +74,7 @@ export const bakeStep = defineStep({
     if (!state?.enteredAt || !record.stableVersion) throw new Error(`phase ${phase.name} was never entered`);
 
     const now = deps.now();
-    const metrics = deps.metricsFor(record.plan.target);
+    const metrics = deps.metricsFor(record.plan.target, record.stableVersion);
     const read = await metrics.read(
       { start: new Date(state.enteredAt), end: now, recentMinutes: lookbackMinutes(record.plan.health) },
       [record.version, record.stableVersion],
@@ -145,7 +145,7 @@ export const bakeStep = defineStep({
 export interface BakeDeps {
   now(): Date;
   store: RolloutStore;
-  metricsFor(target: Target): MetricsSource;
+  metricsFor(target: Target, stableVersion: string | null): MetricsSource;
   tokens: TaskTokens;
 }
 
@@ -195,7 +195,7 @@ export const handler = stepHandler(
     return {
       now: () => new Date(),
       store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      metricsFor: (target) => metricsFor(target, cloudwatch),
+      metricsFor: (target, stable) => metricsFor(target, stable, cloudwatch),
       tokens: new StepFunctionsTokens(new SFNClient(STEP_CLIENT_CONFIG)),
     };
   }),

@@ -1,6 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod';
 import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
@@ -16,7 +16,7 @@ import {
 import type { TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { routerFor } from '../adapters/targets';
+import { routerFor, stepRouterClients } from '../adapters/targets';
 import { type DatabasePolicy, type DatabaseReadiness, judgeReadiness } from '../core/database';
 import { recordReadiness } from '../core/database-record';
 import { checkFreeze } from '../core/freeze';
@@ -126,6 +126,10 @@ function targetName(target: Target): string {
   switch (target.type) {
     case 'lambda-alias':
       return `${target.functionName}:${target.alias}`;
+    case 'alb-weighted':
+      return `${target.listenerRuleArn.split(':').at(-1)}`;
+    case 'feature-flag':
+      return `${target.table}/${target.flag}`;
   }
 }
 
@@ -146,14 +150,14 @@ export interface CheckGatesDeps {
 export const handler = stepHandler(
   checkGatesStep,
   once((): CheckGatesDeps => {
-    const lambda = once(() => new LambdaClient(STEP_CLIENT_CONFIG));
+    const routers = stepRouterClients();
     const rds = once(() => new RDSClient(STEP_CLIENT_CONFIG));
     return {
       now: () => new Date(),
       store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target) => routerFor(target, { lambda }),
+      routerFor: (target) => routerFor(target, routers),
       databaseFor: (policy) => databaseFor(policy, rds()),
-      readiness: lazyReadiness(lambda),
+      readiness: lazyReadiness(routers.lambda),
     };
   }),
 );

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { InvalidRolloutInput } from './errors';
 import { formatIssues } from './issues';
-import { type Plan, SERVICE_NAME } from './plan';
+import { flagOffLabel, type Plan, SERVICE_NAME, targetGroupName } from './plan';
 
 const label = (what: string) =>
   z
@@ -27,7 +27,9 @@ export const ExecutionInputSchema = z
         /^[A-Za-z0-9][\w.+:-]{0,127}$/,
         'expected a version label such as "42" or "1.4.2" (at most 128 characters)',
       )
-      .describe('The version to release. For a Lambda alias target: a published version number, e.g. "42".'),
+      .describe(
+        'The version to release. For a Lambda alias target: a published version number, e.g. "42". For an ALB target: the label of what the pipeline deployed into the idle target group (e.g. an image tag). For a feature flag: the label of the release.',
+      ),
     changeId: label('a change id').optional().describe('Your change ticket or pull request, recorded on the rollout.'),
     requestedBy: label('a person or pipeline')
       .optional()
@@ -76,7 +78,20 @@ export function parseExecutionInput(
 }
 
 function targetVersionProblems(plan: Plan, version: string): string[] {
-  switch (plan.target.type) {
+  const target = plan.target;
+  switch (target.type) {
+    case 'alb-weighted': {
+      const names = [target.stableTargetGroupArn, target.canaryTargetGroupArn].map(targetGroupName);
+      return names.includes(version)
+        ? [
+            `version: "${version}" is the name of one of ${plan.service}'s target groups, which stand for what they serve; give the label of the release, e.g. "2.4.0"`,
+          ]
+        : [];
+    }
+    case 'feature-flag':
+      return version === flagOffLabel(target.flag)
+        ? [`version: "${version}" stands for everybody without the flag; give the label of the release, e.g. "2.4.0"`]
+        : [];
     case 'lambda-alias':
       return /^[1-9]\d*$/.test(version)
         ? []

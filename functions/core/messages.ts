@@ -247,7 +247,7 @@ export function phaseApprovalNotification(record: RolloutRecord, index: number) 
     `${record.service} ${record.version} is ready for phase ${name}, which needs the ${role} approval before traffic moves.`,
     '',
     `Traffic:    ${record.traffic ? describeWeights(record.traffic) : '-'} (unchanged while it waits)`,
-    `Phase:      ${name} (${phase?.weight ?? '-'}% on ${record.version})`,
+    `Phase:      ${name} (${phase?.weight ?? '-'}% ${record.plan.target.type === 'feature-flag' ? 'of tenants' : 'of traffic'} on ${record.version})`,
     '',
     `Approve:    rollout-pilot approve --service ${record.service} --by NAME`,
     `Reject:     rollout-pilot reject --service ${record.service} --by NAME --reason "..."`,

@@ -33,6 +33,9 @@ const serviceName = z
   .describe('The service this plan releases. Executions name it in their `service` field.');
 
 const percent = z.number().gt(0).lte(100);
+const tenantId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'expected a tenant id: letters, digits, _ . : @ - (at most 128)');
 const ratio = z.number().min(0).max(1);
 
 const lambdaAliasTarget = z
@@ -53,9 +56,131 @@ const lambdaAliasTarget = z
     'Release a Lambda function through an alias: weighted routing (`UpdateAlias` `RoutingConfig`), judged by the per-version metrics (`ExecutedVersion`).',
   );
 
+const ELB_ARN = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}';
+const targetGroupArn = z
+  .string()
+  .regex(
+    new RegExp(`^${ELB_ARN}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`),
+    'expected a target group ARN, arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>',
+  );
+
+const albWeightedTarget = z
+  .strictObject({
+    type: z.literal('alb-weighted'),
+    listenerRuleArn: z
+      .string()
+      .regex(
+        new RegExp(`^${ELB_ARN}:listener-rule/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}/[0-9a-f]{16}$`),
+        'expected an Application Load Balancer listener rule ARN, arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<id>/<listener>/<rule>',
+      )
+      .describe(
+        'The listener rule whose `forward` action splits traffic between the two target groups (`ModifyRule` sets its weights). The rule must forward to exactly these two groups.',
+      ),
+    stableTargetGroupArn: targetGroupArn.describe(
+      'The target group serving all traffic before the first release. The groups swap roles with each promotion (blue/green): a rollout takes the group that serves 100 % as stable and releases into the other one, where the pipeline deployed the new version.',
+    ),
+    canaryTargetGroupArn: targetGroupArn.describe(
+      'The other target group, receiving no traffic, where the pipeline deploys the new version before it starts the rollout. After a promotion it serves all traffic, and the next release goes into the first group.',
+    ),
+  })
+  .refine((t) => t.stableTargetGroupArn !== t.canaryTargetGroupArn, {
+    message: 'the stable and the canary target group must differ',
+    path: ['canaryTargetGroupArn'],
+  })
+  .refine((t) => targetGroupName(t.stableTargetGroupArn) !== targetGroupName(t.canaryTargetGroupArn), {
+    message: 'the two target groups must have different names',
+    path: ['canaryTargetGroupArn'],
+  })
+  .refine(
+    (t) =>
+      [t.stableTargetGroupArn, t.canaryTargetGroupArn].every(
+        (arn) => arn.split(':').slice(0, 5).join(':') === t.listenerRuleArn.split(':').slice(0, 5).join(':'),
+      ),
+    {
+      message: 'the target groups must be in the listener rule\u2019s account and Region',
+      path: ['stableTargetGroupArn'],
+    },
+  )
+  .describe(
+    'Release an ECS or EC2 service behind an Application Load Balancer: weighted target groups on one listener rule, judged by the target groups\u2019 metrics (`RequestCount`, `HTTPCode_Target_5XX_Count`, `TargetResponseTime` p95).',
+  );
+
+const metricName = z.string().min(1).max(255);
+const featureFlagTarget = z
+  .strictObject({
+    type: z.literal('feature-flag'),
+    table: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expected a DynamoDB table name')
+      .default('feature_flags')
+      .describe(
+        'The DynamoDB table the service reads its flags from: partition key `flag` (string); items `{ flag, enabled, tenants, percentage, version }`.',
+      ),
+    flag: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'expected a flag name: letters, digits, _ . -')
+      .describe('The flag this plan releases, e.g. `new_rndc_flow`. Rolling back turns it off: no deploy.'),
+    metrics: z
+      .strictObject({
+        namespace: z.string().min(1).max(255).describe('The service\u2019s CloudWatch namespace.'),
+        requests: metricName.describe('Requests (Sum per minute).'),
+        errors: metricName.describe('Failed requests (Sum per minute).'),
+        latency: metricName.describe('Request latency (its p95 per minute is judged).'),
+        latencyUnit: z
+          .enum(['milliseconds', 'seconds'])
+          .default('milliseconds')
+          .describe('The unit the latency metric is published in.'),
+        dimensions: z
+          .record(z.string().min(1).max(255), z.string().min(1).max(1024))
+          .default({})
+          .describe('Fixed dimensions of every metric, e.g. `{ "Service": "tenant-portal" }`.'),
+        cohortDimension: z
+          .string()
+          .min(1)
+          .max(255)
+          .default('Cohort')
+          .describe('The dimension that tells the two cohorts apart.'),
+        newCohort: z
+          .string()
+          .min(1)
+          .max(1024)
+          .default('new')
+          .describe('Its value for requests of tenants the flag is on for.'),
+        stableCohort: z.string().min(1).max(1024).default('stable').describe('Its value for everybody else.'),
+      })
+      .describe(
+        'Where the service reports each cohort\u2019s health: its own metrics, with a cohort dimension. The flag evaluation must publish them per request.',
+      ),
+  })
+  .describe(
+    'Release a feature behind a per-tenant flag in DynamoDB (tenant cohorts): phases name cohorts instead of weights. The service decides per request with the flag item (see the README, Tenant cohorts).',
+  );
+
+/** The name of a target group, from its ARN (`…:targetgroup/<name>/<id>`). */
+export function targetGroupName(arn: string): string {
+  return arn.split(':')[5]?.split('/')[1] ?? arn;
+}
+
+/** The metric dimension value of a target group or load balancer: its ARN after the resource type's `/`... */
+export function elbDimension(arn: string): string {
+  const resource = arn.split(':')[5] ?? arn;
+  // `targetgroup/<name>/<id>` as is; a listener rule `listener-rule/app/<lb>/<id>/<listener>/<rule>` gives its
+  // load balancer, `app/<lb>/<id>`.
+  if (resource.startsWith('listener-rule/')) return resource.split('/').slice(1, 4).join('/');
+  return resource;
+}
+
+/**
+ * The label the record gives what serves users before the release of a feature flag: everybody without the
+ * flag (`new_rndc_flow:off`). An ALB target's stable label is the name of the target group serving all traffic.
+ */
+export function flagOffLabel(flag: string): string {
+  return `${flag}:off`;
+}
+
 /** Where traffic is shifted. Each kind has a router in `functions/adapters`. */
 export const TargetSchema = z
-  .discriminatedUnion('type', [lambdaAliasTarget])
+  .discriminatedUnion('type', [lambdaAliasTarget, albWeightedTarget, featureFlagTarget])
   .describe('What receives the traffic and how it is shifted.');
 
 const phaseSchema = z
@@ -66,9 +191,41 @@ const phaseSchema = z
       .max(64)
       .optional()
       .describe('A name for reports and notifications. Default: the weight, e.g. `10%`.'),
-    weight: percent.describe(
-      'Percent of traffic on the new version during this phase. Weights rise strictly; the last phase is 100 (the promotion, followed by its final bake).',
-    ),
+    weight: percent
+      .optional()
+      .describe(
+        'Percent of traffic on the new version during this phase. Weights rise strictly; the last phase is 100 (the promotion, followed by its final bake). Required, except for a `feature-flag` target, whose phases give `cohort` instead.',
+      ),
+    cohort: z
+      .union([
+        z.literal('all').describe('Every tenant: the promotion (the last phase).'),
+        z
+          .strictObject({
+            tenants: z
+              .array(tenantId)
+              .min(1)
+              .max(100)
+              .optional()
+              .describe(
+                'Pilot tenants, by id, that get the new version in this phase. They stay in every later phase.',
+              ),
+            percent: z
+              .number()
+              .gt(0)
+              .lt(100)
+              .optional()
+              .describe(
+                'Percent of all tenants, chosen by a stable hash of the flag and the tenant id: a tenant in at 10 % is still in at 50 %.',
+              ),
+          })
+          .refine((c) => c.tenants !== undefined || c.percent !== undefined, {
+            message: 'a cohort names pilot tenants, a percent of tenants, or both (or is "all")',
+          }),
+      ])
+      .optional()
+      .describe(
+        'For a `feature-flag` target, who gets the new version in this phase, instead of a weight: pilot tenants, a percent of tenants, or `all` (the last phase). Each phase must widen the cohort.',
+      ),
     bake: durationString({ minSeconds: 60, maxSeconds: 30 * 86_400 }).describe(
       'How long the phase is watched before it can pass (ISO-8601, e.g. `PT30M`). For the last phase this is the final bake after promotion.',
     ),
@@ -298,6 +455,11 @@ export const ResolvedPhaseSchema = z.strictObject({
   intervalSeconds: z.number().int().positive(),
   /** The last phase: weight 100, the promotion, then the final bake. */
   final: z.boolean(),
+  /**
+   * For a tenant cohort: the pilot tenants in the cohort (this phase's and every earlier phase's); `weight` is then
+   * the percent of all tenants chosen by hash. Absent for weighted targets.
+   */
+  tenants: z.array(z.string()).optional(),
   /** The approval the phase needs before traffic moves into it; absent when it needs none. */
   approval: z
     .strictObject({
@@ -312,10 +474,12 @@ export type ResolvedPhase = z.output<typeof ResolvedPhaseSchema>;
 
 /** Every phase of a plan with its defaults resolved. */
 export function resolvePhases(plan: Plan): ResolvedPhase[] {
+  const cohorts = resolveCohorts(plan.phases);
   return plan.phases.map((phase, index) => ({
     index,
-    name: phase.name ?? `${phase.weight}%`,
-    weight: phase.weight,
+    name: phase.name ?? defaultPhaseName(phase, cohorts[index]),
+    weight: cohorts[index]?.percent ?? phase.weight ?? 0,
+    ...(cohorts[index] ? { tenants: cohorts[index].tenants } : {}),
     bakeSeconds: durationSeconds(phase.bake),
     intervalSeconds: durationSeconds(phase.evaluationInterval ?? plan.evaluationInterval),
     final: index === plan.phases.length - 1,
@@ -329,6 +493,90 @@ export function resolvePhases(plan: Plan): ResolvedPhase[] {
         }
       : {}),
   }));
+}
+
+/**
+ * Tenant cohorts only grow: each phase adds pilot tenants or raises the percent (a tenant never drops out, so a
+ * tenant that saw the new version keeps it until the promotion or a rollback); `all` comes last, and only there.
+ */
+function checkCohorts(phases: readonly PhasePlan[], ctx: z.RefinementCtx): void {
+  const resolved = resolveCohorts(phases);
+  phases.forEach((phase, i) => {
+    const cohort = phase.cohort;
+    const now = resolved[i];
+    if (cohort === undefined || !now) return;
+    const last = i === phases.length - 1;
+    if (cohort === 'all' && !last) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', i, 'cohort'],
+        message: '"all" is the promotion: only the last phase can have it',
+      });
+    }
+    if (last && cohort !== 'all') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', i, 'cohort'],
+        message: 'the last phase must be "all" (the promotion and its final bake)',
+      });
+    }
+    const before = resolved[i - 1];
+    // After a misplaced "all" (reported above) nothing can widen the cohort: comparing would only add noise.
+    if (cohort !== 'all' && before && phases[i - 1]?.cohort !== 'all') {
+      const shrinks = cohort.percent !== undefined && cohort.percent < before.percent;
+      if (shrinks) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['phases', i, 'cohort', 'percent'],
+          message: `a cohort cannot shrink: ${cohort.percent}% follows ${before.percent}%`,
+        });
+      }
+      const repeated = (cohort.tenants ?? []).filter((t) => before.tenants.includes(t));
+      if (repeated.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['phases', i, 'cohort', 'tenants'],
+          message: `${repeated.join(', ')} already ${repeated.length === 1 ? 'is' : 'are'} in from an earlier phase (pilot tenants stay in)`,
+        });
+      }
+      if (!shrinks && now.percent === before.percent && now.tenants.length === before.tenants.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['phases', i, 'cohort'],
+          message: 'each phase must widen the cohort: add pilot tenants or raise the percent',
+        });
+      }
+    }
+  });
+}
+
+/** A phase's tenant cohort, widened by every earlier phase's: its pilot tenants and the percent of all tenants. */
+export interface ResolvedCohort {
+  tenants: string[];
+  percent: number;
+}
+
+/** The cumulative cohort of each phase (undefined for a phase with a weight). */
+function resolveCohorts(phases: readonly PhasePlan[]): (ResolvedCohort | undefined)[] {
+  let tenants: string[] = [];
+  let percent = 0;
+  return phases.map((phase) => {
+    const cohort = phase.cohort;
+    if (cohort === undefined) return undefined;
+    if (cohort === 'all') return { tenants, percent: 100 };
+    tenants = [...new Set([...tenants, ...(cohort.tenants ?? [])])];
+    percent = Math.max(percent, cohort.percent ?? 0);
+    return { tenants, percent };
+  });
+}
+
+function defaultPhaseName(phase: PhasePlan, cohort: ResolvedCohort | undefined): string {
+  if (!cohort) return `${phase.weight}%`;
+  if (phase.cohort === 'all') return 'all tenants';
+  const own = phase.cohort?.tenants ?? [];
+  const pilots = own.length > 3 ? `${own.slice(0, 3).join(', ')} +${own.length - 3}` : own.join(', ');
+  const share = phase.cohort?.percent !== undefined ? `${phase.cohort.percent}% of tenants` : '';
+  return [pilots && `pilot ${pilots}`, share].filter(Boolean).join(' + ');
 }
 
 /** The phase at `index`, resolved. */
@@ -377,9 +625,39 @@ function databaseHistoryEvents(plan: Plan): number {
 
 function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): void {
   const { phases, evaluationInterval: defaultInterval } = plan;
+  const cohorts = plan.target.type === 'feature-flag';
   phases.forEach((phase, i) => {
+    if (cohorts && phase.cohort === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', i, 'cohort'],
+        message:
+          'a feature-flag target releases to tenant cohorts: give each phase a `cohort` (pilot tenants, a percent of tenants, or "all")',
+      });
+    }
+    if (cohorts && phase.weight !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', i, 'weight'],
+        message: 'a feature-flag target releases to tenant cohorts, not weights: give `cohort` instead',
+      });
+    }
+    if (!cohorts && phase.weight === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', i, 'weight'],
+        message: 'expected a weight (percent of traffic, 0 < weight <= 100)',
+      });
+    }
+    if (!cohorts && phase.cohort !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', i, 'cohort'],
+        message: `tenant cohorts need a feature-flag target; ${/^[aeiou]/.test(plan.target.type) ? 'an' : 'a'} ${plan.target.type} target is released by weight`,
+      });
+    }
     const previous = phases[i - 1];
-    if (previous && phase.weight <= previous.weight) {
+    if (!cohorts && previous?.weight !== undefined && phase.weight !== undefined && phase.weight <= previous.weight) {
       ctx.addIssue({
         code: 'custom',
         path: ['phases', i, 'weight'],
@@ -395,15 +673,17 @@ function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): v
       });
     }
   });
+  if (cohorts) checkCohorts(phases, ctx);
   const last = phases.at(-1);
-  if (last && last.weight !== 100) {
+  if (!cohorts && last?.weight !== undefined && last.weight !== 100) {
     ctx.addIssue({
       code: 'custom',
       path: ['phases', phases.length - 1, 'weight'],
       message: `the last phase must be 100 (the promotion and its final bake), got ${last.weight}`,
     });
   }
-  const names = phases.map((p) => p.name ?? `${p.weight}%`);
+  const resolved = resolveCohorts(phases);
+  const names = phases.map((p, i) => p.name ?? defaultPhaseName(p, resolved[i]));
   names.forEach((name, i) => {
     if (names.indexOf(name) !== i) {
       ctx.addIssue({ code: 'custom', path: ['phases', i, 'name'], message: `duplicate phase name "${name}"` });

@@ -69,9 +69,19 @@ export const SmokeTestsSchema = z
   );
 
 /** Smoke test names must be unique: the report and the blocked reason name them. */
-export function checkSmokeTests(plan: { smokeTests: readonly SmokeTest[] }, ctx: z.RefinementCtx): void {
+export function checkSmokeTests(
+  plan: { smokeTests: readonly SmokeTest[]; target: { type: string } },
+  ctx: z.RefinementCtx,
+): void {
   const seen = new Set<string>();
   plan.smokeTests.forEach((test, i) => {
+    if (test.type === 'invoke' && plan.target.type !== 'lambda-alias') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['smokeTests', i, 'type'],
+        message: `an invoke smoke test needs a lambda-alias target; test a ${plan.target.type} target with http smoke tests (e.g. the canary target group's own listener or host)`,
+      });
+    }
     if (seen.has(test.name)) {
       ctx.addIssue({
         code: 'custom',
@@ -108,11 +118,22 @@ export interface SmokeSubject {
 /** Run every smoke test (in parallel) and return their results in the plan's order. */
 export async function runSmokeTests(
   tests: readonly SmokeTest[],
-  subject: SmokeSubject,
+  subject: SmokeSubject | null,
   deps: SmokeDeps,
 ): Promise<GateCheck[]> {
   return Promise.all(
-    tests.map((test) => (test.type === 'invoke' ? invokeTest(test, subject, deps) : httpTest(test, deps))),
+    tests.map((test) => {
+      if (test.type !== 'invoke') return httpTest(test, deps);
+      if (subject) return invokeTest(test, subject, deps);
+      // The plan check refuses this; a plan stored before that check still gets a clear result.
+      return Promise.resolve<GateCheck>({
+        kind: 'smoke',
+        target: 'the target',
+        name: test.name,
+        result: 'fail',
+        detail: 'an invoke smoke test needs a lambda-alias target',
+      });
+    }),
   );
 }
 

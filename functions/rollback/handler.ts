@@ -1,11 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import type { TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { routerFor } from '../adapters/targets';
+import { routerFor, stepRouterClients } from '../adapters/targets';
 import { approvalTimeoutSeconds, type RestoreAction } from '../core/database';
 import { recordRestoreDecision } from '../core/database-record';
 import type { Target } from '../core/plan';
@@ -87,11 +86,11 @@ export interface RollbackDeps {
 export const handler = stepHandler(
   rollbackStep,
   once((): RollbackDeps => {
-    const lambda = once(() => new LambdaClient(STEP_CLIENT_CONFIG));
+    const routers = stepRouterClients();
     return {
       now: () => new Date(),
       store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target) => routerFor(target, { lambda }),
+      routerFor: (target) => routerFor(target, routers),
     };
   }),
 );

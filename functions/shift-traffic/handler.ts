@@ -1,11 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import type { TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { routerFor } from '../adapters/targets';
+import { routerFor, stepRouterClients } from '../adapters/targets';
 import { RolloutSuperseded } from '../core/errors';
 import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
 import {
@@ -54,7 +53,7 @@ export const shiftTrafficStep = defineStep({
     const weights =
       phase.weight >= 100
         ? await router.promote(stable, record.version)
-        : await router.shift(stable, record.version, phase.weight);
+        : await router.shift(stable, record.version, phase.weight, phase.tenants);
 
     const now = deps.now();
     const after = await deps.store.update(event.ref, (r) => (r.rollback ? r : enterPhase(r, index, weights, now)));
@@ -77,11 +76,11 @@ export interface ShiftTrafficDeps {
 export const handler = stepHandler(
   shiftTrafficStep,
   once((): ShiftTrafficDeps => {
-    const lambda = once(() => new LambdaClient(STEP_CLIENT_CONFIG));
+    const routers = stepRouterClients();
     return {
       now: () => new Date(),
       store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target) => routerFor(target, { lambda }),
+      routerFor: (target) => routerFor(target, routers),
     };
   }),
 );

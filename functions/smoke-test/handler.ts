@@ -8,6 +8,7 @@ import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { RolloutSuperseded } from '../core/errors';
 import type { Target } from '../core/plan';
 import { isFinished, RolloutRefSchema, recordSmoke } from '../core/record';
+import type { SmokeSubject } from '../core/smoke';
 import { runSmokeTests, type SmokeDeps, smokeFailure } from '../core/smoke';
 
 export const SmokeOutputSchema = z.strictObject({
@@ -47,10 +48,13 @@ export const smokeTestStep = defineStep({
   },
 });
 
-function subject(target: Target, version: string): { functionName: string; version: string } {
+function subject(target: Target, version: string): SmokeSubject | null {
   switch (target.type) {
     case 'lambda-alias':
       return { functionName: target.functionName, version };
+    case 'alb-weighted':
+    case 'feature-flag':
+      return null;
   }
 }
 

@@ -195,6 +195,37 @@ line('business-alarm scenario (40 virtual min), wall', `${alarmWall.median} ms m
   line('restore scenario, wall', `${restoreWall.median} ms median`);
 }
 
+// The other routers: orders-api behind an ALB (blue/green target groups, the tech lead's approval) and the
+// tenant-portal flag (a regression caught while only the pilot tenant has it).
+{
+  const albWall = time(
+    'simulate alb-release',
+    'node',
+    ['bin/launch.mjs', 'simulate', 'examples/scenarios/alb-release.json', '--quiet'],
+    3,
+  );
+  const alb = simulateReport('alb-release');
+  const pilot = simulateReport('pilot-tenant-regression');
+  const flagOff = Date.parse(pilot.rollback?.trafficRestoredAt ?? '') - Date.parse(pilot.rollback?.detectedAt ?? '');
+  results.routers = {
+    alb: { stateTransitions: alb.stateTransitions, virtualDuration: alb.virtualDuration, wallMs: albWall },
+    pilot: {
+      stateTransitions: pilot.stateTransitions,
+      tenants: pilot.tenants?.total ?? null,
+      sawNewVersion: pilot.tenants?.sawNewVersion.length ?? null,
+      detectedToFlagOffVirtualMs: flagOff,
+    },
+  };
+  line('ALB release (alb-release): state transitions', String(alb.stateTransitions));
+  line('ALB release: virtual duration (approval at 40 min)', alb.virtualDuration);
+  line('ALB release, wall', `${albWall.median} ms median`);
+  line(
+    'pilot-tenant regression: tenants that saw it',
+    `${pilot.tenants?.sawNewVersion.length ?? '-'} of ${pilot.tenants?.total ?? '-'}`,
+  );
+  line('pilot-tenant regression: detected → flag off, virtual', `${flagOff} ms`);
+}
+
 const assembly = join(out, 'cdk.out');
 rmSync(assembly, { recursive: true, force: true });
 const synth = time('cdk synth', 'npx', ['cdk', 'synth', '--quiet', '--output', assembly]);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_FUNCTIONS } from '../../functions/catalog';
 import { buildApp, type RolloutPilotApp } from '../../lib/app';
 import { STEP_PLACEHOLDERS, type StepName } from '../../statemachines/rollout';
-import { DATABASE_SERVICES, NO_BUNDLING } from './fixtures';
+import { DATABASE_SERVICES, MIXED_TARGETS, NO_BUNDLING } from './fixtures';
 
 const STEPS = Object.values(STEP_PLACEHOLDERS) as StepName[];
 
@@ -207,5 +207,27 @@ describe('the CDK app with database plans (an RDS instance, an Aurora cluster)',
     expect(violations).toEqual([]);
     expect(stale).toEqual([]);
     expect(findings.filter((f) => f.path.includes('RestoreDatabase')).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the CDK app with a plan of each target type (Lambda alias, ALB listener rule, feature flag)', () => {
+  it.each([
+    ['environment-agnostic', undefined],
+    ['in a fixed account and Region', { account: '123456789012', region: 'us-east-1' }],
+  ])('passes the cdk-nag AwsSolutions checks %s, acknowledging only what cdk-nag reports', (_name, env) => {
+    // Prepare
+    const { app } = buildApp({ plans: MIXED_TARGETS, env, context: NO_BUNDLING });
+
+    // Act
+    app.synth();
+    const { violations } = new AwsSolutionsChecks().validateScope(app);
+    const findings = findingsIgnoringAcknowledgements(app);
+    const stale = acknowledgements(app).filter(
+      (ack) => !findings.some((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`))),
+    );
+
+    // Assess
+    expect(violations).toEqual([]);
+    expect(stale).toEqual([]);
   });
 });

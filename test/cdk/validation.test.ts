@@ -12,7 +12,7 @@ import {
   RolloutOrchestrator,
   validateOrchestratorProps,
 } from '../../lib/orchestrator';
-import { plan, planInput, TWO_SERVICES, tempDir } from './fixtures';
+import { ALB_TARGET, albPlan, flagPlan, plan, planInput, TWO_SERVICES, tempDir } from './fixtures';
 
 /** Run `fn` and return what it threw (fails the test when it throws nothing). */
 function thrownBy(fn: () => unknown): unknown {
@@ -150,6 +150,57 @@ describe('RolloutOrchestrator props', () => {
     expect(error).toBeInstanceOf(InvalidOrchestratorProps);
     expect((error as InvalidOrchestratorProps).problems).toEqual([
       'plans: at least one plan is required (the workflow can release nothing)',
+    ]);
+  });
+
+  it('refuse two plans on one listener rule, one target group or one flag', () => {
+    // Prepare
+    const otherRule = ALB_TARGET.listenerRuleArn.replace(/9683b2d02a6cabee$/, '0123456789abcdef');
+    const plans = [
+      albPlan(),
+      albPlan({ service: 'orders-web-2' }),
+      albPlan({
+        service: 'orders-web-3',
+        target: {
+          ...ALB_TARGET,
+          listenerRuleArn: otherRule,
+          canaryTargetGroupArn: ALB_TARGET.canaryTargetGroupArn.replace('orders-api-green', 'orders-api-teal'),
+        },
+      }),
+      flagPlan(),
+      flagPlan({ service: 'tenant-portal-2' }),
+    ];
+
+    // Act
+    const problems = validateOrchestratorProps({ plans });
+
+    // Assess
+    expect(problems).toEqual([
+      `plans[0], plans[1]: listener rule ${ALB_TARGET.listenerRuleArn} is released by 2 plans; their locks are per service, so two rollouts could shift the same listener rule at once`,
+      'plans[3], plans[4]: flag new_rndc_flow in table feature_flags is released by 2 plans; their locks are per service, so two rollouts could shift the same flag at once',
+      expect.stringMatching(
+        /^plans\[0\], plans\[1\], plans\[2\]: target group orders-api-blue \(arn:.*\) is in 3 plans/,
+      ),
+      expect.stringMatching(/^plans\[0\], plans\[1\]: target group orders-api-green \(arn:.*\) is in 2 plans/),
+    ]);
+  });
+
+  it('warn when an ALB plan’s listener rule is outside the deployment’s account or Region', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const here = new Stack(app, 'Here', { env: { account: '123456789012', region: 'us-east-1' } });
+    const there = new Stack(app, 'There', { env: { account: '123456789012', region: 'eu-west-1' } });
+
+    // Act
+    const ok = new RolloutOrchestrator(here, 'O', { plans: [albPlan()] });
+    const elsewhere = new RolloutOrchestrator(there, 'O', { plans: [albPlan()] });
+
+    // Assess
+    const warnings = (o: RolloutOrchestrator) =>
+      o.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    expect(warnings(ok)).toEqual([]);
+    expect(warnings(elsewhere)).toEqual([
+      expect.stringContaining('The listener rule of plan orders-web is in Region us-east-1'),
     ]);
   });
 

@@ -68,18 +68,23 @@ export function dynamoWrites(simulator: Simulator): { operation: string; input: 
 }
 
 /**
- * A variant of the checkout-api plan, written to a temporary file: `change` edits a copy of the plan as people
- * write it. Returns the file's path, for a scenario's `plan`.
+ * A variant of a shipped plan (`examples/plans/<name>.json`), written to a temporary file: `change` edits a copy of
+ * the plan as people write it. Returns the file's path, for a scenario's `plan`.
  */
-export function checkoutPlanVariant(change: (plan: Record<string, unknown>) => void): string {
-  const plan = JSON.parse(readFileSync(join(PROJECT_ROOT, 'examples', 'plans', 'checkout-api.json'), 'utf8')) as Record<
+export function planVariant(name: string, change: (plan: Record<string, unknown>) => void): string {
+  const plan = JSON.parse(readFileSync(join(PROJECT_ROOT, 'examples', 'plans', `${name}.json`), 'utf8')) as Record<
     string,
     unknown
   >;
   delete plan.$schema;
   change(plan);
   const dir = mkdtempSync(join(tmpdir(), 'rollout-pilot-plan-'));
-  const file = join(dir, 'checkout-api.json');
+  const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(plan));
   return file;
+}
+
+/** A variant of the checkout-api plan (see {@link planVariant}). */
+export function checkoutPlanVariant(change: (plan: Record<string, unknown>) => void): string {
+  return planVariant('checkout-api', change);
 }

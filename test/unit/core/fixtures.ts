@@ -81,3 +81,47 @@ export function evaluation(decision: Evaluation['decision'], overrides: Partial<
     ...overrides,
   };
 }
+
+/** The orders-api load balancer's listener rule and its two target groups (blue serves before the first release). */
+export const ALB = {
+  listenerRuleArn:
+    'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+  blueArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/orders-blue/73e2d6bc24d8a067',
+  greenArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/orders-green/0a1b2c3d4e5f6a7b',
+} as const;
+
+/** A minimal plan input releasing orders-api through the ALB rule's weighted blue and green target groups. */
+export function albPlanInput(overrides: Partial<PlanInput> = {}): PlanInput {
+  return planInput({
+    target: {
+      type: 'alb-weighted',
+      listenerRuleArn: ALB.listenerRuleArn,
+      stableTargetGroupArn: ALB.blueArn,
+      canaryTargetGroupArn: ALB.greenArn,
+    },
+    ...overrides,
+  });
+}
+
+/**
+ * The tenant-portal plan: flag `new_rndc_flow` in `feature_flags`, pilot tenant acme-logistics for a day, then
+ * 10 % of tenants for a day, then every tenant for a week, judged every 15 minutes (hourly in the final bake).
+ */
+export function flagPlanInput(overrides: Partial<PlanInput> = {}): PlanInput {
+  return {
+    service: 'tenant-portal',
+    timeZone: 'America/Bogota',
+    target: {
+      type: 'feature-flag',
+      flag: 'new_rndc_flow',
+      metrics: { namespace: 'TenantPortal', requests: 'Requests', errors: 'Errors', latency: 'Latency' },
+    },
+    evaluationInterval: 'PT15M',
+    phases: [
+      { cohort: { tenants: ['acme-logistics'] }, bake: 'PT24H' },
+      { cohort: { percent: 10 }, bake: 'PT24H' },
+      { cohort: 'all', bake: 'P7D', evaluationInterval: 'PT1H' },
+    ],
+    ...overrides,
+  };
+}

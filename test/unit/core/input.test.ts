@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRolloutInput } from '../../../functions/core/errors';
 import { ExecutionInputSchema, parseExecutionInput } from '../../../functions/core/input';
-import type { Plan } from '../../../functions/core/plan';
-import { CHECKOUT, plan, thrownBy } from './fixtures';
+import { type Plan, parsePlan } from '../../../functions/core/plan';
+import { albPlanInput, CHECKOUT, flagPlanInput, plan, thrownBy } from './fixtures';
 
 const PLANS: ReadonlyMap<string, Plan> = new Map([
   [CHECKOUT.service, CHECKOUT],
@@ -135,6 +135,49 @@ describe('parseExecutionInput', () => {
 
     // Assess
     expect(problems).toEqual(expected.map((start) => expect.stringMatching(`^${escapeRegExp(start)}`)));
+  });
+});
+
+describe('parseExecutionInput for ALB and feature-flag targets', () => {
+  const plans: ReadonlyMap<string, Plan> = new Map([
+    ['orders-api', parsePlan(albPlanInput())],
+    ['tenant-portal', parsePlan(flagPlanInput())],
+  ]);
+
+  it.each([
+    ['orders-api', '2.4.0'],
+    ['orders-api', 'sha-9f2c1e7'],
+    ['tenant-portal', '2.4.0'],
+    ['tenant-portal', 'new_rndc_flow:on'],
+  ])('accepts release label %s %s, which need not be a Lambda version number', (service, version) => {
+    // Act
+    const { input } = parseExecutionInput({ service, version }, plans);
+
+    // Assess
+    expect(input.version).toBe(version);
+  });
+
+  it.each(['orders-blue', 'orders-green'])(
+    'refuses ALB version %s, the name of a target group, which stands for what that group serves',
+    (version) => {
+      // Act
+      const problems = problemsOf({ service: 'orders-api', version }, plans);
+
+      // Assess
+      expect(problems).toEqual([
+        `version: "${version}" is the name of one of orders-api's target groups, which stand for what they serve; give the label of the release, e.g. "2.4.0"`,
+      ]);
+    },
+  );
+
+  it('refuses flag version <flag>:off, which stands for everybody without the flag', () => {
+    // Act
+    const problems = problemsOf({ service: 'tenant-portal', version: 'new_rndc_flow:off' }, plans);
+
+    // Assess
+    expect(problems).toEqual([
+      'version: "new_rndc_flow:off" stands for everybody without the flag; give the label of the release, e.g. "2.4.0"',
+    ]);
   });
 });
 

@@ -4,7 +4,7 @@ import { outcomeLine } from '../../../functions/core/messages';
 import { parsePlan } from '../../../functions/core/plan';
 import { recordGate, recordSmoke } from '../../../functions/core/record';
 import { runSmokeTests, type SmokeDeps } from '../../../functions/core/smoke';
-import { plan, planInput, startedRecord, T0, thrownBy } from './fixtures';
+import { albPlanInput, flagPlanInput, plan, planInput, startedRecord, T0, thrownBy } from './fixtures';
 
 /** The problems `parsePlan` reports for `input` (fails the test when the plan is accepted). */
 function problemsOf(input: unknown): readonly string[] {
@@ -84,6 +84,56 @@ describe('smoke tests in the plan', () => {
         }),
       ),
     ).toEqual(['smokeTests[1].name: smoke test "order" is named twice']);
+  });
+});
+
+describe('invoke smoke tests on targets other than a Lambda alias', () => {
+  it('are refused in an ALB plan, naming the test’s type; http tests are fine there', () => {
+    // Act
+    const problems = problemsOf(
+      albPlanInput({
+        smokeTests: [
+          { name: 'page', type: 'http', url: 'https://green.orders.example.com/health' },
+          { name: 'order', type: 'invoke', payload: {} },
+        ],
+      }),
+    );
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(/^smokeTests\[1\]\.type: an invoke smoke test needs a lambda-alias target; /),
+    ]);
+  });
+
+  it('are refused in a feature-flag plan too', () => {
+    // Act
+    const problems = problemsOf(flagPlanInput({ smokeTests: [{ name: 'order', type: 'invoke', payload: {} }] }));
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(/^smokeTests\[0\]\.type: an invoke smoke test needs a lambda-alias target; /),
+    ]);
+  });
+
+  it('fail with a clear result when a stored plan still has one and there is no function to invoke', async () => {
+    // Prepare
+    const tests = plan({ smokeTests: [{ name: 'order', type: 'invoke', payload: { id: 1 } }] }).smokeTests;
+    const ports = deps({}, {});
+
+    // Act
+    const checks = await runSmokeTests(tests, null, ports);
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        kind: 'smoke',
+        target: 'the target',
+        name: 'order',
+        result: 'fail',
+        detail: 'an invoke smoke test needs a lambda-alias target',
+      },
+    ]);
+    expect(ports.invoked).toEqual([]);
   });
 });
 
