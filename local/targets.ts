@@ -174,10 +174,12 @@ export function simFlagTarget(
   const cohorts: { at: string; on: string[] }[] = [];
   const total = tenants.reduce((s, t) => s + t.requestsPerMinute, 0);
   const newVersion = release.newVersion;
+  // A flag left on by another release (another version) does not route anybody to the one under test.
+  const onFor = (id: string) => (item?.version === undefined || item.version === newVersion) && flagOnFor(item, id);
   const split = () => {
     let on = 0;
     for (const tenant of tenants) {
-      if (tenant.requestsPerMinute > 0 && flagOnFor(item, tenant.id)) {
+      if (tenant.requestsPerMinute > 0 && onFor(tenant.id)) {
         on += tenant.requestsPerMinute;
         saw.add(tenant.id);
       }
@@ -222,13 +224,13 @@ export function simFlagTarget(
       world.note('flag', `${target.flag}: ${cohort}`);
       cohorts.push({
         at: world.clock.now().toISOString(),
-        on: tenants.filter((t) => flagOnFor(item, t.id)).map((t) => t.id),
+        on: tenants.filter((t) => onFor(t.id)).map((t) => t.id),
       });
       release.onChange(peek());
     },
   });
   const peek = () => {
-    const on = tenants.filter((t) => flagOnFor(item, t.id)).reduce((s, t) => s + t.requestsPerMinute, 0);
+    const on = tenants.filter((t) => onFor(t.id)).reduce((s, t) => s + t.requestsPerMinute, 0);
     const share = total > 0 && newVersion ? on / total : 0;
     return { [release.stableVersion]: 1 - share, ...(newVersion ? { [newVersion]: share } : {}) };
   };

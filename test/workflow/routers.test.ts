@@ -1,7 +1,8 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { flagOnFor, readFlagItem } from '../../functions/core/cohort';
 import { parseScenario, type Scenario } from '../../local/scenario';
-import type { Simulator } from '../../local/simulate';
+import { Simulator } from '../../local/simulate';
 import { callsOf, exampleScenario, HEALTHY, planVariant, run } from './helpers';
 
 const BLUE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-api-blue/73e2d6bc24d8a067';
@@ -91,6 +92,20 @@ describe('ALB weighted target groups (orders-api)', () => {
       expect.objectContaining({ name: 'canary target group answers', result: 'pass' }),
     ]);
     expect(report.gates.map((g) => `${g.kind}:${g.result}`)).toContain('target:pass');
+  });
+
+  it('is blocked before any traffic moves when the http smoke test of the green group fails', async () => {
+    const { report, simulator } = await run(
+      albScenario({
+        world: { signals: [], checks: { 'health:https://orders-canary.internal.example.com/healthz': 'fail' } },
+      }),
+    );
+
+    expect(report.outcome).toBe('BLOCKED');
+    expect(report.reason).toContain('smoke test "canary target group answers"');
+    expect(report.smokeTests).toEqual([expect.objectContaining({ result: 'fail' })]);
+    expect(callsOf(simulator, 'elasticloadbalancing:ModifyRule')).toEqual([]);
+    expect(simulator.world.elbv2.split(RULE)).toEqual({ [BLUE]: 1, [GREEN]: 0 });
   });
 
   it('rolls back: a failing green group is caught at 10 % and the rule goes back to blue 100/0', async () => {
@@ -276,5 +291,41 @@ describe('tenant cohorts behind a feature flag (tenant-portal)', () => {
         { Name: 'Cohort', Value: 'new' },
       ],
     });
+  });
+  it('is blocked with the flag untouched when it is already on for another release', async () => {
+    const sim = await Simulator.create(flagScenario());
+    try {
+      // Another release left the flag on for 25 % of tenants (written as the service's team would, through the SDK).
+      await sim.world.dynamoClient().send(
+        new PutItemCommand({
+          TableName: 'feature_flags',
+          Item: {
+            flag: { S: 'new_rndc_flow' },
+            enabled: { BOOL: true },
+            tenants: { L: [] },
+            percentage: { N: '25' },
+            version: { S: '2026.11.1' },
+          },
+        }),
+      );
+      const execution = sim.startExecution('flag-busy', sim.scenario.input);
+      await sim.runToEnd();
+      const report = await sim.report(execution);
+
+      expect(report.outcome).toBe('BLOCKED');
+      expect(report.reason).toContain(
+        'flag new_rndc_flow in table feature_flags is already on for 25% of tenants with version 2026.11.1',
+      );
+      const writes = sim.world.dynamodb.calls.filter(
+        (c) => c.operation === 'UpdateItem' && (c.input as { TableName?: string }).TableName === 'feature_flags',
+      );
+      expect(writes).toEqual([]);
+      expect(await flagItem(sim)).toMatchObject({ enabled: true, percentage: 25, version: '2026.11.1' });
+      // The only write to the flag is the one the test made, and nobody got the release under test.
+      expect(sim.target?.tenants?.cohorts).toHaveLength(1);
+      expect(report.tenants?.sawNewVersion).toEqual([]);
+    } finally {
+      sim.dispose();
+    }
   });
 });
