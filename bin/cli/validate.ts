@@ -7,6 +7,7 @@ import {
   type Plan,
   parsePlan,
   resolvePhases,
+  targetGroupName,
   worstCaseHistoryEvents,
 } from '../../functions/core/plan';
 import type { Write } from './progress';
@@ -54,9 +55,15 @@ export function runValidate(paths: string[], write: Write): Plan[] {
     services.set(plan.service, file);
     plans.push(plan);
     const phases = resolvePhases(plan)
-      .map((p) => `${p.name} (${formatSeconds(p.bakeSeconds)}, every ${formatSeconds(p.intervalSeconds)})`)
+      .map((p) => {
+        const approval = p.approval
+          ? `, after the ${p.approval.role} approval (waits ${formatSeconds(p.approval.timeoutSeconds)}, then ${p.approval.onTimeout === 'rollback' ? 'rolls back' : 'proceeds'})`
+          : '';
+        return `${p.name} (${formatSeconds(p.bakeSeconds)}, every ${formatSeconds(p.intervalSeconds)}${approval})`;
+      })
       .join(' → ');
     write(`✓ ${file}: ${plan.service} via ${plan.target.type}: ${phases}`);
+    write(`    ${describeTarget(plan.target)}`);
     write(
       `    healthy rollout ${formatSeconds(expectedRolloutSeconds(plan))}; at most ${worstCaseHistoryEvents(plan)} history events; ${plan.freeze.weekly.length} weekly and ${plan.freeze.dates.length} dated freeze windows (${plan.timeZone})`,
     );
@@ -71,4 +78,16 @@ export function runValidate(paths: string[], write: Write): Plan[] {
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   return plans;
+}
+
+/** What a plan's target moves, in one line. */
+function describeTarget(target: Plan['target']): string {
+  switch (target.type) {
+    case 'lambda-alias':
+      return `alias ${target.alias} of function ${target.functionName} (UpdateAlias)`;
+    case 'alb-weighted':
+      return `rule ${target.listenerRuleArn.split('/').at(-1)} of load balancer ${target.listenerRuleArn.split('/')[2]}: target groups ${targetGroupName(target.stableTargetGroupArn)} and ${targetGroupName(target.canaryTargetGroupArn)}, blue/green (ModifyRule)`;
+    case 'feature-flag':
+      return `flag ${target.flag} in DynamoDB table ${target.table}, judged on ${target.metrics.namespace} by ${target.metrics.cohortDimension} (${target.metrics.newCohort} / ${target.metrics.stableCohort})`;
+  }
 }

@@ -31,7 +31,8 @@ interface Group {
  * at 0 in the same rule, ready to take the next release; reverting puts the stable group back to 100.
  *
  * Everything else on the rule (its conditions, priority, authentication actions, target group stickiness) is
- * kept: the forward action is rewritten in place.
+ * kept: the forward action is rewritten in place. The one exception is a rollback, which turns target group
+ * stickiness off: clients bound to the new group would otherwise stay on it for the stickiness duration.
  */
 export class AlbWeightedRouter implements TrafficRouter {
   readonly description: string;
@@ -122,12 +123,19 @@ export class AlbWeightedRouter implements TrafficRouter {
   }
 
   async revert(stable: string, canary: string): Promise<Weights> {
-    await this.setWeights(stable, 100, 0);
+    // Target group stickiness would keep clients already bound to the new group there for up to its duration
+    // (as long as 7 days): a rollback turns it off, so that every request goes to the stable group at once.
+    await this.setWeights(stable, 100, 0, { releaseStickiness: true });
     return { [stable]: 100, [canary]: 0 };
   }
 
   /** The group named `stable` gets `stableWeight`, the other one `canaryWeight`; the rest of the rule is kept. */
-  private async setWeights(stable: string, stableWeight: number, canaryWeight: number): Promise<void> {
+  private async setWeights(
+    stable: string,
+    stableWeight: number,
+    canaryWeight: number,
+    options: { releaseStickiness?: boolean } = {},
+  ): Promise<void> {
     const stableGroup = this.named(stable);
     const canaryGroup = this.other(stable);
     const rule = await this.rule();
@@ -144,7 +152,12 @@ export class AlbWeightedRouter implements TrafficRouter {
           { TargetGroupArn: canaryGroup.arn, Weight: canaryWeight },
         ],
         ...(forward.ForwardConfig?.TargetGroupStickinessConfig
-          ? { TargetGroupStickinessConfig: forward.ForwardConfig.TargetGroupStickinessConfig }
+          ? {
+              TargetGroupStickinessConfig:
+                options.releaseStickiness && forward.ForwardConfig.TargetGroupStickinessConfig.Enabled
+                  ? { Enabled: false }
+                  : forward.ForwardConfig.TargetGroupStickinessConfig,
+            }
           : {}),
       },
     };

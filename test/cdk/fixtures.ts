@@ -7,6 +7,7 @@ import type { IConstruct } from 'constructs';
 import { type Plan, type PlanInput, parsePlan } from '../../functions/core/plan';
 import type { RolloutOrchestratorProps } from '../../lib/orchestrator';
 import { RolloutPilotStack } from '../../lib/rollout-stack';
+import { albTarget, flagTarget } from '../fixtures/targets';
 
 /** The smallest valid plan input: two phases, Lambda alias `live`. */
 export function planInput(overrides: Partial<PlanInput> = {}): PlanInput {
@@ -162,38 +163,16 @@ export const DATABASE_SERVICES: readonly Plan[] = [
   }),
 ];
 
-/** An ALB listener rule and its two target groups (valid per the plan schema). */
-export const ALB_TARGET = {
-  type: 'alb-weighted',
-  listenerRuleArn:
-    'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
-  stableTargetGroupArn:
-    'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-api-blue/73e2d6bc24d8a067',
-  canaryTargetGroupArn:
-    'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-api-green/2453ed029918f21f',
-} as const;
-
 /** orders-web, released through weighted target groups on one ALB listener rule. */
 export function albPlan(overrides: Partial<PlanInput> = {}): Plan {
-  return plan({ service: 'orders-web', target: { ...ALB_TARGET }, ...overrides });
+  return plan({ service: 'orders-web', target: albTarget(), ...overrides });
 }
 
 /** tenant-portal, released to tenant cohorts through the `new_rndc_flow` flag in the `feature_flags` table. */
 export function flagPlan(overrides: Partial<PlanInput> = {}): Plan {
   return plan({
     service: 'tenant-portal',
-    target: {
-      type: 'feature-flag',
-      table: 'feature_flags',
-      flag: 'new_rndc_flow',
-      metrics: {
-        namespace: 'TenantPortal',
-        requests: 'Requests',
-        errors: 'Errors',
-        latency: 'Latency',
-        dimensions: { Service: 'tenant-portal' },
-      },
-    },
+    target: flagTarget(),
     phases: [
       { cohort: { tenants: ['acme-logistics'] }, bake: 'PT24H', evaluationInterval: 'PT15M' },
       { cohort: { percent: 10 }, bake: 'PT24H', evaluationInterval: 'PT15M' },

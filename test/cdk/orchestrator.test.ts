@@ -10,9 +10,9 @@ import { flattenCfnReference } from '../../lib/nag';
 import { parameterArn, restoredIdentifierPrefix, secretArn } from '../../lib/orchestrator';
 import type { RolloutPilotStack } from '../../lib/rollout-stack';
 import { readRolloutDefinition, STEP_PLACEHOLDERS, type StepName } from '../../statemachines/rollout';
+import { ALB_RULE_ARN } from '../fixtures/targets';
 import {
   ALARM_SERVICES,
-  ALB_TARGET,
   actionsOf,
   albPlan,
   DATABASE_SERVICES,
@@ -562,7 +562,7 @@ describe('RolloutOrchestrator', () => {
   });
 
   describe('traffic routers', () => {
-    const RULE = ALB_TARGET.listenerRuleArn;
+    const RULE = ALB_RULE_ARN;
     const FLAGS_TABLE = 'arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/feature_flags';
     const ROUTING: readonly (StepName | EventFunctionName)[] = ['shift-traffic', 'rollback', ...EVENT_FUNCTIONS];
     /** The reasons the role of `name` acknowledges `AwsSolutions-IAM5[Resource::*]` with. */

@@ -12,7 +12,8 @@ import {
   RolloutOrchestrator,
   validateOrchestratorProps,
 } from '../../lib/orchestrator';
-import { ALB_TARGET, albPlan, flagPlan, plan, planInput, TWO_SERVICES, tempDir } from './fixtures';
+import { ALB_GREEN_ARN, ALB_RULE_ARN, albTarget } from '../fixtures/targets';
+import { albPlan, flagPlan, plan, planInput, TWO_SERVICES, tempDir } from './fixtures';
 
 /** Run `fn` and return what it threw (fails the test when it throws nothing). */
 function thrownBy(fn: () => unknown): unknown {
@@ -155,17 +156,16 @@ describe('RolloutOrchestrator props', () => {
 
   it('refuse two plans on one listener rule, one target group or one flag', () => {
     // Prepare
-    const otherRule = ALB_TARGET.listenerRuleArn.replace(/9683b2d02a6cabee$/, '0123456789abcdef');
+    const otherRule = ALB_RULE_ARN.replace(/9683b2d02a6cabee$/, '0123456789abcdef');
     const plans = [
       albPlan(),
       albPlan({ service: 'orders-web-2' }),
       albPlan({
         service: 'orders-web-3',
-        target: {
-          ...ALB_TARGET,
+        target: albTarget({
           listenerRuleArn: otherRule,
-          canaryTargetGroupArn: ALB_TARGET.canaryTargetGroupArn.replace('orders-api-green', 'orders-api-teal'),
-        },
+          canaryTargetGroupArn: ALB_GREEN_ARN.replace('orders-api-green', 'orders-api-teal'),
+        }),
       }),
       flagPlan(),
       flagPlan({ service: 'tenant-portal-2' }),
@@ -176,7 +176,7 @@ describe('RolloutOrchestrator props', () => {
 
     // Assess
     expect(problems).toEqual([
-      `plans[0], plans[1]: listener rule ${ALB_TARGET.listenerRuleArn} is released by 2 plans; their locks are per service, so two rollouts could shift the same listener rule at once`,
+      `plans[0], plans[1]: listener rule ${ALB_RULE_ARN} is released by 2 plans; their locks are per service, so two rollouts could shift the same listener rule at once`,
       'plans[3], plans[4]: flag new_rndc_flow in table feature_flags is released by 2 plans; their locks are per service, so two rollouts could shift the same flag at once',
       expect.stringMatching(
         /^plans\[0\], plans\[1\], plans\[2\]: target group orders-api-blue \(arn:.*\) is in 3 plans/,

@@ -3,12 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { flagOnFor, readFlagItem } from '../../functions/core/cohort';
 import { parseScenario, type Scenario } from '../../local/scenario';
 import { Simulator } from '../../local/simulate';
+import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN } from '../fixtures/targets';
 import { callsOf, exampleScenario, HEALTHY, planVariant, run } from './helpers';
 
-const BLUE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-api-blue/73e2d6bc24d8a067';
-const GREEN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-api-green/2453ed029918f21f';
-const RULE =
-  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
 const FAILING = { errorRate: 0.08, p50Ms: 90, p95Ms: 240 };
 
 /** The weights each accepted ModifyRule set, as `{ blue, green }`. */
@@ -22,7 +19,7 @@ function ruleWeights(simulator: Simulator): { blue: number; green: number }[] {
       }[];
       const groups = actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups ?? [];
       const weight = (arn: string) => groups.find((g) => g.TargetGroupArn === arn)?.Weight ?? -1;
-      return { blue: weight(BLUE), green: weight(GREEN) };
+      return { blue: weight(ALB_BLUE_ARN), green: weight(ALB_GREEN_ARN) };
     });
 }
 
@@ -77,7 +74,7 @@ describe('ALB weighted target groups (orders-api)', () => {
       { blue: 50, green: 50 },
       { blue: 0, green: 100 },
     ]);
-    expect(simulator.world.elbv2.split(RULE)).toEqual({ [BLUE]: 0, [GREEN]: 1 });
+    expect(simulator.world.elbv2.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 0, [ALB_GREEN_ARN]: 1 });
     expect(report.finalWeights).toEqual({ '2.3.1': 0, '2.4.0': 100 });
     expect(report.approvals).toEqual([
       expect.objectContaining({ role: 'tech-lead', decision: 'approved', by: 'tech-lead@example.com' }),
@@ -105,7 +102,7 @@ describe('ALB weighted target groups (orders-api)', () => {
     expect(report.reason).toContain('smoke test "canary target group answers"');
     expect(report.smokeTests).toEqual([expect.objectContaining({ result: 'fail' })]);
     expect(callsOf(simulator, 'elasticloadbalancing:ModifyRule')).toEqual([]);
-    expect(simulator.world.elbv2.split(RULE)).toEqual({ [BLUE]: 1, [GREEN]: 0 });
+    expect(simulator.world.elbv2.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 1, [ALB_GREEN_ARN]: 0 });
   });
 
   it('rolls back: a failing green group is caught at 10 % and the rule goes back to blue 100/0', async () => {

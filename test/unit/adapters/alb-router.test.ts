@@ -13,23 +13,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AlbTarget, AlbWeightedRouter, albMetrics } from '../../../functions/adapters/alb-router';
 import { AwsThrottled } from '../../../functions/core/errors';
+import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, albTarget, albTargetGroupArn } from '../../fixtures/targets';
 import { rejectionOf } from './fixtures';
 
-const RULE_ARN =
-  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-const BLUE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-blue/73e2d6bc24d8a067';
-const GREEN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-green/0a1b2c3d4e5f6a7b';
-const LEGACY = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-legacy/1111222233334444';
+const LEGACY = albTargetGroupArn('orders-legacy', '1111222233334444');
 
-const TARGET: AlbTarget = {
-  type: 'alb-weighted',
-  listenerRuleArn: RULE_ARN,
-  stableTargetGroupArn: BLUE,
-  canaryTargetGroupArn: GREEN,
-};
+const TARGET: AlbTarget = albTarget();
 
 const DESCRIPTION =
-  'listener rule 9683b2d02a6cabee of app/orders-alb/50dc6c495c0c9188 (target groups orders-blue and orders-green)';
+  'listener rule 9683b2d02a6cabee of app/orders-alb/50dc6c495c0c9188 (target groups orders-api-blue and orders-api-green)';
 
 const metadata = (httpStatusCode: number) => ({
   httpStatusCode,
@@ -51,7 +43,7 @@ function rulesResponse(actions: Action[], overrides: Partial<Rule> = {}) {
   return {
     Rules: [
       {
-        RuleArn: RULE_ARN,
+        RuleArn: ALB_RULE_ARN,
         Priority: '10',
         Conditions: [{ Field: 'path-pattern', Values: ['/orders/*'] }],
         Actions: actions,
@@ -98,8 +90,8 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 100],
-            [GREEN, 0],
+            [ALB_BLUE_ARN, 100],
+            [ALB_GREEN_ARN, 0],
           ]),
         ]),
       );
@@ -108,8 +100,10 @@ describe('AlbWeightedRouter', () => {
       const state = await router.current();
 
       // Assess
-      expect(state).toEqual({ primary: 'orders-blue', weights: { 'orders-blue': 100, 'orders-green': 0 } });
-      expect(elbv2.commandCalls(DescribeRulesCommand).map((c) => c.args[0].input)).toEqual([{ RuleArns: [RULE_ARN] }]);
+      expect(state).toEqual({ primary: 'orders-api-blue', weights: { 'orders-api-blue': 100, 'orders-api-green': 0 } });
+      expect(elbv2.commandCalls(DescribeRulesCommand).map((c) => c.args[0].input)).toEqual([
+        { RuleArns: [ALB_RULE_ARN] },
+      ]);
     });
 
     it('reads a 90/10 weighted forward as percentages, the larger share primary', async () => {
@@ -117,8 +111,8 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 90],
-            [GREEN, 10],
+            [ALB_BLUE_ARN, 90],
+            [ALB_GREEN_ARN, 10],
           ]),
         ]),
       );
@@ -127,7 +121,7 @@ describe('AlbWeightedRouter', () => {
       const state = await router.current();
 
       // Assess
-      expect(state).toEqual({ primary: 'orders-blue', weights: { 'orders-blue': 90, 'orders-green': 10 } });
+      expect(state).toEqual({ primary: 'orders-api-blue', weights: { 'orders-api-blue': 90, 'orders-api-green': 10 } });
     });
 
     it('reads per-mille weights as percentages with two decimals', async () => {
@@ -135,8 +129,8 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 975],
-            [GREEN, 25],
+            [ALB_BLUE_ARN, 975],
+            [ALB_GREEN_ARN, 25],
           ]),
         ]),
       );
@@ -145,18 +139,21 @@ describe('AlbWeightedRouter', () => {
       const state = await router.current();
 
       // Assess
-      expect(state.weights).toEqual({ 'orders-blue': 97.5, 'orders-green': 2.5 });
+      expect(state.weights).toEqual({ 'orders-api-blue': 97.5, 'orders-api-green': 2.5 });
     });
 
     it('reads a plain TargetGroupArn forward as all traffic on that group', async () => {
       // Prepare
-      elbv2.on(DescribeRulesCommand).resolves(rulesResponse([{ Type: 'forward', TargetGroupArn: GREEN }]));
+      elbv2.on(DescribeRulesCommand).resolves(rulesResponse([{ Type: 'forward', TargetGroupArn: ALB_GREEN_ARN }]));
 
       // Act
       const state = await router.current();
 
       // Assess
-      expect(state).toEqual({ primary: 'orders-green', weights: { 'orders-blue': 0, 'orders-green': 100 } });
+      expect(state).toEqual({
+        primary: 'orders-api-green',
+        weights: { 'orders-api-blue': 0, 'orders-api-green': 100 },
+      });
     });
   });
 
@@ -166,8 +163,8 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 100],
-            [GREEN, 0],
+            [ALB_BLUE_ARN, 100],
+            [ALB_GREEN_ARN, 0],
           ]),
         ]),
       );
@@ -178,7 +175,7 @@ describe('AlbWeightedRouter', () => {
 
       // Assess
       expect(problems).toEqual([]);
-      expect(healthAsked()).toEqual([{ TargetGroupArn: GREEN }]);
+      expect(healthAsked()).toEqual([{ TargetGroupArn: ALB_GREEN_ARN }]);
       expect(modifications()).toEqual([]);
     });
 
@@ -187,8 +184,8 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 0],
-            [GREEN, 100],
+            [ALB_BLUE_ARN, 0],
+            [ALB_GREEN_ARN, 100],
           ]),
         ]),
       );
@@ -199,7 +196,7 @@ describe('AlbWeightedRouter', () => {
 
       // Assess
       expect(problems).toEqual([]);
-      expect(healthAsked()).toEqual([{ TargetGroupArn: BLUE }]);
+      expect(healthAsked()).toEqual([{ TargetGroupArn: ALB_BLUE_ARN }]);
     });
 
     it('names a rule that does not exist', async () => {
@@ -249,7 +246,7 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 100],
+            [ALB_BLUE_ARN, 100],
             [LEGACY, 0],
           ]),
         ]),
@@ -270,8 +267,8 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 90],
-            [GREEN, 10],
+            [ALB_BLUE_ARN, 90],
+            [ALB_GREEN_ARN, 10],
           ]),
         ]),
       );
@@ -281,7 +278,7 @@ describe('AlbWeightedRouter', () => {
 
       // Assess
       expect(problems).toEqual([
-        `${DESCRIPTION} already splits traffic (orders-blue 90%, orders-green 10%); finish or revert that release first`,
+        `${DESCRIPTION} already splits traffic (orders-api-blue 90%, orders-api-green 10%); finish or revert that release first`,
       ]);
       expect(healthAsked()).toEqual([]);
     });
@@ -291,8 +288,8 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 100],
-            [GREEN, 0],
+            [ALB_BLUE_ARN, 100],
+            [ALB_GREEN_ARN, 0],
           ]),
         ]),
       );
@@ -303,7 +300,7 @@ describe('AlbWeightedRouter', () => {
 
       // Assess
       expect(problems).toEqual([
-        'target group orders-green, where version 2.4.0 must run, has no healthy targets (unhealthy, initial); deploy 2.4.0 into it first',
+        'target group orders-api-green, where version 2.4.0 must run, has no healthy targets (unhealthy, initial); deploy 2.4.0 into it first',
       ]);
     });
 
@@ -312,8 +309,8 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 100],
-            [GREEN, 0],
+            [ALB_BLUE_ARN, 100],
+            [ALB_GREEN_ARN, 0],
           ]),
         ]),
       );
@@ -324,13 +321,13 @@ describe('AlbWeightedRouter', () => {
 
       // Assess
       expect(problems).toEqual([
-        'target group orders-green, where version 2.4.0 must run, has no healthy targets (no targets registered); deploy 2.4.0 into it first',
+        'target group orders-api-green, where version 2.4.0 must run, has no healthy targets (no targets registered); deploy 2.4.0 into it first',
       ]);
     });
 
     it('names an idle group that does not exist', async () => {
       // Prepare
-      elbv2.on(DescribeRulesCommand).resolves(rulesResponse([{ Type: 'forward', TargetGroupArn: BLUE }]));
+      elbv2.on(DescribeRulesCommand).resolves(rulesResponse([{ Type: 'forward', TargetGroupArn: ALB_BLUE_ARN }]));
       elbv2.on(DescribeTargetHealthCommand).rejects(
         new TargetGroupNotFoundException({
           message: 'One or more target groups not found',
@@ -342,8 +339,8 @@ describe('AlbWeightedRouter', () => {
       const problems = await router.preflight('2.4.0');
 
       // Assess
-      expect(problems).toEqual(['target group orders-green does not exist']);
-      expect(healthAsked()).toEqual([{ TargetGroupArn: GREEN }]);
+      expect(problems).toEqual(['target group orders-api-green does not exist']);
+      expect(healthAsked()).toEqual([{ TargetGroupArn: ALB_GREEN_ARN }]);
     });
 
     it('names the listener’s default rule, which ModifyRule cannot change', async () => {
@@ -352,8 +349,8 @@ describe('AlbWeightedRouter', () => {
         rulesResponse(
           [
             forward([
-              [BLUE, 100],
-              [GREEN, 0],
+              [ALB_BLUE_ARN, 100],
+              [ALB_GREEN_ARN, 0],
             ]),
           ],
           { IsDefault: true, Priority: 'default', Conditions: [] },
@@ -385,7 +382,7 @@ describe('AlbWeightedRouter', () => {
   describe('shift, promote, revert', () => {
     const split = (stable: string, stableWeight: number, canary: string, canaryWeight: number) => [
       {
-        RuleArn: RULE_ARN,
+        RuleArn: ALB_RULE_ARN,
         Actions: [
           forward([
             [stable, stableWeight],
@@ -399,8 +396,8 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 100],
-            [GREEN, 0],
+            [ALB_BLUE_ARN, 100],
+            [ALB_GREEN_ARN, 0],
           ]),
         ]),
       );
@@ -409,20 +406,20 @@ describe('AlbWeightedRouter', () => {
 
     it('shifts 10% by weighting the stable group 90 and the other group 10', async () => {
       // Act
-      const weights = await router.shift('orders-blue', '2.4.0', 10);
+      const weights = await router.shift('orders-api-blue', '2.4.0', 10);
 
       // Assess
-      expect(weights).toEqual({ 'orders-blue': 90, '2.4.0': 10 });
-      expect(modifications()).toEqual(split(BLUE, 90, GREEN, 10));
+      expect(weights).toEqual({ 'orders-api-blue': 90, '2.4.0': 10 });
+      expect(modifications()).toEqual(split(ALB_BLUE_ARN, 90, ALB_GREEN_ARN, 10));
     });
 
     it('shifts 2.5% in per mille, 975/25, since ALB weights are whole numbers', async () => {
       // Act
-      const weights = await router.shift('orders-blue', '2.4.0', 2.5);
+      const weights = await router.shift('orders-api-blue', '2.4.0', 2.5);
 
       // Assess
-      expect(weights).toEqual({ 'orders-blue': 97.5, '2.4.0': 2.5 });
-      expect(modifications()).toEqual(split(BLUE, 975, GREEN, 25));
+      expect(weights).toEqual({ 'orders-api-blue': 97.5, '2.4.0': 2.5 });
+      expect(modifications()).toEqual(split(ALB_BLUE_ARN, 975, ALB_GREEN_ARN, 25));
     });
 
     it.each([
@@ -433,30 +430,30 @@ describe('AlbWeightedRouter', () => {
       'shifts %s%% as %s/%s, never 0 or 1000 for the new group, and returns that split (%s%%)',
       async (percent, stableWeight, canaryWeight, actual) => {
         // Act
-        const weights = await router.shift('orders-blue', '2.4.0', percent);
+        const weights = await router.shift('orders-api-blue', '2.4.0', percent);
 
         // Assess
-        expect(modifications()).toEqual(split(BLUE, stableWeight, GREEN, canaryWeight));
-        expect(weights).toEqual({ 'orders-blue': Math.round((100 - actual) * 100) / 100, '2.4.0': actual });
+        expect(modifications()).toEqual(split(ALB_BLUE_ARN, stableWeight, ALB_GREEN_ARN, canaryWeight));
+        expect(weights).toEqual({ 'orders-api-blue': Math.round((100 - actual) * 100) / 100, '2.4.0': actual });
       },
     );
 
     it('promotes by weighting the new group 100 and leaving the old one in the rule at 0', async () => {
       // Act
-      const weights = await router.promote('orders-blue', '2.4.0');
+      const weights = await router.promote('orders-api-blue', '2.4.0');
 
       // Assess
-      expect(weights).toEqual({ 'orders-blue': 0, '2.4.0': 100 });
-      expect(modifications()).toEqual(split(BLUE, 0, GREEN, 100));
+      expect(weights).toEqual({ 'orders-api-blue': 0, '2.4.0': 100 });
+      expect(modifications()).toEqual(split(ALB_BLUE_ARN, 0, ALB_GREEN_ARN, 100));
     });
 
     it('reverts by weighting the stable group 100 and the new one 0', async () => {
       // Act
-      const weights = await router.revert('orders-blue', '2.4.0');
+      const weights = await router.revert('orders-api-blue', '2.4.0');
 
       // Assess
-      expect(weights).toEqual({ 'orders-blue': 100, '2.4.0': 0 });
-      expect(modifications()).toEqual(split(BLUE, 100, GREEN, 0));
+      expect(weights).toEqual({ 'orders-api-blue': 100, '2.4.0': 0 });
+      expect(modifications()).toEqual(split(ALB_BLUE_ARN, 100, ALB_GREEN_ARN, 0));
     });
 
     it('releases into the plan’s stable group once the canary group is the stable version (after a swap)', async () => {
@@ -464,20 +461,23 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(DescribeRulesCommand).resolves(
         rulesResponse([
           forward([
-            [BLUE, 0],
-            [GREEN, 100],
+            [ALB_BLUE_ARN, 0],
+            [ALB_GREEN_ARN, 100],
           ]),
         ]),
       );
 
       // Act
-      const shifted = await router.shift('orders-green', '2.5.0', 10);
-      const reverted = await router.revert('orders-green', '2.5.0');
+      const shifted = await router.shift('orders-api-green', '2.5.0', 10);
+      const reverted = await router.revert('orders-api-green', '2.5.0');
 
       // Assess
-      expect(shifted).toEqual({ 'orders-green': 90, '2.5.0': 10 });
-      expect(reverted).toEqual({ 'orders-green': 100, '2.5.0': 0 });
-      expect(modifications()).toEqual([...split(GREEN, 90, BLUE, 10), ...split(GREEN, 100, BLUE, 0)]);
+      expect(shifted).toEqual({ 'orders-api-green': 90, '2.5.0': 10 });
+      expect(reverted).toEqual({ 'orders-api-green': 100, '2.5.0': 0 });
+      expect(modifications()).toEqual([
+        ...split(ALB_GREEN_ARN, 90, ALB_BLUE_ARN, 10),
+        ...split(ALB_GREEN_ARN, 100, ALB_BLUE_ARN, 0),
+      ]);
     });
 
     it('keeps the rule’s other actions, the forward Order and its stickiness, and reuses the OIDC secret', async () => {
@@ -512,11 +512,11 @@ describe('AlbWeightedRouter', () => {
           {
             Type: 'forward',
             Order: 3,
-            TargetGroupArn: BLUE,
+            TargetGroupArn: ALB_BLUE_ARN,
             ForwardConfig: {
               TargetGroups: [
-                { TargetGroupArn: BLUE, Weight: 1 },
-                { TargetGroupArn: GREEN, Weight: 0 },
+                { TargetGroupArn: ALB_BLUE_ARN, Weight: 1 },
+                { TargetGroupArn: ALB_GREEN_ARN, Weight: 0 },
               ],
               TargetGroupStickinessConfig: stickiness,
             },
@@ -525,13 +525,13 @@ describe('AlbWeightedRouter', () => {
       );
 
       // Act
-      await router.shift('orders-blue', '2.4.0', 10);
+      await router.shift('orders-api-blue', '2.4.0', 10);
 
       // Assess
       const { ClientSecret: _dropped, ...oidcConfig } = oidc.AuthenticateOidcConfig ?? {};
       expect(modifications()).toEqual([
         {
-          RuleArn: RULE_ARN,
+          RuleArn: ALB_RULE_ARN,
           Actions: [
             { ...oidc, AuthenticateOidcConfig: { ...oidcConfig, UseExistingClientSecret: true } },
             cognito,
@@ -540,8 +540,8 @@ describe('AlbWeightedRouter', () => {
               Order: 3,
               ForwardConfig: {
                 TargetGroups: [
-                  { TargetGroupArn: BLUE, Weight: 90 },
-                  { TargetGroupArn: GREEN, Weight: 10 },
+                  { TargetGroupArn: ALB_BLUE_ARN, Weight: 90 },
+                  { TargetGroupArn: ALB_GREEN_ARN, Weight: 10 },
                 ],
                 TargetGroupStickinessConfig: stickiness,
               },
@@ -552,10 +552,40 @@ describe('AlbWeightedRouter', () => {
       expect(modifications()[0]?.Actions?.[0]?.AuthenticateOidcConfig).not.toHaveProperty('ClientSecret');
     });
 
+    it('turns target group stickiness off when it reverts (clients bound to the new group must leave it at once), and only then', async () => {
+      // Prepare: a rule mid-release, 50/50, with one-hour group stickiness.
+      const forward = (stickiness: { Enabled: boolean; DurationSeconds?: number }): Action => ({
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: ALB_BLUE_ARN, Weight: 50 },
+            { TargetGroupArn: ALB_GREEN_ARN, Weight: 50 },
+          ],
+          TargetGroupStickinessConfig: stickiness,
+        },
+      });
+      elbv2.on(DescribeRulesCommand).resolves(rulesResponse([forward({ Enabled: true, DurationSeconds: 3600 })]));
+
+      // Act
+      await router.promote('orders-api-blue', '2.4.0');
+      await router.revert('orders-api-blue', '2.4.0');
+
+      // Assess: the promotion keeps it; the rollback sends everybody to blue, stickiness off.
+      const [promoted, reverted] = modifications().map((m) => m.Actions?.[0]?.ForwardConfig);
+      expect(promoted?.TargetGroupStickinessConfig).toEqual({ Enabled: true, DurationSeconds: 3600 });
+      expect(reverted).toEqual({
+        TargetGroups: [
+          { TargetGroupArn: ALB_BLUE_ARN, Weight: 100 },
+          { TargetGroupArn: ALB_GREEN_ARN, Weight: 0 },
+        ],
+        TargetGroupStickinessConfig: { Enabled: false },
+      });
+    });
+
     it('sends the same request when called twice, so a retried step never double-moves traffic', async () => {
       // Act
-      await router.shift('orders-blue', '2.4.0', 50);
-      await router.shift('orders-blue', '2.4.0', 50);
+      await router.shift('orders-api-blue', '2.4.0', 50);
+      await router.shift('orders-api-blue', '2.4.0', 50);
 
       // Assess
       const [first, second] = modifications();
@@ -576,7 +606,7 @@ describe('AlbWeightedRouter', () => {
 
     it.each([0, 100, -5, Number.NaN])('refuses to shift %s%% and changes nothing', async (percent) => {
       // Act
-      const error = await rejectionOf(router.shift('orders-blue', '2.4.0', percent));
+      const error = await rejectionOf(router.shift('orders-api-blue', '2.4.0', percent));
 
       // Assess
       expect(error).toBeInstanceOf(RangeError);
@@ -588,7 +618,7 @@ describe('AlbWeightedRouter', () => {
       elbv2.on(ModifyRuleCommand).rejects(throttled());
 
       // Act
-      const error = await rejectionOf(router.revert('orders-blue', '2.4.0'));
+      const error = await rejectionOf(router.revert('orders-api-blue', '2.4.0'));
 
       // Assess
       expect(error).toBeInstanceOf(AwsThrottled);
@@ -598,7 +628,7 @@ describe('AlbWeightedRouter', () => {
 });
 
 describe('albMetrics', () => {
-  const spec = albMetrics(TARGET, 'orders-blue');
+  const spec = albMetrics(TARGET, 'orders-api-blue');
   const group = (version: string) => spec.dimensions(version).find((d) => d.Name === 'TargetGroup')?.Value;
 
   it('reads the target groups’ ApplicationELB metrics, latency p95 in seconds', () => {
@@ -615,33 +645,33 @@ describe('albMetrics', () => {
 
   it('gives the stable version its group and any release label the other group, by load balancer', () => {
     // Assess
-    expect(spec.dimensions('orders-blue')).toEqual([
+    expect(spec.dimensions('orders-api-blue')).toEqual([
       { Name: 'LoadBalancer', Value: 'app/orders-alb/50dc6c495c0c9188' },
-      { Name: 'TargetGroup', Value: 'targetgroup/orders-blue/73e2d6bc24d8a067' },
+      { Name: 'TargetGroup', Value: 'targetgroup/orders-api-blue/73e2d6bc24d8a067' },
     ]);
     expect(spec.dimensions('2.4.0')).toEqual([
       { Name: 'LoadBalancer', Value: 'app/orders-alb/50dc6c495c0c9188' },
-      { Name: 'TargetGroup', Value: 'targetgroup/orders-green/0a1b2c3d4e5f6a7b' },
+      { Name: 'TargetGroup', Value: 'targetgroup/orders-api-green/2453ed029918f21f' },
     ]);
-    expect(group('orders-green')).toBe('targetgroup/orders-green/0a1b2c3d4e5f6a7b');
+    expect(group('orders-api-green')).toBe('targetgroup/orders-api-green/2453ed029918f21f');
   });
 
   it('swaps the groups when the canary group is the stable version', () => {
     // Prepare
-    const swapped = albMetrics(TARGET, 'orders-green');
+    const swapped = albMetrics(TARGET, 'orders-api-green');
 
     // Assess
     expect(swapped.dimensions('2.5.0')).toContainEqual({
       Name: 'TargetGroup',
-      Value: 'targetgroup/orders-blue/73e2d6bc24d8a067',
+      Value: 'targetgroup/orders-api-blue/73e2d6bc24d8a067',
     });
-    expect(swapped.dimensions('orders-green')).toContainEqual({
+    expect(swapped.dimensions('orders-api-green')).toContainEqual({
       Name: 'TargetGroup',
-      Value: 'targetgroup/orders-green/0a1b2c3d4e5f6a7b',
+      Value: 'targetgroup/orders-api-green/2453ed029918f21f',
     });
-    expect(swapped.dimensions('orders-blue')).toContainEqual({
+    expect(swapped.dimensions('orders-api-blue')).toContainEqual({
       Name: 'TargetGroup',
-      Value: 'targetgroup/orders-blue/73e2d6bc24d8a067',
+      Value: 'targetgroup/orders-api-blue/73e2d6bc24d8a067',
     });
   });
 
@@ -652,7 +682,7 @@ describe('albMetrics', () => {
     // Assess
     expect(unknown.dimensions('2.4.0')).toContainEqual({
       Name: 'TargetGroup',
-      Value: 'targetgroup/orders-green/0a1b2c3d4e5f6a7b',
+      Value: 'targetgroup/orders-api-green/2453ed029918f21f',
     });
   });
 });

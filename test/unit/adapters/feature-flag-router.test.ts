@@ -13,23 +13,19 @@ import {
   type FeatureFlagTarget,
 } from '../../../functions/adapters/feature-flag-router';
 import { AwsThrottled } from '../../../functions/core/errors';
+import { FLAG_NAME, FLAG_TABLE, flagTarget } from '../../fixtures/targets';
 import { rejectionOf } from './fixtures';
 
 const NOW = new Date('2026-03-03T15:04:00.000Z');
-const FLAG = 'new_rndc_flow';
-const OFF = 'new_rndc_flow:off';
-const TABLE = 'feature_flags';
-const DESCRIPTION = `flag ${FLAG} in table ${TABLE}`;
+const OFF = `${FLAG_NAME}:off`;
+const DESCRIPTION = `flag ${FLAG_NAME} in table ${FLAG_TABLE}`;
 
+/** The parsed target, every default spelled out, with an Environment dimension besides the Service one. */
 const TARGET: FeatureFlagTarget = {
-  type: 'feature-flag',
-  table: TABLE,
-  flag: FLAG,
+  ...flagTarget(),
+  table: FLAG_TABLE,
   metrics: {
-    namespace: 'TenantPortal',
-    requests: 'Requests',
-    errors: 'Errors',
-    latency: 'Latency',
+    ...flagTarget().metrics,
     latencyUnit: 'milliseconds',
     dimensions: { Service: 'tenant-portal', Environment: 'prod' },
     cohortDimension: 'Cohort',
@@ -46,14 +42,14 @@ const metadata = {
 
 /** The flag item as the DocumentClient returns it. */
 function flagItem(fields: Record<string, unknown>) {
-  return { Item: { flag: FLAG, updatedAt: '2026-03-01T10:00:00.000Z', updatedBy: 'rollout-pilot', ...fields } };
+  return { Item: { flag: FLAG_NAME, updatedAt: '2026-03-01T10:00:00.000Z', updatedBy: 'rollout-pilot', ...fields } };
 }
 
 /** The UpdateItem every write sends, with the cohort and version it sets. */
 function write(version: string, enabled: boolean, tenants: string[], percentage: number) {
   return {
-    TableName: TABLE,
-    Key: { flag: FLAG },
+    TableName: FLAG_TABLE,
+    Key: { flag: FLAG_NAME },
     UpdateExpression:
       'SET #enabled = :enabled, #tenants = :tenants, #percentage = :percentage, #version = :version, #updatedAt = :updatedAt, #updatedBy = :updatedBy',
     ConditionExpression:
@@ -109,7 +105,7 @@ describe('FeatureFlagRouter', () => {
       await router.current();
 
       // Assess
-      expect(reads()).toEqual([{ TableName: TABLE, Key: { flag: FLAG }, ConsistentRead: true }]);
+      expect(reads()).toEqual([{ TableName: FLAG_TABLE, Key: { flag: FLAG_NAME }, ConsistentRead: true }]);
     });
 
     it.each([
@@ -181,7 +177,7 @@ describe('FeatureFlagRouter', () => {
       const problems = await router.preflight('2.4.0');
 
       // Assess
-      expect(problems).toEqual([`table ${TABLE} does not exist (the service reads ${FLAG} from it)`]);
+      expect(problems).toEqual([`table ${FLAG_TABLE} does not exist (the service reads ${FLAG_NAME} from it)`]);
     });
 
     it('names the tenants and the percent a flag is already partially on for, and its release', async () => {
@@ -324,7 +320,7 @@ describe('FeatureFlagRouter', () => {
 
       // Assess
       expect(weights).toEqual({ [OFF]: 0, '2.4.0': 100 });
-      expect(reads()).toEqual([{ TableName: TABLE, Key: { flag: FLAG }, ConsistentRead: true }]);
+      expect(reads()).toEqual([{ TableName: FLAG_TABLE, Key: { flag: FLAG_NAME }, ConsistentRead: true }]);
       expect(writes()).toEqual([write('2.4.0', true, ['acme-logistics'], 100)]);
     });
 

@@ -117,8 +117,22 @@ describe('rollout-pilot validate', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(io.out.join('\n')).toMatch(
-      /✓ examples\/plans\/checkout-api\.json: checkout-api via lambda-alias: 10% \(30m, every 1m\)/,
+    const out = io.out.join('\n');
+    expect(out).toMatch(/✓ examples\/plans\/checkout-api\.json: checkout-api via lambda-alias: 10% \(30m, every 1m\)/);
+    expect(out).toContain('alias live of function checkout-api (UpdateAlias)');
+    // The approval before 100 % and the blue/green pair of orders-api.
+    expect(out).toContain(
+      '100% (final bake) (30m, every 1m, after the tech-lead approval (waits 4h, then rolls back))',
+    );
+    expect(out).toContain(
+      'rule 9683b2d02a6cabee of load balancer orders-alb: target groups orders-api-blue and orders-api-green, blue/green (ModifyRule)',
+    );
+    // The cohorts of tenant-portal, and where its flag and metrics are.
+    expect(out).toContain(
+      'pilot acme-logistics (1d, every 5m) → 10% of tenants (1d, every 5m) → all tenants (final bake) (7d, every 30m)',
+    );
+    expect(out).toContain(
+      'flag new_rndc_flow in DynamoDB table feature_flags, judged on TenantPortal by Cohort (new / stable)',
     );
   });
 

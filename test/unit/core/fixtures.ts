@@ -4,6 +4,7 @@ import type { Evaluation } from '../../../functions/core/analysis';
 import type { ExecutionInput } from '../../../functions/core/input';
 import { type Plan, type PlanInput, parsePlan } from '../../../functions/core/plan';
 import { newRecord, type RolloutRecord, type RolloutRef } from '../../../functions/core/record';
+import { albTarget, flagTarget } from '../../fixtures/targets';
 
 /** The example plan exactly as its owners wrote it: a fresh copy each call, so a test may change it. */
 export function checkoutPlanInput(): PlanInput & Record<string, unknown> {
@@ -82,25 +83,9 @@ export function evaluation(decision: Evaluation['decision'], overrides: Partial<
   };
 }
 
-/** The orders-api load balancer's listener rule and its two target groups (blue serves before the first release). */
-export const ALB = {
-  listenerRuleArn:
-    'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
-  blueArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/orders-blue/73e2d6bc24d8a067',
-  greenArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/orders-green/0a1b2c3d4e5f6a7b',
-} as const;
-
 /** A minimal plan input releasing orders-api through the ALB rule's weighted blue and green target groups. */
 export function albPlanInput(overrides: Partial<PlanInput> = {}): PlanInput {
-  return planInput({
-    target: {
-      type: 'alb-weighted',
-      listenerRuleArn: ALB.listenerRuleArn,
-      stableTargetGroupArn: ALB.blueArn,
-      canaryTargetGroupArn: ALB.greenArn,
-    },
-    ...overrides,
-  });
+  return planInput({ target: albTarget(), ...overrides });
 }
 
 /**
@@ -111,11 +96,7 @@ export function flagPlanInput(overrides: Partial<PlanInput> = {}): PlanInput {
   return {
     service: 'tenant-portal',
     timeZone: 'America/Bogota',
-    target: {
-      type: 'feature-flag',
-      flag: 'new_rndc_flow',
-      metrics: { namespace: 'TenantPortal', requests: 'Requests', errors: 'Errors', latency: 'Latency' },
-    },
+    target: flagTarget(),
     evaluationInterval: 'PT15M',
     phases: [
       { cohort: { tenants: ['acme-logistics'] }, bake: 'PT24H' },

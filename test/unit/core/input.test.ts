@@ -157,7 +157,7 @@ describe('parseExecutionInput for ALB and feature-flag targets', () => {
     expect(input.version).toBe(version);
   });
 
-  it.each(['orders-blue', 'orders-green'])(
+  it.each(['orders-api-blue', 'orders-api-green'])(
     'refuses ALB version %s, the name of a target group, which stands for what that group serves',
     (version) => {
       // Act

@@ -12,7 +12,8 @@ import {
   resolvePhases,
   worstCaseHistoryEvents,
 } from '../../../functions/core/plan';
-import { ALB, albPlanInput, CHECKOUT, checkoutPlanInput, flagPlanInput, plan, planInput, thrownBy } from './fixtures';
+import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, albTarget, flagTarget } from '../../fixtures/targets';
+import { albPlanInput, CHECKOUT, checkoutPlanInput, flagPlanInput, plan, planInput, thrownBy } from './fixtures';
 
 /** The problems `parsePlan` reports for `input` (fails the test when the plan is accepted). */
 function problemsOf(input: unknown): readonly string[] {
@@ -395,26 +396,25 @@ const phases = (...list: unknown[]) => ({ phases: list as PlanInput['phases'] })
 
 describe('tenant cohorts (feature-flag target)', () => {
   it('accept the tenant-portal plan: a pilot tenant, then 10 % of tenants, then all, within the history budget', () => {
+    // Prepare: the table and the fixed dimensions left out, for their defaults
+    const input = flagPlanInput({ target: flagTarget({ table: undefined, metrics: { dimensions: undefined } }) });
+
     // Act
-    const parsed = parsePlan(flagPlanInput(), 'plans/tenant-portal.json');
+    const parsed = parsePlan(input, 'plans/tenant-portal.json');
 
     // Assess
-    expect(parsed.target).toEqual({
-      type: 'feature-flag',
-      table: 'feature_flags',
-      flag: 'new_rndc_flow',
-      metrics: {
-        namespace: 'TenantPortal',
-        requests: 'Requests',
-        errors: 'Errors',
-        latency: 'Latency',
-        latencyUnit: 'milliseconds',
-        dimensions: {},
-        cohortDimension: 'Cohort',
-        newCohort: 'new',
-        stableCohort: 'stable',
-      },
-    });
+    expect(parsed.target).toEqual(
+      flagTarget({
+        table: 'feature_flags',
+        metrics: {
+          latencyUnit: 'milliseconds',
+          dimensions: {},
+          cohortDimension: 'Cohort',
+          newCohort: 'new',
+          stableCohort: 'stable',
+        },
+      }),
+    );
     expect(parsed.phases.map((p) => p.cohort)).toEqual([{ tenants: ['acme-logistics'] }, { percent: 10 }, 'all']);
     expect(worstCaseHistoryEvents(parsed)).toBeLessThanOrEqual(BUDGET);
     expect(expectedRolloutSeconds(parsed)).toBe((1 + 1 + 7) * 86_400);
@@ -610,28 +610,14 @@ describe('tenant cohorts (feature-flag target)', () => {
 });
 
 describe('ALB weighted target', () => {
-  const target = (overrides: Record<string, string>) =>
-    albPlanInput({
-      target: {
-        type: 'alb-weighted',
-        listenerRuleArn: ALB.listenerRuleArn,
-        stableTargetGroupArn: ALB.blueArn,
-        canaryTargetGroupArn: ALB.greenArn,
-        ...overrides,
-      } as PlanInput['target'],
-    });
+  const target = (overrides: Record<string, string>) => albPlanInput({ target: albTarget(overrides) });
 
   it('accepts a listener rule with two target groups in its account and Region, released by weight', () => {
     // Act
     const parsed = parsePlan(albPlanInput());
 
     // Assess
-    expect(parsed.target).toEqual({
-      type: 'alb-weighted',
-      listenerRuleArn: ALB.listenerRuleArn,
-      stableTargetGroupArn: ALB.blueArn,
-      canaryTargetGroupArn: ALB.greenArn,
-    });
+    expect(parsed.target).toEqual(albTarget());
     expect(resolvePhases(parsed).map((p) => [p.name, p.weight])).toEqual([
       ['10%', 10],
       ['100%', 100],
@@ -641,7 +627,7 @@ describe('ALB weighted target', () => {
   it.each([
     [
       'the same group twice',
-      { canaryTargetGroupArn: ALB.blueArn },
+      { canaryTargetGroupArn: ALB_BLUE_ARN },
       [
         'target.canaryTargetGroupArn: the stable and the canary target group must differ',
         'target.canaryTargetGroupArn: the two target groups must have different names',
@@ -649,24 +635,24 @@ describe('ALB weighted target', () => {
     ],
     [
       'two groups of the same name (the stable version would be ambiguous)',
-      { canaryTargetGroupArn: ALB.blueArn.replace('73e2d6bc24d8a067', 'ffffffffffffffff') },
+      { canaryTargetGroupArn: ALB_BLUE_ARN.replace('73e2d6bc24d8a067', 'ffffffffffffffff') },
       ['target.canaryTargetGroupArn: the two target groups must have different names'],
     ],
     [
       'a group in another account',
-      { stableTargetGroupArn: ALB.blueArn.replace('111122223333', '444455556666') },
+      { stableTargetGroupArn: ALB_BLUE_ARN.replace('123456789012', '444455556666') },
       ['target.stableTargetGroupArn: the target groups must be in the listener rule’s account and Region'],
     ],
     [
       'a group in another Region',
-      { canaryTargetGroupArn: ALB.greenArn.replace('us-east-1', 'eu-west-1') },
+      { canaryTargetGroupArn: ALB_GREEN_ARN.replace('us-east-1', 'eu-west-1') },
       ['target.stableTargetGroupArn: the target groups must be in the listener rule’s account and Region'],
     ],
     [
       'a listener ARN instead of a listener rule',
       {
         listenerRuleArn:
-          'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2',
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2',
       },
       [
         'target.listenerRuleArn: expected an Application Load Balancer listener rule ARN, arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<id>/<listener>/<rule>',
@@ -674,7 +660,7 @@ describe('ALB weighted target', () => {
     ],
     [
       'a Network Load Balancer rule',
-      { listenerRuleArn: ALB.listenerRuleArn.replace('listener-rule/app/', 'listener-rule/net/') },
+      { listenerRuleArn: ALB_RULE_ARN.replace('listener-rule/app/', 'listener-rule/net/') },
       [expect.stringMatching(/^target\.listenerRuleArn: expected an Application Load Balancer listener rule ARN/)],
     ],
   ])('refuses %s, naming the field', (_, overrides, expected) => {
@@ -687,7 +673,7 @@ describe('ALB weighted target', () => {
 
   it('refuses a target group given by name instead of ARN', () => {
     // Act
-    const problems = problemsOf(target({ canaryTargetGroupArn: 'orders-green' }));
+    const problems = problemsOf(target({ canaryTargetGroupArn: 'orders-api-green' }));
 
     // Assess
     expect(problems).toContainEqual(

@@ -14,12 +14,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AlbWeightedRouter } from '../../../functions/adapters/alb-router';
 import { SimELBv2 } from '../../../local/services/elbv2';
 import { connect } from '../../../local/transport';
+import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, albTarget, albTargetGroupArn } from '../../fixtures/targets';
 
-const RULE =
-  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-const BLUE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-api-blue/73e2d6bc24d8a067';
-const GREEN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-api-green/2453ed029918f21f';
-const UNKNOWN_GROUP = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-api-red/0000000000000000';
+const UNKNOWN_GROUP = albTargetGroupArn('orders-api-red', '0000000000000000');
 
 /** The error a promise rejects with. */
 async function failure(promise: Promise<unknown>): Promise<Error> {
@@ -51,11 +48,11 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
   beforeEach(() => {
     elb = new SimELBv2('us-east-1', '123456789012');
-    elb.addTargetGroup(BLUE, { healthyTargets: 3 });
-    elb.addTargetGroup(GREEN, { healthyTargets: 2 });
-    elb.addRule(RULE, [
-      { arn: BLUE, weight: 100 },
-      { arn: GREEN, weight: 0 },
+    elb.addTargetGroup(ALB_BLUE_ARN, { healthyTargets: 3 });
+    elb.addTargetGroup(ALB_GREEN_ARN, { healthyTargets: 2 });
+    elb.addRule(ALB_RULE_ARN, [
+      { arn: ALB_BLUE_ARN, weight: 100 },
+      { arn: ALB_GREEN_ARN, weight: 0 },
     ]);
     events = [];
     elb.beforeRoutingChange((rule) => events.push(`before ${rule} ${JSON.stringify(elb.split(rule))}`));
@@ -72,16 +69,16 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
   /** Send a ModifyRule with a forward action over `groups`. */
   const modify = (groups: { arn: string; weight: number }[]) =>
-    client.send(new ModifyRuleCommand({ RuleArn: RULE, Actions: forward(groups) }));
+    client.send(new ModifyRuleCommand({ RuleArn: ALB_RULE_ARN, Actions: forward(groups) }));
 
   it('describes the rule as ALB does: priority, path condition, one forward action with weights', async () => {
     // Act
-    const out = await client.send(new DescribeRulesCommand({ RuleArns: [RULE] }));
+    const out = await client.send(new DescribeRulesCommand({ RuleArns: [ALB_RULE_ARN] }));
 
     // Assert
     expect(out.Rules).toEqual([
       {
-        RuleArn: RULE,
+        RuleArn: ALB_RULE_ARN,
         Priority: '10',
         Conditions: [{ Field: 'path-pattern', Values: ['/*'], PathPatternConfig: { Values: ['/*'] } }],
         Actions: [
@@ -90,8 +87,8 @@ describe('SimELBv2 through the real ELBv2 client', () => {
             Order: 1,
             ForwardConfig: {
               TargetGroups: [
-                { TargetGroupArn: BLUE, Weight: 100 },
-                { TargetGroupArn: GREEN, Weight: 0 },
+                { TargetGroupArn: ALB_BLUE_ARN, Weight: 100 },
+                { TargetGroupArn: ALB_GREEN_ARN, Weight: 0 },
               ],
               TargetGroupStickinessConfig: { Enabled: false },
             },
@@ -100,12 +97,12 @@ describe('SimELBv2 through the real ELBv2 client', () => {
         IsDefault: false,
       },
     ]);
-    expect(elb.split(RULE)).toEqual({ [BLUE]: 1, [GREEN]: 0 });
+    expect(elb.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 1, [ALB_GREEN_ARN]: 0 });
   });
 
   it('answers RuleNotFoundException for an unknown rule, and split() is empty for it', async () => {
     // Prepare
-    const other = RULE.replace(/[0-9a-f]{16}$/, '0123456789abcdef');
+    const other = ALB_RULE_ARN.replace(/[0-9a-f]{16}$/, '0123456789abcdef');
 
     // Act
     const describeError = await failure(client.send(new DescribeRulesCommand({ RuleArns: [other] })));
@@ -120,45 +117,45 @@ describe('SimELBv2 through the real ELBv2 client', () => {
   it('applies a ModifyRule: new split, conditions kept, listeners told before (old split) and after (new split)', async () => {
     // Act
     const out = await modify([
-      { arn: BLUE, weight: 90 },
-      { arn: GREEN, weight: 10 },
+      { arn: ALB_BLUE_ARN, weight: 90 },
+      { arn: ALB_GREEN_ARN, weight: 10 },
     ]);
 
     // Assert
-    expect(elb.split(RULE)).toEqual({ [BLUE]: 0.9, [GREEN]: 0.1 });
+    expect(elb.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 0.9, [ALB_GREEN_ARN]: 0.1 });
     expect(events).toEqual([
-      `before ${RULE} ${JSON.stringify({ [BLUE]: 1, [GREEN]: 0 })}`,
-      `after ${RULE} ${JSON.stringify({ [BLUE]: 0.9, [GREEN]: 0.1 })}`,
+      `before ${ALB_RULE_ARN} ${JSON.stringify({ [ALB_BLUE_ARN]: 1, [ALB_GREEN_ARN]: 0 })}`,
+      `after ${ALB_RULE_ARN} ${JSON.stringify({ [ALB_BLUE_ARN]: 0.9, [ALB_GREEN_ARN]: 0.1 })}`,
     ]);
     expect(out.Rules?.[0]?.Actions).toEqual(
       forward([
-        { arn: BLUE, weight: 90 },
-        { arn: GREEN, weight: 10 },
+        { arn: ALB_BLUE_ARN, weight: 90 },
+        { arn: ALB_GREEN_ARN, weight: 10 },
       ]),
     );
     expect(out.Rules?.[0]?.Conditions).toEqual([
       { Field: 'path-pattern', Values: ['/*'], PathPatternConfig: { Values: ['/*'] } },
     ]);
-    const described = await client.send(new DescribeRulesCommand({ RuleArns: [RULE] }));
+    const described = await client.send(new DescribeRulesCommand({ RuleArns: [ALB_RULE_ARN] }));
     expect(described.Rules?.[0]?.Actions).toEqual(out.Rules?.[0]?.Actions);
   });
 
   it('stores the actions as a copy: changing the request or the answer afterwards changes nothing', async () => {
     // Prepare
     const actions = forward([
-      { arn: BLUE, weight: 1 },
-      { arn: GREEN, weight: 1 },
+      { arn: ALB_BLUE_ARN, weight: 1 },
+      { arn: ALB_GREEN_ARN, weight: 1 },
     ]);
 
     // Act
-    const out = await client.send(new ModifyRuleCommand({ RuleArn: RULE, Actions: actions }));
+    const out = await client.send(new ModifyRuleCommand({ RuleArn: ALB_RULE_ARN, Actions: actions }));
     const tuples = actions[0]?.ForwardConfig?.TargetGroups ?? [];
     for (const t of tuples) t.Weight = 7;
     const answered = out.Rules?.[0]?.Actions?.[0]?.ForwardConfig?.TargetGroups ?? [];
     for (const t of answered) t.Weight = 9;
 
     // Assert
-    expect(elb.split(RULE)).toEqual({ [BLUE]: 0.5, [GREEN]: 0.5 });
+    expect(elb.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 0.5, [ALB_GREEN_ARN]: 0.5 });
   });
 
   it.each([
@@ -170,8 +167,8 @@ describe('SimELBv2 through the real ELBv2 client', () => {
     // Act
     const error = await failure(
       modify([
-        { arn: BLUE, weight: blue as number },
-        { arn: GREEN, weight: green as number },
+        { arn: ALB_BLUE_ARN, weight: blue as number },
+        { arn: ALB_GREEN_ARN, weight: green as number },
       ]),
     );
 
@@ -180,7 +177,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
     expect(error.name).toBe(name);
     if (name === 'InvalidLoadBalancerActionException') expect(error).toBeInstanceOf(InvalidLoadBalancerActionException);
     expect((error as ElasticLoadBalancingV2ServiceException).$metadata.httpStatusCode).toBe(400);
-    expect(elb.split(RULE)).toEqual({ [BLUE]: 1, [GREEN]: 0 });
+    expect(elb.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 1, [ALB_GREEN_ARN]: 0 });
     expect(events).toEqual([]);
   });
 
@@ -188,12 +185,12 @@ describe('SimELBv2 through the real ELBv2 client', () => {
     // Act
     const twice = await failure(
       modify([
-        { arn: BLUE, weight: 50 },
-        { arn: BLUE, weight: 50 },
+        { arn: ALB_BLUE_ARN, weight: 50 },
+        { arn: ALB_BLUE_ARN, weight: 50 },
       ]),
     );
     const groups = Array.from({ length: 6 }, (_, i) => {
-      const arn = BLUE.replace('orders-api-blue', `orders-api-${i}`);
+      const arn = ALB_BLUE_ARN.replace('orders-api-blue', `orders-api-${i}`);
       elb.addTargetGroup(arn, { healthyTargets: 1 });
       return { arn, weight: 1 };
     });
@@ -202,7 +199,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
     // Assert
     for (const error of [twice, six, none]) expect(error).toBeInstanceOf(InvalidLoadBalancerActionException);
-    expect(elb.split(RULE)).toEqual({ [BLUE]: 1, [GREEN]: 0 });
+    expect(elb.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 1, [ALB_GREEN_ARN]: 0 });
     expect(events).toEqual([]);
   });
 
@@ -210,7 +207,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
     // Act
     const error = await failure(
       modify([
-        { arn: BLUE, weight: 90 },
+        { arn: ALB_BLUE_ARN, weight: 90 },
         { arn: UNKNOWN_GROUP, weight: 10 },
       ]),
     );
@@ -218,24 +215,27 @@ describe('SimELBv2 through the real ELBv2 client', () => {
     // Assert
     expect(error).toBeInstanceOf(TargetGroupNotFoundException);
     expect(error.message).toContain(UNKNOWN_GROUP);
-    expect(elb.split(RULE)).toEqual({ [BLUE]: 1, [GREEN]: 0 });
+    expect(elb.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 1, [ALB_GREEN_ARN]: 0 });
     expect(events).toEqual([]);
   });
 
   it('refuses actions without exactly one forward action as the last one', async () => {
     // Prepare
     const fixed: Action = { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } };
-    const twoForwards = [...forward([{ arn: BLUE, weight: 1 }]), ...forward([{ arn: GREEN, weight: 1 }])] as Action[];
+    const twoForwards = [
+      ...forward([{ arn: ALB_BLUE_ARN, weight: 1 }]),
+      ...forward([{ arn: ALB_GREEN_ARN, weight: 1 }]),
+    ] as Action[];
 
     // Act
     const errors = await Promise.all([
-      failure(client.send(new ModifyRuleCommand({ RuleArn: RULE, Actions: [fixed] }))),
-      failure(client.send(new ModifyRuleCommand({ RuleArn: RULE, Actions: twoForwards }))),
+      failure(client.send(new ModifyRuleCommand({ RuleArn: ALB_RULE_ARN, Actions: [fixed] }))),
+      failure(client.send(new ModifyRuleCommand({ RuleArn: ALB_RULE_ARN, Actions: twoForwards }))),
       failure(
         client.send(
           new ModifyRuleCommand({
-            RuleArn: RULE,
-            Actions: [...forward([{ arn: BLUE, weight: 1 }]), { Type: 'authenticate-oidc' }],
+            RuleArn: ALB_RULE_ARN,
+            Actions: [...forward([{ arn: ALB_BLUE_ARN, weight: 1 }]), { Type: 'authenticate-oidc' }],
           }),
         ),
       ),
@@ -252,19 +252,23 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
     // Act
     const out = await client.send(
-      new ModifyRuleCommand({ RuleArn: RULE, Actions: forward([{ arn: GREEN, weight: 1 }]), Conditions: conditions }),
+      new ModifyRuleCommand({
+        RuleArn: ALB_RULE_ARN,
+        Actions: forward([{ arn: ALB_GREEN_ARN, weight: 1 }]),
+        Conditions: conditions,
+      }),
     );
 
     // Assert
     expect(out.Rules?.[0]?.Conditions).toEqual(conditions);
-    expect(elb.split(RULE)).toEqual({ [GREEN]: 1 });
+    expect(elb.split(ALB_RULE_ARN)).toEqual({ [ALB_GREEN_ARN]: 1 });
   });
 
   it('describes target health: one healthy target per healthy count, none when set to 0', async () => {
     // Act
-    const blue = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: BLUE }));
-    elb.setHealthyTargets(GREEN, 0);
-    const green = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: GREEN }));
+    const blue = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: ALB_BLUE_ARN }));
+    elb.setHealthyTargets(ALB_GREEN_ARN, 0);
+    const green = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: ALB_GREEN_ARN }));
 
     // Assert
     expect(blue.TargetHealthDescriptions).toHaveLength(3);
@@ -299,12 +303,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
   });
 
   describe('with the real AlbWeightedRouter', () => {
-    const target = {
-      type: 'alb-weighted' as const,
-      listenerRuleArn: RULE,
-      stableTargetGroupArn: BLUE,
-      canaryTargetGroupArn: GREEN,
-    };
+    const target = albTarget();
 
     it('runs a release end to end: preflight, shift 10 %, promote, and reverts', async () => {
       // Prepare
@@ -314,9 +313,9 @@ describe('SimELBv2 through the real ELBv2 client', () => {
       const problems = await router.preflight('orders-api-green');
       const before = await router.current();
       const shifted = await router.shift('orders-api-blue', 'orders-api-green', 10);
-      const splitAfterShift = elb.split(RULE);
+      const splitAfterShift = elb.split(ALB_RULE_ARN);
       const promoted = await router.promote('orders-api-blue', 'orders-api-green');
-      const splitAfterPromote = elb.split(RULE);
+      const splitAfterPromote = elb.split(ALB_RULE_ARN);
       const reverted = await router.revert('orders-api-blue', 'orders-api-green');
 
       // Assert
@@ -326,14 +325,14 @@ describe('SimELBv2 through the real ELBv2 client', () => {
         weights: { 'orders-api-blue': 100, 'orders-api-green': 0 },
       });
       expect(shifted).toEqual({ 'orders-api-blue': 90, 'orders-api-green': 10 });
-      expect(splitAfterShift).toEqual({ [BLUE]: 0.9, [GREEN]: 0.1 });
+      expect(splitAfterShift).toEqual({ [ALB_BLUE_ARN]: 0.9, [ALB_GREEN_ARN]: 0.1 });
       expect(promoted).toEqual({ 'orders-api-blue': 0, 'orders-api-green': 100 });
-      expect(splitAfterPromote).toEqual({ [BLUE]: 0, [GREEN]: 1 });
+      expect(splitAfterPromote).toEqual({ [ALB_BLUE_ARN]: 0, [ALB_GREEN_ARN]: 1 });
       expect(reverted).toEqual({ 'orders-api-blue': 100, 'orders-api-green': 0 });
-      expect(elb.split(RULE)).toEqual({ [BLUE]: 1, [GREEN]: 0 });
+      expect(elb.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 1, [ALB_GREEN_ARN]: 0 });
       expect(await router.current()).toEqual(before);
       expect(events.filter((e) => e.startsWith('after'))).toHaveLength(3);
-      const rule = (await client.send(new DescribeRulesCommand({ RuleArns: [RULE] }))).Rules?.[0];
+      const rule = (await client.send(new DescribeRulesCommand({ RuleArns: [ALB_RULE_ARN] }))).Rules?.[0];
       expect(rule?.Actions?.[0]?.ForwardConfig?.TargetGroupStickinessConfig).toEqual({ Enabled: false });
       expect(rule?.Conditions).toEqual([
         { Field: 'path-pattern', Values: ['/*'], PathPatternConfig: { Values: ['/*'] } },
@@ -342,7 +341,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
     it('reports a preflight problem when the idle group has no healthy targets', async () => {
       // Prepare
-      elb.setHealthyTargets(GREEN, 0);
+      elb.setHealthyTargets(ALB_GREEN_ARN, 0);
       const router = new AlbWeightedRouter(client, target);
 
       // Act
