@@ -36,6 +36,13 @@ export function progressPrinter(write: Write, everyMinutes = 5) {
         line(`${result?.decision === 'pass' ? 'gates passed' : 'BLOCKED'}: ${String(result?.reason ?? '')}`);
         break;
       case 'shift-traffic': {
+        const approval = result?.approval as { role?: string; timeoutSeconds?: number } | undefined;
+        if (result?.approvalNeeded === true) {
+          line(
+            `✋ phase ${String(result?.name)} waits for the ${String(approval?.role)} approval (up to ${formatSeconds(Number(approval?.timeoutSeconds))}); traffic stays where it is`,
+          );
+          break;
+        }
         const weights = sim.trafficHistory.at(-1)?.split ?? {};
         const split = Object.entries(weights)
           .sort((a, b) => b[1] - a[1])

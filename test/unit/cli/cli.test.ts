@@ -50,6 +50,23 @@ describe('rollout-pilot simulate', () => {
     expect(io.out.join('\n')).toMatch(/■ ROLLED_BACK/);
   });
 
+  it('shows a phase waiting for its approval as a wait, not as traffic moving, then the phase once approved', async () => {
+    // Prepare
+    const io = capture();
+
+    // Act
+    const code = await main(['simulate', 'examples/scenarios/alb-release.json'], io.write, io.writeError);
+
+    // Assess
+    expect(code, io.err.join('\n')).toBe(0);
+    const out = io.out.join('\n');
+    expect(out).toMatch(
+      /10:30 {2}✋ phase 100% \(final bake\) waits for the tech-lead approval \(up to 4h\); traffic stays where it is/,
+    );
+    expect(out).not.toMatch(/10:30 {2}▸ phase 100%/);
+    expect(out).toMatch(/10:40 {2}▸ phase 100% \(final bake\) — 2\.4\.0 100% · 2\.3\.1 0%/);
+  });
+
   it('exits 2 with every bad field named when a scenario file is malformed, and runs nothing', async () => {
     // Prepare
     const dir = tmp();
