@@ -220,7 +220,8 @@ const phaseSchema = z
           })
           .refine((c) => c.tenants !== undefined || c.percent !== undefined, {
             message: 'a cohort names pilot tenants, a percent of tenants, or both (or is "all")',
-          }),
+          })
+          .describe('Pilot tenants, a percent of all tenants, or both.'),
       ])
       .optional()
       .describe(

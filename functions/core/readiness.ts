@@ -253,24 +253,41 @@ async function alarmChecks(
 
 async function httpCheck(check: HttpCheck, probe: HttpProbe): Promise<GateCheck> {
   const base = { kind: 'health' as const, target: check.url, name: check.name ?? check.url };
-  const attempts = 1 + check.retries;
-  const timeoutMs = durationSeconds(check.timeout) * 1000;
-  const pattern = check.bodyMatches === undefined ? undefined : new RegExp(check.bodyMatches);
+  return { ...base, ...(await probeUrl(check, probe)) };
+}
+
+/** What a GET must answer, and how patiently it is asked (the HTTP checks and the HTTP smoke tests). */
+export interface UrlExpectation {
+  url: string;
+  expectStatus: number;
+  bodyMatches?: string | undefined;
+  /** One attempt's limit, ISO-8601. */
+  timeout: string;
+  /** Extra attempts after a failed one, made at once. */
+  retries: number;
+}
+
+/** GET a URL until it answers as expected or the attempts run out; the detail says what it answered. */
+export async function probeUrl(
+  expected: UrlExpectation,
+  probe: HttpProbe,
+): Promise<{ result: 'pass' | 'fail'; detail: string }> {
+  const attempts = 1 + expected.retries;
+  const timeoutMs = durationSeconds(expected.timeout) * 1000;
+  const pattern = expected.bodyMatches === undefined ? undefined : new RegExp(expected.bodyMatches);
   let last = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const { status, body } = await probe.get(check.url, timeoutMs);
-      if (status !== check.expectStatus) last = `answered ${status}, expected ${check.expectStatus}`;
+      const { status, body } = await probe.get(expected.url, timeoutMs);
+      if (status !== expected.expectStatus) last = `answered ${status}, expected ${expected.expectStatus}`;
       else if (pattern && !pattern.test(body))
         last = `answered ${status} but the body does not match /${pattern.source}/`;
-      else {
-        return { ...base, result: 'pass', detail: `answered ${status}${attempt > 1 ? ` (attempt ${attempt})` : ''}` };
-      }
+      else return { result: 'pass', detail: `answered ${status}${attempt > 1 ? ` (attempt ${attempt})` : ''}` };
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
     }
   }
-  return { ...base, result: 'fail', detail: `${last} (${attempts} ${attempts === 1 ? 'attempt' : 'attempts'})` };
+  return { result: 'fail', detail: `${last} (${attempts} ${attempts === 1 ? 'attempt' : 'attempts'})` };
 }
 
 async function lambdaCheck(check: LambdaCheck, subject: ReadinessSubject, invoker: CheckInvoker): Promise<GateCheck> {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { type GateCheck, httpUrl, regex } from './readiness';
+import { durationString } from './duration';
+import { type GateCheck, httpUrl, MAX_HTTP_TIMEOUT_SECONDS, probeUrl, regex } from './readiness';
 
 /**
  * Smoke tests of the new version at 0 % traffic (blue/green: the version is deployed but serves no users). They
@@ -13,9 +14,6 @@ import { type GateCheck, httpUrl, regex } from './readiness';
  * This module is pure: the ports (`SmokeInvoker`, and the readiness gate's `HttpProbe`) are implemented in
  * `functions/adapters` and by the simulator.
  */
-
-/** The most one smoke test waits for an answer. */
-export const SMOKE_TIMEOUT_MS = 10_000;
 
 const smokeName = z
   .string()
@@ -54,8 +52,20 @@ export const HttpSmokeTestSchema = z
     bodyMatches: regex
       .optional()
       .describe('A regular expression (JavaScript syntax) the body must match; only the first 64 KB are read.'),
+    timeout: durationString({ minSeconds: 1, maxSeconds: MAX_HTTP_TIMEOUT_SECONDS })
+      .default('PT10S')
+      .describe('How long one attempt may take, `PT1S` to `PT30S`.'),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .default(2)
+      .describe(
+        'Extra attempts after a failed one, made at once: they absorb a dropped connection, not a failing version.',
+      ),
   })
-  .describe('GET a URL that reaches the new version (one attempt, 10 s) and check the status and body.');
+  .describe('GET a URL that reaches the new version and check the status and body, as an HTTP readiness check does.');
 
 export const SmokeTestSchema = z.discriminatedUnion('type', [InvokeSmokeTestSchema, HttpSmokeTestSchema]);
 export type SmokeTest = z.output<typeof SmokeTestSchema>;
@@ -166,21 +176,5 @@ async function invokeTest(
 }
 
 async function httpTest(test: Extract<SmokeTest, { type: 'http' }>, deps: SmokeDeps): Promise<GateCheck> {
-  const base = { kind: 'smoke' as const, target: test.url, name: test.name };
-  try {
-    const { status, body } = await deps.http.get(test.url, SMOKE_TIMEOUT_MS);
-    if (status !== test.expectStatus) {
-      return { ...base, result: 'fail', detail: `answered ${status}, expected ${test.expectStatus}` };
-    }
-    if (test.bodyMatches !== undefined && !new RegExp(test.bodyMatches).test(body)) {
-      return {
-        ...base,
-        result: 'fail',
-        detail: `answered ${status} but the body does not match /${test.bodyMatches}/`,
-      };
-    }
-    return { ...base, result: 'pass', detail: `answered ${status}` };
-  } catch (error) {
-    return { ...base, result: 'fail', detail: error instanceof Error ? error.message : String(error) };
-  }
+  return { kind: 'smoke', target: test.url, name: test.name, ...(await probeUrl(test, deps.http)) };
 }

@@ -84,7 +84,7 @@ describe('smoke tests at 0 % traffic', () => {
     {
       kind: 'http',
       world: { checks: { [`health:${SMOKE_URL}`]: 'fail' } },
-      reason: `smoke test "green stage answers" (${SMOKE_URL}): answered 503, expected 200`,
+      reason: `smoke test "green stage answers" (${SMOKE_URL}): answered 503, expected 200 (3 attempts)`,
     },
   ])('a failing $kind smoke test blocks the release, naming it, with traffic never moved', async (c) => {
     // Act

@@ -52,7 +52,7 @@ describe('smoke tests in the plan', () => {
     expect(none.smokeTests).toEqual([]);
     expect(some.smokeTests).toEqual([
       { name: 'order', type: 'invoke', payload: { id: 1 }, expect: { functionError: false } },
-      { name: 'page', type: 'http', url: 'https://example.com/smoke', expectStatus: 200 },
+      { name: 'page', type: 'http', url: 'https://example.com/smoke', expectStatus: 200, timeout: 'PT10S', retries: 2 },
     ]);
   });
 
@@ -171,11 +171,74 @@ describe('runSmokeTests', () => {
       ['wrong body', 'fail', 'the answer does not match /"statusCode":200/'],
       ['must fail', 'pass', 'failed as expected (Unhandled)'],
       ['page', 'pass', 'answered 200'],
-      ['down', 'fail', 'answered 503, expected 200'],
-      ['silent', 'fail', 'no answer within 10 s'],
+      ['down', 'fail', 'answered 503, expected 200 (3 attempts)'],
+      ['silent', 'fail', 'no answer within 10 s (3 attempts)'],
     ]);
     expect(checks.every((c) => c.kind === 'smoke')).toBe(true);
     expect(ports.invoked[0]).toEqual(['orders-api', '7', { id: 1 }]);
+  });
+});
+
+describe('http smoke tests', () => {
+  it('try again at once after a failed attempt, each within its timeout, and pass on the attempt that answers', async () => {
+    // Prepare: the first GET drops, the second answers.
+    const asked: [string, number][] = [];
+    let calls = 0;
+    const ports: SmokeDeps = {
+      invoker: { invoke: async () => ({ payload: '{}' }) },
+      http: {
+        get: async (url, timeoutMs) => {
+          asked.push([url, timeoutMs]);
+          calls++;
+          if (calls === 1) throw new Error('socket hang up');
+          return { status: 200, body: 'green ok' };
+        },
+      },
+    };
+    const [test] = plan({
+      smokeTests: [
+        {
+          name: 'green',
+          type: 'http',
+          url: 'https://green.example.com/smoke',
+          timeout: 'PT3S',
+          retries: 1,
+          bodyMatches: 'ok',
+        },
+      ],
+    }).smokeTests;
+
+    // Act
+    const checks = await runSmokeTests(test ? [test] : [], null, ports);
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        kind: 'smoke',
+        target: 'https://green.example.com/smoke',
+        name: 'green',
+        result: 'pass',
+        detail: 'answered 200 (attempt 2)',
+      },
+    ]);
+    expect(asked).toEqual([
+      ['https://green.example.com/smoke', 3000],
+      ['https://green.example.com/smoke', 3000],
+    ]);
+  });
+
+  it('with no retries make one attempt and name what it answered', async () => {
+    // Prepare
+    const ports = deps({}, { 'https://green.example.com/smoke': 502 });
+    const tests = plan({
+      smokeTests: [{ name: 'green', type: 'http', url: 'https://green.example.com/smoke', retries: 0 }],
+    }).smokeTests;
+
+    // Act
+    const checks = await runSmokeTests(tests, null, ports);
+
+    // Assess
+    expect(checks.map((c) => [c.result, c.detail])).toEqual([['fail', 'answered 502, expected 200 (1 attempt)']]);
   });
 });
 
