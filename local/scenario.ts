@@ -206,6 +206,12 @@ export const ScenarioSchema = z.strictObject({
       .describe(
         'For an ALB plan: healthy targets in the idle target group the new version was deployed into (0: the deploy failed, and the gate blocks).',
       ),
+    servingTargetGroup: z
+      .enum(['stable', 'canary'])
+      .default('stable')
+      .describe(
+        'For an ALB plan: which of the plan\u2019s target groups serves all traffic at the start (`canary` after an earlier release was promoted into it: the stable version then runs there, and the new one is deployed into the plan\u2019s `stableTargetGroupArn`).',
+      ),
     metricsDelay: durationString({ maxSeconds: 600 })
       .default('PT1M')
       .describe('How long after a minute ends its datapoint is visible.'),

@@ -344,7 +344,13 @@ export class Simulator {
         deployed = simLambdaTarget(world, target, release, Object.keys(scenario.world.versions));
         break;
       case 'alb-weighted':
-        deployed = simAlbTarget(world, target, release, scenario.world.canaryHealthyTargets);
+        deployed = simAlbTarget(
+          world,
+          target,
+          release,
+          scenario.world.canaryHealthyTargets,
+          scenario.world.servingTargetGroup,
+        );
         break;
       case 'feature-flag': {
         const tenants = scenario.world.tenants ?? defaultTenants(scenario.world.requestsPerMinute);

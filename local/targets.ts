@@ -90,8 +90,9 @@ export function simLambdaTarget(
 }
 
 /**
- * An ECS or EC2 service behind an ALB listener rule: the stable version runs in the plan's stable target group,
- * the new version was deployed into the canary group (with `canaryHealthyTargets` healthy targets). The load
+ * An ECS or EC2 service behind an ALB listener rule: the stable version runs in the group that serves (the plan's
+ * stable group, or its canary group after an earlier promotion), the new version was deployed into the other one
+ * (with `canaryHealthyTargets` healthy targets). The load
  * balancer publishes `RequestCount`, `HTTPCode_Target_5XX_Count` (only for minutes with errors, as ALB does) and
  * `TargetResponseTime` (seconds) per target group.
  */
@@ -100,10 +101,14 @@ export function simAlbTarget(
   target: Extract<Plan['target'], { type: 'alb-weighted' }>,
   release: SimRelease,
   canaryHealthyTargets: number,
+  serving: 'stable' | 'canary' = 'stable',
 ): SimTarget {
   const rule = target.listenerRuleArn;
-  const stableGroup = target.stableTargetGroupArn;
-  const canaryGroup = target.canaryTargetGroupArn;
+  // After an earlier promotion the plan's canary group serves everything, and the release goes into the other one.
+  const [stableGroup, canaryGroup] =
+    serving === 'stable'
+      ? [target.stableTargetGroupArn, target.canaryTargetGroupArn]
+      : [target.canaryTargetGroupArn, target.stableTargetGroupArn];
   world.elbv2.addTargetGroup(stableGroup, { healthyTargets: 2 });
   world.elbv2.addTargetGroup(canaryGroup, { healthyTargets: canaryHealthyTargets });
   world.elbv2.addRule(rule, [

@@ -105,6 +105,34 @@ describe('ALB weighted target groups (orders-api)', () => {
     expect(simulator.world.elbv2.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 1, [ALB_GREEN_ARN]: 0 });
   });
 
+  it('after an earlier promotion into green, releases into blue: the roles swap, metrics and weights follow', async () => {
+    // green serves 2.3.1 (promoted last time); the pipeline deployed 2.4.0 into blue.
+    const { report, simulator } = await run(albScenario({ world: { servingTargetGroup: 'canary' } }));
+
+    expect(report.outcome).toBe('PROMOTED');
+    expect(ruleWeights(simulator)).toEqual([
+      { blue: 10, green: 90 },
+      { blue: 50, green: 50 },
+      { blue: 100, green: 0 },
+    ]);
+    expect(report.gates).toContainEqual(
+      expect.objectContaining({ kind: 'target', result: 'pass', detail: 'version 2.4.0 can be released' }),
+    );
+    // The generated alarms and the judgement watched blue, where 2.4.0 ran.
+    const alarm = callsOf(simulator, 'cloudwatch:PutMetricAlarm').find((c) =>
+      String(c.input.AlarmName).endsWith('latency-p95'),
+    );
+    expect(alarm?.input.Dimensions).toContainEqual({
+      Name: 'TargetGroup',
+      Value: 'targetgroup/orders-api-blue/73e2d6bc24d8a067',
+    });
+    expect(report.impact.requestsOnNewVersion).toBeGreaterThan(30_000);
+    // The health of the idle group was asked about blue, not green.
+    expect(callsOf(simulator, 'elasticloadbalancing:DescribeTargetHealth').map((c) => c.input.TargetGroupArn)).toEqual([
+      ALB_BLUE_ARN,
+    ]);
+  });
+
   it('rolls back: a failing green group is caught at 10 % and the rule goes back to blue 100/0', async () => {
     const { report, simulator } = await run(
       albScenario({ world: { versions: { '2.3.1': HEALTHY, '2.4.0': FAILING }, signals: [] } }),
