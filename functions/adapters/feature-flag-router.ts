@@ -106,8 +106,8 @@ export class FeatureFlagRouter implements TrafficRouter {
           UpdateExpression:
             'SET #enabled = :enabled, #tenants = :tenants, #percentage = :percentage, #version = :version, #updatedAt = :updatedAt, #updatedBy = :updatedBy',
           // "Off" as the service reads it (core/cohort.ts): no item, no `enabled`, or `enabled` anything but true.
-          ConditionExpression:
-            'attribute_not_exists(#flag) OR attribute_not_exists(#enabled) OR #enabled <> :true OR #version = :version',
+          // `NOT (a = b)`, not `a <> b`: an equality across types is plainly false, whatever the type stored.
+          ConditionExpression: 'attribute_not_exists(#flag) OR NOT (#enabled = :true) OR #version = :version',
           ExpressionAttributeNames: {
             '#flag': 'flag',
             '#enabled': 'enabled',

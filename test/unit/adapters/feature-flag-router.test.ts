@@ -52,8 +52,7 @@ function write(version: string, enabled: boolean, tenants: string[], percentage:
     Key: { flag: FLAG_NAME },
     UpdateExpression:
       'SET #enabled = :enabled, #tenants = :tenants, #percentage = :percentage, #version = :version, #updatedAt = :updatedAt, #updatedBy = :updatedBy',
-    ConditionExpression:
-      'attribute_not_exists(#flag) OR attribute_not_exists(#enabled) OR #enabled <> :true OR #version = :version',
+    ConditionExpression: 'attribute_not_exists(#flag) OR NOT (#enabled = :true) OR #version = :version',
     ExpressionAttributeNames: {
       '#flag': 'flag',
       '#enabled': 'enabled',

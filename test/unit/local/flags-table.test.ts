@@ -1,0 +1,87 @@
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FeatureFlagRouter } from '../../../functions/adapters/feature-flag-router';
+import { parsePlan } from '../../../functions/core/plan';
+import { SimDynamoDB } from '../../../local/dynamodb';
+import { flagPlanInput } from '../core/fixtures';
+
+/**
+ * The flag router's conditional writes, evaluated by dynalite's DynamoDB expression engine (the unit tests only see
+ * the request): a flag that is off however it is stored may be taken; one another release has on may not.
+ */
+const plan = parsePlan(flagPlanInput());
+const target = plan.target.type === 'feature-flag' ? plan.target : (undefined as never);
+
+describe('the flag router against a DynamoDB expression engine', () => {
+  let client: DynamoDBClient;
+  let router: FeatureFlagRouter;
+
+  beforeEach(async () => {
+    const db = new SimDynamoDB();
+    await db.createTable({
+      TableName: target.table,
+      AttributeDefinitions: [{ AttributeName: 'flag', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'flag', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    client = new DynamoDBClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 1,
+      requestHandler: db.requestHandler() as never,
+      signer: { sign: async (request: unknown) => request } as never,
+    });
+    router = new FeatureFlagRouter(client, target, () => new Date('2026-11-24T14:00:00Z'));
+  });
+
+  const put = (item: Record<string, unknown>) =>
+    client.send(new PutItemCommand({ TableName: target.table, Item: { flag: { S: target.flag }, ...item } as never }));
+
+  it.each([
+    ['no item', null],
+    ['no enabled attribute', { percentage: { N: '50' } }],
+    ['enabled false', { enabled: { BOOL: false }, version: { S: '2026.11.1' } }],
+    ['enabled stored as a string', { enabled: { S: 'true' }, version: { S: '2026.11.1' } }],
+  ])('takes a flag that is off (%s) for the pilot cohort', async (_case, item) => {
+    // Prepare
+    if (item) await put(item);
+
+    // Act
+    await router.shift(`${target.flag}:off`, '2026.11.3', 0, ['acme-logistics']);
+
+    // Assess
+    expect(await router.current()).toEqual({
+      primary: `${target.flag}:off`,
+      weights: { [`${target.flag}:off`]: 100, '2026.11.3': 0 },
+    });
+  });
+
+  it('refuses a flag another release has on, and leaves it as it was', async () => {
+    // Prepare
+    await put({ enabled: { BOOL: true }, percentage: { N: '25' }, tenants: { L: [] }, version: { S: '2026.11.1' } });
+
+    // Act
+    const error = await router.shift(`${target.flag}:off`, '2026.11.3', 10).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(await router.current()).toEqual({
+      primary: `${target.flag}:off`,
+      weights: { [`${target.flag}:off`]: 75, '2026.11.1': 25 },
+    });
+  });
+
+  it('moves its own release on: pilot, then 10 %, then everyone, and turns it off on revert', async () => {
+    // Act and assess, step by step.
+    await router.shift(`${target.flag}:off`, '2026.11.3', 0, ['acme-logistics']);
+    await router.shift(`${target.flag}:off`, '2026.11.3', 10, ['acme-logistics']);
+    expect((await router.current()).weights).toEqual({ [`${target.flag}:off`]: 90, '2026.11.3': 10 });
+    await router.promote(`${target.flag}:off`, '2026.11.3');
+    expect(await router.current()).toEqual({
+      primary: '2026.11.3',
+      weights: { '2026.11.3': 100, [`${target.flag}:off`]: 0 },
+    });
+    await router.revert(`${target.flag}:off`, '2026.11.3');
+    expect(await router.current()).toEqual({ primary: `${target.flag}:off`, weights: { [`${target.flag}:off`]: 100 } });
+  });
+});
