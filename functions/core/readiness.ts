@@ -60,6 +60,24 @@ export const regex = z
     }
   });
 
+/** How long one attempt of a GET may take (an HTTP check, an HTTP smoke test). */
+export function httpTimeout(fallback: string) {
+  return durationString({ minSeconds: 1, maxSeconds: MAX_HTTP_TIMEOUT_SECONDS })
+    .default(fallback)
+    .describe('How long one attempt may take, `PT1S` to `PT30S`.');
+}
+
+/** Extra attempts of a GET after a failed one. */
+export const httpRetries = z
+  .number()
+  .int()
+  .min(0)
+  .max(5)
+  .default(2)
+  .describe(
+    'Extra attempts after a failed one, made at once (a Lambda does not sleep): they absorb a dropped connection, not a slow start or a failing version.',
+  );
+
 export const HttpCheckSchema = z
   .strictObject({
     name: checkName.optional().describe('A name for the report and the blocked reason. Default: the URL.'),
@@ -74,18 +92,8 @@ export const HttpCheckSchema = z
     bodyMatches: regex
       .optional()
       .describe('A regular expression (JavaScript syntax) the body must match; only the first 64 KB are read.'),
-    timeout: durationString({ minSeconds: 1, maxSeconds: MAX_HTTP_TIMEOUT_SECONDS })
-      .default('PT5S')
-      .describe('How long one attempt may take, `PT1S` to `PT30S`.'),
-    retries: z
-      .number()
-      .int()
-      .min(0)
-      .max(5)
-      .default(2)
-      .describe(
-        'Extra attempts after a failed one, made at once (a Lambda does not sleep): they absorb a dropped connection, not a slow start.',
-      ),
+    timeout: httpTimeout('PT5S'),
+    retries: httpRetries,
   })
   .describe('An HTTP health check: GET the URL, expect a status and optionally a body.');
 

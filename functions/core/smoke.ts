@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import { durationString } from './duration';
-import { type GateCheck, httpUrl, MAX_HTTP_TIMEOUT_SECONDS, probeUrl, regex } from './readiness';
+import { type GateCheck, httpRetries, httpTimeout, httpUrl, probeUrl, regex } from './readiness';
 
 /**
  * Smoke tests of the new version at 0 % traffic (blue/green: the version is deployed but serves no users). They
@@ -52,18 +51,8 @@ export const HttpSmokeTestSchema = z
     bodyMatches: regex
       .optional()
       .describe('A regular expression (JavaScript syntax) the body must match; only the first 64 KB are read.'),
-    timeout: durationString({ minSeconds: 1, maxSeconds: MAX_HTTP_TIMEOUT_SECONDS })
-      .default('PT10S')
-      .describe('How long one attempt may take, `PT1S` to `PT30S`.'),
-    retries: z
-      .number()
-      .int()
-      .min(0)
-      .max(5)
-      .default(2)
-      .describe(
-        'Extra attempts after a failed one, made at once: they absorb a dropped connection, not a failing version.',
-      ),
+    timeout: httpTimeout('PT10S'),
+    retries: httpRetries,
   })
   .describe('GET a URL that reaches the new version and check the status and body, as an HTTP readiness check does.');
 

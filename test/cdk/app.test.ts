@@ -187,21 +187,31 @@ describe('the CDK app in a fixed account and Region', () => {
   });
 });
 
+/**
+ * Synthesize the app with these plans, run cdk-nag's AwsSolutions checks, and list what it reports: violations,
+ * every finding (acknowledged or not) and the acknowledgements that match no finding (stale).
+ */
+function nagResults(
+  plans: NonNullable<Parameters<typeof buildApp>[0]>['plans'],
+  env: { account: string; region: string } | undefined,
+) {
+  const { app } = buildApp({ plans, env, context: NO_BUNDLING });
+  app.synth();
+  const { violations } = new AwsSolutionsChecks().validateScope(app);
+  const findings = findingsIgnoringAcknowledgements(app);
+  const stale = acknowledgements(app).filter(
+    (ack) => !findings.some((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`))),
+  );
+  return { violations, findings, stale };
+}
+
 describe('the CDK app with database plans (an RDS instance, an Aurora cluster)', () => {
   it.each([
     ['environment-agnostic', undefined],
     ['in a fixed account and Region', { account: '111122223333', region: 'eu-west-1' }],
   ])('passes the cdk-nag AwsSolutions checks %s, acknowledging only what cdk-nag reports', (_name, env) => {
-    // Prepare
-    const { app } = buildApp({ plans: DATABASE_SERVICES, env, context: NO_BUNDLING });
-
     // Act
-    app.synth();
-    const { violations } = new AwsSolutionsChecks().validateScope(app);
-    const findings = findingsIgnoringAcknowledgements(app);
-    const stale = acknowledgements(app).filter(
-      (ack) => !findings.some((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`))),
-    );
+    const { violations, stale, findings } = nagResults(DATABASE_SERVICES, env);
 
     // Assess
     expect(violations).toEqual([]);
@@ -215,16 +225,8 @@ describe('the CDK app with a plan of each target type (Lambda alias, ALB listene
     ['environment-agnostic', undefined],
     ['in a fixed account and Region', { account: '123456789012', region: 'us-east-1' }],
   ])('passes the cdk-nag AwsSolutions checks %s, acknowledging only what cdk-nag reports', (_name, env) => {
-    // Prepare
-    const { app } = buildApp({ plans: MIXED_TARGETS, env, context: NO_BUNDLING });
-
     // Act
-    app.synth();
-    const { violations } = new AwsSolutionsChecks().validateScope(app);
-    const findings = findingsIgnoringAcknowledgements(app);
-    const stale = acknowledgements(app).filter(
-      (ack) => !findings.some((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`))),
-    );
+    const { violations, stale } = nagResults(MIXED_TARGETS, env);
 
     // Assess
     expect(violations).toEqual([]);

@@ -63,3 +63,8 @@ export function thrownBy(fn: () => unknown): unknown {
   }
   return expect.fail('expected an error, none was thrown');
 }
+
+/** The error a promise rejects with, as an `Error` (fails the test when it resolves). */
+export async function failureOf(promise: Promise<unknown>): Promise<Error> {
+  return (await rejectionOf(promise)) as Error;
+}

@@ -15,18 +15,9 @@ import { AlbWeightedRouter } from '../../../functions/adapters/alb-router';
 import { SimELBv2 } from '../../../local/services/elbv2';
 import { connect } from '../../../local/transport';
 import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, albTarget, albTargetGroupArn } from '../../fixtures/targets';
+import { failureOf } from '../adapters/fixtures';
 
 const UNKNOWN_GROUP = albTargetGroupArn('orders-api-red', '0000000000000000');
-
-/** The error a promise rejects with. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A forward action splitting between the given groups. */
 function forward(groups: { arn: string; weight: number }[]): Action[] {
@@ -105,8 +96,8 @@ describe('SimELBv2 through the real ELBv2 client', () => {
     const other = ALB_RULE_ARN.replace(/[0-9a-f]{16}$/, '0123456789abcdef');
 
     // Act
-    const describeError = await failure(client.send(new DescribeRulesCommand({ RuleArns: [other] })));
-    const modifyError = await failure(client.send(new ModifyRuleCommand({ RuleArn: other, Actions: forward([]) })));
+    const describeError = await failureOf(client.send(new DescribeRulesCommand({ RuleArns: [other] })));
+    const modifyError = await failureOf(client.send(new ModifyRuleCommand({ RuleArn: other, Actions: forward([]) })));
 
     // Assert
     expect(describeError).toBeInstanceOf(RuleNotFoundException);
@@ -165,7 +156,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
     ['all weights zero', [0, 0], 'InvalidLoadBalancerActionException'],
   ])('refuses %s with %s, changing nothing and telling no listener', async (_case, [blue, green], name) => {
     // Act
-    const error = await failure(
+    const error = await failureOf(
       modify([
         { arn: ALB_BLUE_ARN, weight: blue as number },
         { arn: ALB_GREEN_ARN, weight: green as number },
@@ -183,7 +174,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
   it('refuses the same target group twice, and more than five groups, as InvalidLoadBalancerActionException', async () => {
     // Act
-    const twice = await failure(
+    const twice = await failureOf(
       modify([
         { arn: ALB_BLUE_ARN, weight: 50 },
         { arn: ALB_BLUE_ARN, weight: 50 },
@@ -194,8 +185,8 @@ describe('SimELBv2 through the real ELBv2 client', () => {
       elb.addTargetGroup(arn, { healthyTargets: 1 });
       return { arn, weight: 1 };
     });
-    const six = await failure(modify(groups));
-    const none = await failure(modify([]));
+    const six = await failureOf(modify(groups));
+    const none = await failureOf(modify([]));
 
     // Assert
     for (const error of [twice, six, none]) expect(error).toBeInstanceOf(InvalidLoadBalancerActionException);
@@ -205,7 +196,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
   it('refuses an unknown target group with TargetGroupNotFoundException, changing nothing', async () => {
     // Act
-    const error = await failure(
+    const error = await failureOf(
       modify([
         { arn: ALB_BLUE_ARN, weight: 90 },
         { arn: UNKNOWN_GROUP, weight: 10 },
@@ -229,9 +220,9 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
     // Act
     const errors = await Promise.all([
-      failure(client.send(new ModifyRuleCommand({ RuleArn: ALB_RULE_ARN, Actions: [fixed] }))),
-      failure(client.send(new ModifyRuleCommand({ RuleArn: ALB_RULE_ARN, Actions: twoForwards }))),
-      failure(
+      failureOf(client.send(new ModifyRuleCommand({ RuleArn: ALB_RULE_ARN, Actions: [fixed] }))),
+      failureOf(client.send(new ModifyRuleCommand({ RuleArn: ALB_RULE_ARN, Actions: twoForwards }))),
+      failureOf(
         client.send(
           new ModifyRuleCommand({
             RuleArn: ALB_RULE_ARN,
@@ -285,7 +276,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
   it('answers TargetGroupNotFoundException for the health of an unknown group', async () => {
     // Act
-    const error = await failure(client.send(new DescribeTargetHealthCommand({ TargetGroupArn: UNKNOWN_GROUP })));
+    const error = await failureOf(client.send(new DescribeTargetHealthCommand({ TargetGroupArn: UNKNOWN_GROUP })));
 
     // Assert
     expect(error).toBeInstanceOf(TargetGroupNotFoundException);
@@ -294,7 +285,7 @@ describe('SimELBv2 through the real ELBv2 client', () => {
 
   it('answers ValidationError for an operation it does not simulate', async () => {
     // Act
-    const error = await failure(client.send(new DescribeTargetGroupsCommand({})));
+    const error = await failureOf(client.send(new DescribeTargetGroupsCommand({})));
 
     // Assert
     expect(error).toBeInstanceOf(ElasticLoadBalancingV2ServiceException);

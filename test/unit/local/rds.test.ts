@@ -32,21 +32,12 @@ import { VirtualClock } from '../../../local/clock';
 import { SimData, SimRDS } from '../../../local/services/rds';
 import { connect } from '../../../local/transport';
 import { SIM_ACCOUNT, SIM_REGION, SimWorld } from '../../../local/world';
+import { failureOf } from '../adapters/fixtures';
 
 const T0 = Date.parse('2026-11-17T09:30:00.000Z');
 const MINUTE = 60_000;
 const BACKUP_AT = Date.parse('2026-11-17T03:07:00.000Z');
 const ENV = { region: 'us-east-1', account: '123456789012' };
-
-/** The error a promise rejects with. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function ordersData(): SimData {
   return new SimData([
@@ -286,9 +277,9 @@ describe('SimRDS through the real RDS client', () => {
       await client.send(new CreateDBSnapshotCommand(input));
 
       // Act
-      const whileCreating = await failure(client.send(new CreateDBSnapshotCommand(input)));
+      const whileCreating = await failureOf(client.send(new CreateDBSnapshotCommand(input)));
       now += 60 * MINUTE;
-      const afterwards = await failure(
+      const afterwards = await failureOf(
         client.send(new CreateDBSnapshotCommand({ ...input, DBSnapshotIdentifier: 'RP-Orders-42' })),
       );
 
@@ -309,7 +300,7 @@ describe('SimRDS through the real RDS client', () => {
       );
 
       // Act
-      const error = await failure(
+      const error = await failureOf(
         client.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: 'second', DBInstanceIdentifier: 'orders-db' })),
       );
 
@@ -327,7 +318,7 @@ describe('SimRDS through the real RDS client', () => {
       ['256 characters', `a${'b'.repeat(255)}`],
     ])('rejects a snapshot identifier with %s (InvalidParameterValue)', async (_what, identifier) => {
       // Act
-      const error = await failure(
+      const error = await failureOf(
         client.send(
           new CreateDBSnapshotCommand({ DBSnapshotIdentifier: identifier, DBInstanceIdentifier: 'orders-db' }),
         ),
@@ -357,17 +348,19 @@ describe('SimRDS through the real RDS client', () => {
 
     it('answers the not-found faults with the SDK classes', async () => {
       // Act
-      const describeInstance = await failure(instanceOf('nope-db'));
-      const describeSnapshot = await failure(snapshotOf('nope'));
-      const createSnapshot = await failure(
+      const describeInstance = await failureOf(instanceOf('nope-db'));
+      const describeSnapshot = await failureOf(snapshotOf('nope'));
+      const createSnapshot = await failureOf(
         client.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: 'x', DBInstanceIdentifier: 'nope-db' })),
       );
-      const restore = await failure(
+      const restore = await failureOf(
         client.send(
           new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'r', DBSnapshotIdentifier: 'nope' }),
         ),
       );
-      const deleteSnapshot = await failure(client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'nope' })));
+      const deleteSnapshot = await failureOf(
+        client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'nope' })),
+      );
 
       // Assert
       expect(describeInstance).toBeInstanceOf(DBInstanceNotFoundFault);
@@ -479,7 +472,7 @@ describe('SimRDS through the real RDS client', () => {
       );
 
       // Act
-      const early = await failure(
+      const early = await failureOf(
         client.send(
           new RestoreDBInstanceFromDBSnapshotCommand({
             DBInstanceIdentifier: 'r1',
@@ -488,7 +481,7 @@ describe('SimRDS through the real RDS client', () => {
         ),
       );
       now += 10 * MINUTE;
-      const taken = await failure(
+      const taken = await failureOf(
         client.send(
           new RestoreDBInstanceFromDBSnapshotCommand({
             DBInstanceIdentifier: 'orders-db',
@@ -517,7 +510,7 @@ describe('SimRDS through the real RDS client', () => {
       now += 6 * MINUTE;
       const ended = await snapshotOf('doomed');
       const instance = await instanceOf('orders-db');
-      const restore = await failure(
+      const restore = await failureOf(
         client.send(
           new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'r', DBSnapshotIdentifier: 'doomed' }),
         ),
@@ -543,15 +536,15 @@ describe('SimRDS through the real RDS client', () => {
       );
 
       // Act
-      const whileCreating = await failure(
+      const whileCreating = await failureOf(
         client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'rp-orders-42' })),
       );
-      const automated = await failure(
+      const automated = await failureOf(
         client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'rds:orders-db-2026-11-17-03-07' })),
       );
       now += 6 * MINUTE;
       const deleted = await client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'rp-orders-42' }));
-      const gone = await failure(snapshotOf('rp-orders-42'));
+      const gone = await failureOf(snapshotOf('rp-orders-42'));
 
       // Assert
       expect(whileCreating).toBeInstanceOf(InvalidDBSnapshotStateFault);
@@ -583,8 +576,8 @@ describe('SimRDS through the real RDS client', () => {
       } while (marker);
       const all = await client.send(new DescribeDBSnapshotsCommand({}));
       const manual = await client.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: 100 }));
-      const tooSmall = await failure(client.send(new DescribeDBSnapshotsCommand({ MaxRecords: 10 })));
-      const badMarker = await failure(client.send(new DescribeDBSnapshotsCommand({ Marker: 'garbage' })));
+      const tooSmall = await failureOf(client.send(new DescribeDBSnapshotsCommand({ MaxRecords: 10 })));
+      const badMarker = await failureOf(client.send(new DescribeDBSnapshotsCommand({ Marker: 'garbage' })));
 
       // Assert
       expect(pages.map((p) => p.length)).toEqual([20, 20, 6]);
@@ -624,15 +617,15 @@ describe('SimRDS through the real RDS client', () => {
       const before = rds.instances();
 
       // Act
-      const deleted = await failure(
+      const deleted = await failureOf(
         client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'orders-db', SkipFinalSnapshot: true })),
       );
-      const modified = await failure(
+      const modified = await failureOf(
         client.send(
           new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-db', DBInstanceClass: 'db.t4g.micro' }),
         ),
       );
-      const standalone = await failure(
+      const standalone = await failureOf(
         client.send(
           new CreateDBInstanceCommand({
             DBInstanceIdentifier: 'new-db',
@@ -733,7 +726,7 @@ describe('SimRDS through the real RDS client', () => {
     });
 
     it('refuses CreateDBSnapshot on a cluster member, pointing to CreateDBClusterSnapshot', async () => {
-      const error = await failure(
+      const error = await failureOf(
         client.send(
           new CreateDBSnapshotCommand({ DBSnapshotIdentifier: 'x', DBInstanceIdentifier: 'billing-instance-1' }),
         ),
@@ -744,7 +737,7 @@ describe('SimRDS through the real RDS client', () => {
 
     it('refuses a cluster snapshot identifier over 63 characters, and accepts one of 63', async () => {
       // Act
-      const tooLong = await failure(
+      const tooLong = await failureOf(
         client.send(
           new CreateDBClusterSnapshotCommand({
             DBClusterSnapshotIdentifier: `a${'b'.repeat(63)}`,
@@ -779,7 +772,7 @@ describe('SimRDS through the real RDS client', () => {
       );
       original.write('orders', 100, 100);
       const corruptChecksum = original.checksum();
-      const early = await failure(
+      const early = await failureOf(
         client.send(
           new RestoreDBClusterFromSnapshotCommand({
             DBClusterIdentifier: 'billing-restored',
@@ -802,7 +795,7 @@ describe('SimRDS through the real RDS client', () => {
           Tags: [{ Key: 'restored-from', Value: 'rp-billing-7' }],
         }),
       );
-      const tooEarly = await failure(
+      const tooEarly = await failureOf(
         client.send(
           new CreateDBInstanceCommand({
             DBInstanceIdentifier: 'billing-restored-1',
@@ -891,7 +884,7 @@ describe('SimRDS through the real RDS client', () => {
       now += 10 * MINUTE;
 
       // Act
-      const snapshotTaken = await failure(
+      const snapshotTaken = await failureOf(
         client.send(
           new CreateDBClusterSnapshotCommand({
             DBClusterSnapshotIdentifier: 'rp-billing-7',
@@ -899,7 +892,7 @@ describe('SimRDS through the real RDS client', () => {
           }),
         ),
       );
-      const clusterTaken = await failure(
+      const clusterTaken = await failureOf(
         client.send(
           new RestoreDBClusterFromSnapshotCommand({
             DBClusterIdentifier: 'billing',
@@ -908,7 +901,7 @@ describe('SimRDS through the real RDS client', () => {
           }),
         ),
       );
-      const noEngine = await failure(
+      const noEngine = await failureOf(
         client.send(
           new RestoreDBClusterFromSnapshotCommand({
             DBClusterIdentifier: 'b2',
@@ -916,14 +909,14 @@ describe('SimRDS through the real RDS client', () => {
           } as never),
         ),
       );
-      const unknownCluster = await failure(clusterOf('nope'));
-      const unknownSnapshot = await failure(clusterSnapshotOf('nope'));
-      const snapshotOfUnknown = await failure(
+      const unknownCluster = await failureOf(clusterOf('nope'));
+      const unknownSnapshot = await failureOf(clusterSnapshotOf('nope'));
+      const snapshotOfUnknown = await failureOf(
         client.send(
           new CreateDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'x', DBClusterIdentifier: 'nope' }),
         ),
       );
-      const restoreUnknown = await failure(
+      const restoreUnknown = await failureOf(
         client.send(
           new RestoreDBClusterFromSnapshotCommand({
             DBClusterIdentifier: 'b3',
@@ -932,7 +925,7 @@ describe('SimRDS through the real RDS client', () => {
           }),
         ),
       );
-      const deleteAutomated = await failure(
+      const deleteAutomated = await failureOf(
         client.send(
           new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'rds:billing-2026-11-17-03-07' }),
         ),
@@ -968,7 +961,7 @@ describe('SimRDS through the real RDS client', () => {
       );
       now += 60 * MINUTE;
       const ended = await clusterSnapshotOf('doomed');
-      const restore = await failure(
+      const restore = await failureOf(
         client.send(
           new RestoreDBClusterFromSnapshotCommand({
             DBClusterIdentifier: 'b2',
@@ -1007,9 +1000,9 @@ describe('SimWorld: RDS', () => {
     const input = { DBSnapshotIdentifier: 'rp-orders-42', DBInstanceIdentifier: 'orders-db' };
 
     // Act
-    const throttled = await failure(client.send(new CreateDBSnapshotCommand(input)));
+    const throttled = await failureOf(client.send(new CreateDBSnapshotCommand(input)));
     const created = await client.send(new CreateDBSnapshotCommand(input));
-    const again = await failure(client.send(new CreateDBSnapshotCommand(input)));
+    const again = await failureOf(client.send(new CreateDBSnapshotCommand(input)));
 
     // Assert
     expect(throttled).toBeInstanceOf(RDSServiceException);

@@ -21,6 +21,7 @@ import { SimSecretsManager } from '../../../local/services/secrets';
 import { SimSSM } from '../../../local/services/ssm';
 import { connect } from '../../../local/transport';
 import { SimWorld } from '../../../local/world';
+import { failureOf } from '../adapters/fixtures';
 
 const T0 = Date.parse('2026-11-17T09:30:00.000Z');
 const MINUTE = 60_000;
@@ -32,16 +33,6 @@ const CLIENT_CONFIG = {
 };
 const TOKEN_A = 'rollout-42-rotate-aaaaaaaaaaaaaaaaaaaa';
 const TOKEN_B = 'rollout-43-rotate-bbbbbbbbbbbbbbbbbbbb';
-
-/** The error a promise rejects with. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('SimSSM through the real SSM client', () => {
   let now: number;
@@ -74,7 +65,7 @@ describe('SimSSM through the real SSM client', () => {
   });
 
   it('answers ParameterNotFound (the SDK class) for an unknown name', async () => {
-    const error = await failure(client.send(new GetParameterCommand({ Name: '/nope' })));
+    const error = await failureOf(client.send(new GetParameterCommand({ Name: '/nope' })));
     expect(error).toBeInstanceOf(ParameterNotFound);
     expect(error).toBeInstanceOf(SSMServiceException);
     expect(error.name).toBe('ParameterNotFound');
@@ -85,7 +76,7 @@ describe('SimSSM through the real SSM client', () => {
     ssm.putParameter('/orders/db-endpoint', 'orders-db');
 
     // Act
-    const refused = await failure(
+    const refused = await failureOf(
       client.send(new PutParameterCommand({ Name: '/orders/db-endpoint', Value: 'restored-db', Type: 'String' })),
     );
     now += MINUTE;
@@ -97,7 +88,7 @@ describe('SimSSM through the real SSM client', () => {
     );
     const current = await client.send(new GetParameterCommand({ Name: '/orders/db-endpoint' }));
     const first = await client.send(new GetParameterCommand({ Name: '/orders/db-endpoint:1' }));
-    const missingVersion = await failure(client.send(new GetParameterCommand({ Name: '/orders/db-endpoint:9' })));
+    const missingVersion = await failureOf(client.send(new GetParameterCommand({ Name: '/orders/db-endpoint:9' })));
 
     // Assert
     expect(refused).toBeInstanceOf(ParameterAlreadyExists);
@@ -117,7 +108,7 @@ describe('SimSSM through the real SSM client', () => {
 
   it('creates a parameter with PutParameter when given a Type, and requires the Type for a new one', async () => {
     // Act
-    const untyped = await failure(client.send(new PutParameterCommand({ Name: 'feature-flag', Value: 'on' })));
+    const untyped = await failureOf(client.send(new PutParameterCommand({ Name: 'feature-flag', Value: 'on' })));
     const created = await client.send(new PutParameterCommand({ Name: 'feature-flag', Value: 'on', Type: 'String' }));
     const byArn = await client.send(
       new GetParameterCommand({ Name: 'arn:aws:ssm:us-east-1:123456789012:parameter/feature-flag' }),
@@ -193,11 +184,11 @@ describe('SimSecretsManager through the real Secrets Manager client', () => {
 
   it('answers ResourceNotFoundException (the SDK class) for an unknown secret or stage', async () => {
     // Act
-    const secret = await failure(client.send(new GetSecretValueCommand({ SecretId: 'nope' })));
-    const stage = await failure(
+    const secret = await failureOf(client.send(new GetSecretValueCommand({ SecretId: 'nope' })));
+    const stage = await failureOf(
       client.send(new GetSecretValueCommand({ SecretId: 'orders/db', VersionStage: 'AWSPREVIOUS' })),
     );
-    const put = await failure(client.send(new PutSecretValueCommand({ SecretId: 'nope', SecretString: 'x' })));
+    const put = await failureOf(client.send(new PutSecretValueCommand({ SecretId: 'nope', SecretString: 'x' })));
 
     // Assert
     for (const error of [secret, stage, put]) {
@@ -260,7 +251,7 @@ describe('SimSecretsManager through the real Secrets Manager client', () => {
     const repeated = await client.send(
       new PutSecretValueCommand({ SecretId: 'orders/db', SecretString: 'v2', ClientRequestToken: TOKEN_A }),
     );
-    const conflicting = await failure(
+    const conflicting = await failureOf(
       client.send(
         new PutSecretValueCommand({ SecretId: 'orders/db', SecretString: 'v3', ClientRequestToken: TOKEN_A }),
       ),
@@ -307,9 +298,9 @@ describe('SimWorld: SSM and Secrets Manager', () => {
     const secrets = world.secretsClient();
 
     // Act
-    const ssmThrottled = await failure(ssm.send(new GetParameterCommand({ Name: '/orders/db-endpoint' })));
+    const ssmThrottled = await failureOf(ssm.send(new GetParameterCommand({ Name: '/orders/db-endpoint' })));
     const parameter = await ssm.send(new GetParameterCommand({ Name: '/orders/db-endpoint' }));
-    const secretsFailed = await failure(secrets.send(new GetSecretValueCommand({ SecretId: 'orders/db' })));
+    const secretsFailed = await failureOf(secrets.send(new GetSecretValueCommand({ SecretId: 'orders/db' })));
     const secret = await secrets.send(new GetSecretValueCommand({ SecretId: 'orders/db' }));
 
     // Assert
