@@ -91,6 +91,23 @@ describe('ALB weighted target groups (orders-api)', () => {
     expect(report.gates.map((g) => `${g.kind}:${g.result}`)).toContain('target:pass');
   });
 
+  it('rides out ModifyRule throttling: the shift is retried, traffic moves once per phase, and the release is promoted', async () => {
+    const { report, simulator } = await run(
+      albScenario({
+        world: { faults: [{ operation: 'elasticloadbalancing:ModifyRule', error: 'Throttling', times: 2 }] },
+      }),
+    );
+
+    expect(report.outcome).toBe('PROMOTED');
+    const calls = callsOf(simulator, 'elasticloadbalancing:ModifyRule');
+    expect(calls.filter((c) => c.error === 'Throttling')).toHaveLength(2);
+    expect(ruleWeights(simulator)).toEqual([
+      { blue: 90, green: 10 },
+      { blue: 50, green: 50 },
+      { blue: 0, green: 100 },
+    ]);
+  });
+
   it('is blocked before any traffic moves when the http smoke test of the green group fails', async () => {
     const { report, simulator } = await run(
       albScenario({
@@ -317,6 +334,34 @@ describe('tenant cohorts behind a feature flag (tenant-portal)', () => {
       ],
     });
   });
+  it('turns the flag off even when DynamoDB throttles the rollback write: the step is retried until it lands', async () => {
+    // The pilot regression is caught at 5 minutes; every flag write fails with throttling from 4 to 6 minutes.
+    const { report, simulator } = await run(
+      flagScenario({
+        world: {
+          faults: [
+            {
+              operation: 'dynamodb:UpdateItem',
+              error: 'ProvisionedThroughputExceededException',
+              from: 'PT4M',
+              until: 'PT6M',
+            },
+          ],
+        },
+      }),
+    );
+
+    expect(report.outcome).toBe('ROLLED_BACK');
+    expect(report.rollback?.phase).toBe('pilot acme-logistics');
+    expect((await flagItem(simulator))?.enabled).toBe(false);
+    expect(report.tenants?.sawNewVersion).toEqual(['acme-logistics']);
+    const restoredAt = Date.parse(report.rollback?.trafficRestoredAt ?? '') - Date.parse(report.startedAt);
+    // Not before the throttling ends, and within the rollback's longer retries (12 attempts, up to a minute apart).
+    expect(restoredAt).toBeGreaterThanOrEqual(6 * 60_000);
+    expect(restoredAt).toBeLessThan(10 * 60_000);
+    expect(report.failure).toBeNull();
+  });
+
   it('is blocked with the flag untouched when it is already on for another release', async () => {
     const sim = await Simulator.create(flagScenario());
     try {
