@@ -168,6 +168,9 @@ const TRAFFIC_SHIFT: TrafficAccess = {
   flags: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
 };
 
+/** rollback: `revert()`, and `current()` first when traffic was already restored once (`ensureOnStable`). */
+const TRAFFIC_ROLLBACK: TrafficAccess = { ...TRAFFIC_SHIFT, lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] };
+
 const XRAY: UnscopedAction = {
   actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
   why: 'xray:PutTraceSegments and xray:PutTelemetryRecords (active X-Ray tracing) support no resource-level permissions',
@@ -211,7 +214,8 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
       SEND_TASK_SUCCESS,
     ],
   },
-  rollback: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], traffic: TRAFFIC_SHIFT },
+  // Reads the target before a second revert (`ensureOnStable`): a late shift may have undone the first.
+  rollback: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], traffic: TRAFFIC_ROLLBACK },
   // Its approval request is published to the plan's topic: see databaseGrants.
   'restore-database': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'restore' },
   // The finish step deletes the rollout's generated alarms.

@@ -17,7 +17,7 @@ import type { AlarmManager } from './alarms';
 import type { Settings } from './aws';
 import type { Executions } from './executions';
 import { type Notifier, topicArnFor } from './notifier';
-import type { TrafficRouter } from './router';
+import { ensureOnStable, type TrafficRouter } from './router';
 import type { LockItem, RolloutStore } from './store';
 import type { TaskTokens } from './tokens';
 
@@ -137,6 +137,15 @@ export async function rollBackNow(
       : options.running
         ? 'RUNNING'
         : 'STOPPED';
+  if (status !== 'RUNNING' && rollback.trafficRestoredAt && record.stableVersion && !isFinished(record)) {
+    // Restored before this call, and no running workflow will look at traffic again (its Rollback step would):
+    // undo a shift that landed after the first revert, e.g. a ShiftTraffic that then failed for good.
+    const weights = await ensureOnStable(deps.routerFor(record.plan.target), record.stableVersion, record.version);
+    if (weights) {
+      result.moved = true;
+      record = await deps.store.update(ref, (r) => recordTrafficRestored(r, weights, deps.now(), true));
+    }
+  }
   if (status === 'FAILED' && restoreNeedsWorkflow(record)) {
     // The data restore runs in the workflow: keep the rollout (and its lock) for a redrive, and say so once.
     const key = 'restore-needs-redrive';

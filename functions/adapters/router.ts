@@ -33,3 +33,15 @@ export interface TrafficRouter {
 export function roundPercent(value: number): number {
   return Math.round(value * 100) / 100;
 }
+
+/**
+ * Make sure all traffic is on `stable`: read where it is, and revert only when some is elsewhere. For a rollback
+ * that was already carried out once (the alarm handler got there first) but that a late shift may have undone —
+ * a retried or redriven ShiftTraffic that read the record before the rollback. Returns the weights it set, or
+ * null when traffic was already all on `stable`.
+ */
+export async function ensureOnStable(router: TrafficRouter, stable: string, canary: string): Promise<Weights | null> {
+  const state = await router.current();
+  if ((state.weights[stable] ?? 0) >= 100) return null;
+  return router.revert(stable, canary);
+}

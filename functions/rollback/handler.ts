@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import type { TrafficRouter } from '../adapters/router';
+import { ensureOnStable, type TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor, stepRouterClients } from '../adapters/targets';
@@ -53,6 +53,11 @@ export const rollbackStep = defineStep({
         // The gate never learned the stable version, so traffic was never moved.
         record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, r.traffic ?? {}, deps.now()));
       }
+    } else if (record.stableVersion) {
+      // Restored already (by the alarm handler, or an earlier attempt); a shift that landed since is undone here.
+      const weights = await ensureOnStable(deps.routerFor(record.plan.target), record.stableVersion, record.version);
+      if (weights)
+        record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, weights, deps.now(), true));
     }
     const restored = record.rollback?.trafficRestoredAt ?? now.toISOString();
     // Only now, with traffic on the stable version, is the data looked at (see `decideRestore`).

@@ -33,6 +33,48 @@ function expectFastRollback(report: Report, simulator: Simulator) {
 }
 
 describe('an alarm going into ALARM rolls the release back within a second, whatever the workflow is doing', () => {
+  it('a shift that lands after the alarm handler’s revert (a ShiftTraffic retried with a stale read) is undone by the Rollback step', async () => {
+    // Prepare: the sales alarm fires at 40 minutes (50 % phase). Right after the alarm handler's revert, a late
+    // UpdateAlias puts 42 back at 50 %, as a ShiftTraffic attempt that read the record before the rollback would.
+    const sim = await Simulator.create(
+      scenario({
+        world: { alarmChanges: [{ at: 'PT40M', alarm: 'checkout-api-sales-failures', state: 'ALARM' }] },
+      }),
+    );
+    let late = false;
+    sim.world.lambda.afterRoutingChange((_fn, _alias, split) => {
+      if (late || split['41'] !== 1 || sim.clock.now().getTime() < ms('2026-11-17T14:40:00Z')) return;
+      late = true;
+      void sim.world.lambda.handle('UpdateAlias', {
+        FunctionName: 'checkout-api',
+        Name: 'live',
+        FunctionVersion: '41',
+        RoutingConfig: { AdditionalVersionWeights: { '42': 0.5 } },
+      });
+    });
+    try {
+      // Act
+      const execution = sim.startExecution('late-shift', sim.scenario.input);
+      await sim.runToEnd();
+      const report = await sim.report(execution);
+
+      // Assess: the late shift happened, and the Rollback step found it and put everything back on 41.
+      expect(late).toBe(true);
+      expect(report.outcome).toBe('ROLLED_BACK');
+      expect(report.rollback?.trigger).toBe('alarm');
+      expect(sim.world.lambda.split('checkout-api', 'live')).toEqual({ '41': 1 });
+      expect(report.finalWeights).toEqual({ '41': 100, '42': 0 });
+      const restores = report.timeline.filter((t) => t.kind === 'traffic-restored');
+      expect(restores).toHaveLength(2);
+      // The Rollback step read the alias before it wrote: one GetAlias from it, after the alarm.
+      expect(
+        callsOf(sim, 'lambda:GetAlias').filter((c) => ms(c.at) >= ms('2026-11-17T14:40:00Z')).length,
+      ).toBeGreaterThan(0);
+    } finally {
+      sim.dispose();
+    }
+  });
+
   it('a business alarm mid-bake: traffic on 41 in under 1 s, the workflow ends its rollback within 1 s more', async () => {
     // Prepare
     const s = scenario({
