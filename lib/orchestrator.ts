@@ -162,14 +162,15 @@ const TRAFFIC_READ: TrafficAccess = {
  * before it rewrites the forward action; a flag router reads the item when promoting.
  */
 const TRAFFIC_SHIFT: TrafficAccess = {
-  lambda: ['lambda:UpdateAlias'],
+  // GetAlias: shift-traffic checks the alias is where the rollout left it before it moves it.
+  lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'],
   listenerRule: ['elasticloadbalancing:ModifyRule'],
   loadBalancing: [DESCRIBE_RULES],
   flags: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
 };
 
 /** rollback: `revert()`, and `current()` first when traffic was already restored once (`ensureOnStable`). */
-const TRAFFIC_ROLLBACK: TrafficAccess = { ...TRAFFIC_SHIFT, lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] };
+const TRAFFIC_ROLLBACK: TrafficAccess = TRAFFIC_SHIFT;
 
 const XRAY: UnscopedAction = {
   actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
@@ -247,7 +248,7 @@ const STEP_TIMEOUTS: Readonly<Partial<Record<StepName, Duration>>> = {
  */
 const EVENT_FUNCTION_ACCESS: FunctionAccess = {
   table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-  traffic: { ...TRAFFIC_SHIFT, lambda: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
+  traffic: TRAFFIC_SHIFT,
   publish: true,
   generatedAlarms: ['cloudwatch:DeleteAlarms'],
   executions: ['states:DescribeExecution', 'states:GetExecutionHistory'],

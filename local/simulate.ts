@@ -431,8 +431,8 @@ export class Simulator {
     const sfn = world.sfnClient();
     const elbv2 = world.elbv2Client();
     const dynamodb = world.dynamoClient();
-    const router = (target: Plan['target']) =>
-      routerFor(target, { lambda: () => lambda, elbv2: () => elbv2, dynamodb: () => dynamodb });
+    const router = (target: Plan['target'], owner: string) =>
+      routerFor(target, { lambda: () => lambda, elbv2: () => elbv2, dynamodb: () => dynamodb }, owner);
     const alarms = new CloudWatchAlarms(cloudwatch);
     const notifier = new SnsNotifier(world.snsClient());
     const tokens = new StepFunctionsTokens(sfn);

@@ -29,7 +29,7 @@ export function eventDepsFromEnv(): EventDeps {
     now: () => new Date(),
     plans: () => plans,
     store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settings.tableName),
-    routerFor: (target) => routerFor(target, routers),
+    routerFor: (target, owner) => routerFor(target, routers, owner),
     tokens: new StepFunctionsTokens(sfn),
     executions: new StepFunctionsExecutions(sfn),
     notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),

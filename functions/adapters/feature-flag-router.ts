@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type FlagItem, readFlagItem } from '../core/cohort';
+import { TargetChanged } from '../core/errors';
 import { flagOffLabel, type Target } from '../core/plan';
 import type { Weights } from '../core/record';
 import { aws } from './aws';
@@ -22,19 +23,31 @@ export type FeatureFlagTarget = Extract<Target, { type: 'feature-flag' }>;
  * tenants, 0 %): the fastest rollback there is, with no deploy. Each write is one `UpdateItem` that sets every
  * cohort field, so repeating it changes nothing; other attributes the team keeps on the item are left alone.
  *
- * The stable "version" is `<flag>:off` (everybody without the flag). Writes are conditional on the flag being
- * off or already this release's, so a rollout never takes over a flag another release has on.
+ * The stable "version" is `<flag>:off` (everybody without the flag). Writes are conditional, and each write
+ * stamps the item with its `rolloutId` (the owner):
+ * - moving forward (shift, promote) needs the flag on and this rollout's, or off and not this rollout's (a fresh
+ *   start). So a rollout never takes over a flag another release has on, and never turns back on a flag that was
+ *   turned off during it — by its own rollback, or by a person's kill switch. Refused, it fails with
+ *   `TargetChanged` and leaves the flag as it is.
+ * - reverting needs the flag off or this rollout's. A flag another release turned on since is left alone, and the
+ *   weights returned say where it really is.
+ * Without an owner (a router made only to read) the release label stands in for it.
  */
 export class FeatureFlagRouter implements TrafficRouter {
   readonly description: string;
   private readonly doc: DynamoDBDocumentClient;
   private readonly off: string;
 
+  private readonly now: () => Date;
+  private readonly owner: string | undefined;
+
   constructor(
     dynamodb: DynamoDBClient,
     private readonly target: FeatureFlagTarget,
-    private readonly now: () => Date = () => new Date(),
+    options: { owner?: string | undefined; now?: () => Date } = {},
   ) {
+    this.owner = options.owner;
+    this.now = options.now ?? (() => new Date());
     this.doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
     this.off = flagOffLabel(target.flag);
     this.description = `flag ${target.flag} in table ${target.table}`;
@@ -77,37 +90,63 @@ export class FeatureFlagRouter implements TrafficRouter {
         `a cohort takes pilot tenants or a percent of tenants below 100, got ${percent}% and ${tenants.length ? tenants.join(', ') : 'no tenants'}`,
       );
     }
-    await this.write(canary, { enabled: true, tenants: [...tenants], percentage: percent });
+    await this.forward(canary, { enabled: true, tenants: [...tenants], percentage: percent });
     return { [stable]: roundPercent(100 - percent), [canary]: roundPercent(percent) };
   }
 
   async promote(stable: string, canary: string): Promise<Weights> {
     const item = await this.item();
-    await this.write(canary, { enabled: true, tenants: item?.tenants ?? [], percentage: 100 });
+    await this.forward(canary, { enabled: true, tenants: item?.tenants ?? [], percentage: 100 });
     return { [stable]: 0, [canary]: 100 };
   }
 
   async revert(stable: string, canary: string): Promise<Weights> {
     try {
-      await this.write(canary, { enabled: false, tenants: [], percentage: 0 });
+      await this.write(canary, { enabled: false, tenants: [], percentage: 0 }, 'revert');
     } catch (error) {
-      // The flag carries another release: this one's tenants already get nothing from it.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Another release turned the flag on since: this one's tenants get nothing from it; say where it really is.
+      return this.stateOf(await this.item()).weights;
     }
     return { [stable]: 100, [canary]: 0 };
   }
 
-  private async write(version: string, cohort: Pick<FlagItem, 'enabled' | 'tenants' | 'percentage'>): Promise<void> {
+  /** A write that moves the release forward; refused, it says what the flag is now. */
+  private async forward(version: string, cohort: Pick<FlagItem, 'enabled' | 'tenants' | 'percentage'>) {
+    try {
+      await this.write(version, cohort, 'forward');
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const item = await this.item();
+      const now = item?.enabled
+        ? `on for ${item.percentage >= 100 ? 'every tenant' : `${item.tenants.length} pilot tenants and ${item.percentage}% of tenants`}${item.version ? ` with version ${item.version}` : ''}`
+        : 'off';
+      throw new TargetChanged(
+        `${this.description} was changed outside this rollout (it is ${now}${item?.updatedBy ? `, last written by ${item.updatedBy}` : ''}); Rollout Pilot leaves it as it is. Put it back and redrive, or run rollout-pilot abort`,
+      );
+    }
+  }
+
+  private async write(
+    version: string,
+    cohort: Pick<FlagItem, 'enabled' | 'tenants' | 'percentage'>,
+    mode: 'forward' | 'revert',
+  ): Promise<void> {
+    const owned = this.owner !== undefined;
+    // "Off" as the service reads it (core/cohort.ts): no item, no `enabled`, or `enabled` anything but true.
+    // `NOT (a = b)`, not `a <> b`: an equality across types is plainly false, whatever the type stored.
+    const condition = !owned
+      ? 'attribute_not_exists(#flag) OR NOT (#enabled = :true) OR #version = :version'
+      : mode === 'forward'
+        ? 'attribute_not_exists(#flag) OR (#enabled = :true AND #rolloutId = :owner) OR (NOT (#enabled = :true) AND (attribute_not_exists(#rolloutId) OR NOT (#rolloutId = :owner)))'
+        : 'attribute_not_exists(#flag) OR NOT (#enabled = :true) OR #rolloutId = :owner';
     await aws('dynamodb:UpdateItem', () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.target.table,
           Key: { flag: this.target.flag },
-          UpdateExpression:
-            'SET #enabled = :enabled, #tenants = :tenants, #percentage = :percentage, #version = :version, #updatedAt = :updatedAt, #updatedBy = :updatedBy',
-          // "Off" as the service reads it (core/cohort.ts): no item, no `enabled`, or `enabled` anything but true.
-          // `NOT (a = b)`, not `a <> b`: an equality across types is plainly false, whatever the type stored.
-          ConditionExpression: 'attribute_not_exists(#flag) OR NOT (#enabled = :true) OR #version = :version',
+          UpdateExpression: `SET #enabled = :enabled, #tenants = :tenants, #percentage = :percentage, #version = :version, #updatedAt = :updatedAt, #updatedBy = :updatedBy${owned ? ', #rolloutId = :owner' : ''}`,
+          ConditionExpression: condition,
           ExpressionAttributeNames: {
             '#flag': 'flag',
             '#enabled': 'enabled',
@@ -116,6 +155,7 @@ export class FeatureFlagRouter implements TrafficRouter {
             '#version': 'version',
             '#updatedAt': 'updatedAt',
             '#updatedBy': 'updatedBy',
+            ...(owned ? { '#rolloutId': 'rolloutId' } : {}),
           },
           ExpressionAttributeValues: {
             ':enabled': cohort.enabled,
@@ -123,8 +163,9 @@ export class FeatureFlagRouter implements TrafficRouter {
             ':percentage': cohort.percentage,
             ':version': version,
             ':updatedAt': this.now().toISOString(),
-            ':updatedBy': 'rollout-pilot',
+            ':updatedBy': owned ? `rollout-pilot ${this.owner}` : 'rollout-pilot',
             ':true': true,
+            ...(owned ? { ':owner': this.owner } : {}),
           },
         }),
       ),

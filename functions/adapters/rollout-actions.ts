@@ -69,7 +69,8 @@ function settleApproval(record: RolloutRecord, now: Date): RolloutRecord {
 }
 
 export interface RollBackNowDeps extends ConcludeDeps {
-  routerFor(target: Target): TrafficRouter;
+  /** The router of a plan's target, writing as rollout `owner`. */
+  routerFor(target: Target, owner: string): TrafficRouter;
   tokens: TaskTokens;
   executions: Executions;
 }
@@ -116,7 +117,9 @@ export async function rollBackNow(
 
   if (!rollback.trafficRestoredAt) {
     const stable = record.stableVersion;
-    const weights = stable ? await deps.routerFor(record.plan.target).revert(stable, record.version) : {};
+    const weights = stable
+      ? await deps.routerFor(record.plan.target, record.rolloutId).revert(stable, record.version)
+      : {};
     result.moved = Boolean(stable);
     record = await deps.store.update(ref, (r) =>
       recordTrafficRestored(r, stable ? weights : (r.traffic ?? {}), deps.now()),
@@ -140,7 +143,11 @@ export async function rollBackNow(
   if (status !== 'RUNNING' && rollback.trafficRestoredAt && record.stableVersion && !isFinished(record)) {
     // Restored before this call, and no running workflow will look at traffic again (its Rollback step would):
     // undo a shift that landed after the first revert, e.g. a ShiftTraffic that then failed for good.
-    const weights = await ensureOnStable(deps.routerFor(record.plan.target), record.stableVersion, record.version);
+    const weights = await ensureOnStable(
+      deps.routerFor(record.plan.target, record.rolloutId),
+      record.stableVersion,
+      record.version,
+    );
     if (weights) {
       result.moved = true;
       record = await deps.store.update(ref, (r) => recordTrafficRestored(r, weights, deps.now(), true));

@@ -38,15 +38,18 @@ export function stepRouterClients(): RouterClients {
   };
 }
 
-/** The traffic router of a plan's target. */
-export function routerFor(target: Target, clients: RouterClients): TrafficRouter {
+/**
+ * The traffic router of a plan's target. `owner` (the rollout id) marks what this rollout writes where the target
+ * can carry it (the flag item), so that it never takes over, or turns back on, a flag it did not leave so.
+ */
+export function routerFor(target: Target, clients: RouterClients, owner?: string): TrafficRouter {
   switch (target.type) {
     case 'lambda-alias':
       return new LambdaAliasRouter(clients.lambda(), target.functionName, target.alias);
     case 'alb-weighted':
       return new AlbWeightedRouter(clients.elbv2(), target);
     case 'feature-flag':
-      return new FeatureFlagRouter(clients.dynamodb(), target);
+      return new FeatureFlagRouter(clients.dynamodb(), target, { owner });
   }
 }
 

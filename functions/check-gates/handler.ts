@@ -56,7 +56,7 @@ export const checkGatesStep = defineStep({
 
     const now = deps.now();
     const freeze = checkFreeze(plan, now, record.request.emergency);
-    const router = deps.routerFor(plan.target);
+    const router = deps.routerFor(plan.target, record.rolloutId);
     const [problems, readiness, checks] = await Promise.all([
       router.preflight(record.version),
       plan.database ? databaseReadiness(deps, plan.database, now) : Promise.resolve(null),
@@ -141,7 +141,8 @@ async function databaseReadiness(deps: CheckGatesDeps, policy: DatabasePolicy, n
 export interface CheckGatesDeps {
   now(): Date;
   store: RolloutStore;
-  routerFor(target: Target): TrafficRouter;
+  /** The router of a plan's target, writing as rollout `owner`. */
+  routerFor(target: Target, owner: string): TrafficRouter;
   databaseFor(policy: DatabasePolicy): DatabaseGateway;
   /** The ports of the plan's readiness checks. */
   readiness: { alarms: AlarmStates; http: HttpProbe; lambdaChecks: CheckInvoker };
@@ -155,7 +156,7 @@ export const handler = stepHandler(
     return {
       now: () => new Date(),
       store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target) => routerFor(target, routers),
+      routerFor: (target, owner) => routerFor(target, routers, owner),
       databaseFor: (policy) => databaseFor(policy, rds()),
       readiness: lazyReadiness(routers.lambda),
     };

@@ -20,6 +20,8 @@ export interface FlagItem {
   percentage: number;
   /** The release the flag carries (set by Rollout Pilot). */
   version?: string;
+  /** Who wrote it last (`rollout-pilot <rollout id>` for Rollout Pilot). */
+  updatedBy?: string;
 }
 
 /** A tenant's place in the flag's hash order, in [0, 100). */
@@ -46,5 +48,6 @@ export function readFlagItem(flag: string, raw: Record<string, unknown> | undefi
     tenants: Array.isArray(tenants) ? tenants.filter((t): t is string => typeof t === 'string') : [],
     percentage: typeof raw.percentage === 'number' && Number.isFinite(raw.percentage) ? raw.percentage : 0,
     ...(typeof raw.version === 'string' ? { version: raw.version } : {}),
+    ...(typeof raw.updatedBy === 'string' ? { updatedBy: raw.updatedBy } : {}),
   };
 }

@@ -101,6 +101,13 @@ export class DatabaseRestoreFailed extends named('DatabaseRestoreFailed', 'fails
 /** The plan's verification function failed or answered something other than row counts and checksums. */
 export class VerificationFailed extends named('VerificationFailed', 'fails-step') {}
 
+/**
+ * The target is not where this rollout left it: someone changed the alias, the listener rule or the flag by hand
+ * (a kill switch, a manual rollback), or another release took it. The step fails and leaves traffic as it found it:
+ * Rollout Pilot never overwrites a change it did not make. Put it back and redrive, or `rollout-pilot abort`.
+ */
+export class TargetChanged extends named('TargetChanged', 'fails-step') {}
+
 /** Every error class above, for the contract test and for documentation. */
 export const ROLLOUT_ERRORS = [
   InvalidRolloutInput,
@@ -115,6 +122,7 @@ export const ROLLOUT_ERRORS = [
   DatabaseTimeout,
   DatabaseRestoreFailed,
   VerificationFailed,
+  TargetChanged,
 ] as const;
 
 /**

@@ -47,7 +47,9 @@ export const rollbackStep = defineStep({
     if (!rollback) throw new Error(`rollout ${record.rolloutId} is finished (${record.outcome}) and cannot roll back`);
     if (!rollback.trafficRestoredAt) {
       if (record.stableVersion) {
-        const weights = await deps.routerFor(record.plan.target).revert(record.stableVersion, record.version);
+        const weights = await deps
+          .routerFor(record.plan.target, record.rolloutId)
+          .revert(record.stableVersion, record.version);
         record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, weights, deps.now()));
       } else {
         // The gate never learned the stable version, so traffic was never moved.
@@ -55,7 +57,11 @@ export const rollbackStep = defineStep({
       }
     } else if (record.stableVersion) {
       // Restored already (by the alarm handler, or an earlier attempt); a shift that landed since is undone here.
-      const weights = await ensureOnStable(deps.routerFor(record.plan.target), record.stableVersion, record.version);
+      const weights = await ensureOnStable(
+        deps.routerFor(record.plan.target, record.rolloutId),
+        record.stableVersion,
+        record.version,
+      );
       if (weights)
         record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, weights, deps.now(), true));
     }
@@ -85,7 +91,8 @@ export const rollbackStep = defineStep({
 export interface RollbackDeps {
   now(): Date;
   store: RolloutStore;
-  routerFor(target: Target): TrafficRouter;
+  /** The router of a plan's target, writing as rollout `owner`. */
+  routerFor(target: Target, owner: string): TrafficRouter;
 }
 
 export const handler = stepHandler(
@@ -95,7 +102,7 @@ export const handler = stepHandler(
     return {
       now: () => new Date(),
       store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target) => routerFor(target, routers),
+      routerFor: (target, owner) => routerFor(target, routers, owner),
     };
   }),
 );

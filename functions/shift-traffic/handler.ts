@@ -5,10 +5,11 @@ import type { TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor, stepRouterClients } from '../adapters/targets';
-import { RolloutSuperseded } from '../core/errors';
+import { RolloutSuperseded, TargetChanged } from '../core/errors';
 import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
 import {
   currentPhaseIndex,
+  describeWeights,
   enterPhase,
   isFinished,
   phaseApprovalGranted,
@@ -49,7 +50,8 @@ export const shiftTrafficStep = defineStep({
 
     const stable = record.stableVersion;
     if (!stable) throw new Error(`rollout ${record.rolloutId} has no stable version; the gate step records it`);
-    const router = deps.routerFor(record.plan.target);
+    const router = deps.routerFor(record.plan.target, record.rolloutId);
+    await expectUnchanged(router, stable, record.traffic, phase.weight);
     const weights =
       phase.weight >= 100
         ? await router.promote(stable, record.version)
@@ -70,7 +72,8 @@ export const shiftTrafficStep = defineStep({
 export interface ShiftTrafficDeps {
   now(): Date;
   store: RolloutStore;
-  routerFor(target: Target): TrafficRouter;
+  /** The router of a plan's target, writing as rollout `owner`. */
+  routerFor(target: Target, owner: string): TrafficRouter;
 }
 
 export const handler = stepHandler(
@@ -80,7 +83,28 @@ export const handler = stepHandler(
     return {
       now: () => new Date(),
       store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target) => routerFor(target, routers),
+      routerFor: (target, owner) => routerFor(target, routers, owner),
     };
   }),
 );
+
+/**
+ * The target must be where this rollout left it (the record's traffic) or already where this phase puts it (a
+ * retried step whose shift landed): anything else was changed by someone else — a person flipping the rule or the
+ * alias by hand, another tool — and is not overwritten. Compared on the stable version's share, which every router
+ * names the same way as the record.
+ */
+async function expectUnchanged(
+  router: TrafficRouter,
+  stable: string,
+  left: Record<string, number> | null,
+  weight: number,
+): Promise<void> {
+  const state = await router.current();
+  const now = state.weights[stable] ?? 0;
+  const expected = [left?.[stable], 100 - Math.min(weight, 100)].filter((w): w is number => w !== undefined);
+  if (expected.some((w) => Math.abs(w - now) <= 0.5)) return;
+  throw new TargetChanged(
+    `${router.description} was changed outside this rollout: ${stable} has ${now}% where the rollout left ${left?.[stable] ?? '?'}% (${describeWeights(state.weights)}); Rollout Pilot leaves it as it is. Put it back and redrive, or run rollout-pilot abort`,
+  );
+}

@@ -285,8 +285,13 @@ describe('RolloutOrchestrator', () => {
       // Assess
       expect(granted).toEqual(['shift-traffic', 'rollback', ...EVENT_FUNCTIONS]);
       expect(resources).toEqual(expected.sort());
-      // rollback reads the alias before a second revert (a late shift may have undone the first).
-      expect(functionsGranted('lambda:GetAlias')).toEqual(['check-gates', 'rollback', ...EVENT_FUNCTIONS]);
+      // shift-traffic reads the alias before it moves it; rollback before a second revert.
+      expect(functionsGranted('lambda:GetAlias')).toEqual([
+        'check-gates',
+        'shift-traffic',
+        'rollback',
+        ...EVENT_FUNCTIONS,
+      ]);
       expect(resourcesGranted('lambda:GetAlias')).toEqual(expected.sort());
       expect(resourcesGranted('lambda:GetFunctionConfiguration')).toEqual(expected.sort());
     });

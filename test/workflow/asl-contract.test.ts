@@ -192,6 +192,7 @@ describe('the rollout state machine definition', () => {
         DatabaseTimeout: new errors.DatabaseTimeout('snapshot took too long'),
         DatabaseRestoreFailed: new errors.DatabaseRestoreFailed('restore failed'),
         VerificationFailed: new errors.VerificationFailed('no checksum'),
+        TargetChanged: new errors.TargetChanged('flag turned off by hand'),
       } satisfies Record<(typeof ROLLOUT_ERRORS)[number]['errorName'], RolloutPilotError>;
 
       // Assess

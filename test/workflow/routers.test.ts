@@ -91,6 +91,47 @@ describe('ALB weighted target groups (orders-api)', () => {
     expect(report.gates.map((g) => `${g.kind}:${g.result}`)).toContain('target:pass');
   });
 
+  it('never overwrites a rule flipped by hand: the next shift fails at ShiftTraffic with TargetChanged, traffic where the person put it', async () => {
+    // Prepare: during the approval wait (50/50), someone sends everything back to blue by hand.
+    const sim = await Simulator.create(albScenario({ world: { signals: [] } }));
+    try {
+      const execution = sim.startExecution('hand-flip', sim.scenario.input);
+      await sim.run(() => sim.clock.now().getTime() >= Date.parse('2026-11-24T09:35:00Z'));
+      await sim.world.elbv2.handle('ModifyRule', {
+        RuleArn: ALB_RULE_ARN,
+        Actions: [
+          {
+            Type: 'forward',
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: ALB_BLUE_ARN, Weight: 1 },
+                { TargetGroupArn: ALB_GREEN_ARN, Weight: 0 },
+              ],
+            },
+          },
+        ],
+      });
+
+      // Act: the tech lead approves; the workflow goes to shift into 100 %.
+      await sim.signal({ at: 'PT36M', type: 'approve', by: 'tech-lead@example.com' });
+      await sim.run(() => execution.status !== 'RUNNING');
+      const report = await sim.report(execution);
+
+      // Assess
+      expect(execution.status).toBe('FAILED');
+      expect(execution.failed?.state).toBe('ShiftTraffic');
+      expect(execution.error).toBe('TargetChanged');
+      expect(report.approvals[0]?.decision).toBe('approved');
+      expect(execution.cause ?? '').toContain(
+        'was changed outside this rollout: orders-api-blue has 100% where the rollout left 50%',
+      );
+      expect(sim.world.elbv2.split(ALB_RULE_ARN)).toEqual({ [ALB_BLUE_ARN]: 1, [ALB_GREEN_ARN]: 0 });
+      expect(ruleWeights(sim).some((w) => w.green === 100)).toBe(false);
+    } finally {
+      sim.dispose();
+    }
+  });
+
   it('rides out ModifyRule throttling: the shift is retried, traffic moves once per phase, and the release is promoted', async () => {
     const { report, simulator } = await run(
       albScenario({

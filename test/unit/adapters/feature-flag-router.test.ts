@@ -12,7 +12,7 @@ import {
   FeatureFlagRouter,
   type FeatureFlagTarget,
 } from '../../../functions/adapters/feature-flag-router';
-import { AwsThrottled } from '../../../functions/core/errors';
+import { AwsThrottled, TargetChanged } from '../../../functions/core/errors';
 import { FLAG_NAME, FLAG_TABLE, flagTarget } from '../../fixtures/targets';
 import { rejectionOf } from './fixtures';
 
@@ -77,7 +77,7 @@ function write(version: string, enabled: boolean, tenants: string[], percentage:
 describe('FeatureFlagRouter', () => {
   // The router wraps its DynamoDBClient with DynamoDBDocumentClient.from; mocking the class mocks every instance.
   const dynamo = mockClient(DynamoDBDocumentClient);
-  const router = new FeatureFlagRouter(new DynamoDBClient({ region: 'us-east-1' }), TARGET, () => NOW);
+  const router = new FeatureFlagRouter(new DynamoDBClient({ region: 'us-east-1' }), TARGET, { now: () => NOW });
 
   beforeEach(() => {
     dynamo.reset();
@@ -293,19 +293,27 @@ describe('FeatureFlagRouter', () => {
       expect(writes()).toEqual([]);
     });
 
-    it('fails the shift when the flag carries another release (the condition fails)', async () => {
+    it('fails the shift with TargetChanged, naming what the flag is now, when it carries another release', async () => {
       // Prepare
       dynamo
         .on(UpdateCommand)
         .rejects(
           new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: metadata }),
         );
+      dynamo
+        .on(GetCommand)
+        .resolves(
+          flagItem({ enabled: true, tenants: [], percentage: 25, version: '2.3.9', updatedBy: 'rollout-pilot r-0' }),
+        );
 
       // Act
       const error = await rejectionOf(router.shift(OFF, '2.4.0', 10));
 
       // Assess
-      expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+      expect(error).toBeInstanceOf(TargetChanged);
+      expect((error as Error).message).toBe(
+        `${DESCRIPTION} was changed outside this rollout (it is on for 0 pilot tenants and 25% of tenants with version 2.3.9, last written by rollout-pilot r-0); Rollout Pilot leaves it as it is. Put it back and redrive, or run rollout-pilot abort`,
+      );
     });
 
     it('promotes by setting 100% of tenants and keeping the pilots it reads', async () => {
@@ -343,19 +351,20 @@ describe('FeatureFlagRouter', () => {
       expect(writes()).toEqual([write('2.4.0', false, [], 0)]);
     });
 
-    it('reverts without error when the flag carries another release (this one has nobody to take back)', async () => {
+    it('reverts without error when the flag carries another release, returning where that release has it', async () => {
       // Prepare
       dynamo
         .on(UpdateCommand)
         .rejects(
           new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: metadata }),
         );
+      dynamo.on(GetCommand).resolves(flagItem({ enabled: true, tenants: [], percentage: 25, version: '2.3.9' }));
 
       // Act
       const weights = await router.revert(OFF, '2.4.0');
 
-      // Assess
-      expect(weights).toEqual({ [OFF]: 100, '2.4.0': 0 });
+      // Assess: this release has nobody to take back; the other one keeps its 25 %.
+      expect(weights).toEqual({ [OFF]: 75, '2.3.9': 25 });
       expect(writes()).toHaveLength(1);
     });
 
@@ -397,6 +406,60 @@ describe('FeatureFlagRouter', () => {
       const [first, second] = writes();
       expect(second).toEqual(first);
     });
+  });
+});
+
+describe('FeatureFlagRouter writing as a rollout (the owner)', () => {
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  const router = new FeatureFlagRouter(new DynamoDBClient({ region: 'us-east-1' }), TARGET, {
+    owner: 'r-42',
+    now: () => NOW,
+  });
+  const owned = (version: string, enabled: boolean, tenants: string[], percentage: number, condition: string) => {
+    const base = write(version, enabled, tenants, percentage);
+    return {
+      ...base,
+      UpdateExpression: `${base.UpdateExpression}, #rolloutId = :owner`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { ...base.ExpressionAttributeNames, '#rolloutId': 'rolloutId' },
+      ExpressionAttributeValues: {
+        ...base.ExpressionAttributeValues,
+        ':updatedBy': 'rollout-pilot r-42',
+        ':owner': 'r-42',
+      },
+    };
+  };
+
+  beforeEach(() => {
+    dynamo.reset();
+    dynamo.on(UpdateCommand).resolves({});
+  });
+  afterAll(() => dynamo.restore());
+
+  it('moves forward only on a flag that is this rollout\u2019s and on, or off and not this rollout\u2019s; stamps the owner', async () => {
+    // Act
+    await router.shift(OFF, '2.4.0', 0, ['acme-logistics']);
+
+    // Assess
+    expect(dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input)).toEqual([
+      owned(
+        '2.4.0',
+        true,
+        ['acme-logistics'],
+        0,
+        'attribute_not_exists(#flag) OR (#enabled = :true AND #rolloutId = :owner) OR (NOT (#enabled = :true) AND (attribute_not_exists(#rolloutId) OR NOT (#rolloutId = :owner)))',
+      ),
+    ]);
+  });
+
+  it('reverts a flag that is off or this rollout\u2019s', async () => {
+    // Act
+    await router.revert(OFF, '2.4.0');
+
+    // Assess
+    expect(dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input)).toEqual([
+      owned('2.4.0', false, [], 0, 'attribute_not_exists(#flag) OR NOT (#enabled = :true) OR #rolloutId = :owner'),
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FeatureFlagRouter } from '../../../functions/adapters/feature-flag-router';
+import { TargetChanged } from '../../../functions/core/errors';
 import { parsePlan } from '../../../functions/core/plan';
 import { SimDynamoDB } from '../../../local/dynamodb';
 import { flagPlanInput } from '../core/fixtures';
@@ -31,7 +32,7 @@ describe('the flag router against a DynamoDB expression engine', () => {
       requestHandler: db.requestHandler() as never,
       signer: { sign: async (request: unknown) => request } as never,
     });
-    router = new FeatureFlagRouter(client, target, () => new Date('2026-11-24T14:00:00Z'));
+    router = new FeatureFlagRouter(client, target, { owner: 'rollout-1', now: () => new Date('2026-11-24T14:00:00Z') });
   });
 
   const put = (item: Record<string, unknown>) =>
@@ -64,7 +65,10 @@ describe('the flag router against a DynamoDB expression engine', () => {
     const error = await router.shift(`${target.flag}:off`, '2026.11.3', 10).catch((e: unknown) => e);
 
     // Assess
-    expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(error).toBeInstanceOf(TargetChanged);
+    expect((error as Error).message).toContain(
+      'flag new_rndc_flow in table feature_flags was changed outside this rollout (it is on for 0 pilot tenants and 25% of tenants with version 2026.11.1)',
+    );
     expect(await router.current()).toEqual({
       primary: `${target.flag}:off`,
       weights: { [`${target.flag}:off`]: 75, '2026.11.1': 25 },
@@ -83,5 +87,79 @@ describe('the flag router against a DynamoDB expression engine', () => {
     });
     await router.revert(`${target.flag}:off`, '2026.11.3');
     expect(await router.current()).toEqual({ primary: `${target.flag}:off`, weights: { [`${target.flag}:off`]: 100 } });
+  });
+
+  it('never turns back on a flag turned off during the rollout: by its own rollback, or by a person', async () => {
+    // Prepare: the pilot phase is on, then the rollback turns the flag off.
+    await router.shift(`${target.flag}:off`, '2026.11.3', 0, ['acme-logistics']);
+    await router.revert(`${target.flag}:off`, '2026.11.3');
+
+    // Act: a late shift of this rollout (a retried step that read the record before the rollback).
+    const late = await router.shift(`${target.flag}:off`, '2026.11.3', 10, ['acme-logistics']).catch((e: unknown) => e);
+
+    // Assess
+    expect(late).toBeInstanceOf(TargetChanged);
+    expect(await router.current()).toEqual({ primary: `${target.flag}:off`, weights: { [`${target.flag}:off`]: 100 } });
+
+    // Prepare: a new rollout of the same release takes the flag afresh; then a person turns it off mid-bake.
+    const next = new FeatureFlagRouter(client, target, { owner: 'rollout-2' });
+    await next.shift(`${target.flag}:off`, '2026.11.3', 0, ['acme-logistics']);
+    await put({
+      enabled: { BOOL: false },
+      tenants: { L: [{ S: 'acme-logistics' }] },
+      percentage: { N: '0' },
+      version: { S: '2026.11.3' },
+      rolloutId: { S: 'rollout-2' },
+      updatedBy: { S: 'ana (kill switch)' },
+    });
+
+    // Act: the next phase.
+    const afterKill = await next
+      .shift(`${target.flag}:off`, '2026.11.3', 10, ['acme-logistics'])
+      .catch((e: unknown) => e);
+
+    // Assess: refused, naming who wrote it last; the flag stays off.
+    expect(afterKill).toBeInstanceOf(TargetChanged);
+    expect((afterKill as Error).message).toContain('it is off, last written by ana (kill switch)');
+    const stored = await client.send(
+      new GetItemCommand({ TableName: target.table, Key: { flag: { S: target.flag } }, ConsistentRead: true }),
+    );
+    expect(stored.Item?.enabled).toEqual({ BOOL: false });
+  });
+
+  it('stamps every write with the rollout that made it', async () => {
+    // Act
+    await router.shift(`${target.flag}:off`, '2026.11.3', 0, ['acme-logistics']);
+
+    // Assess
+    const stored = await client.send(
+      new GetItemCommand({ TableName: target.table, Key: { flag: { S: target.flag } }, ConsistentRead: true }),
+    );
+    expect(stored.Item).toMatchObject({
+      rolloutId: { S: 'rollout-1' },
+      updatedBy: { S: 'rollout-pilot rollout-1' },
+      enabled: { BOOL: true },
+    });
+  });
+
+  it('reverting a flag another release has on leaves it, and says where traffic really is', async () => {
+    // Prepare
+    await put({
+      enabled: { BOOL: true },
+      percentage: { N: '25' },
+      tenants: { L: [] },
+      version: { S: '2026.11.1' },
+      rolloutId: { S: 'rollout-0' },
+    });
+
+    // Act
+    const weights = await router.revert(`${target.flag}:off`, '2026.11.3');
+
+    // Assess
+    expect(weights).toEqual({ [`${target.flag}:off`]: 75, '2026.11.1': 25 });
+    expect(await router.current()).toEqual({
+      primary: `${target.flag}:off`,
+      weights: { [`${target.flag}:off`]: 75, '2026.11.1': 25 },
+    });
   });
 });
