@@ -1,4 +1,4 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { flagOnFor, readFlagItem } from '../../functions/core/cohort';
 import { parseScenario, type Scenario } from '../../local/scenario';
@@ -401,6 +401,39 @@ describe('tenant cohorts behind a feature flag (tenant-portal)', () => {
     expect(restoredAt).toBeGreaterThanOrEqual(6 * 60_000);
     expect(restoredAt).toBeLessThan(10 * 60_000);
     expect(report.failure).toBeNull();
+  });
+
+  it('respects a kill switch: a flag turned off by hand mid-bake is not turned back on by the next phase', async () => {
+    // Prepare: the pilot phase is on (2 h bakes); at 1 h someone turns the flag off by hand.
+    const sim = await Simulator.create(
+      flagScenario({ plan: SHORT_TENANT_PORTAL, world: { versions: { '2026.10.7': HEALTHY, '2026.11.3': HEALTHY } } }),
+    );
+    try {
+      const execution = sim.startExecution('kill-switch', sim.scenario.input);
+      await sim.run(() => sim.clock.now().getTime() >= Date.parse('2026-11-23T15:00:00Z'));
+      await sim.world.dynamoClient().send(
+        new UpdateItemCommand({
+          TableName: 'feature_flags',
+          Key: { flag: { S: 'new_rndc_flow' } },
+          UpdateExpression: 'SET #enabled = :off, #updatedBy = :who',
+          ExpressionAttributeNames: { '#enabled': 'enabled', '#updatedBy': 'updatedBy' },
+          ExpressionAttributeValues: { ':off': { BOOL: false }, ':who': { S: 'ana (kill switch)' } },
+        }),
+      );
+
+      // Act: the pilot phase passes at 2 h and the workflow goes to move into 10 %.
+      await sim.run(() => execution.status !== 'RUNNING');
+
+      // Assess: the step fails naming who turned it off; the flag stays off; nobody got the release after 1 h.
+      expect(execution.status).toBe('FAILED');
+      expect(execution.failed?.state).toBe('ShiftTraffic');
+      expect(execution.error).toBe('TargetChanged');
+      expect(execution.cause ?? '').toContain('it is off, last written by ana (kill switch)');
+      expect((await flagItem(sim))?.enabled).toBe(false);
+      expect(sim.target?.tenants?.cohorts.map((c) => c.on)).toEqual([['acme-logistics'], []]);
+    } finally {
+      sim.dispose();
+    }
   });
 
   it('is blocked with the flag untouched when it is already on for another release', async () => {
