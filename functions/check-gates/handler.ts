@@ -22,7 +22,7 @@ import { recordReadiness } from '../core/database-record';
 import { checkFreeze } from '../core/freeze';
 import type { Plan, Target } from '../core/plan';
 import { failureReason, type GateCheck, runReadiness } from '../core/readiness';
-import { RolloutRefSchema, recordGate } from '../core/record';
+import { describeWeights, RolloutRefSchema, recordGate } from '../core/record';
 
 export const GateOutputSchema = z.strictObject({
   decision: z.enum(['pass', 'blocked']),
@@ -67,6 +67,13 @@ export const checkGatesStep = defineStep({
       ),
     ]);
     const state = problems.length ? null : await router.current();
+    // The state recorded as the stable version is a second read: it must still be one version serving everything.
+    const split = state ? Object.entries(state.weights).filter(([, w]) => w > 0) : [];
+    if (state && (split.length !== 1 || split[0]?.[0] !== state.primary)) {
+      problems.push(
+        `${router.description} changed while the gate checked it (${describeWeights(state.weights)}); start the release again once it is settled`,
+      );
+    }
 
     const gateChecks: GateCheck[] = [
       {
@@ -114,7 +121,7 @@ export const checkGatesStep = defineStep({
           overriddenBy: freeze.overriddenBy,
           checks: gateChecks,
         },
-        state ? { stableVersion: state.primary, traffic: state.weights } : null,
+        state && !problems.length ? { stableVersion: state.primary, traffic: state.weights } : null,
         now,
       ),
     );

@@ -191,6 +191,50 @@ describe('ALB weighted target groups (orders-api)', () => {
     ]);
   });
 
+  it('is blocked when the rule changes while the gate checks it, and records no stable version from that read', async () => {
+    // Prepare: right after the gate's first DescribeRules (the preflight), someone splits the rule by hand.
+    const sim = await Simulator.create(albScenario({ world: { signals: [] } }));
+    const handle = sim.world.elbv2.handle.bind(sim.world.elbv2);
+    let reads = 0;
+    sim.world.elbv2.handle = async (operation, input) => {
+      const out = await handle(operation, input);
+      if (operation === 'DescribeRules' && ++reads === 1) {
+        await handle('ModifyRule', {
+          RuleArn: ALB_RULE_ARN,
+          Actions: [
+            {
+              Type: 'forward',
+              ForwardConfig: {
+                TargetGroups: [
+                  { TargetGroupArn: ALB_BLUE_ARN, Weight: 70 },
+                  { TargetGroupArn: ALB_GREEN_ARN, Weight: 30 },
+                ],
+              },
+            },
+          ],
+        });
+      }
+      return out;
+    };
+    try {
+      // Act
+      const execution = sim.startExecution('gate-race', sim.scenario.input);
+      await sim.runToEnd();
+      const report = await sim.report(execution);
+      const record = await sim.record(execution);
+
+      // Assess
+      expect(report.outcome).toBe('BLOCKED');
+      expect(report.reason).toContain(
+        'changed while the gate checked it (orders-api-blue: 70% · orders-api-green: 30%)',
+      );
+      expect(record?.stableVersion).toBeNull();
+      expect(callsOf(sim, 'elasticloadbalancing:ModifyRule')).toEqual([]);
+    } finally {
+      sim.dispose();
+    }
+  });
+
   it('rolls back: a failing green group is caught at 10 % and the rule goes back to blue 100/0', async () => {
     const { report, simulator } = await run(
       albScenario({ world: { versions: { '2.3.1': HEALTHY, '2.4.0': FAILING }, signals: [] } }),
