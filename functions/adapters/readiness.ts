@@ -1,10 +1,10 @@
 import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { formatIssues } from '../core/issues';
 import type { AlarmStates, AlarmStateValue, CheckInvoker, HttpProbe } from '../core/readiness';
 import type { SmokeAnswer, SmokeInvoker } from '../core/smoke';
 import { aws } from './aws';
+import { type InvokeAnswer, invokeSync, isMissingFunction, parseAnswer } from './lambda-invoke';
 
 export type { AlarmStates, CheckInvoker, HttpProbe } from '../core/readiness';
 
@@ -114,38 +114,24 @@ export class LambdaCheckInvoker implements CheckInvoker {
   constructor(private readonly lambda: LambdaClient) {}
 
   async invoke(functionName: string, payload: Record<string, unknown>): Promise<{ ok: boolean; reason?: string }> {
-    let out: InvokeCommandOutput;
+    let answer: InvokeAnswer;
     try {
-      out = await aws('lambda:Invoke', () =>
-        this.lambda.send(
-          new InvokeCommand({
-            FunctionName: functionName,
-            InvocationType: 'RequestResponse',
-            Payload: new TextEncoder().encode(JSON.stringify(payload)),
-          }),
-        ),
-      );
+      answer = await invokeSync(this.lambda, functionName, payload);
     } catch (error) {
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-        return { ok: false, reason: `function ${functionName} does not exist` };
-      }
+      if (isMissingFunction(error)) return { ok: false, reason: `function ${functionName} does not exist` };
       throw error;
     }
-    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
-    if (out.FunctionError) {
-      return { ok: false, reason: `the function failed (${out.FunctionError}): ${text.slice(0, 300)}` };
+    if (answer.functionError) {
+      return { ok: false, reason: `the function failed (${answer.functionError}): ${answer.text.slice(0, 300)}` };
     }
-    let answer: unknown;
-    try {
-      answer = JSON.parse(text);
-    } catch {
-      return { ok: false, reason: `the function returned no JSON: ${text.slice(0, 200)}` };
-    }
-    const parsed = CheckAnswerSchema.safeParse(answer);
-    if (!parsed.success) {
+    const parsed = parseAnswer(answer.text, CheckAnswerSchema);
+    if (!parsed.ok) {
       return {
         ok: false,
-        reason: `the function returned an unexpected answer (${formatIssues(parsed.error).join('; ')}); expected { "ok": boolean, "reason"?: string }`,
+        reason:
+          parsed.problem === 'json'
+            ? `the function returned no JSON: ${parsed.detail}`
+            : `the function returned an unexpected answer (${parsed.detail}); expected { "ok": boolean, "reason"?: string }`,
       };
     }
     return parsed.data.reason === undefined
@@ -163,25 +149,16 @@ export class LambdaSmokeInvoker implements SmokeInvoker {
   constructor(private readonly lambda: LambdaClient) {}
 
   async invoke(functionName: string, qualifier: string, payload: Record<string, unknown>): Promise<SmokeAnswer> {
-    let out: InvokeCommandOutput;
     try {
-      out = await aws('lambda:Invoke', () =>
-        this.lambda.send(
-          new InvokeCommand({
-            FunctionName: functionName,
-            Qualifier: qualifier,
-            InvocationType: 'RequestResponse',
-            Payload: new TextEncoder().encode(JSON.stringify(payload)),
-          }),
-        ),
-      );
+      const answer = await invokeSync(this.lambda, functionName, payload, qualifier);
+      return answer.functionError
+        ? { functionError: answer.functionError, payload: answer.text }
+        : { payload: answer.text };
     } catch (error) {
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+      if (isMissingFunction(error)) {
         return { functionError: 'ResourceNotFoundException', payload: `${functionName}:${qualifier} does not exist` };
       }
       throw error;
     }
-    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
-    return out.FunctionError ? { functionError: out.FunctionError, payload: text } : { payload: text };
   }
 }

@@ -1,8 +1,7 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { type VerificationResult, VerificationResultSchema } from '../core/database';
 import { VerificationFailed } from '../core/errors';
-import { formatIssues } from '../core/issues';
-import { aws } from './aws';
+import { invokeSync, parseAnswer } from './lambda-invoke';
 
 /** What the verification function is asked (see `examples/verification/postgres`). */
 export interface VerificationRequest {
@@ -24,31 +23,18 @@ export class LambdaVerifier implements Verifier {
   constructor(private readonly lambda: LambdaClient) {}
 
   async verify(functionName: string, request: VerificationRequest): Promise<VerificationResult> {
-    const out = await aws('lambda:Invoke', () =>
-      this.lambda.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'RequestResponse',
-          Payload: new TextEncoder().encode(JSON.stringify(request)),
-        }),
-      ),
-    );
-    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
-    if (out.FunctionError) {
+    const answer = await invokeSync(this.lambda, functionName, request);
+    if (answer.functionError) {
       throw new VerificationFailed(
-        `verification function ${functionName} failed (${out.FunctionError}): ${text.slice(0, 500)}`,
+        `verification function ${functionName} failed (${answer.functionError}): ${answer.text.slice(0, 500)}`,
       );
     }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(text);
-    } catch {
-      throw new VerificationFailed(`verification function ${functionName} returned no JSON: ${text.slice(0, 200)}`);
-    }
-    const parsed = VerificationResultSchema.safeParse(payload);
-    if (!parsed.success) {
+    const parsed = parseAnswer(answer.text, VerificationResultSchema);
+    if (!parsed.ok) {
       throw new VerificationFailed(
-        `verification function ${functionName} returned an unexpected result: ${formatIssues(parsed.error).join('; ')}`,
+        parsed.problem === 'json'
+          ? `verification function ${functionName} returned no JSON: ${parsed.detail}`
+          : `verification function ${functionName} returned an unexpected result: ${parsed.detail}`,
       );
     }
     const missing = request.tables.filter((t) => !parsed.data.tables.some((r) => r.name === t));

@@ -646,14 +646,14 @@ export class SimRDS {
       );
     }
     const now = this.now();
-    const data = (instance.data as SimData).clone();
-    const snapshot = this.snapshotOfInstance(instance, id, 'manual', now, data);
-    snapshot.tags =
-      input.Tags !== undefined ? tagList(input.Tags) : instance.copyTagsToSnapshot ? [...instance.tags] : [];
-    this.dbSnapshots.set(id, snapshot);
-    this.log(
-      'snapshot-created',
-      `CreateDBSnapshot ${id} of ${instanceId} (${data.totalRows()} rows, ${minutes(snapshot.readyAt - now)} min${snapshot.fails ? ', will fail' : ''})`,
+    const snapshot = this.snapshotOfInstance(instance, id, 'manual', now, (instance.data as SimData).clone());
+    this.keepManualSnapshot(
+      this.dbSnapshots,
+      snapshot,
+      input,
+      instance,
+      `CreateDBSnapshot ${id} of ${instanceId}`,
+      now,
     );
     return { DBSnapshot: this.describeSnapshot(snapshot) };
   }
@@ -682,16 +682,36 @@ export class SimRDS {
       );
     }
     const now = this.now();
-    const data = cluster.data.clone();
-    const snapshot = this.snapshotOfCluster(cluster, id, 'manual', now, data);
-    snapshot.tags =
-      input.Tags !== undefined ? tagList(input.Tags) : cluster.copyTagsToSnapshot ? [...cluster.tags] : [];
-    this.clusterSnapshots.set(id, snapshot);
-    this.log(
-      'snapshot-created',
-      `CreateDBClusterSnapshot ${id} of ${clusterId} (${data.totalRows()} rows, ${minutes(snapshot.readyAt - now)} min${snapshot.fails ? ', will fail' : ''})`,
+    const snapshot = this.snapshotOfCluster(cluster, id, 'manual', now, cluster.data.clone());
+    this.keepManualSnapshot(
+      this.clusterSnapshots,
+      snapshot,
+      input,
+      cluster,
+      `CreateDBClusterSnapshot ${id} of ${clusterId}`,
+      now,
     );
     return { DBClusterSnapshot: this.describeSnapshot(snapshot) };
+  }
+
+  /**
+   * A manual snapshot just taken: its tags (the request's, else the source's when it copies tags to snapshots),
+   * kept in its store and logged.
+   */
+  private keepManualSnapshot(
+    store: Map<string, Snapshot>,
+    snapshot: Snapshot,
+    input: Record<string, unknown>,
+    source: { tags: Tag[]; copyTagsToSnapshot: boolean },
+    what: string,
+    now: number,
+  ): void {
+    snapshot.tags = input.Tags !== undefined ? tagList(input.Tags) : source.copyTagsToSnapshot ? [...source.tags] : [];
+    store.set(snapshot.id, snapshot);
+    this.log(
+      'snapshot-created',
+      `${what} (${snapshot.data.totalRows()} rows, ${minutes(snapshot.readyAt - now)} min${snapshot.fails ? ', will fail' : ''})`,
+    );
   }
 
   private deleteSnapshot(kind: 'instance' | 'cluster', input: Record<string, unknown>): Record<string, unknown> {
