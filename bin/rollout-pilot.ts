@@ -77,8 +77,23 @@ export function program(
     .command('validate')
     .description('check plan files as `cdk synth` does, and show what each will do')
     .argument('[plans...]', 'plan files or directories (default: the plans directory in cdk.json)')
-    .action((paths: string[]) => {
-      runValidate(paths.length ? paths : [defaultPlansDir()], write);
+    .addOption(
+      new Option('--rpm <requests>', 'also show what the judge detects at this many requests a minute').argParser(
+        positiveInt,
+      ),
+    )
+    .addOption(
+      new Option('--error-rate <ratio>', "with --rpm: the stable version's error rate (0.01 = 1 %)")
+        .argParser(ratioArg)
+        .default(0.01),
+    )
+    .addOption(new Option('--seeds <n>', 'with --rpm: modelled rollouts per line').argParser(positiveInt).default(100))
+    .action((paths: string[], opts: { rpm?: number; errorRate: number; seeds: number }) => {
+      const detection =
+        opts.rpm === undefined
+          ? undefined
+          : { requestsPerMinute: opts.rpm, errorRate: opts.errorRate, seeds: opts.seeds };
+      runValidate(paths.length ? paths : [defaultPlansDir()], write, { detection });
     });
 
   deploymentOptions(
@@ -205,6 +220,13 @@ function operator(by: string | undefined): string {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`expected a positive whole number, got "${value}"`);
+  return n;
+}
+
+function ratioArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1)
+    throw new UsageError(`expected a ratio between 0 and 1 (0.01 = 1 %), got "${value}"`);
   return n;
 }
 

@@ -182,6 +182,11 @@ const SEND_TASK_SUCCESS: UnscopedAction = {
   why: 'states:SendTaskSuccess supports no resource-level permissions (the task token names the execution)',
 };
 
+const GET_METRIC_DATA: UnscopedAction = {
+  actions: ['cloudwatch:GetMetricData'],
+  why: 'cloudwatch:GetMetricData supports no resource-level permissions',
+};
+
 /** What each step calls; `functions/<step>/handler.ts` and `functions/adapters` are the reference. */
 const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
   validate: {},
@@ -196,24 +201,22 @@ const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
   'snapshot-database': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'snapshot' },
   // Invokes the new version of a plan's target directly (`functionName:<version>`) for its `invoke` smoke tests.
   'smoke-test': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], smoke: true },
-  // PutMetricAlarm with Tags also needs cloudwatch:TagResource on the alarm.
+  // Reads the stable version's baseline (GetMetricData), then arms the guards. PutMetricAlarm with Tags also needs
+  // cloudwatch:TagResource on the alarm.
   'arm-alarms': {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     generatedAlarms: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'],
+    unscoped: [GET_METRIC_DATA],
   },
   'shift-traffic': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], traffic: TRAFFIC_SHIFT },
   // Asks for a phase's approval: keeps the wait's token on the record, notifies once, and completes the wait
   // itself when the answer (or a rollback) is already on the record.
   'await-approval': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], publish: true, unscoped: [SEND_TASK_SUCCESS] },
+  // Publishes once when an inconclusive phase waits for an operator (`onInconclusive: approval`).
   bake: {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    unscoped: [
-      {
-        actions: ['cloudwatch:GetMetricData'],
-        why: 'cloudwatch:GetMetricData supports no resource-level permissions',
-      },
-      SEND_TASK_SUCCESS,
-    ],
+    publish: true,
+    unscoped: [GET_METRIC_DATA, SEND_TASK_SUCCESS],
   },
   // Reads the target before a second revert (`ensureOnStable`): a late shift may have undone the first.
   rollback: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], traffic: TRAFFIC_ROLLBACK },

@@ -70,7 +70,8 @@ export interface Report {
   tenants: { total: number; sawNewVersion: string[] } | null;
   /** Where the execution failed at a step, if it did (it may have been redriven since). */
   failure: { at: string; state: string; error: string } | null;
-  impact: { requestsOnNewVersion: number; failedRequestsOnNewVersion: number };
+  /** What the new version served: requests, failed ones, and ones slower than the stable version's p95 (as set). */
+  impact: { requestsOnNewVersion: number; failedRequestsOnNewVersion: number; slowRequestsOnNewVersion: number };
   stateTransitions: number;
   redrives: number;
   executionArn: string;
@@ -232,7 +233,11 @@ export function buildReport(input: ReportInput): Report {
     failure: record?.failure
       ? { at: record.failure.at, state: record.failure.state, error: record.failure.error }
       : null,
-    impact: { requestsOnNewVersion: served?.requests ?? 0, failedRequestsOnNewVersion: served?.errors ?? 0 },
+    impact: {
+      requestsOnNewVersion: served?.requests ?? 0,
+      failedRequestsOnNewVersion: served?.errors ?? 0,
+      slowRequestsOnNewVersion: served?.slow ?? 0,
+    },
     stateTransitions: execution.transitions,
     redrives: execution.redrives,
     executionArn: execution.arn,

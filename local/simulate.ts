@@ -134,6 +134,8 @@ export class Simulator {
     }
     for (const [version, behaviour] of Object.entries(scenario.world.versions))
       world.traffic.setBehaviour(version, behaviour);
+    world.traffic.slowAboveMs =
+      scenario.world.versions[scenario.world.stableVersion]?.p95Ms ?? Number.POSITIVE_INFINITY;
     for (const fault of scenario.world.faults) {
       world.addFault({
         operation: fault.operation,
@@ -434,6 +436,7 @@ export class Simulator {
     const router = (target: Plan['target'], owner: string) =>
       routerFor(target, { lambda: () => lambda, elbv2: () => elbv2, dynamodb: () => dynamodb }, owner);
     const alarms = new CloudWatchAlarms(cloudwatch);
+    const metrics = (target: Plan['target'], stable: string | null) => metricsFor(target, stable, cloudwatch);
     const notifier = new SnsNotifier(world.snsClient());
     const tokens = new StepFunctionsTokens(sfn);
     const rds = world.rdsClient();
@@ -481,15 +484,10 @@ export class Simulator {
         notifier,
         settings: world.settings,
       },
-      'arm-alarms': { now, store: this.store, alarms },
+      'arm-alarms': { now, store: this.store, alarms, metricsFor: metrics },
       'shift-traffic': { now, store: this.store, routerFor: router },
       'await-approval': { now, store: this.store, tokens, notifier, settings: world.settings },
-      bake: {
-        now,
-        store: this.store,
-        metricsFor: (target: Plan['target'], stable: string | null) => metricsFor(target, stable, cloudwatch),
-        tokens,
-      },
+      bake: { now, store: this.store, metricsFor: metrics, tokens, notifier, settings: world.settings },
       rollback: { now, store: this.store, routerFor: router },
       finish: { now, store: this.store, notifier, alarms, settings: world.settings },
       'on-alarm': events,

@@ -19,6 +19,8 @@ export interface Route {
 export interface Served {
   requests: number;
   errors: number;
+  /** Requests slower than `slowAboveMs` (the stable version's p95 as the scenario sets it). */
+  slow: number;
 }
 
 /**
@@ -33,6 +35,8 @@ export class TrafficModel {
   private readonly behaviours = new Map<string, Behaviour>();
   private readonly routes: Route[] = [];
   readonly served = new Map<string, Served>();
+  /** What counts as a slow request in `served`: the stable version's p95, set by the simulator. */
+  slowAboveMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly rng: Random,
@@ -80,15 +84,18 @@ export class TrafficModel {
       const n = this.rng.poisson(mean * share);
       if (n === 0) continue;
       let errors = 0;
+      let slow = 0;
       const latencies = new Array<number>(n);
       for (let i = 0; i < n; i++) {
         if (this.rng.next() < behaviour.errorRate) errors++;
         latencies[i] = this.rng.latency(behaviour.p50Ms, behaviour.p95Ms);
+        if ((latencies[i] as number) > this.slowAboveMs) slow++;
       }
       route.record(version, at, n, errors, latencies);
-      const served = this.served.get(version) ?? { requests: 0, errors: 0 };
+      const served = this.served.get(version) ?? { requests: 0, errors: 0, slow: 0 };
       served.requests += n;
       served.errors += errors;
+      served.slow += slow;
       this.served.set(version, served);
     }
   }

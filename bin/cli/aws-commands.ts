@@ -2,11 +2,11 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { RolloutStore } from '../../functions/adapters/store';
-import { pct } from '../../functions/core/analysis';
 import { formatSeconds } from '../../functions/core/duration';
 import { localTime } from '../../functions/core/freeze';
 import { ExecutionInputSchema } from '../../functions/core/input';
 import { formatIssues } from '../../functions/core/issues';
+import { pct } from '../../functions/core/judge';
 import { describeWeights, isFinished, type RolloutRecord } from '../../functions/core/record';
 import { SignalResultSchema, SignalSchema } from '../../functions/signal/handler';
 import type { Write } from './progress';

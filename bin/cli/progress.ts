@@ -1,6 +1,6 @@
-import { pct } from '../../functions/core/analysis';
 import { formatSeconds } from '../../functions/core/duration';
 import { localTime } from '../../functions/core/freeze';
+import { pct } from '../../functions/core/judge';
 import type { Invocation } from '../../local/runner';
 import type { Simulator } from '../../local/simulate';
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSeconds } from '../../functions/core/duration';
 import { InvalidPlan } from '../../functions/core/errors';
+import { pct } from '../../functions/core/judge';
 import {
   expectedRolloutSeconds,
   type Plan,
@@ -10,6 +11,7 @@ import {
   targetGroupName,
   worstCaseHistoryEvents,
 } from '../../functions/core/plan';
+import { type Caught, type DetectionOptions, type DetectionReport, detection } from '../../local/detection';
 import type { Write } from './progress';
 import { UsageError } from './simulate';
 
@@ -35,7 +37,7 @@ export function planFiles(paths: string[]): string[] {
  * `rollout-pilot validate`: check plan files exactly as `cdk synth` will, and show what each plan will do.
  * Every bad file is reported (not only the first) before failing.
  */
-export function runValidate(paths: string[], write: Write): Plan[] {
+export function runValidate(paths: string[], write: Write, options: { detection?: DetectionOptions } = {}): Plan[] {
   const plans: Plan[] = [];
   const problems: string[] = [];
   const services = new Map<string, string>();
@@ -75,9 +77,40 @@ export function runValidate(paths: string[], write: Write): Plan[] {
         `    database ${db.type} ${db.identifier}: backup younger than ${db.maxBackupAge}; ${db.snapshotBeforeRollout ? `snapshot before traffic moves, keep ${db.keepSnapshots}` : 'no snapshot'}; restore ${db.restore}${db.restore === 'on-approval' ? ` (waits ${db.approvalTimeout})` : ''}; endpoint in ${endpoint}${db.verification ? `; verified by ${db.verification.functionName}` : ''}`,
       );
     }
+    if (options.detection) for (const line of describeDetection(detection(plan, options.detection))) write(line);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   return plans;
+}
+
+/** What the judge of a plan can see at a request rate, a few lines (`validate --rpm`). */
+export function describeDetection(report: DetectionReport): string[] {
+  const { requestsPerMinute, errorRate, seeds } = report.options;
+  const minutes = (m: number) => formatSeconds(Math.round(m) * 60);
+  const caught = (label: string, c: Caught) =>
+    c.minutes && c.failed
+      ? `${label} caught in ${pct(c.share)} within the phase, after ${minutes(c.minutes.median)} (p90 ${minutes(c.minutes.p90)}) and ${Math.round(c.failed.median)} failed requests (p90 ${Math.round(c.failed.p90)})`
+      : `${label} not caught within the phase`;
+  const lines = [
+    `    judge at ${requestsPerMinute} requests a minute, stable error rate ${pct(errorRate)} (the real judge on ${seeds} modelled rollouts a line; a regression starting with the phase):`,
+  ];
+  for (const p of report.phases) {
+    if (!p.modelled) {
+      lines.push(
+        `      ${p.name}: pilot tenants only, whose share of the traffic the plan does not give: not modelled`,
+      );
+      continue;
+    }
+    const healthy =
+      p.healthyMedianMinutes === null
+        ? 'a healthy release does not pass it'
+        : `a healthy release passes it in ${pct(p.healthyPassed)} of runs, after ${minutes(p.healthyMedianMinutes)} (bake ${minutes(p.bakeMinutes)})`;
+    lines.push(`      ${p.name}: ${caught('2× errors', p.twice)}; ${caught('5×', p.fiveTimes)}; ${healthy}`);
+  }
+  lines.push(
+    `      whole rollout: a healthy release is promoted in ${pct(report.promoted)} of runs; a 2× regression from the start is caught before 100 % in ${pct(report.twiceBeforeFull)}`,
+  );
+  return lines;
 }
 
 /** What a plan's target moves, in one line. */

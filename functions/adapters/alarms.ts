@@ -7,105 +7,153 @@ import {
   ResourceNotFound,
 } from '@aws-sdk/client-cloudwatch';
 import { GENERATED_ALARM_KINDS, type GeneratedAlarmKind, generatedAlarmName } from '../core/alarms';
-import { durationSeconds } from '../core/duration';
 import type { Plan } from '../core/plan';
+import { RATIOS } from '../core/statistics';
 import { aws } from './aws';
-import type { VersionMetricSpec } from './metrics';
+import { type MetricRef, percentileRank, type VersionMetricSpec } from './metrics';
 
 /** CloudWatch takes at most 100 names per `DeleteAlarms`. */
 const DELETE_BATCH = 100;
 
+/** The constants a rollout's alarms are built with: the judge's guard limit and the 100 % references. */
+export interface GuardConstants {
+  /** A window's log evidence at which a guard fires (`JudgeSettings.guardLogLimit`). */
+  logLimit: number;
+  /** Upper bounds on the stable version's error rate and share of requests over the guard before the rollout. */
+  errorRateBound: number | null;
+  aboveGuardBound: number | null;
+}
+
 /**
- * The alarms generated for one version, as `PutMetricAlarm` inputs, from the plan's health policy: the same
- * roll-back rules the analysis applies, but evaluated by CloudWatch the moment each minute's datapoint lands.
+ * The alarms generated for one version: the judge's guards, evaluated by CloudWatch the moment each minute's
+ * datapoint lands, so that a gross regression rolls back within seconds instead of at the next wake-up. Each is
+ * one metric-math alarm over both versions' metrics, computing the same window evidence as the judge
+ * (`windowLogEvidence`: the best of the mixture's likelihood ratios, in log space), so that a minute at 5 % on
+ * both versions does not fire:
  *
- * - `error-rate`: `errors / requests` at or above `rollbackAtOrAbove` for every minute of `sustainedFor`;
- *   minutes with fewer than `minRequestsPerDatapoint` requests count as 0 (no division by zero, no noise).
- * - `error-spike`: one minute above `rollbackImmediatelyAbove` with at least `immediateMinErrors` errors.
- * - `latency-p95`: one minute's p95 above `rollbackAboveMs`; too few samples for a p95 leave the state alone.
+ * - `error-spike`: the minute's error rate above `rollbackImmediatelyAbove` with at least `immediateMinErrors`
+ *   errors and `minRequestsPerDatapoint` requests, and the minute's errors showing the new version worse than the
+ *   stable one (once the stable version serves nothing, than its error rate before the rollout);
+ * - `latency-p95`: the minute's p95 above `rollbackAboveMs` (`PR(:ms)` below 95) and the requests slower than it
+ *   showing the new version worse, likewise.
  *
- * Missing data is not breaching: a version that receives no traffic is not failing. The alarms have no
- * actions: their state changes reach the alarm handler through EventBridge.
+ * Missing data is not breaching: a version that receives no traffic is not failing. In metric math a series
+ * missing at a timestamp counts as 0. The alarms have no actions: their state changes reach the alarm handler
+ * through EventBridge. The sustained guard (`rollbackAtOrAbove`) needs several minutes' evidence together and is
+ * judged by the bake only.
  */
-export function versionAlarms(plan: Plan, version: string, spec: VersionMetricSpec): PutMetricAlarmCommandInput[] {
+export function versionAlarms(
+  plan: Plan,
+  version: string,
+  stableVersion: string,
+  spec: VersionMetricSpec,
+  guard: GuardConstants,
+): PutMetricAlarmCommandInput[] {
   const { health, service } = plan;
-  const dimensions = spec.dimensions(version);
-  const sum = (id: string, metric: { namespace: string; metricName: string }): MetricDataQuery => ({
+  const stat = (id: string, metric: MetricRef, who: string, statistic: string): MetricDataQuery => ({
     Id: id,
     MetricStat: {
-      Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: dimensions },
+      Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: spec.dimensions(who) },
       Period: 60,
-      Stat: 'Sum',
+      Stat: statistic,
     },
     ReturnData: false,
   });
-  const sustainedMinutes = durationSeconds(health.errorRate.sustainedFor) / 60;
+  const expression = (id: string, text: string): MetricDataQuery => ({ Id: id, Expression: text, ReturnData: false });
   const common = (kind: GeneratedAlarmKind, description: string) => ({
     AlarmName: generatedAlarmName(service, version, kind),
     AlarmDescription: `Rollout Pilot: ${description} on ${service} version ${version}. Rolls the release back when it fires.`,
     ActionsEnabled: false,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold' as const,
+    Threshold: 1,
+    EvaluationPeriods: 1,
+    DatapointsToAlarm: 1,
     TreatMissingData: 'notBreaching',
     Tags: [
       { Key: 'rollout-pilot:service', Value: service },
       { Key: 'rollout-pilot:version', Value: version },
     ],
   });
+  const er = health.errorRate;
+  const latency = spec.latency;
+  const guardRank = percentileRank(health.latencyP95.rollbackAboveMs, latency.toMs);
   const byKind: Record<GeneratedAlarmKind, PutMetricAlarmCommandInput> = {
-    'error-rate': {
-      ...common(
-        'error-rate',
-        `error rate at or above ${percent(health.errorRate.rollbackAtOrAbove)} for ${sustainedMinutes} min`,
-      ),
-      Metrics: [
-        sum('requests', spec.requests),
-        sum('errors', spec.errors),
-        {
-          Id: 'rate',
-          Expression: `IF(requests >= ${health.minRequestsPerDatapoint}, errors / requests, 0)`,
-          Label: 'error rate',
-          ReturnData: true,
-        },
-      ],
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Threshold: health.errorRate.rollbackAtOrAbove,
-      EvaluationPeriods: sustainedMinutes,
-      DatapointsToAlarm: sustainedMinutes,
-    },
     'error-spike': {
       ...common(
         'error-spike',
-        `error rate above ${percent(health.errorRate.rollbackImmediatelyAbove)} in one minute (at least ${health.errorRate.immediateMinErrors} errors)`,
+        `error rate above ${percent(er.rollbackImmediatelyAbove)} in one minute (at least ${er.immediateMinErrors} errors), and worse than ${stableVersion}`,
       ),
       Metrics: [
-        sum('requests', spec.requests),
-        sum('errors', spec.errors),
+        stat('creq', spec.requests, version, 'Sum'),
+        stat('cerr', spec.errors, version, 'Sum'),
+        stat('sreq', spec.requests, stableVersion, 'Sum'),
+        stat('serr', spec.errors, stableVersion, 'Sum'),
+        expression('w', 'creq / (creq + sreq)'),
+        expression('e', 'cerr + serr'),
         {
-          Id: 'rate',
-          Expression: `IF(errors >= ${health.errorRate.immediateMinErrors}, errors / requests, 0)`,
-          Label: 'error rate',
+          Id: 'guard',
+          Expression: `IF(creq >= ${health.minRequestsPerDatapoint} AND cerr >= ${er.immediateMinErrors} AND cerr > ${num(er.rollbackImmediatelyAbove)} * creq AND (${worseThan('cerr', 'e', 'creq', 'sreq', guard.errorRateBound, guard.logLimit)}), 1, 0)`,
+          Label: 'the error guard (1: fire)',
           ReturnData: true,
         },
       ],
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: health.errorRate.rollbackImmediatelyAbove,
-      EvaluationPeriods: 1,
-      DatapointsToAlarm: 1,
     },
     'latency-p95': {
-      ...common('latency-p95', `p95 latency above ${health.latencyP95.rollbackAboveMs} ms in one minute`),
-      Namespace: spec.latency.namespace,
-      MetricName: spec.latency.metricName,
-      Dimensions: dimensions,
-      ExtendedStatistic: spec.latency.stat,
-      Period: 60,
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: health.latencyP95.rollbackAboveMs / spec.latency.toMs,
-      EvaluationPeriods: 1,
-      DatapointsToAlarm: 1,
-      EvaluateLowSampleCountPercentile: 'ignore',
+      ...common(
+        'latency-p95',
+        `p95 latency above ${health.latencyP95.rollbackAboveMs} ms in one minute, and worse than ${stableVersion}`,
+      ),
+      Metrics: [
+        stat('ccnt', latency, version, 'SampleCount'),
+        stat('cpr', latency, version, guardRank),
+        stat('scnt', latency, stableVersion, 'SampleCount'),
+        stat('spr', latency, stableVersion, guardRank),
+        // Requests slower than the guard, rounded as the judge rounds them.
+        expression('cslow', 'FLOOR(ccnt * (100 - cpr) / 100 + 0.5)'),
+        expression('sslow', 'FLOOR(scnt * (100 - spr) / 100 + 0.5)'),
+        expression('w', 'ccnt / (ccnt + scnt)'),
+        expression('e', 'cslow + sslow'),
+        {
+          Id: 'guard',
+          Expression: `IF(ccnt >= ${health.minRequestsPerDatapoint} AND cpr < 95 AND (${worseThan('cslow', 'e', 'ccnt', 'scnt', guard.aboveGuardBound, guard.logLimit)}), 1, 0)`,
+          Label: 'the latency guard (1: fire)',
+          ReturnData: true,
+        },
+      ],
     },
   };
   return GENERATED_ALARM_KINDS.map((kind) => byKind[kind]);
+}
+
+/**
+ * Metric math for "this minute shows the new version worse": some ratio's log likelihood ratio reaches the limit.
+ * Against the stable version while it has traffic (`x·log r − n·log(1 + w(r − 1))`, `w` the new version's share);
+ * else against the bound on its rate before the rollout (the same form with the new version's requests).
+ */
+function worseThan(
+  x: string,
+  events: string,
+  trials: string,
+  stableTrials: string,
+  bound: number | null,
+  limit: number,
+): string {
+  const relative = RATIOS.map(
+    (r) => `(${x} * ${num(Math.log(r))} - ${events} * LOG(1 + w * ${num(r - 1)}) >= ${num(limit)})`,
+  );
+  const parts = [`(${stableTrials} > 0 AND (${relative.join(' OR ')}))`];
+  if (bound !== null) {
+    const absolute = RATIOS.map(
+      (r) => `(${x} * ${num(Math.log(r))} - ${trials} * ${num(Math.log1p(bound * (r - 1)))} >= ${num(limit)})`,
+    );
+    parts.push(`(${stableTrials} == 0 AND (${absolute.join(' OR ')}))`);
+  }
+  return parts.join(' OR ');
+}
+
+/** A number for a metric-math expression: no exponent notation, six significant decimals. */
+function num(value: number): string {
+  return String(Number(value.toFixed(6)));
 }
 
 /** Creates and deletes a rollout's generated alarms. */

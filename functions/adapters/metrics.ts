@@ -5,26 +5,31 @@ import {
   type MetricDataQuery,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
-import type { MetricPoint, VersionMetrics, WindowStats } from '../core/analysis';
+import type { Thresholds, VersionMinute } from '../core/judge';
+
+export type { Thresholds };
+
 import { aws } from './aws';
 
 /** A time window; `end` is exclusive. Both are cut to whole minutes before CloudWatch is asked. */
 export interface Window {
   start: Date;
   end: Date;
-  /**
-   * How many recent minutes to return one datapoint each for (the sustained rules look no further back).
-   * Totals always cover the whole window. Default: the whole window.
-   */
-  recentMinutes?: number;
   /** The current time, which decides the resolution CloudWatch still keeps for the window. Default: `end`. */
   now?: Date;
 }
 
-/** Reads a version's requests, errors and p95 latency. One implementation per kind of target. */
+/** Reads the versions' counts. One implementation per kind of target (through its `VersionMetricSpec`). */
 export interface MetricsSource {
-  /** Recent per-minute series and whole-window totals of each version. */
-  read(window: Window, versions: readonly string[]): Promise<Record<string, VersionMetrics>>;
+  /** Each minute in [start, end) in which a version has requests or samples, by minute start (ms). */
+  minutes(
+    start: Date,
+    end: Date,
+    versions: readonly string[],
+    thresholds: Thresholds,
+  ): Promise<Record<string, Map<number, VersionMinute>>>;
+  /** One version's totals over a window, as single datapoints. */
+  totals(window: Window, version: string, thresholds: Thresholds): Promise<VersionTotals>;
 }
 
 /** A CloudWatch metric, identified without its version. */
@@ -57,11 +62,23 @@ export function lambdaAliasMetrics(functionName: string, alias: string): Version
 
 const MINUTE = 60_000;
 
+/** A version's totals over a window: the stable version before the rollout. */
+export interface VersionTotals {
+  requests: number;
+  errors: number;
+  samples: number;
+  p95Ms: number | null;
+  /** Samples slower than the threshold (null when none was given). */
+  slow: number | null;
+  aboveGuard: number;
+  aboveCeiling: number;
+}
+
 /**
- * Reads version metrics with `GetMetricData`: one-minute `Sum`s of requests and errors and one-minute p95s for
- * the recent minutes, and totals over the whole window as single datapoints (percentiles do not add up, so the
- * window's p95 is asked of CloudWatch rather than derived from minutes). When the window is no longer than the
- * recent minutes, one call does both; otherwise two, so that a week-long bake costs what a short one does.
+ * Reads version metrics with `GetMetricData`, one-minute datapoints: `Sum` of requests and errors, and of the
+ * latency metric its `SampleCount`, its p95 (for people) and its percentile rank at each threshold, `PR(:T)`, the
+ * percentage of requests at or below `T`: `SampleCount × (100 − PR) / 100` requests were slower (CloudWatch
+ * interpolates, so the count is rounded). The same statistics as the generated alarms, so the two agree.
  */
 export class CloudWatchMetrics implements MetricsSource {
   constructor(
@@ -69,87 +86,98 @@ export class CloudWatchMetrics implements MetricsSource {
     private readonly spec: VersionMetricSpec,
   ) {}
 
-  async read(window: Window, versions: readonly string[]): Promise<Record<string, VersionMetrics>> {
-    const start = floorMinute(window.start);
-    const end = floorMinute(window.end);
-    const minutes = (end.getTime() - start.getTime()) / MINUTE;
-    if (minutes < 1) {
-      return Object.fromEntries(
-        versions.map((v) => [v, { series: [], window: { requests: 0, errors: 0, p95Ms: null } }]),
-      );
-    }
-    const recent = Math.min(minutes, window.recentMinutes ?? minutes);
-    const recentStart = new Date(end.getTime() - recent * MINUTE);
-    const split = recent < minutes;
-    const windowSeconds = minutes * 60;
-
-    const queries = (from: 'recent' | 'totals', totalSeconds = windowSeconds): MetricDataQuery[] =>
-      versions.flatMap((version, i) => {
-        const dims = this.spec.dimensions(version);
-        const stat = (id: string, ref: MetricRef, statistic: string, period: number): MetricDataQuery => ({
-          Id: `${id}${i}`,
-          MetricStat: {
-            Metric: { Namespace: ref.namespace, MetricName: ref.metricName, Dimensions: dims },
-            Period: period,
-            Stat: statistic,
-          },
-          ReturnData: true,
-        });
-        const totals = [stat('wlat', this.spec.latency, this.spec.latency.stat, totalSeconds)];
-        if (from === 'totals') {
-          totals.push(
-            stat('wreq', this.spec.requests, 'Sum', totalSeconds),
-            stat('werr', this.spec.errors, 'Sum', totalSeconds),
-          );
-          return totals;
-        }
-        const series = [
-          stat('req', this.spec.requests, 'Sum', 60),
-          stat('err', this.spec.errors, 'Sum', 60),
-          stat('lat', this.spec.latency, this.spec.latency.stat, 60),
-        ];
-        return split ? series : [...series, ...totals];
-      });
-
-    const results =
-      recent > 0 ? await this.fetch(recentStart, end, queries('recent')) : new Map<string, MetricDataResult>();
-    if (split) {
-      const totals = totalsWindow(start, end, window.now ?? end);
-      for (const [id, r] of await this.fetch(totals.start, totals.end, queries('totals', totals.seconds)))
-        results.set(id, r);
-    }
-
-    const toMs = this.spec.latency.toMs;
-    return Object.fromEntries(
-      versions.map((version, i) => {
-        const requests = byMinute(results.get(`req${i}`));
-        const errors = byMinute(results.get(`err${i}`));
-        const latency = byMinute(results.get(`lat${i}`));
-        const series: MetricPoint[] = [...requests.entries()]
-          .filter(([, n]) => n > 0)
-          .sort(([a], [b]) => a - b)
-          .map(([t, n]) => ({
-            at: new Date(t).toISOString(),
-            requests: n,
-            errors: errors.get(t) ?? 0,
-            p95Ms: latency.has(t) ? (latency.get(t) as number) * toMs : null,
-          }));
-        const first = (id: string) => results.get(`${id}${i}`)?.Values?.[0];
-        const windowP95 = first('wlat');
-        const stats: WindowStats = split
-          ? {
-              requests: first('wreq') ?? 0,
-              errors: first('werr') ?? 0,
-              p95Ms: windowP95 === undefined ? null : windowP95 * toMs,
-            }
-          : {
-              requests: series.reduce((s, p) => s + p.requests, 0),
-              errors: series.reduce((s, p) => s + p.errors, 0),
-              p95Ms: windowP95 === undefined ? null : windowP95 * toMs,
-            };
-        return [version, { series, window: stats }];
-      }),
+  async minutes(
+    start: Date,
+    end: Date,
+    versions: readonly string[],
+    thresholds: Thresholds,
+  ): Promise<Record<string, Map<number, VersionMinute>>> {
+    const from = floorMinute(start);
+    const to = floorMinute(end);
+    const empty = () => Object.fromEntries(versions.map((v) => [v, new Map<number, VersionMinute>()]));
+    if (to.getTime() - from.getTime() < MINUTE) return empty();
+    const results = await this.fetch(
+      from,
+      to,
+      versions.flatMap((version, i) => this.queries(version, i, 60, thresholds)),
     );
+    const out = empty();
+    versions.forEach((version, i) => {
+      const get = (id: string) => byMinute(results.get(`${id}${i}`));
+      const requests = get('req');
+      const errors = get('err');
+      const samples = get('cnt');
+      const p95 = get('p95');
+      const slow = get('slow');
+      const guard = get('guard');
+      const ceiling = get('ceil');
+      const minutes = out[version] as Map<number, VersionMinute>;
+      for (const t of new Set([...requests.keys(), ...samples.keys()])) {
+        const count = samples.get(t) ?? 0;
+        minutes.set(t, {
+          requests: requests.get(t) ?? 0,
+          errors: errors.get(t) ?? 0,
+          samples: count,
+          p95Ms: p95.has(t) ? (p95.get(t) as number) * this.spec.latency.toMs : null,
+          slow: thresholds.thresholdMs === null ? null : above(count, slow.get(t)),
+          aboveGuard: above(count, guard.get(t)),
+          aboveCeiling: above(count, ceiling.get(t)),
+        });
+      }
+    });
+    return out;
+  }
+
+  async totals(window: Window, version: string, thresholds: Thresholds): Promise<VersionTotals> {
+    const span = totalsWindow(floorMinute(window.start), floorMinute(window.end), window.now ?? window.end);
+    const none: VersionTotals = {
+      requests: 0,
+      errors: 0,
+      samples: 0,
+      p95Ms: null,
+      slow: thresholds.thresholdMs === null ? null : 0,
+      aboveGuard: 0,
+      aboveCeiling: 0,
+    };
+    if (span.seconds < 60) return none;
+    const results = await this.fetch(span.start, span.end, this.queries(version, 0, span.seconds, thresholds));
+    const first = (id: string) => results.get(`${id}0`)?.Values?.[0];
+    const samples = first('cnt') ?? 0;
+    const p95 = first('p95');
+    return {
+      requests: first('req') ?? 0,
+      errors: first('err') ?? 0,
+      samples,
+      p95Ms: p95 === undefined ? null : p95 * this.spec.latency.toMs,
+      slow: thresholds.thresholdMs === null ? null : above(samples, first('slow')),
+      aboveGuard: above(samples, first('guard')),
+      aboveCeiling: above(samples, first('ceil')),
+    };
+  }
+
+  /** The queries of one version, ids suffixed with its index. */
+  private queries(version: string, i: number, period: number, thresholds: Thresholds): MetricDataQuery[] {
+    const dims = this.spec.dimensions(version);
+    const stat = (id: string, ref: MetricRef, statistic: string): MetricDataQuery => ({
+      Id: `${id}${i}`,
+      MetricStat: {
+        Metric: { Namespace: ref.namespace, MetricName: ref.metricName, Dimensions: dims },
+        Period: period,
+        Stat: statistic,
+      },
+      ReturnData: true,
+    });
+    const latency = this.spec.latency;
+    const rank = (ms: number) => percentileRank(ms, latency.toMs);
+    return [
+      stat('req', this.spec.requests, 'Sum'),
+      stat('err', this.spec.errors, 'Sum'),
+      stat('cnt', latency, 'SampleCount'),
+      stat('p95', latency, latency.stat),
+      ...(thresholds.thresholdMs === null ? [] : [stat('slow', latency, rank(thresholds.thresholdMs))]),
+      stat('guard', latency, rank(thresholds.guardMs)),
+      stat('ceil', latency, rank(thresholds.ceilingMs)),
+    ];
   }
 
   private async fetch(start: Date, end: Date, queries: MetricDataQuery[]): Promise<Map<string, MetricDataResult>> {
@@ -180,6 +208,20 @@ export class CloudWatchMetrics implements MetricsSource {
     } while (nextToken);
     return results;
   }
+}
+
+/**
+ * The percentile-rank statistic for a threshold in ms, in the metric's unit: `PR(:0.8)` for 800 ms of ALB
+ * `TargetResponseTime` (seconds), `PR(:800)` for Lambda `Duration` (ms). At most 10 decimal places.
+ */
+export function percentileRank(ms: number, toMs: number): string {
+  return `PR(:${Number((ms / toMs).toFixed(10))})`;
+}
+
+/** Requests above a threshold, from the sample count and the percentile rank (percent at or below it). */
+function above(samples: number, rank: number | undefined): number {
+  if (rank === undefined || samples <= 0) return 0;
+  return Math.max(0, Math.min(samples, Math.round((samples * (100 - rank)) / 100)));
 }
 
 /**

@@ -1,36 +1,44 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
+import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import type { MetricsSource } from '../adapters/metrics';
+import { type Notifier, SnsNotifier, topicArnFor } from '../adapters/notifier';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { metricsFor } from '../adapters/targets';
-import type { TaskTokens } from '../adapters/tokens';
-import { StepFunctionsTokens } from '../adapters/tokens';
-import { type Evaluation, evaluate, type WindowStats } from '../core/analysis';
-import { durationSeconds } from '../core/duration';
+import { StepFunctionsTokens, type TaskTokens } from '../adapters/tokens';
+import { judgeWakeUp, judgeWindow } from '../core/bake';
 import { RolloutSuperseded } from '../core/errors';
-import { type HealthPolicy, ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
-import { isFinished, type RolloutRecord, RolloutRefSchema, recordEvaluation, requestRollback } from '../core/record';
+import { type Evaluation, fixThreshold, LOW_SAMPLE_P95, thresholdsOf } from '../core/judge';
+import { inconclusiveApprovalNotification } from '../core/messages';
+import { ResolvedPhaseSchema, type Target } from '../core/plan';
+import {
+  isFinished,
+  markNotified,
+  type RolloutRecord,
+  type RolloutRef,
+  RolloutRefSchema,
+  recordEvaluation,
+  requestRollback,
+  TestEvidenceSchema,
+} from '../core/record';
 import type { Verdict } from '../core/verdict';
 
-/** How far back before the rollout the stable version's baseline is read. */
-export const BASELINE_SECONDS = 30 * 60;
-
-/** The minutes of one-datapoint-a-minute history the roll-back rules look at. */
-export function lookbackMinutes(health: HealthPolicy): number {
-  return (
-    Math.max(durationSeconds(health.errorRate.sustainedFor), durationSeconds(health.latencyP95.sustainedFor)) / 60 + 1
-  );
-}
+const SummarySchema = z.strictObject({
+  requests: z.number(),
+  errorRate: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+});
 
 /**
  * One wake-up of a bake. The state machine invokes this with a task token and waits up to the phase's
- * evaluation interval; this step judges the phase so far and either completes the wait with a verdict (pass,
- * roll back) or leaves the token on the record and returns, so that the interval runs out (and the bake wakes
- * again) or a signal completes the wait first. The returned evaluation shows in the execution history.
+ * evaluation interval; this step judges the minutes that became due (see `judgeWakeUp`) and either completes the
+ * wait with a verdict (pass, roll back) or leaves the token on the record and returns, so that the interval runs
+ * out (and the bake wakes again) or a signal completes the wait first. The returned evaluation, with the
+ * evidence of both tests, shows in the execution history.
  */
 export const bakeStep = defineStep({
   name: 'bake',
@@ -42,10 +50,13 @@ export const bakeStep = defineStep({
   output: z.strictObject({
     decision: z.enum(['continue', 'hold', 'pass', 'rollback']),
     reason: z.string(),
+    rule: z.string().nullable(),
     phase: z.string(),
-    canary: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
-    stable: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
+    canary: SummarySchema,
+    stable: SummarySchema,
     reference: z.enum(['stable', 'baseline']),
+    errors: TestEvidenceSchema.nullable(),
+    latency: TestEvidenceSchema.extend({ thresholdMs: z.number().nullable() }).nullable(),
   }),
   async run(event, deps: BakeDeps) {
     const { ref, taskToken } = event;
@@ -59,10 +70,7 @@ export const bakeStep = defineStep({
     }
     if (isFinished(record))
       throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
-    const phase = resolvePhases(record.plan)[index];
-    if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);
     const state = record.phases[index];
-
     if (state?.result === 'passed') {
       return settle(
         deps,
@@ -71,56 +79,43 @@ export const bakeStep = defineStep({
         record,
       );
     }
-    if (!state?.enteredAt || !record.stableVersion) throw new Error(`phase ${phase.name} was never entered`);
+    if (!state?.enteredAt || !record.stableVersion || !record.judge) {
+      throw new Error(`phase ${state?.name ?? index} was never entered`);
+    }
 
     const now = deps.now();
-    const metrics = deps.metricsFor(record.plan.target, record.stableVersion);
-    const read = await metrics.read(
-      { start: new Date(state.enteredAt), end: now, recentMinutes: lookbackMinutes(record.plan.health) },
-      [record.version, record.stableVersion],
-    );
-    const canary = read[record.version];
-    const stable = read[record.stableVersion];
-    if (!canary || !stable) throw new Error('metrics missing for a version');
-
-    let baseline = record.baseline;
-    if (!baseline && stable.window.requests < record.plan.health.minRequests) {
-      baseline = await readBaseline(metrics, record, record.stableVersion, now);
-    }
-    const evaluation = evaluate(record.plan.health, {
+    const stableVersion = record.stableVersion;
+    const metrics = deps.metricsFor(record.plan.target, stableVersion);
+    record = { ...record, judge: await withThreshold(record, metrics) };
+    const window = judgeWindow(record, now);
+    if (!window) throw new Error(`rollout ${record.rolloutId} has not shifted traffic yet`);
+    const read = await metrics.minutes(window.start, window.end, [record.version, stableVersion], window.thresholds);
+    const { evaluation, judged } = judgeWakeUp(
+      record,
+      index,
+      window,
+      { canary: read[record.version] ?? new Map(), stable: read[stableVersion] ?? new Map() },
       now,
-      phase,
-      enteredAt: new Date(state.enteredAt),
-      canary,
-      stable,
-      baseline,
-    });
+    );
 
     const settles = evaluation.decision === 'pass' || evaluation.decision === 'rollback';
     record = await deps.store.update(
       ref,
       (r) => {
-        let next = recordEvaluation(
-          baseline && !r.baseline ? { ...r, baseline } : r,
+        const next = recordEvaluation(
+          r,
           index,
           evaluation,
           settles ? null : { token: taskToken, since: now.toISOString(), phase: index },
           now,
+          judged,
         );
-        if (evaluation.decision === 'rollback') {
-          next = requestRollback(
-            next,
-            {
-              trigger: 'analysis',
-              reason: evaluation.reason,
-              detectedAt: now.toISOString(),
-              by: null,
-              alarm: null,
-            },
-            now,
-          );
-        }
-        return next;
+        if (evaluation.decision !== 'rollback') return next;
+        return requestRollback(
+          next,
+          { trigger: 'analysis', reason: evaluation.reason, detectedAt: now.toISOString(), by: null, alarm: null },
+          now,
+        );
       },
       record,
     );
@@ -138,6 +133,7 @@ export const bakeStep = defineStep({
     if (evaluation.decision === 'pass') {
       return settle(deps, taskToken, { decision: 'pass', reason: evaluation.reason, phase: index }, record, evaluation);
     }
+    if (evaluation.rule === 'inconclusive.onInconclusive') await askOnce(deps, ref, record, index);
     return summary(record, index, evaluation);
   },
 });
@@ -147,18 +143,49 @@ export interface BakeDeps {
   store: RolloutStore;
   metricsFor(target: Target, stableVersion: string | null): MetricsSource;
   tokens: TaskTokens;
+  notifier: Notifier;
+  settings: Settings;
+}
+
+/**
+ * The judge's state with `T` fixed, reading the stable version's p95 over the rollout so far when the half hour
+ * before it was too quiet to give one and the rollout has since seen enough samples.
+ */
+async function withThreshold(record: RolloutRecord, metrics: MetricsSource) {
+  const judge = record.judge;
+  const firstShift = record.phases[0]?.enteredAt;
+  if (!judge || judge.thresholdMs !== null || judge.stable.samples < LOW_SAMPLE_P95 || !firstShift) return judge;
+  if (!judge.judgedThrough || !record.stableVersion) return judge;
+  const totals = await metrics.totals(
+    { start: new Date(firstShift), end: new Date(judge.judgedThrough) },
+    record.stableVersion,
+    thresholdsOf(record.plan.health, null),
+  );
+  return totals.p95Ms === null ? judge : fixThreshold(judge, totals.p95Ms);
+}
+
+/** `onInconclusive: approval`: tell the team once that the phase waits for an operator. */
+async function askOnce(deps: BakeDeps, ref: RolloutRef, record: RolloutRecord, index: number) {
+  const key = `inconclusive-approval-requested:${index}`;
+  if (record.notified.includes(key)) return;
+  await deps.notifier.publish(topicArnFor(record.plan, deps.settings), inconclusiveApprovalNotification(record, index));
+  await deps.store.update(ref, (r) => markNotified(r, key), record);
 }
 
 async function settle(deps: BakeDeps, token: string, verdict: Verdict, record: RolloutRecord, evaluation?: Evaluation) {
   await deps.tokens.succeed(token, verdict);
   const last = record.phases[verdict.phase]?.last;
+  const none = { requests: 0, errorRate: null, p95Ms: null };
   return {
     decision: verdict.decision,
     reason: verdict.reason,
+    rule: evaluation?.rule ?? last?.rule ?? null,
     phase: record.phases[verdict.phase]?.name ?? String(verdict.phase),
-    canary: evaluation?.canary ?? last?.canary ?? { requests: 0, errorRate: null, p95Ms: null },
-    stable: evaluation?.stable ?? last?.stable ?? { requests: 0, errorRate: null, p95Ms: null },
-    reference: evaluation?.reference ?? ('stable' as const),
+    canary: evaluation?.canary ?? last?.canary ?? none,
+    stable: evaluation?.stable ?? last?.stable ?? none,
+    reference: evaluation?.reference ?? last?.reference ?? ('stable' as const),
+    errors: evaluation?.errors ?? last?.errors ?? null,
+    latency: evaluation?.latency ?? last?.latency ?? null,
   };
 }
 
@@ -166,25 +193,13 @@ function summary(record: RolloutRecord, index: number, evaluation: Evaluation) {
   return {
     decision: evaluation.decision,
     reason: evaluation.reason,
+    rule: evaluation.rule,
     phase: record.phases[index]?.name ?? String(index),
     canary: evaluation.canary,
     stable: evaluation.stable,
     reference: evaluation.reference,
-  };
-}
-
-async function readBaseline(metrics: MetricsSource, record: RolloutRecord, stable: string, now: Date) {
-  const to = new Date(record.startedAt);
-  const from = new Date(to.getTime() - BASELINE_SECONDS * 1000);
-  // Totals only: by the last phase of a long plan, these minutes may be older than CloudWatch keeps per minute.
-  const read = await metrics.read({ start: from, end: to, recentMinutes: 0, now }, [stable]);
-  const window: WindowStats = read[stable]?.window ?? { requests: 0, errors: 0, p95Ms: null };
-  return {
-    from: from.toISOString(),
-    to: to.toISOString(),
-    requests: window.requests,
-    errors: window.errors,
-    p95Ms: window.p95Ms,
+    errors: evaluation.errors,
+    latency: evaluation.latency,
   };
 }
 
@@ -197,6 +212,8 @@ export const handler = stepHandler(
       store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
       metricsFor: (target, stable) => metricsFor(target, stable, cloudwatch),
       tokens: new StepFunctionsTokens(new SFNClient(STEP_CLIENT_CONFIG)),
+      notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),
+      settings: settingsFromEnv(),
     };
   }),
 );

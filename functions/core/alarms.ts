@@ -18,7 +18,7 @@ export const AlarmClassSchema = z.enum(ALARM_CLASSES);
 export type AlarmClass = z.output<typeof AlarmClassSchema>;
 
 /** The generated alarms, by kind. */
-export const GENERATED_ALARM_KINDS = ['error-rate', 'error-spike', 'latency-p95'] as const;
+export const GENERATED_ALARM_KINDS = ['error-spike', 'latency-p95'] as const;
 export type GeneratedAlarmKind = (typeof GENERATED_ALARM_KINDS)[number];
 
 /** CloudWatch alarm names: 1-255 characters, no control characters. */
@@ -34,7 +34,7 @@ export const AlarmsPolicySchema = z
       .boolean()
       .default(true)
       .describe(
-        'Arm CloudWatch alarms on the new version only, from the health policy: error rate (sustained), error spike and p95 latency. They roll back within seconds of firing, without waiting for the next evaluation.',
+        'Arm CloudWatch alarms for the new version, from the health policy\u2019s guards: an error spike and a p95 over `rollbackAboveMs`, each only when the minute also shows the new version worse than the stable one (metric math over both versions). They roll back within seconds of firing, without waiting for the next evaluation.',
       ),
     existing: z
       .array(
@@ -56,7 +56,7 @@ export function generatedAlarmPrefix(service: string): string {
   return `rollout-pilot.${service}.`;
 }
 
-/** `rollout-pilot.checkout-api.42.error-rate` */
+/** `rollout-pilot.checkout-api.42.error-spike` */
 export function generatedAlarmName(service: string, version: string, kind: GeneratedAlarmKind): string {
   return `${generatedAlarmPrefix(service)}${version}.${kind}`;
 }

@@ -260,3 +260,29 @@ export function phaseApprovalNotification(record: RolloutRecord, index: number) 
     attributes: { service: record.service, event: 'phase-approval-requested' },
   };
 }
+
+/**
+ * Phase `index` is still inconclusive after its extension and the plan says `onInconclusive: approval`: the
+ * bake goes on judging, and an operator decides.
+ */
+export function inconclusiveApprovalNotification(record: RolloutRecord, index: number) {
+  const phase = record.phases[index];
+  const name = phase?.name ?? String(index);
+  const timeout = record.plan.health.inconclusive.approvalTimeout;
+  const lines = [
+    `${record.service} ${record.version}: phase ${name} has baked and been held, and still lacks the evidence to pass.`,
+    '',
+    `Why:        ${phase?.last?.reason ?? '-'}`,
+    `Traffic:    ${record.traffic ? describeWeights(record.traffic) : '-'} (unchanged; the judge keeps watching)`,
+    '',
+    `Pass it:    rollout-pilot approve --service ${record.service} --by NAME`,
+    `Roll back:  rollout-pilot reject --service ${record.service} --by NAME --reason "..."`,
+    `Waits:      ${timeout}; without an answer the release is rolled back. A test or an alarm still rolls back at once, and the phase passes by itself if the evidence arrives.`,
+    `Execution:  ${record.executionArn}`,
+  ];
+  return {
+    subject: subject(record.service, record.version, `phase ${name} inconclusive: waits for an operator`),
+    message: lines.join('\n'),
+    attributes: { service: record.service, event: 'inconclusive-approval-requested' },
+  };
+}

@@ -4,6 +4,7 @@ import { DATABASE_POLL_SECONDS, DatabasePolicySchema } from './database';
 import { durationSeconds, durationString, isoDuration } from './duration';
 import { InvalidPlan } from './errors';
 import { formatIssues } from './issues';
+import { type HealthPolicy, HealthPolicySchema } from './judge';
 import { checkReadinessPolicy, ReadinessPolicySchema } from './readiness';
 import { checkSmokeTests, SmokeTestsSchema } from './smoke';
 
@@ -36,7 +37,6 @@ const percent = z.number().gt(0).lte(100);
 const tenantId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'expected a tenant id: letters, digits, _ . : @ - (at most 128)');
-const ratio = z.number().min(0).max(1);
 
 const lambdaAliasTarget = z
   .strictObject({
@@ -259,89 +259,6 @@ const phaseSchema = z
   })
   .describe('One step of the rollout: (wait for its approval, if it needs one,) shift traffic, then bake.');
 
-const errorRatePolicy = z
-  .strictObject({
-    advanceBelow: ratio
-      .default(0.01)
-      .describe(
-        'A phase passes only while the new version\u2019s error rate over the phase is below this (0.01 = 1 %).',
-      ),
-    rollbackAtOrAbove: ratio
-      .default(0.02)
-      .describe('Roll back when every datapoint of the last `sustainedFor` is at or above this rate.'),
-    sustainedFor: durationString({ minSeconds: 60, multipleOf: 60 })
-      .default('PT5M')
-      .describe('How long `rollbackAtOrAbove` must hold, in whole minutes (one datapoint a minute).'),
-    rollbackImmediatelyAbove: ratio
-      .default(0.05)
-      .describe('Roll back at once when the latest minute (or the whole phase) is above this rate\u2026'),
-    immediateMinErrors: z
-      .number()
-      .int()
-      .min(1)
-      .default(5)
-      .describe(
-        '\u2026and counts at least this many errors, so that one failed request out of ten cannot end a rollout.',
-      ),
-  })
-  .describe('Error-rate rules, on the new version. For a Lambda alias: `Errors / Invocations`.');
-
-const latencyPolicy = z
-  .strictObject({
-    advanceBelowMs: z
-      .number()
-      .positive()
-      .default(800)
-      .describe('A phase passes only while the new version\u2019s p95 latency over the phase is below this.'),
-    maxIncreaseOverStable: z
-      .number()
-      .min(0)
-      .default(0.2)
-      .describe(
-        'How much worse than the stable version the new version\u2019s p95 may be (0.2 = 20 %). Above it for `sustainedFor`: roll back; above it at the end of a bake: the phase cannot pass.',
-      ),
-    rollbackAboveMs: z
-      .number()
-      .positive()
-      .default(2000)
-      .describe('Roll back at once when the latest minute\u2019s p95 exceeds this.'),
-    sustainedFor: durationString({ minSeconds: 60, multipleOf: 60 })
-      .default('PT5M')
-      .describe('How long a relative regression must last before it rolls back.'),
-  })
-  .describe('p95 latency rules. For a Lambda alias: `Duration` p95 per `ExecutedVersion`.');
-
-const healthPolicy = z
-  .strictObject({
-    minRequests: z
-      .number()
-      .int()
-      .min(0)
-      .default(200)
-      .describe(
-        'Requests the new version must serve in a phase before it can pass, so that quiet traffic cannot pass a phase by default.',
-      ),
-    minRequestsPerDatapoint: z
-      .number()
-      .int()
-      .min(1)
-      .default(20)
-      .describe('A one-minute datapoint with fewer requests on the new version is not judged (too noisy).'),
-    errorRate: errorRatePolicy.prefault({}),
-    latencyP95: latencyPolicy.prefault({}),
-    inconclusive: z
-      .strictObject({
-        maxExtension: durationString({ minSeconds: 0 })
-          .default('PT30M')
-          .describe(
-            'When a bake ends without a clear pass (too few requests, or between the pass and roll-back thresholds), it is held and extended up to this long; still inconclusive then, it rolls back.',
-          ),
-      })
-      .prefault({})
-      .describe('What happens when a bake ends and the evidence is neither good nor bad.'),
-  })
-  .describe('How the new version is judged against the stable one. Every number has a default from the runbooks.');
-
 const weekday = z.enum(['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']);
 const localTime = z
   .string()
@@ -416,7 +333,7 @@ const planObject = z.strictObject({
       'How often a bake wakes up and judges the new version (whole minutes; CloudWatch datapoints are one minute).',
     ),
   phases: z.array(phaseSchema).min(1).max(20).describe('The phases, in order.'),
-  health: healthPolicy.prefault({}),
+  health: HealthPolicySchema.prefault({}),
   freeze: freezePolicy.prefault({}),
   notifications: notifications.optional(),
   alarms: AlarmsPolicySchema.prefault({}),
@@ -435,7 +352,7 @@ export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.output<typeof PlanSchema>;
 export type Target = Plan['target'];
 export type PhasePlan = Plan['phases'][number];
-export type HealthPolicy = Plan['health'];
+export type { HealthPolicy };
 export type FreezePolicy = Plan['freeze'];
 export type { ReadinessPolicy } from './readiness';
 
@@ -601,7 +518,10 @@ export function worstCaseHistoryEvents(plan: Plan): number {
   const EVENTS_PER_WAKE = 6;
   const FIXED_EVENTS = 120;
   const EVENTS_PER_APPROVAL = 30;
-  const extension = durationSeconds(plan.health.inconclusive.maxExtension);
+  const inconclusive = plan.health.inconclusive;
+  const extension =
+    durationSeconds(inconclusive.maxExtension) +
+    (inconclusive.onInconclusive === 'approval' ? durationSeconds(inconclusive.approvalTimeout) : 0);
   const wakes = resolvePhases(plan).reduce(
     (total, phase) => total + Math.ceil((phase.bakeSeconds + extension) / phase.intervalSeconds) + 1,
     0,
@@ -693,6 +613,7 @@ function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): v
   const durations = [
     defaultInterval,
     plan.health.inconclusive.maxExtension,
+    plan.health.inconclusive.approvalTimeout,
     ...phases.flatMap((p) => [
       p.bake,
       p.evaluationInterval ?? defaultInterval,

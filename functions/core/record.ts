@@ -1,7 +1,15 @@
 import * as z from 'zod';
-import type { Evaluation } from './analysis';
 import { DatabaseStateSchema, newDatabaseState } from './database';
 import { ExecutionInputSchema } from './input';
+import {
+  addCounts,
+  CountsSchema,
+  type Evaluation,
+  type JudgeState,
+  JudgeStateSchema,
+  type Minute,
+  noCounts,
+} from './judge';
 import { type Plan, type ResolvedPhase, resolvePhases } from './plan';
 import { GateCheckSchema } from './readiness';
 
@@ -44,14 +52,47 @@ export type Trigger = z.output<typeof TriggerSchema>;
 export const WeightsSchema = z.record(z.string(), z.number());
 export type Weights = z.output<typeof WeightsSchema>;
 
+const SummarySchema = z.strictObject({
+  requests: z.number(),
+  errorRate: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+});
+
+/** What a test showed at an evaluation (see `TestEvidence` in `judge.ts`). */
+export const TestEvidenceSchema = z.strictObject({
+  evidence: z.number(),
+  limit: z.number(),
+  share: z.number().nullable(),
+  events: z.number(),
+  canaryEvents: z.number(),
+  ruledOut: z.number(),
+  passLimit: z.number(),
+  bound: z.number().nullable(),
+  ceiling: z.number(),
+  pass: z.enum(['shown', 'on-track', 'bound']).nullable(),
+});
+
 const EvaluationSummarySchema = z.strictObject({
   at: z.string(),
   decision: z.enum(['continue', 'hold', 'pass', 'rollback']),
   reason: z.string(),
   rule: z.string().nullable(),
-  canary: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
-  stable: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
+  canary: SummarySchema,
+  stable: SummarySchema,
+  reference: z.enum(['stable', 'baseline']).default('stable'),
+  errors: TestEvidenceSchema.nullable().default(null),
+  latency: TestEvidenceSchema.extend({ thresholdMs: z.number().nullable() }).nullable().default(null),
 });
+export type EvaluationSummary = z.output<typeof EvaluationSummarySchema>;
+
+/** The minutes the judge counted in a phase, by version. */
+const PhaseCountsSchema = z.strictObject({ minutes: z.number(), canary: CountsSchema, stable: CountsSchema });
+export type PhaseCounts = z.output<typeof PhaseCountsSchema>;
+
+/** No minute counted yet. */
+export function noPhaseCounts(): PhaseCounts {
+  return { minutes: 0, canary: noCounts(), stable: noCounts() };
+}
 
 const PhaseStateSchema = z.strictObject({
   name: z.string(),
@@ -61,6 +102,8 @@ const PhaseStateSchema = z.strictObject({
   result: z.enum(['passed', 'rolled-back']).nullable(),
   evaluations: z.number(),
   last: EvaluationSummarySchema.nullable(),
+  /** The judged minutes that started in this phase, summed by version. */
+  counts: PhaseCountsSchema.default(noPhaseCounts),
   /** An operator cut this phase's bake short (`rollout-pilot promote`): who, why, when. */
   skipped: z.strictObject({ by: z.string(), reason: z.string(), at: z.string() }).nullable().default(null),
   /** The approval the phase needed before it started: asked when, answered how, by whom, when, why. */
@@ -96,15 +139,6 @@ export const RollbackSchema = z.strictObject({
   dataDamaged: z.boolean().default(false),
 });
 export type Rollback = z.output<typeof RollbackSchema>;
-
-export const BaselineSchema = z.strictObject({
-  from: z.string(),
-  to: z.string(),
-  requests: z.number(),
-  errors: z.number(),
-  p95Ms: z.number().nullable(),
-});
-export type Baseline = z.output<typeof BaselineSchema>;
 
 export const GateSchema = z.strictObject({
   decision: z.enum(['pass', 'blocked']),
@@ -169,7 +203,8 @@ export const RolloutRecordSchema = z.strictObject({
   phaseIndex: z.number().int(),
   phases: z.array(PhaseStateSchema),
   traffic: WeightsSchema.nullable(),
-  baseline: BaselineSchema.nullable(),
+  /** The judge's state: the baseline and threshold fixed before the first phase, and the evidence so far. */
+  judge: JudgeStateSchema.nullable().default(null),
   gate: GateSchema.nullable(),
   /** The smoke tests' results; null until they ran (and when the plan has none). */
   smoke: SmokeSchema.nullable().default(null),
@@ -224,11 +259,12 @@ export function newRecord(ref: RolloutRef, request: RolloutRecord['request'], pl
       result: null,
       evaluations: 0,
       last: null,
+      counts: noPhaseCounts(),
       skipped: null,
       approval: null,
     })),
     traffic: null,
-    baseline: null,
+    judge: null,
     gate: null,
     smoke: null,
     rollback: null,
@@ -310,6 +346,12 @@ export function enterPhase(record: RolloutRecord, index: number, traffic: Weight
   );
 }
 
+/** The judge's work at one wake-up: its state after the new minutes, and the phase's counts. */
+export interface Judged {
+  state: JudgeState;
+  counts: PhaseCounts;
+}
+
 /** An evaluation of the current phase, and the wait it leaves the workflow in (if it goes on baking). */
 export function recordEvaluation(
   record: RolloutRecord,
@@ -317,14 +359,16 @@ export function recordEvaluation(
   evaluation: Evaluation,
   waiting: RolloutRecord['waiting'],
   now: Date,
+  judged?: Judged,
 ): RolloutRecord {
   const at = now.toISOString();
-  const previous = record.phases[index]?.last?.decision;
+  const previous = record.phases[index]?.last;
   const phases = record.phases.map((p, i) =>
     i === index
       ? {
           ...p,
           evaluations: p.evaluations + 1,
+          counts: judged?.counts ?? p.counts,
           last: {
             at,
             decision: evaluation.decision,
@@ -332,22 +376,46 @@ export function recordEvaluation(
             rule: evaluation.rule,
             canary: evaluation.canary,
             stable: evaluation.stable,
+            reference: evaluation.reference,
+            errors: evaluation.errors,
+            latency: evaluation.latency,
           },
         }
       : p,
   );
-  let next: RolloutRecord = { ...record, phases, waiting };
-  if (evaluation.decision === 'hold' && previous !== 'hold') {
-    next = note(next, now, 'hold', `${record.phases[index]?.name}: held, ${evaluation.reason}`);
+  let next: RolloutRecord = { ...record, phases, waiting, judge: judged?.state ?? record.judge };
+  const name = record.phases[index]?.name;
+  if (evaluation.decision === 'hold' && (previous?.decision !== 'hold' || previous.rule !== evaluation.rule)) {
+    next = note(next, now, 'hold', `${name}: held, ${evaluation.reason}`);
   }
   if (evaluation.decision === 'pass') {
     next = {
       ...next,
       phases: next.phases.map((p, i) => (i === index ? { ...p, result: 'passed' as const, leftAt: at } : p)),
     };
-    next = note(next, now, 'phase-passed', `${record.phases[index]?.name}: passed, ${evaluation.reason}`);
+    next = note(next, now, 'phase-passed', `${name}: passed, ${evaluation.reason}`);
   }
   return next;
+}
+
+/** The counts of a phase plus one judged minute of both versions. */
+export function addToPhaseCounts(counts: PhaseCounts, minute: Minute): PhaseCounts {
+  return {
+    minutes: counts.minutes + 1,
+    canary: addCounts(counts.canary, minute.canary),
+    stable: addCounts(counts.stable, minute.stable),
+  };
+}
+
+/**
+ * The phase whose bake waits for an operator because it stayed inconclusive (`onInconclusive: approval`), or
+ * null: `approve` then passes it and `reject` rolls back.
+ */
+export function awaitsInconclusiveAnswer(record: RolloutRecord): number | null {
+  if (isFinished(record) || record.rollback || !record.waiting) return null;
+  const index = record.waiting.phase;
+  const phase = record.phases[index];
+  return phase?.result === null && phase.last?.rule === 'inconclusive.onInconclusive' ? index : null;
 }
 
 /** What asks for a rollback. */

@@ -5,6 +5,7 @@ import { defineStep, once, stepHandler } from '../adapters/step';
 import { recordApprovalDecision } from '../core/database-record';
 import { SERVICE_NAME } from '../core/plan';
 import {
+  awaitsInconclusiveAnswer,
   decidePhaseApproval,
   isFinished,
   markDataDamaged,
@@ -73,7 +74,8 @@ export const signalFunction = defineStep({
   name: 'signal',
   input: SignalSchema,
   output: SignalResultSchema,
-  async run(signal, deps: EventDeps) {
+  async run(sent, deps: EventDeps) {
+    let signal: z.output<typeof SignalSchema> = sent;
     if (!deps.plans().has(signal.service)) {
       return refused(`no plan for service "${signal.service}" in this deployment`, null);
     }
@@ -83,10 +85,33 @@ export const signalFunction = defineStep({
     const record = await deps.store.get(ref);
     const keep = async (accepted: boolean, result: string) => {
       await deps.store.update(ref, (r) =>
-        recordSignal(r, { type: signal.type, by: signal.by, reason: signal.reason, accepted, result }, deps.now()),
+        recordSignal(r, { type: sent.type, by: sent.by, reason: sent.reason, accepted, result }, deps.now()),
       );
       return { accepted, message: result, rolloutId: record.rolloutId, executionArn: record.executionArn };
     };
+
+    // An inconclusive phase waiting for an operator: approving passes it (as promote would), rejecting rolls
+    // the release back (as abort would).
+    const inconclusive =
+      signal.type === 'approve' || signal.type === 'reject' ? awaitsInconclusiveAnswer(record) : null;
+    if (inconclusive !== null) {
+      const name = record.phases[inconclusive]?.name ?? String(inconclusive);
+      signal =
+        signal.type === 'approve'
+          ? {
+              type: 'promote',
+              service: signal.service,
+              by: signal.by,
+              reason: `inconclusive phase ${name} approved: ${signal.reason}`,
+            }
+          : {
+              type: 'abort',
+              service: signal.service,
+              by: signal.by,
+              reason: `inconclusive phase ${name} rejected: ${signal.reason}`,
+              restoreData: false,
+            };
+    }
 
     if (signal.type === 'approve' || signal.type === 'reject') {
       const phaseIndex = pendingPhaseApproval(record) ?? answeredAgain(record, signal.type);

@@ -9,7 +9,7 @@ const STATES: readonly string[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 /** One datapoint as CloudWatch would compute it for an alarm: a statistic over `[startMs, endMs)`, and its samples. */
 export type DatapointReader = (
   id: MetricId,
-  stat: string,
+  stat: Statistic,
   startMs: number,
   endMs: number,
 ) => { value: number; samples: number } | undefined;
@@ -67,12 +67,15 @@ const COMPARISONS: Record<string, { test: (v: number, t: number) => boolean; phr
   LessThanThreshold: { test: (v, t) => v < t, phrase: 'less than' },
   LessThanOrEqualToThreshold: { test: (v, t) => v <= t, phrase: 'less than or equal to' },
 };
-const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'];
-const PERCENTILE = /^p(\d{1,2}(?:\.\d+)?|100)$/;
 const TREAT_MISSING = ['missing', 'notBreaching', 'breaching', 'ignore'];
 
-/** One query of an alarm, ready to evaluate. */
-type Query = { kind: 'stat'; metric: MetricId; stat: string } | { kind: 'expression'; node: ExprNode };
+/**
+ * One query of an alarm, ready to evaluate. An expression keeps the `MetricStat` ids it depends on, directly or
+ * through other expressions: it has a datapoint in a period only when one of them has.
+ */
+type Query =
+  | { kind: 'stat'; metric: MetricId; stat: Statistic }
+  | { kind: 'expression'; node: ExprNode; metrics: string[] };
 
 interface Evaluable {
   periodMs: number;
@@ -136,7 +139,8 @@ const missingParameter = (name: string) =>
 /**
  * CloudWatch metric alarms: `PutMetricAlarm`, `DeleteAlarms`, `DescribeAlarms`, `SetAlarmState`, and the
  * evaluator that CloudWatch runs about once a minute (`evaluate`). Single-metric alarms (Sum, SampleCount,
- * Average, Minimum, Maximum, pNN) and metric-math alarms (`MetricStat` queries and `+ - * /`, comparisons, `IF`).
+ * Average, Minimum, Maximum, pNN, `PR(n:m)`, `TC(X%:Y%)`) and metric-math alarms (up to 10 `MetricStat` queries
+ * and 10 expressions: `+ - * / ^`, comparisons, `AND`, `OR`, `IF`, `FILL`, `LOG`, `LOG10`, `ABS`, `FLOOR`, `CEIL`).
  * State changes go to the `onStateChange` listeners as the EventBridge "CloudWatch Alarm State Change" event.
  */
 export class SimAlarms {
@@ -366,9 +370,12 @@ export class SimAlarms {
       if (query.kind === 'stat') {
         const read = this.options.read(query.metric, query.stat, start, end);
         result = read ? { value: read.value, samples: read.samples } : {};
-      } else {
+      } else if (query.metrics.some((m) => resolve(m).value !== undefined)) {
         const value = evaluateExpression(query.node, (ref) => resolve(ref).value);
         result = value === undefined ? {} : { value };
+      } else {
+        // A metric-math series has the timestamps of the metrics it is computed from: none, no datapoint.
+        result = {};
       }
       memo.set(id, result);
       return result;
@@ -631,23 +638,43 @@ function compile(input: PutInput): Evaluable {
   }
   const stat = input.Statistic ?? input.ExtendedStatistic;
   if (!stat) throw missingParameter('Statistic or ExtendedStatistic');
-  if (input.Statistic && !STATISTICS.includes(input.Statistic)) throw invalid(`Invalid Statistic: ${input.Statistic}`);
-  const percentile = input.ExtendedStatistic ? PERCENTILE.exec(input.ExtendedStatistic) : null;
-  if (input.ExtendedStatistic && !percentile) {
-    throw invalid(`ExtendedStatistic ${input.ExtendedStatistic} is not simulated (only pNN)`);
+  if (input.Statistic && !isBasic(input.Statistic)) {
+    throw invalid(`Invalid Statistic: ${input.Statistic}`);
   }
+  if (input.ExtendedStatistic && isBasic(input.ExtendedStatistic)) {
+    throw invalid(`ExtendedStatistic ${input.ExtendedStatistic} is not valid: use Statistic`);
+  }
+  const parsed = alarmStatistic(stat, input.Statistic ? 'Statistic' : 'ExtendedStatistic');
   const periodMs = periodOf(input.Period);
   return {
     ...common,
     periodMs,
-    queries: new Map([['m1', { kind: 'stat', metric: metricId(input), stat }]]),
+    queries: new Map([['m1', { kind: 'stat', metric: metricId(input), stat: parsed }]]),
     returned: 'm1',
     statistic: stat,
-    ...(percentile && low === 'ignore' ? { ignoreLowSamplesOf: Number(percentile[1]) / 100 } : {}),
+    ...(parsed.kind === 'percentile' && low === 'ignore' ? { ignoreLowSamplesOf: parsed.q } : {}),
   };
 }
 
+/** A statistic an alarm may use, parsed; InvalidParameterValue naming `where` otherwise. */
+function alarmStatistic(text: string, where: string): Statistic {
+  let stat: Statistic;
+  try {
+    stat = parseStatistic(text);
+  } catch (error) {
+    throw invalid(`${where}: ${(error as Error).message}`);
+  }
+  const problem = alarmStatisticProblem(text, stat);
+  if (problem) throw invalid(`${where}: ${problem}`);
+  return stat;
+}
+
+/** CloudWatch's limits on one alarm's metric math: at most 10 `MetricStat` and 10 `Expression` queries. */
+const MAX_METRIC_STATS = 10;
+const MAX_EXPRESSIONS = 10;
+
 function compileMetrics(metrics: MetricDataQuery[]): Pick<Evaluable, 'periodMs' | 'queries' | 'returned'> {
+  checkMetricLimits(metrics);
   const queries = new Map<string, Query>();
   const returned: string[] = [];
   let periodMs: number | undefined;
@@ -656,33 +683,58 @@ function compileMetrics(metrics: MetricDataQuery[]): Pick<Evaluable, 'periodMs' 
     if (!id || !/^[a-z][A-Za-z0-9_]*$/.test(id)) throw invalid(`Invalid metric id: ${String(id)}`);
     if (queries.has(id)) throw invalid(`Duplicate metric id: ${id}`);
     if (q.ReturnData ?? true) returned.push(id);
-    if (q.MetricStat && q.Expression !== undefined) {
-      throw combination(`Metrics[${id}]: MetricStat and Expression cannot be specified together.`);
-    }
-    if (q.MetricStat) {
-      const { Metric, Period, Stat } = q.MetricStat;
-      if (!Metric?.MetricName || !Metric.Namespace) throw missingParameter(`Metrics[${id}].MetricStat.Metric`);
-      if (!Stat || (!STATISTICS.includes(Stat) && !PERCENTILE.test(Stat))) {
-        throw invalid(`Metrics[${id}]: Stat ${String(Stat)} is not simulated`);
-      }
-      const p = periodOf(Period);
-      if (periodMs !== undefined && p !== periodMs) {
+    const { query, period } = compileQuery(id, q);
+    if (period !== undefined) {
+      if (periodMs !== undefined && period !== periodMs) {
         throw invalid('MetricStat queries with different periods are not simulated');
       }
-      periodMs = p;
-      queries.set(id, { kind: 'stat', metric: metricId(Metric), stat: Stat });
-    } else if (q.Expression !== undefined) {
-      let node: ExprNode;
-      try {
-        node = parseExpression(q.Expression);
-      } catch (error) {
-        throw invalid(`Metrics[${id}]: ${(error as Error).message}`);
-      }
-      queries.set(id, { kind: 'expression', node });
-    } else {
-      throw missingParameter(`Metrics[${id}].MetricStat or Expression`);
+      periodMs = period;
     }
+    queries.set(id, query);
   }
+  linkExpressions(queries);
+  if (returned.length !== 1) throw invalid('Exactly one element of Metrics must have ReturnData set to true.');
+  if (periodMs === undefined) throw invalid('Metrics must contain at least one MetricStat.');
+  return { periodMs, queries, returned: returned[0] as string };
+}
+
+function checkMetricLimits(metrics: MetricDataQuery[]): void {
+  const stats = metrics.filter((q) => q.MetricStat).length;
+  const expressions = metrics.filter((q) => q.Expression !== undefined).length;
+  if (stats > MAX_METRIC_STATS) {
+    throw invalid(`Metrics: an alarm can have at most ${MAX_METRIC_STATS} MetricStat queries, not ${stats}.`);
+  }
+  if (expressions > MAX_EXPRESSIONS) {
+    throw invalid(`Metrics: an alarm can have at most ${MAX_EXPRESSIONS} Expression queries, not ${expressions}.`);
+  }
+}
+
+/** One element of `Metrics`, and its period when it is a `MetricStat`. */
+function compileQuery(id: string, q: MetricDataQuery): { query: Query; period?: number } {
+  if (q.MetricStat && q.Expression !== undefined) {
+    throw combination(`Metrics[${id}]: MetricStat and Expression cannot be specified together.`);
+  }
+  if (q.MetricStat) {
+    const { Metric, Period, Stat } = q.MetricStat;
+    if (!Metric?.MetricName || !Metric.Namespace) throw missingParameter(`Metrics[${id}].MetricStat.Metric`);
+    if (!Stat) throw missingParameter(`Metrics[${id}].MetricStat.Stat`);
+    const stat = alarmStatistic(Stat, `Metrics[${id}]`);
+    return { query: { kind: 'stat', metric: metricId(Metric), stat }, period: periodOf(Period) };
+  }
+  if (q.Expression === undefined) throw missingParameter(`Metrics[${id}].MetricStat or Expression`);
+  const length = q.Expression.length;
+  if (length < 1 || length > EXPRESSION_MAX_LENGTH) {
+    throw invalid(`Metrics[${id}]: Expression must be 1 to ${EXPRESSION_MAX_LENGTH} characters long, not ${length}.`);
+  }
+  try {
+    return { query: { kind: 'expression', node: parseExpression(q.Expression), metrics: [] } };
+  } catch (error) {
+    throw invalid(`Metrics[${id}]: ${(error as Error).message}`);
+  }
+}
+
+/** Check the ids the expressions use (known, no cycle) and record the metrics each depends on. */
+function linkExpressions(queries: Map<string, Query>): void {
   for (const [id, query] of queries) {
     if (query.kind !== 'expression') continue;
     for (const ref of expressionIds(query.node)) {
@@ -691,9 +743,15 @@ function compileMetrics(metrics: MetricDataQuery[]): Pick<Evaluable, 'periodMs' 
   }
   const cycle = findCycle(queries);
   if (cycle) throw invalid(`Metrics: the expressions refer to each other in a cycle (${cycle.join(' -> ')})`);
-  if (returned.length !== 1) throw invalid('Exactly one element of Metrics must have ReturnData set to true.');
-  if (periodMs === undefined) throw invalid('Metrics must contain at least one MetricStat.');
-  return { periodMs, queries, returned: returned[0] as string };
+  const metricsOf = (id: string, into: Set<string>): Set<string> => {
+    const query = queries.get(id);
+    if (query?.kind === 'stat') into.add(id);
+    else if (query) for (const ref of expressionIds(query.node)) metricsOf(ref, into);
+    return into;
+  };
+  for (const [id, query] of queries) {
+    if (query.kind === 'expression') query.metrics = [...metricsOf(id, new Set())];
+  }
 }
 
 /** A cycle among the expressions, as the ids along it, or undefined. */
@@ -755,7 +813,93 @@ function javaDouble(value: number): string {
   return Number.isInteger(value) ? value.toFixed(1) : String(value);
 }
 
-// --- Metric math: the subset the generated alarms use -------------------------------------------------------
+// --- Statistics: the names CloudWatch accepts --------------------------------------------------------------
+
+/**
+ * A statistic, parsed. `PR` is the percentage of the values in (lower, upper], `TC` their number; an absent
+ * bound is open. With `percent`, the bounds are percentiles (0 to 100) rather than values of the metric.
+ */
+export type Statistic =
+  | { kind: 'SampleCount' | 'Average' | 'Sum' | 'Minimum' | 'Maximum' }
+  | { kind: 'percentile'; q: number }
+  | { kind: 'PR' | 'TC'; lower?: number; upper?: number; percent: boolean };
+
+const BASIC_STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
+const isBasic = (text: string): text is (typeof BASIC_STATISTICS)[number] =>
+  (BASIC_STATISTICS as readonly string[]).includes(text);
+const PERCENTILE = /^p(\d{1,2}(?:\.\d+)?|100)$/;
+/** `tc90` is CloudWatch's short form of `TC(:90%)`. */
+const TRIMMED_COUNT_SHORT = /^tc(\d{1,2}(?:\.\d+)?|100)$/;
+const RANGE = /^(PR|TC)\(([^:()]*):([^:()]*)\)$/;
+const BOUND = /^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(%?)$/;
+/** CloudWatch statistics the simulator does not compute (trimmed mean, winsorized mean, trimmed sum, IQM). */
+const NOT_SIMULATED = /^(?:(?:tm|wm|ts)\d|(?:TM|WM|TS)\(|IQM$)/;
+
+/**
+ * Parse a statistic as `GetMetricData` and alarms accept it (CloudWatch User Guide, "CloudWatch statistics
+ * definitions"): `SampleCount`, `Average`, `Sum`, `Minimum`, `Maximum`, `pNN`, percentile rank `PR(X:Y)` (bounds
+ * are values of the metric) and trimmed count `TC(X:Y)`, `TC(X%:Y%)` or `tcNN`. Either bound may be left out, not
+ * both. Throws, saying why, for anything malformed or not simulated.
+ */
+export function parseStatistic(text: string): Statistic {
+  if (isBasic(text)) return { kind: text };
+  const percentile = PERCENTILE.exec(text);
+  if (percentile) return { kind: 'percentile', q: Number(percentile[1]) / 100 };
+  const short = TRIMMED_COUNT_SHORT.exec(text);
+  if (short) return { kind: 'TC', upper: Number(short[1]), percent: true };
+  const range = RANGE.exec(text);
+  if (range) return parseRange(text, range[1] as 'PR' | 'TC', range[2] as string, range[3] as string);
+  if (/^(?:PR|TC)\(/.test(text)) throw new Error(`${text} is not a valid statistic: write ${text.slice(0, 2)}(X:Y)`);
+  if (NOT_SIMULATED.test(text)) {
+    throw new Error(
+      `the statistic ${text} is not simulated (only SampleCount, Average, Sum, Minimum, Maximum, pNN, PR, TC)`,
+    );
+  }
+  throw new Error(`${text} is not a valid statistic`);
+}
+
+function parseRange(text: string, kind: 'PR' | 'TC', lowerText: string, upperText: string): Statistic {
+  const bound = (s: string) => {
+    if (s === '') return undefined;
+    const m = BOUND.exec(s);
+    if (!m) throw new Error(`${text} is not a valid statistic: ${s} is not a number`);
+    return { value: Number(m[1]), percent: m[2] === '%' };
+  };
+  const lower = bound(lowerText);
+  const upper = bound(upperText);
+  if (!lower && !upper) throw new Error(`${text} is not a valid statistic: it needs at least one bound`);
+  const percent = (lower ?? upper)?.percent === true;
+  if (lower && upper && lower.percent !== upper.percent) {
+    throw new Error(`${text} is not a valid statistic: both bounds must be values, or both percentages`);
+  }
+  // "PR(n:m) where n and m are values of the metric": a rank between two percentiles would be their difference.
+  if (kind === 'PR' && percent) {
+    throw new Error(`${text} is not a valid statistic: PR bounds are values, not percentages`);
+  }
+  if (percent && [lower, upper].some((b) => b && (b.value < 0 || b.value > 100))) {
+    throw new Error(`${text} is not a valid statistic: percentages are between 0 and 100`);
+  }
+  if (lower && upper && !(lower.value < upper.value)) {
+    throw new Error(`${text} is not a valid statistic: the lower bound must be below the upper bound`);
+  }
+  return { kind, lower: lower?.value, upper: upper?.value, percent };
+}
+
+/**
+ * Why an alarm may not use a statistic, or undefined. `PutMetricAlarm`'s valid `ExtendedStatistic` values include
+ * `PR(n:m)` with values of the metric, but the trimmed statistics only as `tc90` or `TC(X%:X%)` with X between 10
+ * and 90: a `TC` with absolute bounds is not among them.
+ */
+function alarmStatisticProblem(text: string, stat: Statistic): string | undefined {
+  if (stat.kind !== 'TC') return undefined;
+  if (!stat.percent) return `${text} is not valid in an alarm: TC takes percentiles there, TC(X%:Y%)`;
+  if (text.startsWith('TC(') && [stat.lower, stat.upper].some((b) => b !== undefined && (b < 10 || b > 90))) {
+    return `${text} is not valid in an alarm: TC(X%:Y%) needs X and Y between 10 and 90`;
+  }
+  return undefined;
+}
+
+// --- Metric math: the subset the product's alarms use --------------------------------------------------------
 
 /** A parsed metric-math expression. */
 export type ExprNode =
@@ -763,20 +907,43 @@ export type ExprNode =
   | { k: 'id'; name: string }
   | { k: 'neg'; e: ExprNode }
   | { k: 'bin'; op: string; l: ExprNode; r: ExprNode }
-  | { k: 'if'; c: ExprNode; a: ExprNode; b: ExprNode };
+  | { k: 'call'; fn: string; args: ExprNode[] };
+
+type Token = { kind: 'num' | 'name' | 'op'; text: string };
 
 const TOKEN =
-  /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(>=|<=|==|!=|[-+*/(),<>]))/y;
-const COMPARISON_OPS = ['>=', '>', '<=', '<', '==', '!='];
+  /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(>=|<=|==|!=|&&|\|\||[-+*/^(),<>]))/y;
+/** The binary operators, loosest first; each inner list is one precedence level (`^` is handled apart). */
+const LEVELS: readonly (readonly string[])[] = [
+  ['||'],
+  ['&&'],
+  ['>=', '>', '<=', '<', '==', '!='],
+  ['+', '-'],
+  ['*', '/'],
+];
+/** The functions simulated, with their number of arguments (least, most). */
+const FUNCTIONS: Record<string, readonly [number, number]> = {
+  IF: [2, 3],
+  FILL: [2, 2],
+  LOG: [1, 1],
+  LOG10: [1, 1],
+  ABS: [1, 1],
+  FLOOR: [1, 1],
+  CEIL: [1, 1],
+};
+/** The per-datapoint functions: a datapoint the result is not finite for (LOG of 0) is dropped. */
+const POINT_FUNCTIONS: Record<string, (v: number) => number> = {
+  LOG: Math.log,
+  LOG10: Math.log10,
+  ABS: Math.abs,
+  FLOOR: Math.floor,
+  CEIL: Math.ceil,
+};
+/** CloudWatch's limit on an expression's length (`MetricDataQuery.Expression`, 1 to 2048 characters). */
+const EXPRESSION_MAX_LENGTH = 2048;
 
-/**
- * Parse the metric-math subset the simulator evaluates: numbers, query ids, `+ - * /`, unary minus, parentheses,
- * comparisons (`>= > <= < == !=`, giving 1 or 0) and `IF(condition, a, b)`. Anything else (other functions,
- * `AND`/`OR`, `METRICS()`, strings) throws, naming what is not simulated.
- */
-export function parseExpression(source: string): ExprNode {
-  const tokens: { kind: 'num' | 'name' | 'op'; text: string }[] = [];
-  TOKEN.lastIndex = 0;
+function tokenize(source: string): Token[] {
+  const tokens: Token[] = [];
   let at = 0;
   while (at < source.length) {
     if (/^\s*$/.test(source.slice(at))) break;
@@ -785,84 +952,138 @@ export function parseExpression(source: string): ExprNode {
     if (!m) throw new Error(`unsupported syntax at "${source.slice(at).trim()}" in ${source}`);
     at = TOKEN.lastIndex;
     if (m[1] !== undefined) tokens.push({ kind: 'num', text: m[1] });
+    // `AND` and `OR` are the words for `&&` and `||`; metric ids start with a lowercase letter, so no id clashes.
+    else if (m[2] === 'AND' || m[2] === 'OR') tokens.push({ kind: 'op', text: m[2] === 'AND' ? '&&' : '||' });
     else if (m[2] !== undefined) tokens.push({ kind: 'name', text: m[2] });
     else tokens.push({ kind: 'op', text: m[3] as string });
   }
-  let i = 0;
-  const peek = () => tokens[i];
-  const fail = (what: string): never => {
-    throw new Error(`${what} in ${source}`);
-  };
-  const expect = (text: string) => {
-    const t = tokens[i];
-    if (t?.kind !== 'op' || t.text !== text) fail(`expected "${text}"${t ? ` before "${t.text}"` : ' at the end'}`);
-    i++;
-  };
-  const isOp = (text: string) => peek()?.kind === 'op' && peek()?.text === text;
-
-  /** One left-associative precedence level: `next (op next)*` for the given operators. */
-  const level = (ops: readonly string[], next: () => ExprNode) => (): ExprNode => {
-    let left = next();
-    while (ops.some(isOp)) {
-      const op = (tokens[i++] as { text: string }).text;
-      left = { k: 'bin', op, l: left, r: next() };
-    }
-    return left;
-  };
-  const multiplicative = level(['*', '/'], () => unary());
-  const additive = level(['+', '-'], multiplicative);
-  const comparison = level(COMPARISON_OPS, additive);
-  const unary = (): ExprNode => {
-    if (isOp('-')) {
-      i++;
-      return { k: 'neg', e: unary() };
-    }
-    if (isOp('+')) {
-      i++;
-      return unary();
-    }
-    return primary();
-  };
-  const primary = (): ExprNode => {
-    const t = tokens[i];
-    if (!t) return fail('unexpected end');
-    if (t.kind === 'num') {
-      i++;
-      return { k: 'num', v: Number(t.text) };
-    }
-    if (t.kind === 'op' && t.text === '(') {
-      i++;
-      const inner = comparison();
-      expect(')');
-      return inner;
-    }
-    if (t.kind === 'name') {
-      i++;
-      if (isOp('(')) {
-        if (t.text !== 'IF') fail(`the function ${t.text} is not simulated (only IF)`);
-        i++;
-        const c = comparison();
-        expect(',');
-        const a = comparison();
-        expect(',');
-        const b = comparison();
-        expect(')');
-        return { k: 'if', c, a, b };
-      }
-      if (!/^[a-z]/.test(t.text)) fail(`${t.text} is not simulated (metric ids start with a lowercase letter)`);
-      return { k: 'id', name: t.text };
-    }
-    return fail(`unexpected "${t.text}"`);
-  };
-
-  const node = comparison();
-  if (i < tokens.length) fail(`unexpected "${(tokens[i] as { text: string }).text}"`);
-  return node;
+  return tokens;
 }
 
 /**
- * The value of an expression for one timestamp. A missing input gives a missing result, division by zero gives
- * no value (as in CloudWatch), comparisons give 1 or 0, and `IF` evaluates only the branch it takes.
+ * A recursive-descent parser. Precedence, tightest first: unary minus; `^` (right-associative); `* /`; `+ -`;
+ * comparisons; `AND`/`&&`; `OR`/`||`.
+ */
+class ExpressionParser {
+  private readonly tokens: Token[];
+  private i = 0;
+
+  constructor(private readonly source: string) {
+    this.tokens = tokenize(source);
+  }
+
+  parse(): ExprNode {
+    const node = this.binary(0);
+    const rest = this.tokens[this.i];
+    if (rest) this.fail(`unexpected "${rest.text}"`);
+    return node;
+  }
+
+  private fail(what: string): never {
+    throw new Error(`${what} in ${this.source}`);
+  }
+
+  private isOp(text: string): boolean {
+    const t = this.tokens[this.i];
+    return t?.kind === 'op' && t.text === text;
+  }
+
+  private expect(text: string): void {
+    const t = this.tokens[this.i];
+    if (t?.kind !== 'op' || t.text !== text) {
+      this.fail(`expected "${text}"${t ? ` before "${t.text}"` : ' at the end'}`);
+    }
+    this.i++;
+  }
+
+  /** A left-associative level of `LEVELS`, or `^` and tighter below the last one. */
+  private binary(level: number): ExprNode {
+    const ops = LEVELS[level];
+    if (!ops) return this.power();
+    let left = this.binary(level + 1);
+    while (ops.some((op) => this.isOp(op))) {
+      const op = (this.tokens[this.i++] as Token).text;
+      left = { k: 'bin', op, l: left, r: this.binary(level + 1) };
+    }
+    return left;
+  }
+
+  private power(): ExprNode {
+    const base = this.unary();
+    if (!this.isOp('^')) return base;
+    this.i++;
+    return { k: 'bin', op: '^', l: base, r: this.power() };
+  }
+
+  private unary(): ExprNode {
+    if (this.isOp('-')) {
+      this.i++;
+      return { k: 'neg', e: this.unary() };
+    }
+    if (this.isOp('+')) {
+      this.i++;
+      return this.unary();
+    }
+    return this.primary();
+  }
+
+  private primary(): ExprNode {
+    const t = this.tokens[this.i];
+    if (!t) return this.fail('unexpected end');
+    this.i++;
+    if (t.kind === 'num') return { k: 'num', v: Number(t.text) };
+    if (t.kind === 'op' && t.text === '(') {
+      const inner = this.binary(0);
+      this.expect(')');
+      return inner;
+    }
+    if (t.kind === 'name') {
+      if (this.isOp('(')) return this.call(t.text);
+      if (!/^[a-z]/.test(t.text)) this.fail(`${t.text} is not simulated (metric ids start with a lowercase letter)`);
+      return { k: 'id', name: t.text };
+    }
+    return this.fail(`unexpected "${t.text}"`);
+  }
+
+  private call(fn: string): ExprNode {
+    const arity = FUNCTIONS[fn];
+    if (!arity) this.fail(`the function ${fn} is not simulated (only ${Object.keys(FUNCTIONS).join(', ')})`);
+    this.expect('(');
+    const args = [this.binary(0)];
+    while (this.isOp(',')) {
+      this.i++;
+      args.push(this.binary(0));
+    }
+    this.expect(')');
+    if (args.length < arity[0] || args.length > arity[1]) {
+      const count = arity[0] === arity[1] ? `${arity[0]}` : `${arity[0]} or ${arity[1]}`;
+      this.fail(`${fn} takes ${count} arguments, not ${args.length}`);
+    }
+    return { k: 'call', fn, args };
+  }
+}
+
+/**
+ * Parse the metric-math subset the simulator evaluates: numbers, query ids, `+ - * / ^`, unary minus,
+ * parentheses, comparisons (`>= > <= < == !=`, giving 1 or 0), `AND`/`&&`, `OR`/`||`, and the functions `IF`,
+ * `FILL`, `LOG`, `LOG10`, `ABS`, `FLOOR`, `CEIL`. Anything else (other functions, `METRICS()`, strings) throws,
+ * naming what is not simulated.
+ */
+export function parseExpression(source: string): ExprNode {
+  return new ExpressionParser(source).parse();
+}
+
+/**
+ * The value of an expression at one timestamp, as CloudWatch's metric math computes it ("Metric math syntax and
+ * functions"), given the value of each query id there (undefined: that series has no datapoint there). The
+ * caller decides whether the timestamp exists at all (some metric the expression depends on has a datapoint).
+ *
+ * - Arithmetic, comparison and logical operators treat a missing value as 0; a division by zero, or any result
+ *   that is not a finite number, drops the datapoint (undefined), which the next operator again counts as 0.
+ * - `IF(c, a, b)`: c missing drops the datapoint; c true (nonzero) gives a, or 0 where a has no datapoint; c false
+ *   gives b, dropped where b has no datapoint or is omitted.
+ * - `FILL(x, v)` gives v where x has no datapoint; `LOG`, `LOG10`, `ABS`, `FLOOR`, `CEIL` apply to each
+ *   datapoint, and a missing one stays missing.
  */
 export function evaluateExpression(node: ExprNode, lookup: (id: string) => number | undefined): number | undefined {
   switch (node.k) {
@@ -870,45 +1091,73 @@ export function evaluateExpression(node: ExprNode, lookup: (id: string) => numbe
       return node.v;
     case 'id':
       return lookup(node.name);
-    case 'neg': {
-      const v = evaluateExpression(node.e, lookup);
-      return v === undefined ? undefined : -v;
-    }
-    case 'if': {
-      const c = evaluateExpression(node.c, lookup);
-      if (c === undefined) return undefined;
-      return evaluateExpression(c !== 0 ? node.a : node.b, lookup);
-    }
-    case 'bin': {
-      const l = evaluateExpression(node.l, lookup);
-      if (l === undefined) return undefined;
-      const r = evaluateExpression(node.r, lookup);
-      if (r === undefined) return undefined;
-      switch (node.op) {
-        case '+':
-          return l + r;
-        case '-':
-          return l - r;
-        case '*':
-          return l * r;
-        case '/':
-          return r === 0 ? undefined : l / r;
-        case '>=':
-          return l >= r ? 1 : 0;
-        case '>':
-          return l > r ? 1 : 0;
-        case '<=':
-          return l <= r ? 1 : 0;
-        case '<':
-          return l < r ? 1 : 0;
-        case '==':
-          return l === r ? 1 : 0;
-        case '!=':
-          return l !== r ? 1 : 0;
-      }
-      throw new Error(`unknown operator ${node.op}`);
-    }
+    case 'neg':
+      return 0 - (evaluateExpression(node.e, lookup) ?? 0);
+    case 'bin':
+      return finite(
+        applyOperator(node.op, evaluateExpression(node.l, lookup) ?? 0, evaluateExpression(node.r, lookup) ?? 0),
+      );
+    case 'call':
+      return evaluateCall(node.fn, node.args, lookup);
   }
+}
+
+function evaluateCall(fn: string, args: ExprNode[], lookup: (id: string) => number | undefined): number | undefined {
+  const arg = (k: number) => {
+    const a = args[k];
+    return a === undefined ? undefined : evaluateExpression(a, lookup);
+  };
+  switch (fn) {
+    case 'IF': {
+      const condition = arg(0);
+      if (condition === undefined) return undefined;
+      // Only the branch taken is evaluated: the other may divide by zero where it is not used.
+      return condition !== 0 ? (arg(1) ?? 0) : arg(2);
+    }
+    case 'FILL':
+      return arg(0) ?? arg(1);
+  }
+  const f = POINT_FUNCTIONS[fn];
+  if (!f) throw new Error(`unknown function ${fn}`);
+  const v = arg(0);
+  return v === undefined ? undefined : finite(f(v));
+}
+
+function applyOperator(op: string, l: number, r: number): number | undefined {
+  switch (op) {
+    case '+':
+      return l + r;
+    case '-':
+      return l - r;
+    case '*':
+      return l * r;
+    case '/':
+      return r === 0 ? undefined : l / r;
+    case '^':
+      return l ** r;
+    case '>=':
+      return l >= r ? 1 : 0;
+    case '>':
+      return l > r ? 1 : 0;
+    case '<=':
+      return l <= r ? 1 : 0;
+    case '<':
+      return l < r ? 1 : 0;
+    case '==':
+      return l === r ? 1 : 0;
+    case '!=':
+      return l !== r ? 1 : 0;
+    case '&&':
+      return l !== 0 && r !== 0 ? 1 : 0;
+    case '||':
+      return l !== 0 || r !== 0 ? 1 : 0;
+  }
+  throw new Error(`unknown operator ${op}`);
+}
+
+/** NaN and ±Infinity are not datapoints (`LOG(0)`, `(-8) ^ 0.5`): the datapoint is dropped. */
+function finite(v: number | undefined): number | undefined {
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
 
 /** The query ids an expression refers to. */
@@ -924,10 +1173,8 @@ export function expressionIds(node: ExprNode, into = new Set<string>()): Set<str
       expressionIds(node.l, into);
       expressionIds(node.r, into);
       break;
-    case 'if':
-      expressionIds(node.c, into);
-      expressionIds(node.a, into);
-      expressionIds(node.b, into);
+    case 'call':
+      for (const a of node.args) expressionIds(a, into);
       break;
   }
   return into;

@@ -1,7 +1,7 @@
-import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import type { MetricAlarm, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
 import { awsError } from '../transport';
-import { type AlarmState, SimAlarms, type StateChangeListener } from './alarms';
+import { type AlarmState, parseStatistic, SimAlarms, type StateChangeListener, type Statistic } from './alarms';
 
 const MINUTE = 60_000;
 /** Histogram buckets 2 % wide: a percentile is exact to within 1 % (CloudWatch's own are estimates too). */
@@ -16,6 +16,8 @@ class Aggregate {
   readonly histogram = new Map<number, number>();
 
   add(value: number, count: number, keepHistogram: boolean): void {
+    // Zero samples of a value are no sample: they must not move the minimum or maximum.
+    if (count <= 0) return;
     this.count += count;
     this.sum += value * count;
     this.min = Math.min(this.min, value);
@@ -34,9 +36,9 @@ class Aggregate {
     for (const [b, n] of other.histogram) this.histogram.set(b, (this.histogram.get(b) ?? 0) + n);
   }
 
-  statistic(stat: string): number | undefined {
+  statistic(stat: Statistic): number | undefined {
     if (this.count === 0) return undefined;
-    switch (stat) {
+    switch (stat.kind) {
       case 'Sum':
         return this.sum;
       case 'SampleCount':
@@ -47,10 +49,12 @@ class Aggregate {
         return this.min;
       case 'Maximum':
         return this.max;
+      case 'percentile':
+        return this.percentile(stat.q);
+      case 'PR':
+      case 'TC':
+        return this.inRange(stat);
     }
-    const p = /^p(\d+(?:\.\d+)?)$/.exec(stat);
-    if (!p) return undefined;
-    return this.percentile(Number(p[1]) / 100);
   }
 
   private percentile(q: number): number | undefined {
@@ -65,6 +69,48 @@ class Aggregate {
       }
     }
     return this.max;
+  }
+
+  /**
+   * `PR`: the percentage of the values in (lower, upper]; `TC`: their number, fractional as CloudWatch's
+   * interpolated counts are. Percent bounds are first turned into values by `percentile` (0 % and 100 % are open).
+   */
+  private inRange(stat: Extract<Statistic, { kind: 'PR' | 'TC' }>): number | undefined {
+    if (this.histogram.size === 0) return undefined;
+    const value = (bound: number | undefined, open: number) => {
+      if (bound === undefined || !stat.percent) return bound ?? open;
+      if (bound <= 0) return Number.NEGATIVE_INFINITY;
+      if (bound >= 100) return Number.POSITIVE_INFINITY;
+      return this.percentile(bound / 100) ?? open;
+    };
+    const lower = value(stat.lower, Number.NEGATIVE_INFINITY);
+    const upper = value(stat.upper, Number.POSITIVE_INFINITY);
+    const count = Math.max(0, this.countAtOrBelow(upper) - this.countAtOrBelow(lower));
+    return stat.kind === 'PR' ? (100 * count) / this.count : count;
+  }
+
+  /**
+   * How many values are at or below `t`. Exact outside [min, max]; within the bucket that contains `t`, the
+   * bucket's values are taken as spread evenly between its edges, clipped to the observed min and max.
+   */
+  private countAtOrBelow(t: number): number {
+    if (t < this.min) return 0;
+    if (t >= this.max) return this.count;
+    let below = 0;
+    for (const [bucket, n] of this.histogram) {
+      const [lo, hi] = this.edges(bucket);
+      if (t >= hi) below += n;
+      else if (t > lo) below += (n * (t - lo)) / (hi - lo);
+    }
+    return below;
+  }
+
+  /** A bucket's value range, clipped to [min, max]; values ≤ 0 share one bucket, from min up to 0. */
+  private edges(bucket: number): [number, number] {
+    if (bucket === Number.MIN_SAFE_INTEGER) return [this.min, Math.max(this.min, Math.min(this.max, 0))];
+    const lo = Math.max(this.min, Math.exp(bucket * LOG_STEP));
+    // Rounding can put a value just past its bucket's computed edge: never let the range turn inside out.
+    return [lo, Math.max(lo, Math.min(this.max, Math.exp((bucket + 1) * LOG_STEP)))];
   }
 }
 
@@ -83,7 +129,8 @@ interface Series {
 
 /**
  * CloudWatch, as far as judging a release needs it: metrics stored per minute, `GetMetricData` with `MetricStat`
- * queries (Sum, SampleCount, Average, Minimum, Maximum, pNN) over any period that is a multiple of a minute,
+ * queries (Sum, SampleCount, Average, Minimum, Maximum, pNN, percentile rank `PR(X:Y)`, trimmed count `TC(X:Y)`)
+ * over any period that is a multiple of a minute,
  * and an ingestion delay: a minute becomes visible `delayMs` after it ends, as in AWS. And metric alarms
  * (`PutMetricAlarm`, `DeleteAlarms`, `DescribeAlarms`, `SetAlarmState`), evaluated on the same visible data
  * when `evaluateAlarms` is called (the world calls it every virtual minute); their state changes go to the
@@ -170,12 +217,13 @@ export class SimCloudWatch {
   }
 
   /**
-   * The value of a statistic over a window, as CloudWatch would answer one datapoint (used by the alarm
-   * evaluator and tests). Undefined when there is no data.
+   * The value of a statistic (any `GetMetricData` accepts: `Sum`, `p95`, `PR(:300)`, `TC(10%:90%)`...) over a
+   * window, as CloudWatch would answer one datapoint. Undefined when there is no data; throws for a statistic
+   * that is not valid.
    */
   statistic(id: MetricId, stat: string, startMs: number, endMs: number): number | undefined {
     this.beforeRead();
-    return this.aggregate(id, startMs, endMs)?.statistic(stat);
+    return this.aggregate(id, startMs, endMs)?.statistic(parseStatistic(stat));
   }
 
   async handle(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -209,37 +257,21 @@ export class SimCloudWatch {
   }
 
   private getMetricData(input: Record<string, unknown>): Record<string, unknown> {
-    const invalid = (message: string) =>
-      awsError(cloudwatchSdk, 'CloudWatchServiceException', 'InvalidParameterValueException', message);
     const start = toMs(input.StartTime);
     const end = toMs(input.EndTime);
     if (!(end > start)) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
-    const queries = (input.MetricDataQueries ?? []) as Record<string, unknown>[];
+    const queries = ((input.MetricDataQueries ?? []) as MetricDataQuery[]).map(metricStatQuery);
     const ascending = input.ScanBy === 'TimestampAscending';
     const results = queries.map((q) => {
-      if (q.Expression) throw invalid(`metric math (query ${String(q.Id)}) is not simulated; use MetricStat`);
-      const stat = q.MetricStat as {
-        Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] };
-        Period: number;
-        Stat: string;
-      };
-      if (!stat || stat.Period < 60 || stat.Period % 60 !== 0)
-        throw invalid(`query ${String(q.Id)}: Period must be a multiple of 60`);
-      const id: MetricId = {
-        namespace: stat.Metric.Namespace,
-        metricName: stat.Metric.MetricName,
-        dimensions: Object.fromEntries((stat.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value])),
-      };
       const points: [number, number][] = [];
-      const periodMs = stat.Period * 1000;
-      for (let t = start; t < end; t += periodMs) {
-        const value = this.aggregate(id, t, Math.min(t + periodMs, end))?.statistic(stat.Stat);
+      for (let t = start; t < end; t += q.periodMs) {
+        const value = this.aggregate(q.metric, t, Math.min(t + q.periodMs, end))?.statistic(q.stat);
         if (value !== undefined) points.push([t, value]);
       }
       if (!ascending) points.reverse();
       return {
-        Id: q.Id,
-        Label: stat.Metric.MetricName,
+        Id: q.id,
+        Label: q.metric.metricName,
         Timestamps: points.map(([t]) => new Date(t)),
         Values: points.map(([, v]) => v),
         StatusCode: 'Complete',
@@ -261,6 +293,40 @@ export class SimCloudWatch {
     }
     return out.count ? out : undefined;
   }
+}
+
+const invalid = (message: string) =>
+  awsError(cloudwatchSdk, 'CloudWatchServiceException', 'InvalidParameterValueException', message);
+
+/** A `GetMetricData` query, validated up front so that a bad one fails the call before anything is computed. */
+function metricStatQuery(q: MetricDataQuery): { id: string; metric: MetricId; periodMs: number; stat: Statistic } {
+  const id = String(q.Id);
+  if (q.Expression !== undefined) {
+    throw invalid(
+      `query ${id}: metric math (Expression) in GetMetricData is not simulated; ask for the MetricStat queries ` +
+        'and compute the expression yourself (alarms do evaluate expressions)',
+    );
+  }
+  const stat = q.MetricStat;
+  if (!stat?.Metric || typeof stat.Period !== 'number' || stat.Period < 60 || stat.Period % 60 !== 0) {
+    throw invalid(`query ${id}: Period must be a multiple of 60`);
+  }
+  let parsed: Statistic;
+  try {
+    parsed = parseStatistic(String(stat.Stat));
+  } catch (error) {
+    throw invalid(`query ${id}: ${(error as Error).message}`);
+  }
+  return {
+    id,
+    metric: {
+      namespace: String(stat.Metric.Namespace),
+      metricName: String(stat.Metric.MetricName),
+      dimensions: Object.fromEntries((stat.Metric.Dimensions ?? []).map((d) => [String(d.Name), String(d.Value)])),
+    },
+    periodMs: stat.Period * 1000,
+    stat: parsed,
+  };
 }
 
 function seriesKey(id: MetricId): string {

@@ -2,8 +2,9 @@
  * `npm run bench`: the figures the issues ask for, measured on this machine. Speed and size are measured here,
  * never asserted in tests. Prints a table and writes `.bench/results.json`.
  *
- *   npm run bench              everything (includes a full `npm test`, about two minutes)
- *   npm run bench -- --quick   skips the `npm test` timing
+ *   npm run bench                    everything but the blast radius (includes a full `npm test`)
+ *   npm run bench -- --quick         skips the `npm test` timing
+ *   npm run bench -- --blast-radius  the judge's blast-radius benchmark (blast-radius.ts; 20-40 minutes)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -12,6 +13,12 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import type { Report } from '../../local/report';
 import { PROJECT_ROOT } from '../../local/simulate';
+
+if (process.argv.includes('--blast-radius')) {
+  const { blastOptions, runBlastRadius } = await import('./blast-radius');
+  await runBlastRadius(PROJECT_ROOT, blastOptions(process.argv), (line) => process.stdout.write(`${line}\n`));
+  process.exit(0);
+}
 
 const quick = process.argv.includes('--quick');
 const out = join(PROJECT_ROOT, '.bench');

@@ -296,7 +296,7 @@ describe('RolloutOrchestrator', () => {
       expect(resourcesGranted('lambda:GetFunctionConfiguration')).toEqual(expected.sort());
     });
 
-    it('let only the approval step, the finish step and the event functions publish, only to the shared topic and the plans’ topics', () => {
+    it('let only the approval step, the bake (an inconclusive phase that asks), the finish step and the event functions publish, only to the shared topic and the plans’ topics', () => {
       // Prepare
       const ordersTopic = stack.orchestrator.planTopics['orders-api'];
       expect(ordersTopic).toBeDefined();
@@ -308,7 +308,7 @@ describe('RolloutOrchestrator', () => {
       const resources = resourcesGranted('sns:Publish');
 
       // Assess
-      expect(granted).toEqual(['await-approval', 'finish', ...EVENT_FUNCTIONS]);
+      expect(granted).toEqual(['await-approval', 'bake', 'finish', ...EVENT_FUNCTIONS]);
       expect(resources).toEqual(expected.sort());
     });
 
@@ -327,7 +327,11 @@ describe('RolloutOrchestrator', () => {
       expect(resourcesGranted('cloudwatch:TagResource')).toEqual(expected);
       expect(
         statementsOfRole(roleOf('arm-alarms')).filter((s) => actionsOf(s).some((a) => a.startsWith('cloudwatch:'))),
-      ).toEqual([expect.objectContaining({ Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'] })]);
+      ).toEqual([
+        expect.objectContaining({ Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'] }),
+        // The baseline before the rollout, read when the alarms are armed.
+        { Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' },
+      ]);
     });
 
     it('let only finish and the event functions delete alarms, and only the plans’ generated ones', () => {
@@ -449,7 +453,7 @@ describe('RolloutOrchestrator', () => {
           'logs:DescribeLogGroups',
         ].sort(),
       );
-      expect(functionsGranted('cloudwatch:GetMetricData')).toEqual(['bake']);
+      expect(functionsGranted('cloudwatch:GetMetricData')).toEqual(['arm-alarms', 'bake']);
       expect(functionsGranted('states:SendTaskSuccess')).toEqual(['await-approval', 'bake', ...EVENT_FUNCTIONS]);
     });
   });

@@ -102,14 +102,14 @@ describe('an alarm going into ALARM rolls the release back within a second, what
     expect(await simulator.store.lockHolder('checkout-api')).toBeUndefined();
     expect(simulator.world.sns.messages.map((m) => m.subject)).toEqual(['[rollout-pilot] checkout-api 42 ROLLED BACK']);
     // The new version's alarms were armed before traffic moved and deleted at the end.
-    expect(report.alarmsArmed).toHaveLength(3);
+    expect(report.alarmsArmed).toHaveLength(2);
     expect(callsOf(simulator, 'cloudwatch:PutMetricAlarm')[0]?.at).toBe(
       s.start.replace('-05:00', '') && callsOf(simulator, 'cloudwatch:PutMetricAlarm')[0]?.at,
     );
     expect(ms(callsOf(simulator, 'cloudwatch:PutMetricAlarm')[0]?.at)).toBeLessThanOrEqual(
       ms(callsOf(simulator, 'lambda:UpdateAlias')[0]?.at),
     );
-    expect(simulator.world.cloudwatch.hasAlarm('rollout-pilot.checkout-api.42.error-rate')).toBe(false);
+    expect(simulator.world.cloudwatch.hasAlarm('rollout-pilot.checkout-api.42.error-spike')).toBe(false);
   });
 
   it('a data-class alarm marks the release as having damaged data', async () => {
@@ -126,11 +126,12 @@ describe('an alarm going into ALARM rolls the release back within a second, what
     });
   });
 
-  it('the generated error-rate alarm fires before the analysis does (analysis every 10 minutes)', async () => {
-    // Prepare: 4% errors (the sustained rule, under the 5% spike) from minute 11; the analysis wakes at 10, 20, 30.
+  it('the generated error-spike alarm fires before the analysis does (analysis every 10 minutes)', async () => {
+    // Prepare: 8 % errors from minute 11 (a third of a minute's 300 requests on 42: 24 errors against 41's 5); the
+    // analysis wakes 10 and 20 minutes after the shift at 5.
     const s = scenario({
       plan: planFile({ evaluationInterval: 'PT10M' }),
-      world: { requestsPerMinute: 3000, changes: [{ at: 'PT11M', version: '42', errorRate: 0.04 }] },
+      world: { requestsPerMinute: 3000, changes: [{ at: 'PT11M', version: '42', errorRate: 0.08 }] },
     });
 
     // Act
@@ -138,9 +139,9 @@ describe('an alarm going into ALARM rolls the release back within a second, what
 
     // Assess
     expect(report.outcome).toBe('ROLLED_BACK');
-    expect(report.rollback).toMatchObject({ trigger: 'alarm', alarm: 'rollout-pilot.checkout-api.42.error-rate' });
-    expect(minutesAfterStart(report, report.rollback?.detectedAt)).toBeGreaterThan(16);
-    expect(minutesAfterStart(report, report.rollback?.detectedAt)).toBeLessThan(20);
+    expect(report.rollback).toMatchObject({ trigger: 'alarm', alarm: 'rollout-pilot.checkout-api.42.error-spike' });
+    expect(minutesAfterStart(report, report.rollback?.detectedAt)).toBeGreaterThan(12);
+    expect(minutesAfterStart(report, report.rollback?.detectedAt)).toBeLessThan(15);
     expectFastRollback(report, simulator);
   });
 
@@ -269,7 +270,7 @@ describe('an alarm going into ALARM rolls the release back within a second, what
         alarmChanges: [
           { at: 'PT20M', alarm: 'payments-api-errors', state: 'ALARM' },
           { at: 'PT25M', alarm: 'some-other-team-alarm', state: 'ALARM' },
-          { at: 'PT30M', alarm: 'rollout-pilot.checkout-api.40.error-rate', state: 'ALARM' },
+          { at: 'PT30M', alarm: 'rollout-pilot.checkout-api.40.error-spike', state: 'ALARM' },
         ],
       },
     });
@@ -346,7 +347,7 @@ describe('operators\u2019 signals and console stops', () => {
     expect(report.finalWeights).toEqual({ '41': 100, '42': 0 });
     expect(await simulator.store.lockHolder('checkout-api')).toBeUndefined();
     expect(simulator.world.sns.messages.map((m) => m.subject)).toEqual(['[rollout-pilot] checkout-api 42 aborted']);
-    expect(simulator.world.cloudwatch.hasAlarm('rollout-pilot.checkout-api.42.error-rate')).toBe(false);
+    expect(simulator.world.cloudwatch.hasAlarm('rollout-pilot.checkout-api.42.error-spike')).toBe(false);
   });
 
   it('signals after the end are ignored and change nothing', async () => {

@@ -1,6 +1,7 @@
 import {
   CloudWatchClient,
   DeleteAlarmsCommand,
+  type MetricDataQuery,
   PutMetricAlarmCommand,
   ResourceNotFound,
 } from '@aws-sdk/client-cloudwatch';
@@ -18,119 +19,142 @@ const DIMENSIONS = [
 ];
 const metadata = { httpStatusCode: 400, requestId: '9e8d7c6b-0000-4000-8000-000000000000', attempts: 1 };
 
-describe('versionAlarms: the new version\u2019s alarms, from the health policy', () => {
-  const alarms = versionAlarms(checkoutPlan(), '42', lambdaAliasMetrics('checkout-api', 'live'));
+const stableDimensions = DIMENSIONS.map((d) => (d.Name === 'ExecutedVersion' ? { ...d, Value: '41' } : d));
+const GUARD = { logLimit: 14.2, errorRateBound: 0.003, aboveGuardBound: 0.001 };
+
+describe('versionAlarms: the judge\u2019s guards as CloudWatch alarms over both versions', () => {
+  const alarms = versionAlarms(checkoutPlan(), '42', '41', lambdaAliasMetrics('checkout-api', 'live'), GUARD);
   const byName = Object.fromEntries(alarms.map((a) => [a.AlarmName, a]));
 
-  it('names three alarms under the service\u2019s prefix, one per roll-back rule, for version 42 only', () => {
+  it('names one alarm per guard under the service\u2019s prefix, for version 42 only, firing at 1 of 1 minute', () => {
     // Assess
     expect(Object.keys(byName)).toEqual([
-      'rollout-pilot.checkout-api.42.error-rate',
       'rollout-pilot.checkout-api.42.error-spike',
       'rollout-pilot.checkout-api.42.latency-p95',
     ]);
     for (const alarm of alarms) {
-      expect(alarm.ActionsEnabled).toBe(false);
-      expect(alarm.TreatMissingData).toBe('notBreaching');
+      expect(alarm).toMatchObject({
+        ActionsEnabled: false,
+        TreatMissingData: 'notBreaching',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+      });
       expect(alarm.Tags).toEqual([
         { Key: 'rollout-pilot:service', Value: 'checkout-api' },
         { Key: 'rollout-pilot:version', Value: '42' },
       ]);
+      // CloudWatch's limits for a metric-math alarm: 10 metrics, 10 expressions, 2,048 characters each.
+      expect(alarm.Metrics?.filter((m) => m.MetricStat).length).toBeLessThanOrEqual(10);
+      expect(alarm.Metrics?.filter((m) => m.Expression).length).toBeLessThanOrEqual(10);
+      for (const m of alarm.Metrics ?? []) expect((m.Expression ?? '').length).toBeLessThanOrEqual(2048);
+      expect(alarm.Metrics?.filter((m) => m.ReturnData)).toHaveLength(1);
     }
   });
 
-  it('error-rate: errors / invocations by ExecutedVersion, guarded against 0 and quiet minutes, ≥ 2% for 5 of 5 minutes', () => {
+  it('error-spike reads both versions\u2019 invocations and errors, and needs the minute to show the new version worse', () => {
     // Assess
-    expect(byName['rollout-pilot.checkout-api.42.error-rate']).toMatchObject({
-      Metrics: [
-        {
-          Id: 'requests',
-          MetricStat: {
-            Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: DIMENSIONS },
-            Period: 60,
-            Stat: 'Sum',
-          },
-          ReturnData: false,
+    const spike = byName['rollout-pilot.checkout-api.42.error-spike'];
+    expect(spike?.Metrics?.slice(0, 4)).toEqual([
+      {
+        Id: 'creq',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: DIMENSIONS },
+          Period: 60,
+          Stat: 'Sum',
         },
-        {
-          Id: 'errors',
-          MetricStat: {
-            Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: DIMENSIONS },
-            Period: 60,
-            Stat: 'Sum',
-          },
-          ReturnData: false,
+        ReturnData: false,
+      },
+      {
+        Id: 'cerr',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: DIMENSIONS },
+          Period: 60,
+          Stat: 'Sum',
         },
-        { Id: 'rate', Expression: 'IF(requests >= 20, errors / requests, 0)', ReturnData: true },
-      ],
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Threshold: 0.02,
-      EvaluationPeriods: 5,
-      DatapointsToAlarm: 5,
-    });
+        ReturnData: false,
+      },
+      {
+        Id: 'sreq',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: stableDimensions },
+          Period: 60,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      },
+      {
+        Id: 'serr',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: stableDimensions },
+          Period: 60,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      },
+    ]);
+    const guard = spike?.Metrics?.find((m: MetricDataQuery) => m.Id === 'guard')?.Expression ?? '';
+    expect(guard).toContain(
+      'IF(creq >= 20 AND cerr >= 5 AND cerr > 0.05 * creq AND ((sreq > 0 AND ((cerr * 0.405465 - e * LOG(1 + w * 0.5) >= 14.2) OR ',
+    );
+    // Once the stable version serves nothing: against its error rate before the rollout (bound 0.3 %).
+    expect(guard).toContain(
+      `(sreq == 0 AND ((cerr * 0.405465 - creq * ${Number(Math.log1p(0.003 * 0.5).toFixed(6))} >= 14.2`,
+    );
   });
 
-  it('error-spike: above 5% in one minute with at least 5 errors (so no division by zero either)', () => {
+  it('latency-p95 counts requests over the guard with the percentile rank PR(:2000), rounded as the judge does', () => {
     // Assess
-    expect(byName['rollout-pilot.checkout-api.42.error-spike']).toMatchObject({
-      Metrics: [
-        { Id: 'requests' },
-        { Id: 'errors' },
-        { Id: 'rate', Expression: 'IF(errors >= 5, errors / requests, 0)' },
-      ],
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 0.05,
-      EvaluationPeriods: 1,
-      DatapointsToAlarm: 1,
-    });
+    const latency = byName['rollout-pilot.checkout-api.42.latency-p95'];
+    expect(latency?.Metrics?.map((m: MetricDataQuery) => m.MetricStat?.Stat ?? m.Expression)).toEqual([
+      'SampleCount',
+      'PR(:2000)',
+      'SampleCount',
+      'PR(:2000)',
+      'FLOOR(ccnt * (100 - cpr) / 100 + 0.5)',
+      'FLOOR(scnt * (100 - spr) / 100 + 0.5)',
+      'ccnt / (ccnt + scnt)',
+      'cslow + sslow',
+      expect.stringMatching(/^IF\(ccnt >= 20 AND cpr < 95 AND /),
+    ]);
   });
 
-  it('latency-p95: Duration p95 above 2000 ms in one minute; too few samples leave the state alone', () => {
-    // Assess
-    expect(byName['rollout-pilot.checkout-api.42.latency-p95']).toMatchObject({
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Duration',
-      Dimensions: DIMENSIONS,
-      ExtendedStatistic: 'p95',
-      Period: 60,
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 2000,
-      EvaluationPeriods: 1,
-      EvaluateLowSampleCountPercentile: 'ignore',
-    });
-  });
-
-  it('follows the plan: a stricter policy gives stricter alarms', () => {
+  it('follows the plan: a stricter policy gives stricter alarms, in the metric\u2019s own unit', () => {
     // Prepare
     const plan = checkoutPlan({
       health: {
         minRequestsPerDatapoint: 50,
-        errorRate: {
-          rollbackAtOrAbove: 0.01,
-          sustainedFor: 'PT3M',
-          rollbackImmediatelyAbove: 0.03,
-          immediateMinErrors: 10,
-        },
+        errorRate: { rollbackImmediatelyAbove: 0.03, immediateMinErrors: 10 },
         latencyP95: { rollbackAboveMs: 900 },
       },
     });
 
     // Act
-    const [rate, spike, latency] = versionAlarms(plan, '43', lambdaAliasMetrics('checkout-api', 'live'));
+    const [spike, latency] = versionAlarms(plan, '43', '42', lambdaAliasMetrics('checkout-api', 'live'), GUARD);
 
     // Assess
-    expect(rate).toMatchObject({ Threshold: 0.01, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
-    expect(rate?.Metrics?.[2]?.Expression).toBe('IF(requests >= 50, errors / requests, 0)');
-    expect(spike).toMatchObject({ Threshold: 0.03 });
-    expect(spike?.Metrics?.[2]?.Expression).toBe('IF(errors >= 10, errors / requests, 0)');
-    expect(latency).toMatchObject({ AlarmName: 'rollout-pilot.checkout-api.43.latency-p95', Threshold: 900 });
+    expect(spike?.Metrics?.at(-1)?.Expression).toMatch(/^IF\(creq >= 50 AND cerr >= 10 AND cerr > 0\.03 \* creq AND/);
+    expect(latency).toMatchObject({ AlarmName: 'rollout-pilot.checkout-api.43.latency-p95' });
+    expect(latency?.Metrics?.[1]?.MetricStat?.Stat).toBe('PR(:900)');
+  });
+
+  it('leaves the comparison with the rate before the rollout out when there was no traffic to measure it', () => {
+    // Act
+    const [spike] = versionAlarms(checkoutPlan(), '42', '41', lambdaAliasMetrics('checkout-api', 'live'), {
+      ...GUARD,
+      errorRateBound: null,
+    });
+
+    // Assess
+    expect(spike?.Metrics?.at(-1)?.Expression).not.toContain('sreq == 0');
   });
 });
 
 describe('CloudWatchAlarms', () => {
   const cloudwatch = mockClient(CloudWatchClient);
   const manager = new CloudWatchAlarms(new CloudWatchClient({ region: 'us-east-1' }));
-  const alarms = versionAlarms(checkoutPlan(), '42', lambdaAliasMetrics('checkout-api', 'live'));
+  const alarms = versionAlarms(checkoutPlan(), '42', '41', lambdaAliasMetrics('checkout-api', 'live'), GUARD);
 
   beforeEach(() => {
     cloudwatch.reset();
@@ -154,7 +178,7 @@ describe('CloudWatchAlarms', () => {
 
   it('deletes in batches of 100 and treats alarms that are already gone as deleted', async () => {
     // Prepare
-    const names = Array.from({ length: 150 }, (_, i) => `rollout-pilot.checkout-api.${i}.error-rate`);
+    const names = Array.from({ length: 150 }, (_, i) => `rollout-pilot.checkout-api.${i}.error-spike`);
     cloudwatch
       .on(DeleteAlarmsCommand)
       .rejectsOnce(new ResourceNotFound({ message: 'not found', $metadata: metadata }))

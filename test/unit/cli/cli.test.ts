@@ -46,7 +46,9 @@ describe('rollout-pilot simulate', () => {
       outcome: 'ROLLED_BACK',
       scenario: 'error-spike',
     });
-    expect(io.out.join('\n')).toMatch(/✗ 10% ROLL BACK: error rate/);
+    expect(io.out.join('\n')).toMatch(
+      /✗ 10% ROLL BACK: errors: \d+ of \d+ errors in this phase came from 42, which has 10% of the requests/,
+    );
     expect(io.out.join('\n')).toMatch(/■ ROLLED_BACK/);
   });
 
@@ -288,7 +290,7 @@ describe('rollout-pilot status and report', () => {
     // Assess
     expect(status.out[0]).toMatch(/^checkout-api 42 \(stable 41\) — ROLLED_BACK/);
     expect(status.out.join('\n')).toMatch(
-      /rollback \(analysis\): error rate .* above 5%; traffic restored Tuesday 2026-11-17 09:07/,
+      /rollback \(analysis\): errors: \d+ of \d+ errors in this phase came from 42.* — rolled back; traffic restored Tuesday 2026-11-17 09:07/,
     );
     expect(report.out.join('\n')).toMatch(/10% +rolled-back/);
     expect(report.out.join('\n')).toMatch(/timeline:\n.*started: checkout-api 42 requested/);

@@ -21,8 +21,8 @@ describe('alarmOwner: whose alarm is this', () => {
     ['checkout-api-sales-failures', { service: 'checkout-api', class: 'traffic', version: null, kind: 'existing' }],
     ['checkout-api-data-integrity', { service: 'checkout-api', class: 'data', version: null, kind: 'existing' }],
     [
-      'rollout-pilot.checkout-api.42.error-rate',
-      { service: 'checkout-api', class: 'traffic', version: '42', kind: 'error-rate' },
+      'rollout-pilot.checkout-api.42.error-spike',
+      { service: 'checkout-api', class: 'traffic', version: '42', kind: 'error-spike' },
     ],
     [
       'rollout-pilot.checkout-api-v2.7.latency-p95',
@@ -37,8 +37,9 @@ describe('alarmOwner: whose alarm is this', () => {
   it.each([
     'payments-api-errors',
     'rollout-pilot.checkout-api.42.cpu',
-    'rollout-pilot.checkout-api.error-rate',
-    'rollout-pilot.payments.42.error-rate',
+    'rollout-pilot.checkout-api.error-spike',
+    'rollout-pilot.payments.42.error-spike',
+    'rollout-pilot.checkout-api.42.error-rate',
   ])('%s belongs to no plan', (name) => {
     // Act / Assess
     expect(alarmOwner([checkout, checkoutV2], name)).toBeUndefined();
@@ -49,7 +50,7 @@ describe('alarmOwner: whose alarm is this', () => {
     const plan = checkoutPlan({ alarms: { generated: false } });
 
     // Act / Assess
-    expect(alarmOwner([plan], generatedAlarmName('checkout-api', '42', 'error-rate'))).toBeUndefined();
+    expect(alarmOwner([plan], generatedAlarmName('checkout-api', '42', 'error-spike'))).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import type { Evaluation } from '../../../functions/core/analysis';
 import type { ExecutionInput } from '../../../functions/core/input';
+import type { Evaluation, TestEvidence } from '../../../functions/core/judge';
 import { type Plan, type PlanInput, parsePlan } from '../../../functions/core/plan';
 import { newRecord, type RolloutRecord, type RolloutRef } from '../../../functions/core/record';
 import { albTarget, flagTarget } from '../../fixtures/targets';
@@ -79,6 +79,25 @@ export function evaluation(decision: Evaluation['decision'], overrides: Partial<
     stable: { requests: 10_800, errorRate: 0.001, p95Ms: 175 },
     reference: 'stable',
     bakeElapsedSeconds: 600,
+    errors: testEvidence(),
+    latency: { ...testEvidence(), thresholdMs: 180 },
+    ...overrides,
+  };
+}
+
+/** What a test shows at an evaluation: no evidence of a regression, a 2× one ruled out. */
+export function testEvidence(overrides: Partial<TestEvidence> = {}): TestEvidence {
+  return {
+    evidence: 1.2,
+    limit: 333,
+    share: 0.1,
+    events: 12,
+    canaryEvents: 1,
+    ruledOut: 25,
+    passLimit: 20,
+    bound: 0.004,
+    ceiling: 0.1,
+    pass: 'shown',
     ...overrides,
   };
 }

@@ -46,17 +46,20 @@ describe('parsePlan', () => {
     // Assess
     expect(parsed.evaluationInterval).toBe('PT1M');
     expect(parsed.health).toEqual({
+      alpha: 0.01,
+      confidence: 0.95,
       minRequests: 200,
       minRequestsPerDatapoint: 20,
+      datapointDelay: 'PT1M',
       errorRate: {
-        advanceBelow: 0.01,
-        rollbackAtOrAbove: 0.02,
+        regression: { ratio: 2, points: 0.005 },
+        ceiling: 0.1,
         sustainedFor: 'PT5M',
         rollbackImmediatelyAbove: 0.05,
         immediateMinErrors: 5,
       },
-      latencyP95: { advanceBelowMs: 800, maxIncreaseOverStable: 0.2, rollbackAboveMs: 2000, sustainedFor: 'PT5M' },
-      inconclusive: { maxExtension: 'PT30M' },
+      latencyP95: { regression: { ratio: 2 }, ceilingMs: 800, rollbackAboveMs: 2000 },
+      inconclusive: { maxExtension: 'PT30M', onInconclusive: 'rollback', approvalTimeout: 'PT4H' },
     });
     expect(parsed.freeze).toEqual({ weekly: [], dates: [], checkRolloutDuration: true });
   });
