@@ -2,7 +2,8 @@ import { type TableDifference, verificationDifferences } from '../functions/core
 import { isoDuration } from '../functions/core/duration';
 import type { Plan } from '../functions/core/plan';
 import type { GateCheck } from '../functions/core/readiness';
-import type { Outcome, RolloutRecord, Trigger } from '../functions/core/record';
+import type { Baseline } from '../functions/core/judge';
+import type { EvaluationSummary, Outcome, PhaseCounts, RolloutRecord, Trigger } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
@@ -28,7 +29,19 @@ export interface Report {
   smokeTests: { name: string; result: string; detail: string }[];
   /** What the scenario said should happen, and whether it did. */
   expected: { outcome: Outcome; trigger: Trigger | null; met: boolean } | null;
-  phases: { name: string; weight: number; enteredAt: string | null; leftAt: string | null; result: string | null }[];
+  phases: {
+    name: string;
+    weight: number;
+    enteredAt: string | null;
+    leftAt: string | null;
+    result: string | null;
+    /** How often the judge evaluated the phase, its last evaluation (with each test's evidence) and its counts. */
+    evaluations: number;
+    lastEvaluation: EvaluationSummary | null;
+    counts: PhaseCounts;
+  }[];
+  /** The judge's reference: the stable version before the rollout, and the latency threshold `T` (ms). */
+  judge: { baseline: Baseline | null; thresholdMs: number | null; thresholdFrom: string | null } | null;
   /** The largest percent of traffic the new version ever had. */
   maxWeight: number;
   /** Percent of traffic per version at the end. */
@@ -205,7 +218,17 @@ export function buildReport(input: ReportInput): Report {
       enteredAt: p.enteredAt,
       leftAt: p.leftAt,
       result: p.result ?? (p.enteredAt ? 'incomplete' : null),
+      evaluations: p.evaluations,
+      lastEvaluation: p.last,
+      counts: p.counts,
     })),
+    judge: record?.judge
+      ? {
+          baseline: record.judge.baseline,
+          thresholdMs: record.judge.thresholdMs,
+          thresholdFrom: record.judge.thresholdFrom,
+        }
+      : null,
     maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
     finalWeights: weights,
     rollback,

@@ -1,6 +1,6 @@
 import { formatSeconds } from '../../functions/core/duration';
 import { localTime } from '../../functions/core/freeze';
-import { pct } from '../../functions/core/judge';
+import { odds, pct } from '../../functions/core/judge';
 import type { Invocation } from '../../local/runner';
 import type { Simulator } from '../../local/simulate';
 
@@ -66,7 +66,13 @@ export function progressPrinter(write: Write, everyMinutes = 5) {
           : 'new';
         const reference = result?.reference === 'baseline' ? ' before the rollout' : '';
         const stats = `${version} ${describe(result?.canary as Summary)} | ${sim.scenario.world.stableVersion}${reference} ${describe(result?.stable as Summary)}`;
-        if (decision === 'continue') line(`  ${String(result?.phase)} baking · ${stats}`);
+        const errors = result?.errors as { evidence: number; limit: number } | null | undefined;
+        const latency = result?.latency as { evidence: number } | null | undefined;
+        const evidence =
+          errors && latency
+            ? ` · evidence: errors ${ratio(errors.evidence)}, latency ${ratio(latency.evidence)} (limit ${ratio(errors.limit)})`
+            : '';
+        if (decision === 'continue') line(`  ${String(result?.phase)} baking · ${stats}${evidence}`);
         else if (decision === 'hold') line(`  ${String(result?.phase)} HOLD: ${String(result?.reason)}`);
         else if (decision === 'pass') line(`✓ ${String(result?.phase)} passed: ${String(result?.reason)}`);
         else line(`✗ ${String(result?.phase)} ROLL BACK: ${String(result?.reason)}`);
@@ -147,4 +153,9 @@ function firstSentence(message: string): string {
   } catch {
     return message;
   }
+}
+
+/** A likelihood ratio as the reasons write it: `1 : 140`. */
+function ratio(value: number): string {
+  return odds(Math.log(value));
 }

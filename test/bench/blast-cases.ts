@@ -21,13 +21,15 @@ export interface BlastCase {
 }
 
 const STABLE_LATENCY = { p50Ms: 80, p95Ms: 180 };
+/** `0.015` → `1p5pct`: scenario names take letters, digits and hyphens only. */
+const percentId = (rate: number) => `${String(Math.round(rate * 1000) / 10).replace('.', 'p')}pct`;
 const at = (errorRate: number, latency = STABLE_LATENCY): Behaviour => ({ errorRate, ...latency });
 
 export const CASES: BlastCase[] = [
   ...[0.002, 0.01, 0.02, 0.05].flatMap((rate) =>
     [60, 600, 3000].map(
       (rpm): BlastCase => ({
-        id: `healthy-${rate * 100}pct-${rpm}rpm`,
+        id: `healthy-${percentId(rate)}-${rpm}rpm`,
         label: `healthy, both ${rate * 100} %, ${rpm} rpm`,
         kind: 'healthy',
         requestsPerMinute: rpm,
@@ -38,7 +40,7 @@ export const CASES: BlastCase[] = [
   ),
   ...[0.015, 0.02, 0.03, 0.06, 0.2].map(
     (bad): BlastCase => ({
-      id: `errors-${bad * 100}pct`,
+      id: `errors-${percentId(bad)}`,
       label: `new ${bad * 100} % vs 0.2 %`,
       kind: 'errors',
       requestsPerMinute: 600,
