@@ -19,6 +19,7 @@ import { type DatabasePolicy, rolloutSnapshotPrefix, TAG } from '../functions/co
 import { formatIssues } from '../functions/core/issues';
 import { type Plan, PlanSchema, type Target, targetGroupName } from '../functions/core/plan';
 import {
+  integrationArns,
   readRolloutDefinition,
   STEP_PLACEHOLDERS,
   type StepName,
@@ -422,7 +423,8 @@ export class RolloutOrchestrator extends Construct {
     const functions = {} as Record<StepName, NodejsFunction>;
     const versions = {} as Record<StepName, lambda.IVersion>;
     const logGroups = {} as Record<StepName, logs.LogGroup>;
-    const substitutions: Record<string, string> = {};
+    // Service integrations in the deployment's partition (the definition names no partition of its own).
+    const substitutions: Record<string, string> = integrationArns(Aws.PARTITION);
     for (const [placeholder, step] of Object.entries(STEP_PLACEHOLDERS) as [StepPlaceholder, StepName][]) {
       const { fn, logGroup } = this.deployFunction(context, {
         id: placeholder.replace(/FunctionArn$/, ''),

@@ -1,7 +1,7 @@
 import './polyfills';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { logger, stepHandler } from '../functions/adapters/step';
-import { STEP_PLACEHOLDERS, type StepName, substitute } from '../statemachines/rollout';
+import { integrationArns, STEP_PLACEHOLDERS, type StepName, substitute } from '../statemachines/rollout';
 import type { VirtualClock } from './clock';
 import type { SimStepFunctions } from './services/sfn';
 import type { FUNCTIONS, FunctionName } from './steps';
@@ -45,7 +45,7 @@ export interface Binding {
 export function prepareDefinition(text: string): { definition: Definition; bindings: Map<string, Binding> } {
   const arns = Object.fromEntries(Object.entries(STEP_PLACEHOLDERS).map(([key, step]) => [key, simFunctionArn(step)]));
   const stepByArn = new Map(Object.values(STEP_PLACEHOLDERS).map((step) => [simFunctionArn(step), step]));
-  const definition = JSON.parse(substitute(text, arns)) as Definition;
+  const definition = JSON.parse(substitute(text, { ...arns, ...integrationArns('aws') })) as Definition;
   const bindings = new Map<string, Binding>();
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;

@@ -32,6 +32,24 @@ export const STEP_PLACEHOLDERS = {
 } as const;
 
 export type StepPlaceholder = keyof typeof STEP_PLACEHOLDERS;
+
+/**
+ * The definition's service-integration placeholders and the integration each one names: the stack fills each with
+ * its ARN in the deployment's partition (`arn:aws-cn:states:::…` in China), the simulator with `aws`.
+ */
+export const INTEGRATION_PLACEHOLDERS = {
+  InvokeAndWaitForTaskToken: 'lambda:invoke.waitForTaskToken',
+} as const;
+
+/** The integration placeholders filled for a partition (`aws`, `aws-cn`, `aws-us-gov`, or a token of the stack's). */
+export function integrationArns(partition: string): Record<keyof typeof INTEGRATION_PLACEHOLDERS, string> {
+  return Object.fromEntries(
+    Object.entries(INTEGRATION_PLACEHOLDERS).map(([key, integration]) => [
+      key,
+      `arn:${partition}:states:::${integration}`,
+    ]),
+  ) as Record<keyof typeof INTEGRATION_PLACEHOLDERS, string>;
+}
 export type StepName = (typeof STEP_PLACEHOLDERS)[StepPlaceholder];
 
 /** The definition text, placeholders unfilled. */

@@ -9,7 +9,12 @@ import type { PlanInput } from '../../functions/core/plan';
 import { flattenCfnReference } from '../../lib/nag';
 import { parameterArn, restoredIdentifierPrefix, secretArn } from '../../lib/orchestrator';
 import type { RolloutPilotStack } from '../../lib/rollout-stack';
-import { readRolloutDefinition, STEP_PLACEHOLDERS, type StepName } from '../../statemachines/rollout';
+import {
+  INTEGRATION_PLACEHOLDERS,
+  readRolloutDefinition,
+  STEP_PLACEHOLDERS,
+  type StepName,
+} from '../../statemachines/rollout';
 import { ALB_RULE_ARN } from '../fixtures/targets';
 import {
   ALARM_SERVICES,
@@ -92,7 +97,13 @@ describe('RolloutOrchestrator', () => {
       // Assess
       const filled = substitutions.asObject() as Record<string, { Ref: string }>;
       expect(new Set(Object.keys(filled))).toEqual(placeholders);
-      expect(new Set(Object.keys(filled))).toEqual(new Set(Object.keys(STEP_PLACEHOLDERS)));
+      expect(new Set(Object.keys(filled))).toEqual(
+        new Set([...Object.keys(STEP_PLACEHOLDERS), ...Object.keys(INTEGRATION_PLACEHOLDERS)]),
+      );
+      // Service integrations in the stack's own partition.
+      expect(filled.InvokeAndWaitForTaskToken).toEqual({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::lambda:invoke.waitForTaskToken']],
+      });
       for (const [placeholder, step] of Object.entries(STEP_PLACEHOLDERS)) {
         const value = filled[placeholder];
         expect(value, placeholder).toEqual(stack.resolve(stack.orchestrator.versions[step].functionArn));

@@ -8,7 +8,13 @@ import {
   ROLLOUT_ERRORS,
   RolloutPilotError,
 } from '../../functions/core/errors';
-import { readRolloutDefinition, STEP_PLACEHOLDERS, substitute } from '../../statemachines/rollout';
+import {
+  INTEGRATION_PLACEHOLDERS,
+  integrationArns,
+  readRolloutDefinition,
+  STEP_PLACEHOLDERS,
+  substitute,
+} from '../../statemachines/rollout';
 
 /** asl-validator ships CommonJS without type declarations: `module.exports = function validator(...)`. */
 type AslValidator = (
@@ -107,12 +113,15 @@ function taskOf(placeholder: keyof typeof STEP_PLACEHOLDERS): [string, State][] 
 }
 
 /** Realistic values for the placeholders: the ARN of a published version of each step's function. */
-const VERSION_ARNS = Object.fromEntries(
-  Object.entries(STEP_PLACEHOLDERS).map(([key, step], i) => [
-    key,
-    `arn:aws:lambda:us-east-1:123456789012:function:rollout-pilot-${step}:${i + 3}`,
-  ]),
-);
+const VERSION_ARNS = {
+  ...Object.fromEntries(
+    Object.entries(STEP_PLACEHOLDERS).map(([key, step], i) => [
+      key,
+      `arn:aws:lambda:us-east-1:123456789012:function:rollout-pilot-${step}:${i + 3}`,
+    ]),
+  ),
+  ...integrationArns('aws'),
+};
 
 describe('the rollout state machine definition', () => {
   describe('validity', () => {
@@ -146,12 +155,22 @@ describe('the rollout state machine definition', () => {
   });
 
   describe('placeholders', () => {
-    it('uses only the keys of STEP_PLACEHOLDERS, and every one of them', () => {
+    it('uses only the keys of STEP_PLACEHOLDERS and INTEGRATION_PLACEHOLDERS, and every one of them', () => {
       // Prepare
       const used = new Set([...TEXT.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]));
 
       // Assess
-      expect([...used].sort()).toEqual(Object.keys(STEP_PLACEHOLDERS).sort());
+      expect([...used].sort()).toEqual(
+        [...Object.keys(STEP_PLACEHOLDERS), ...Object.keys(INTEGRATION_PLACEHOLDERS)].sort(),
+      );
+    });
+
+    it('names no partition: every ARN of the definition comes from a placeholder', () => {
+      // Assess
+      expect(TEXT).not.toMatch(/arn:aws/);
+      expect(integrationArns('aws-cn').InvokeAndWaitForTaskToken).toBe(
+        'arn:aws-cn:states:::lambda:invoke.waitForTaskToken',
+      );
     });
 
     it.each(Object.entries(STEP_PLACEHOLDERS))('has the step of %s in functions/%s/handler.ts', (_key, step) => {
@@ -299,7 +318,7 @@ describe('the rollout state machine definition', () => {
 
     it('waits for a task token it passes to the bake step', () => {
       // Assess
-      expect(bake.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      expect(bake.Resource).toBe('${InvokeAndWaitForTaskToken}');
       expect(bake.Parameters?.Payload).toEqual(expect.objectContaining({ 'taskToken.$': '$$.Task.Token' }));
     });
 
