@@ -170,7 +170,11 @@ export class CloudWatchAlarms implements AlarmManager {
 
   async arm(alarms: readonly PutMetricAlarmCommandInput[]): Promise<string[]> {
     for (const alarm of alarms) {
-      await aws('cloudwatch:PutMetricAlarm', () => this.cloudwatch.send(new PutMetricAlarmCommand(alarm)));
+      await aws(
+        'cloudwatch:PutMetricAlarm',
+        () => this.cloudwatch.send(new PutMetricAlarmCommand(alarm)),
+        String(alarm.AlarmName),
+      );
     }
     return alarms.map((a) => String(a.AlarmName));
   }
@@ -179,8 +183,10 @@ export class CloudWatchAlarms implements AlarmManager {
     for (let i = 0; i < names.length; i += DELETE_BATCH) {
       const batch = names.slice(i, i + DELETE_BATCH);
       try {
-        await aws('cloudwatch:DeleteAlarms', () =>
-          this.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: batch })),
+        await aws(
+          'cloudwatch:DeleteAlarms',
+          () => this.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: batch })),
+          batch.join(', '),
         );
       } catch (error) {
         if (!(error instanceof ResourceNotFound)) throw error;

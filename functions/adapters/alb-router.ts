@@ -89,8 +89,10 @@ export class AlbWeightedRouter implements TrafficRouter {
     }
     const idle = this.other(state.primary);
     try {
-      const health = await aws('elasticloadbalancing:DescribeTargetHealth', () =>
-        this.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: idle.arn })),
+      const health = await aws(
+        'elasticloadbalancing:DescribeTargetHealth',
+        () => this.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: idle.arn })),
+        idle.arn,
       );
       const states = (health.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State ?? 'unknown');
       if (!states.includes('healthy')) {
@@ -161,19 +163,24 @@ export class AlbWeightedRouter implements TrafficRouter {
           : {}),
       },
     };
-    await aws('elasticloadbalancing:ModifyRule', () =>
-      this.elbv2.send(
-        new ModifyRuleCommand({
-          RuleArn: this.target.listenerRuleArn,
-          Actions: actions.map((a, i) => (i === index ? rewritten : keepAction(a))),
-        }),
-      ),
+    await aws(
+      'elasticloadbalancing:ModifyRule',
+      () =>
+        this.elbv2.send(
+          new ModifyRuleCommand({
+            RuleArn: this.target.listenerRuleArn,
+            Actions: actions.map((a, i) => (i === index ? rewritten : keepAction(a))),
+          }),
+        ),
+      this.target.listenerRuleArn,
     );
   }
 
   private async rule(): Promise<Rule> {
-    const out = await aws('elasticloadbalancing:DescribeRules', () =>
-      this.elbv2.send(new DescribeRulesCommand({ RuleArns: [this.target.listenerRuleArn] })),
+    const out = await aws(
+      'elasticloadbalancing:DescribeRules',
+      () => this.elbv2.send(new DescribeRulesCommand({ RuleArns: [this.target.listenerRuleArn] })),
+      this.target.listenerRuleArn,
     );
     const rule = out.Rules?.[0];
     if (!rule) throw new RuleNotFoundException({ message: `${this.description} not found`, $metadata: {} });

@@ -48,25 +48,29 @@ interface SdkErrorLike {
 
 /**
  * Run an AWS call and translate the faults the state machine should retry into `AwsThrottled` or
- * `AwsUnavailable`. Anything else (access denied, not found, a failed condition) propagates unchanged:
- * retrying it would not help, and its own name tells the operator what to fix before a redrive.
+ * `AwsUnavailable`. Anything else (access denied, not found, a failed condition) keeps its name and class —
+ * retrying it would not help, and its name tells the operator what to fix before a redrive — but its message is
+ * prefixed with the operation and the resource, so that every failure an operator reads says what was called on
+ * what: `dynamodb:PutItem on rollout-pilot-rollouts: AccessDeniedException: …`.
  */
-export async function aws<T>(operation: string, call: () => Promise<T>): Promise<T> {
+export async function aws<T>(operation: string, call: () => Promise<T>, resource?: string): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw classify(operation, error);
+    throw classify(operation, error, resource);
   }
 }
 
 /** The error to raise for a failed AWS call. */
-export function classify(operation: string, error: unknown): unknown {
+export function classify(operation: string, error: unknown, resource?: string): unknown {
   if (!(error instanceof Error)) return error;
   const sdk = error as SdkErrorLike & Error;
-  const detail = `${operation}: ${sdk.name}: ${sdk.message}`;
+  const where = resource ? `${operation} on ${resource}` : operation;
+  const detail = `${where}: ${sdk.name}: ${sdk.message}`;
   if (isThrottlingError(sdk as never)) return new AwsThrottled(detail, { cause: error });
   if (isServerError(sdk as never) || isTransientError(sdk as never) || BUSY.includes(sdk.name)) {
     return new AwsUnavailable(detail, { cause: error });
   }
+  if (!sdk.message.startsWith(`${operation}`)) sdk.message = `${where}: ${sdk.message}`;
   return error;
 }

@@ -49,8 +49,10 @@ export class SsmParameterEndpoint implements EndpointStore {
   }
 
   async repoint(endpoint: Endpoint, original: Endpoint | null) {
-    const current = await aws('ssm:GetParameter', () =>
-      this.ssm.send(new GetParameterCommand({ Name: this.name, WithDecryption: true })),
+    const current = await aws(
+      'ssm:GetParameter',
+      () => this.ssm.send(new GetParameterCommand({ Name: this.name, WithDecryption: true })),
+      this.name,
     );
     const previous = current.Parameter?.Value ?? '';
     const value = formatEndpointValue(previous, endpoint);
@@ -58,15 +60,18 @@ export class SsmParameterEndpoint implements EndpointStore {
       // Done before (a retry): report what the service used before, the original database.
       return { previous: original ? formatEndpointValue(previous, original) : previous, value };
     }
-    await aws('ssm:PutParameter', () =>
-      this.ssm.send(
-        new PutParameterCommand({
-          Name: this.name,
-          Value: value,
-          Type: current.Parameter?.Type,
-          Overwrite: true,
-        }),
-      ),
+    await aws(
+      'ssm:PutParameter',
+      () =>
+        this.ssm.send(
+          new PutParameterCommand({
+            Name: this.name,
+            Value: value,
+            Type: current.Parameter?.Type,
+            Overwrite: true,
+          }),
+        ),
+      this.name,
     );
     return { previous, value };
   }
@@ -85,8 +90,10 @@ export class SecretEndpoint implements EndpointStore {
   }
 
   async repoint(endpoint: Endpoint, original: Endpoint | null, requestToken: string) {
-    const current = await aws('secretsmanager:GetSecretValue', () =>
-      this.secrets.send(new GetSecretValueCommand({ SecretId: this.secretId })),
+    const current = await aws(
+      'secretsmanager:GetSecretValue',
+      () => this.secrets.send(new GetSecretValueCommand({ SecretId: this.secretId })),
+      this.secretId,
     );
     let json: Record<string, unknown>;
     try {
@@ -106,14 +113,17 @@ export class SecretEndpoint implements EndpointStore {
     // Keep the port's JSON type: an application may read `"5432"` as a string.
     const port = typeof json[this.portKey] === 'string' ? String(endpoint.port) : endpoint.port;
     const next = { ...json, [this.hostKey]: endpoint.address, [this.portKey]: port };
-    await aws('secretsmanager:PutSecretValue', () =>
-      this.secrets.send(
-        new PutSecretValueCommand({
-          SecretId: this.secretId,
-          SecretString: JSON.stringify(next),
-          ClientRequestToken: requestToken,
-        }),
-      ),
+    await aws(
+      'secretsmanager:PutSecretValue',
+      () =>
+        this.secrets.send(
+          new PutSecretValueCommand({
+            SecretId: this.secretId,
+            SecretString: JSON.stringify(next),
+            ClientRequestToken: requestToken,
+          }),
+        ),
+      this.secretId,
     );
     return { previous, value };
   }

@@ -15,16 +15,20 @@ export class StepFunctionsExecutions implements Executions {
   constructor(private readonly sfn: SFNClient) {}
 
   async status(executionArn: string): Promise<ExecutionStatus> {
-    const out = await aws('states:DescribeExecution', () =>
-      this.sfn.send(new DescribeExecutionCommand({ executionArn })),
+    const out = await aws(
+      'states:DescribeExecution',
+      () => this.sfn.send(new DescribeExecutionCommand({ executionArn })),
+      executionArn,
     );
     return (out.status ?? 'RUNNING') as ExecutionStatus;
   }
 
   async failedState(executionArn: string): Promise<string | undefined> {
     // Newest first: the last state entered before the failure is the one that failed.
-    const out = await aws('states:GetExecutionHistory', () =>
-      this.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50 })),
+    const out = await aws(
+      'states:GetExecutionHistory',
+      () => this.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50 })),
+      executionArn,
     );
     return out.events?.find((e) => e.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
   }

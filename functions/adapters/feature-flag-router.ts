@@ -140,43 +140,49 @@ export class FeatureFlagRouter implements TrafficRouter {
       : mode === 'forward'
         ? 'attribute_not_exists(#flag) OR (#enabled = :true AND #rolloutId = :owner) OR (NOT (#enabled = :true) AND (attribute_not_exists(#rolloutId) OR NOT (#rolloutId = :owner)))'
         : 'attribute_not_exists(#flag) OR NOT (#enabled = :true) OR #rolloutId = :owner';
-    await aws('dynamodb:UpdateItem', () =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.target.table,
-          Key: { flag: this.target.flag },
-          UpdateExpression: `SET #enabled = :enabled, #tenants = :tenants, #percentage = :percentage, #version = :version, #updatedAt = :updatedAt, #updatedBy = :updatedBy${owned ? ', #rolloutId = :owner' : ''}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: {
-            '#flag': 'flag',
-            '#enabled': 'enabled',
-            '#tenants': 'tenants',
-            '#percentage': 'percentage',
-            '#version': 'version',
-            '#updatedAt': 'updatedAt',
-            '#updatedBy': 'updatedBy',
-            ...(owned ? { '#rolloutId': 'rolloutId' } : {}),
-          },
-          ExpressionAttributeValues: {
-            ':enabled': cohort.enabled,
-            ':tenants': cohort.tenants,
-            ':percentage': cohort.percentage,
-            ':version': version,
-            ':updatedAt': this.now().toISOString(),
-            ':updatedBy': owned ? `rollout-pilot ${this.owner}` : 'rollout-pilot',
-            ':true': true,
-            ...(owned ? { ':owner': this.owner } : {}),
-          },
-        }),
-      ),
+    await aws(
+      'dynamodb:UpdateItem',
+      () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.target.table,
+            Key: { flag: this.target.flag },
+            UpdateExpression: `SET #enabled = :enabled, #tenants = :tenants, #percentage = :percentage, #version = :version, #updatedAt = :updatedAt, #updatedBy = :updatedBy${owned ? ', #rolloutId = :owner' : ''}`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: {
+              '#flag': 'flag',
+              '#enabled': 'enabled',
+              '#tenants': 'tenants',
+              '#percentage': 'percentage',
+              '#version': 'version',
+              '#updatedAt': 'updatedAt',
+              '#updatedBy': 'updatedBy',
+              ...(owned ? { '#rolloutId': 'rolloutId' } : {}),
+            },
+            ExpressionAttributeValues: {
+              ':enabled': cohort.enabled,
+              ':tenants': cohort.tenants,
+              ':percentage': cohort.percentage,
+              ':version': version,
+              ':updatedAt': this.now().toISOString(),
+              ':updatedBy': owned ? `rollout-pilot ${this.owner}` : 'rollout-pilot',
+              ':true': true,
+              ...(owned ? { ':owner': this.owner } : {}),
+            },
+          }),
+        ),
+      `${this.target.table}/${this.target.flag}`,
     );
   }
 
   private async item(): Promise<FlagItem | undefined> {
-    const out = await aws('dynamodb:GetItem', () =>
-      this.doc.send(
-        new GetCommand({ TableName: this.target.table, Key: { flag: this.target.flag }, ConsistentRead: true }),
-      ),
+    const out = await aws(
+      'dynamodb:GetItem',
+      () =>
+        this.doc.send(
+          new GetCommand({ TableName: this.target.table, Key: { flag: this.target.flag }, ConsistentRead: true }),
+        ),
+      `${this.target.table}/${this.target.flag}`,
     );
     return readFlagItem(this.target.flag, out.Item);
   }

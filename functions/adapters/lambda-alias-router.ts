@@ -26,8 +26,10 @@ export class LambdaAliasRouter implements TrafficRouter {
   }
 
   async current(): Promise<TrafficState> {
-    const out = await aws('lambda:GetAlias', () =>
-      this.lambda.send(new GetAliasCommand({ FunctionName: this.functionName, Name: this.alias })),
+    const out = await aws(
+      'lambda:GetAlias',
+      () => this.lambda.send(new GetAliasCommand({ FunctionName: this.functionName, Name: this.alias })),
+      `${this.functionName}:${this.alias}`,
     );
     const primary = String(out.FunctionVersion);
     const extra = out.RoutingConfig?.AdditionalVersionWeights ?? {};
@@ -44,8 +46,13 @@ export class LambdaAliasRouter implements TrafficRouter {
   async preflight(version: string): Promise<string[]> {
     const problems: string[] = [];
     try {
-      const fn = await aws('lambda:GetFunctionConfiguration', () =>
-        this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.functionName, Qualifier: version })),
+      const fn = await aws(
+        'lambda:GetFunctionConfiguration',
+        () =>
+          this.lambda.send(
+            new GetFunctionConfigurationCommand({ FunctionName: this.functionName, Qualifier: version }),
+          ),
+        `${this.functionName}:${version}`,
       );
       if (fn.State && fn.State !== 'Active') {
         problems.push(`version ${version} of ${this.functionName} is ${fn.State}, not Active`);
@@ -90,15 +97,18 @@ export class LambdaAliasRouter implements TrafficRouter {
   }
 
   private async update(primary: string, additional: Record<string, number>): Promise<void> {
-    await aws('lambda:UpdateAlias', () =>
-      this.lambda.send(
-        new UpdateAliasCommand({
-          FunctionName: this.functionName,
-          Name: this.alias,
-          FunctionVersion: primary,
-          RoutingConfig: { AdditionalVersionWeights: additional },
-        }),
-      ),
+    await aws(
+      'lambda:UpdateAlias',
+      () =>
+        this.lambda.send(
+          new UpdateAliasCommand({
+            FunctionName: this.functionName,
+            Name: this.alias,
+            FunctionVersion: primary,
+            RoutingConfig: { AdditionalVersionWeights: additional },
+          }),
+        ),
+      `${this.functionName}:${this.alias}`,
     );
   }
 }

@@ -20,15 +20,18 @@ export async function invokeSync(
   payload: unknown,
   qualifier?: string,
 ): Promise<InvokeAnswer> {
-  const out = await aws('lambda:Invoke', () =>
-    lambda.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        ...(qualifier !== undefined ? { Qualifier: qualifier } : {}),
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify(payload)),
-      }),
-    ),
+  const out = await aws(
+    'lambda:Invoke',
+    () =>
+      lambda.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          ...(qualifier !== undefined ? { Qualifier: qualifier } : {}),
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify(payload)),
+        }),
+      ),
+    qualifier === undefined ? functionName : `${functionName}:${qualifier}`,
   );
   const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
   return out.FunctionError ? { functionError: out.FunctionError, text } : { text };

@@ -35,15 +35,18 @@ export class SnsNotifier implements Notifier {
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, { DataType: 'String', StringValue: String(v) }]),
     );
-    await aws('sns:Publish', () =>
-      this.sns.send(
-        new PublishCommand({
-          TopicArn: topicArn,
-          Subject: n.subject.slice(0, 100),
-          Message: n.message,
-          MessageAttributes: attributes,
-        }),
-      ),
+    await aws(
+      'sns:Publish',
+      () =>
+        this.sns.send(
+          new PublishCommand({
+            TopicArn: topicArn,
+            Subject: n.subject.slice(0, 100),
+            Message: n.message,
+            MessageAttributes: attributes,
+          }),
+        ),
+      topicArn,
     );
   }
 }

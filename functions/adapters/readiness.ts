@@ -27,15 +27,18 @@ export class CloudWatchAlarmStates implements AlarmStates {
       const batch = unique.slice(i, i + DESCRIBE_BATCH);
       let token: string | undefined;
       do {
-        const out = await aws('cloudwatch:DescribeAlarms', () =>
-          this.cloudwatch.send(
-            new DescribeAlarmsCommand({
-              AlarmNames: batch,
-              AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-              MaxRecords: DESCRIBE_BATCH,
-              ...(token ? { NextToken: token } : {}),
-            }),
-          ),
+        const out = await aws(
+          'cloudwatch:DescribeAlarms',
+          () =>
+            this.cloudwatch.send(
+              new DescribeAlarmsCommand({
+                AlarmNames: batch,
+                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                MaxRecords: DESCRIBE_BATCH,
+                ...(token ? { NextToken: token } : {}),
+              }),
+            ),
+          batch.join(', '),
         );
         for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
           if (alarm.AlarmName && alarm.StateValue) states.set(alarm.AlarmName, alarm.StateValue as AlarmStateValue);

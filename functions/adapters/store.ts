@@ -75,15 +75,18 @@ export class DynamoRolloutStore implements RolloutStore {
       acquiredAt: this.now().toISOString(),
     };
     try {
-      await aws('dynamodb:PutItem', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(pk) OR executionArn = :me',
-            ExpressionAttributeValues: { ':me': ref.executionArn },
-          }),
-        ),
+      await aws(
+        'dynamodb:PutItem',
+        () =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(pk) OR executionArn = :me',
+              ExpressionAttributeValues: { ':me': ref.executionArn },
+            }),
+          ),
+        this.tableName,
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -99,15 +102,18 @@ export class DynamoRolloutStore implements RolloutStore {
 
   async releaseLock(ref: RolloutRef): Promise<void> {
     try {
-      await aws('dynamodb:DeleteItem', () =>
-        this.doc.send(
-          new DeleteCommand({
-            TableName: this.tableName,
-            Key: { pk: partitionKey(ref.service), sk: LOCK_KEY },
-            ConditionExpression: 'executionArn = :me',
-            ExpressionAttributeValues: { ':me': ref.executionArn },
-          }),
-        ),
+      await aws(
+        'dynamodb:DeleteItem',
+        () =>
+          this.doc.send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key: { pk: partitionKey(ref.service), sk: LOCK_KEY },
+              ConditionExpression: 'executionArn = :me',
+              ExpressionAttributeValues: { ':me': ref.executionArn },
+            }),
+          ),
+        this.tableName,
       );
     } catch (error) {
       // Already released, or taken over by someone who removed ours by hand: either way it is not ours to delete.
@@ -116,14 +122,17 @@ export class DynamoRolloutStore implements RolloutStore {
   }
 
   async lockHolder(service: string): Promise<LockItem | undefined> {
-    const out = await aws('dynamodb:GetItem', () =>
-      this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: partitionKey(service), sk: LOCK_KEY },
-          ConsistentRead: true,
-        }),
-      ),
+    const out = await aws(
+      'dynamodb:GetItem',
+      () =>
+        this.doc.send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: { pk: partitionKey(service), sk: LOCK_KEY },
+            ConsistentRead: true,
+          }),
+        ),
+      this.tableName,
     );
     if (!out.Item) return undefined;
     const { executionArn, rolloutId, startedAt, version } = out.Item as Record<string, string>;
@@ -138,14 +147,17 @@ export class DynamoRolloutStore implements RolloutStore {
 
   async create(record: RolloutRecord): Promise<RolloutRecord> {
     try {
-      await aws('dynamodb:PutItem', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { pk: partitionKey(record.service), sk: recordKey(record), ...record },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
+      await aws(
+        'dynamodb:PutItem',
+        () =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { pk: partitionKey(record.service), sk: recordKey(record), ...record },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
+        this.tableName,
       );
       return record;
     } catch (error) {
@@ -171,15 +183,18 @@ export class DynamoRolloutStore implements RolloutStore {
       if (next === current) return current;
       const written: RolloutRecord = { ...next, revision: current.revision + 1, updatedAt: this.now().toISOString() };
       try {
-        await aws('dynamodb:PutItem', () =>
-          this.doc.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: { pk: partitionKey(ref.service), sk: recordKey(ref), ...written },
-              ConditionExpression: 'revision = :rev AND executionArn = :me',
-              ExpressionAttributeValues: { ':rev': current.revision, ':me': ref.executionArn },
-            }),
-          ),
+        await aws(
+          'dynamodb:PutItem',
+          () =>
+            this.doc.send(
+              new PutCommand({
+                TableName: this.tableName,
+                Item: { pk: partitionKey(ref.service), sk: recordKey(ref), ...written },
+                ConditionExpression: 'revision = :rev AND executionArn = :me',
+                ExpressionAttributeValues: { ':rev': current.revision, ':me': ref.executionArn },
+              }),
+            ),
+          this.tableName,
         );
         return written;
       } catch (error) {
@@ -190,29 +205,35 @@ export class DynamoRolloutStore implements RolloutStore {
   }
 
   async list(service: string, limit: number): Promise<RolloutRecord[]> {
-    const out = await aws('dynamodb:Query', () =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': partitionKey(service), ':prefix': 'ROLLOUT#' },
-          ScanIndexForward: false,
-          Limit: limit,
-        }),
-      ),
+    const out = await aws(
+      'dynamodb:Query',
+      () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': partitionKey(service), ':prefix': 'ROLLOUT#' },
+            ScanIndexForward: false,
+            Limit: limit,
+          }),
+        ),
+      this.tableName,
     );
     return (out.Items ?? []).map(toRecord);
   }
 
   private async read(ref: RolloutRef): Promise<RolloutRecord | undefined> {
-    const out = await aws('dynamodb:GetItem', () =>
-      this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: partitionKey(ref.service), sk: recordKey(ref) },
-          ConsistentRead: true,
-        }),
-      ),
+    const out = await aws(
+      'dynamodb:GetItem',
+      () =>
+        this.doc.send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: { pk: partitionKey(ref.service), sk: recordKey(ref) },
+            ConsistentRead: true,
+          }),
+        ),
+      this.tableName,
     );
     if (!out.Item) return undefined;
     const record = toRecord(out.Item);

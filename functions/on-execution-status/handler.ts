@@ -20,7 +20,6 @@ export const ExecutionStatusChangeSchema = z.looseObject({
     input: z.string().nullable().optional(),
     error: z.string().nullable().optional(),
     cause: z.string().nullable().optional(),
-    redriveCount: z.number().int().optional(),
   }),
 });
 
@@ -77,7 +76,10 @@ export const onExecutionStatusFunction = defineStep({
       const state = (await deps.executions.failedState(executionArn)) ?? 'an unknown state';
       const failure = { state, error: event.detail.error ?? 'unknown', cause: event.detail.cause ?? '' };
       let record = await deps.store.update(ref, (r) => recordFailure(r, failure, deps.now()));
-      const key = `failed:${event.detail.redriveCount ?? 0}`;
+      // One announcement per failure: a redriven execution that fails again stops at another time. (The event
+      // AWS documents carries no redrive count, so nothing may depend on one; a duplicate delivery of the same
+      // event has the same stop date.)
+      const key = `failed:${event.detail.stopDate ?? event.time}`;
       if (!record.notified.includes(key)) {
         await deps.notifier.publish(topicArnFor(record.plan, deps.settings), failureNotification(record));
         record = await deps.store.update(ref, (r) => markNotified(r, key));

@@ -96,13 +96,25 @@ describe('aws() and classify(): which AWS faults the state machine retries', () 
     ['something thrown that is not an Error', 'a string'],
   ];
 
-  it.each(ownFaults)('lets %s through unchanged, so its own name tells the operator what to fix', (_label, fault) => {
-    // Act
-    const error = classify('lambda:UpdateAlias', fault);
+  it.each(ownFaults)(
+    'lets %s through with its own name and class, so the operator knows what to fix, its message naming the call and the resource',
+    (_label, fault) => {
+      // Prepare
+      const before = fault instanceof Error ? fault.message : undefined;
 
-    // Assess
-    expect(error).toBe(fault);
-  });
+      // Act
+      const error = classify('lambda:UpdateAlias', fault, 'checkout-api:live');
+
+      // Assess
+      expect(error).toBe(fault);
+      if (fault instanceof Error) {
+        expect(fault.message).toBe(`lambda:UpdateAlias on checkout-api:live: ${before}`);
+        // Once: a rethrow through another layer does not prefix it again.
+        classify('lambda:UpdateAlias', fault, 'checkout-api:live');
+        expect(fault.message).toBe(`lambda:UpdateAlias on checkout-api:live: ${before}`);
+      }
+    },
+  );
 
   it('returns what the call resolves with', async () => {
     // Act
@@ -125,6 +137,7 @@ describe('aws() and classify(): which AWS faults the state machine retries', () 
     expect(throttled).toBeInstanceOf(AwsThrottled);
     expect((throttled as AwsThrottled).message).toBe('lambda:GetAlias: TooManyRequestsException: Rate exceeded');
     expect(unchanged).toBe(denied);
+    expect((unchanged as Error).message).toMatch(/^lambda:GetAlias: /);
   });
 });
 

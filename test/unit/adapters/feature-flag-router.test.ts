@@ -393,7 +393,7 @@ describe('FeatureFlagRouter', () => {
       // Assess
       expect(error).toBeInstanceOf(AwsThrottled);
       expect((error as AwsThrottled).message).toBe(
-        'dynamodb:UpdateItem: ProvisionedThroughputExceededException: Rate exceeded',
+        'dynamodb:UpdateItem on feature_flags/new_rndc_flow: ProvisionedThroughputExceededException: Rate exceeded',
       );
     });
 
