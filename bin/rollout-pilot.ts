@@ -22,8 +22,10 @@ import { runSimulate, UsageError } from './cli/simulate';
 import { runValidate } from './cli/validate';
 
 /**
- * The `rollout-pilot` command line. Exit codes: 0 done (for `start --wait`: promoted), 1 the rollout was not
- * promoted or an AWS call failed, 2 bad usage or a bad input file (a one-line message names what is wrong).
+ * The `rollout-pilot` command line. Exit codes: 0 done (for `start --wait`: promoted; for `simulate`: every
+ * scenario ran and met its `expect`), 1 the rollout was not promoted, an AWS call failed, or (`simulate`) a
+ * scenario's `expect` was not met or a scenario failed to run, 2 bad usage or a bad input file, a scenario's plan
+ * included (a message names what is wrong).
  */
 export function program(
   write: (line: string) => void = (line) => {
@@ -70,7 +72,11 @@ export function program(
         .default(5),
     )
     .action(async (paths: string[], opts: { report?: string; quiet?: boolean; every: number }) => {
-      await runSimulate(paths, opts, write);
+      const result = await runSimulate(paths, opts, write);
+      // The batch ran and its summary is out; a scenario whose input is bad is also named on stderr (exit 2).
+      const bad = result.runs.filter((r) => r.error?.badInput);
+      if (bad.length) throw new UsageError(bad.map((r) => `${r.file}: ${r.error?.message}`).join('\n'));
+      process.exitCode = result.exitCode;
     });
 
   cli
@@ -106,7 +112,10 @@ export function program(
       .option('--requested-by <who>', 'who asks for the release')
       .option('--emergency-reason <text>', 'override the freeze windows, with this reason (recorded)')
       .option('--approved-by <who>', 'who approved the emergency override')
-      .option('--name <name>', 'the execution name (default: service-version-timestamp)')
+      .option(
+        '--name <name>',
+        'the execution name, 1-80 letters, digits, - and _ (default: service-version-UTC time-4 random hex digits)',
+      )
       .option('--wait', 'follow the execution until it ends')
       .addOption(
         new Option('--poll <seconds>', 'seconds between two checks with --wait').argParser(positiveInt).default(10),

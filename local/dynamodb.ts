@@ -45,6 +45,9 @@ const OPERATIONS = [
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 
+/** The real `setTimeout`, as it was when this module loaded (before any virtual clock). */
+const REAL_SET_TIMEOUT = globalThis.setTimeout;
+
 /** One in-memory DynamoDB. */
 export class SimDynamoDB {
   private readonly store: unknown;
@@ -64,9 +67,16 @@ export class SimDynamoDB {
     this.watchers.set(table, watcher);
   }
 
-  constructor() {
+  /**
+   * `createTableMs`: how long dynalite keeps a new table CREATING (0: it turns ACTIVE on the next real timer tick).
+   */
+  constructor(options: { createTableMs?: number } = {}) {
     this.modules = { db: require('dynalite/db'), validations: require('dynalite/validations') };
-    this.store = this.modules.db.create({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    this.store = this.modules.db.create({
+      createTableMs: options.createTableMs ?? 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
     for (const op of OPERATIONS) {
       const name = this.modules.validations.toLowerFirst(op);
       this.actions.set(op, {
@@ -93,24 +103,51 @@ export class SimDynamoDB {
     });
   }
 
-  /** Create a table and wait until it is ACTIVE (dynalite activates it on a timer). */
-  async createTable(definition: Record<string, unknown>): Promise<void> {
-    await this.call('CreateTable', definition);
-    for (let i = 0; i < 100; i++) {
-      const out = (await this.call('DescribeTable', { TableName: definition.TableName })) as {
-        Table?: { TableStatus?: string };
-      };
-      if (out.Table?.TableStatus === 'ACTIVE') return;
-      await new Promise((r) => setImmediate(r));
+  /**
+   * Create a table and wait until it is ACTIVE. dynalite turns a table ACTIVE on a real `setTimeout` (even with
+   * `createTableMs: 0`, a timer of at least a millisecond), so the wait is measured in real time, not in turns of
+   * the event loop: a fast machine runs hundreds of turns before a busy one has fired that timer, which is why a
+   * fixed number of checks failed under load. It checks again after 1, 2, 4… ms of real time (at most
+   * `maxIntervalMs` apart) for up to `attempts` checks (about 3 s by default), then fails naming the table, its
+   * status and how long it waited. Under a virtual clock the timer would never fire: that fails at once, saying so.
+   */
+  async createTable(
+    definition: Record<string, unknown>,
+    options: { attempts?: number; maxIntervalMs?: number } = {},
+  ): Promise<void> {
+    const name = String(definition.TableName);
+    if (globalThis.setTimeout !== REAL_SET_TIMEOUT) {
+      throw new Error(
+        `cannot create table ${name}: a virtual clock replaces setTimeout, and dynalite activates tables on a real timer; create tables before installing the clock`,
+      );
     }
-    throw new Error(`table ${String(definition.TableName)} did not become ACTIVE`);
+    const attempts = options.attempts ?? 60;
+    const maxIntervalMs = options.maxIntervalMs ?? 50;
+    await this.call('CreateTable', definition);
+    const started = performance.now();
+    let status = 'unknown';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const out = (await this.call('DescribeTable', { TableName: name })) as { Table?: { TableStatus?: string } };
+      status = out.Table?.TableStatus ?? 'missing';
+      if (status === 'ACTIVE') return;
+      if (attempt < attempts) {
+        const wait = Math.min(2 ** (attempt - 1), maxIntervalMs);
+        await new Promise((resolve) => REAL_SET_TIMEOUT(resolve, wait));
+      }
+    }
+    throw new Error(
+      `table ${name} did not become ACTIVE: still ${status} after ${attempts} checks over ${Math.round(performance.now() - started)} ms`,
+    );
   }
 
   /**
    * An SDK `requestHandler`: give it to `new DynamoDBClient({ requestHandler })`. It reads the operation from
-   * `X-Amz-Target` and answers with DynamoDB's JSON, or its error body and status code.
+   * `X-Amz-Target` and answers with DynamoDB's JSON, or its error body and status code. With `bookkeeping`, the
+   * calls are the simulator's own (reading the record for a report): no injected fault applies to them, and they
+   * are not logged in `calls` (which holds what the workflow did).
    */
-  requestHandler() {
+  requestHandler(options: { bookkeeping?: boolean } = {}) {
+    const bookkeeping = options.bookkeeping ?? false;
     return {
       handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
         const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '';
@@ -118,8 +155,8 @@ export class SimDynamoDB {
         const body = JSON.parse(
           typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body as Uint8Array),
         );
-        this.calls.push({ operation, input: body });
-        const injected = this.fault(operation);
+        if (!bookkeeping) this.calls.push({ operation, input: body });
+        const injected = bookkeeping ? undefined : this.fault(operation);
         if (injected)
           return {
             response: jsonResponse(faultStatus(injected.name), { __type: injected.name, message: injected.message }),

@@ -1,8 +1,8 @@
 import { type TableDifference, verificationDifferences } from '../functions/core/database';
 import { isoDuration } from '../functions/core/duration';
+import type { Baseline } from '../functions/core/judge';
 import type { Plan } from '../functions/core/plan';
 import type { GateCheck } from '../functions/core/readiness';
-import type { Baseline } from '../functions/core/judge';
 import type { EvaluationSummary, Outcome, PhaseCounts, RolloutRecord, Trigger } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
 import type { LocalExecution } from './runner';
@@ -89,9 +89,21 @@ export interface Report {
   redrives: number;
   executionArn: string;
   startedAt: string;
+  /** When the rollout ended: its execution's last event, or later when the rollout was ended outside it. */
   finishedAt: string;
   virtualDuration: string;
+  /**
+   * Until when the simulation watched the world: the end, or later (a scheduled signal, an event on its way, the
+   * horizon after a failure at a step while the new version still served traffic).
+   */
+  observedUntil: string;
+  /** Set when the simulation itself failed (not the rollout): the report stops where it did. */
+  simulationError: string | null;
   notifications: { at: string; subject: string }[];
+  /**
+   * Everything that happened, in time order; at the same instant, the rollout record's entries first (in the order
+   * written), then the world's, then the execution's.
+   */
   timeline: { at: string; kind: string; message: string }[];
 }
 
@@ -142,6 +154,8 @@ export interface ReportInput {
   /** The released target as its users meet it at the end. */
   target: SimTarget | undefined;
   database?: SimServiceDatabase;
+  /** Signals whose invocation failed: they never reached the record. */
+  failedSignals?: Report['signals'];
   start: Date;
   end: Date;
 }
@@ -154,7 +168,10 @@ export function buildReport(input: ReportInput): Report {
   // execution's.
   const outcome = record?.outcome ?? outcomeOf(execution);
   const reason = reasonOf(execution, record);
-  const finishedAt = execution.history.at(-1)?.at ?? input.end.toISOString();
+  // An alarm or an operator can end the rollout of an execution that failed at a step, after it failed.
+  const executionEnd = execution.history.at(-1)?.at ?? input.end.toISOString();
+  const finishedAt =
+    record?.finishedAt && Date.parse(record.finishedAt) > Date.parse(executionEnd) ? record.finishedAt : executionEnd;
   const served = version ? world.traffic.served.get(version) : undefined;
   // Both versions are always named, 0 included, so a reader never has to infer a missing key.
   const weights = {
@@ -197,7 +214,10 @@ export function buildReport(input: ReportInput): Report {
             ? `failed at ${failedStateOf(execution)}: ${e.error}`
             : `${e.type.replace('Execution', '').toLowerCase()} ${e.state ?? ''}`.trim(),
       })),
-  ].sort((a, b) => a.at.localeCompare(b.at));
+  ];
+  // By instant (not by text: the sources need not write their times alike); `sort` is stable, so entries of the
+  // same instant keep their order: the record's, the world's, the execution's.
+  timeline.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 
   return {
     scenario: scenario.name,
@@ -248,7 +268,9 @@ export function buildReport(input: ReportInput): Report {
           ]
         : [],
     ),
-    signals: record?.signals ?? [],
+    signals: [...(record?.signals ?? []), ...(input.failedSignals ?? [])].sort(
+      (a, b) => Date.parse(a.at) - Date.parse(b.at),
+    ),
     database: databaseReport(input),
     tenants: input.target?.tenants
       ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
@@ -267,6 +289,8 @@ export function buildReport(input: ReportInput): Report {
     startedAt: input.start.toISOString(),
     finishedAt,
     virtualDuration: isoDuration((Date.parse(finishedAt) - input.start.getTime()) / 1000),
+    observedUntil: input.end.toISOString(),
+    simulationError: null,
     notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
     timeline,
   };
@@ -282,6 +306,9 @@ function outcomeOf(execution: LocalExecution): Outcome {
 
 function reasonOf(execution: LocalExecution, record: RolloutRecord | undefined): string | null {
   if (execution.status === 'SUCCEEDED') return record?.reason ?? null;
+  // Failed at a step, then ended outside the execution (an alarm, an abort): the rollout's reason is the record's.
+  if (execution.status === 'FAILED' && execution.failed?.redrivable && record?.outcome && record.reason)
+    return record.reason;
   if (!execution.cause) return record?.reason ?? null;
   try {
     // A Lambda error's cause is `{"errorType","errorMessage","trace"}`; a Fail state's is the text itself.

@@ -13,7 +13,7 @@ import { metricsFor, routerFor } from '../functions/adapters/targets';
 import { StepFunctionsTokens } from '../functions/adapters/tokens';
 import { LambdaVerifier } from '../functions/adapters/verification';
 import { alarmRulePattern, hasAlarms } from '../functions/core/alarms';
-import { durationSeconds } from '../functions/core/duration';
+import { durationSeconds, formatSeconds } from '../functions/core/duration';
 import { InvalidPlan } from '../functions/core/errors';
 import { type Plan, parsePlan } from '../functions/core/plan';
 import type { HttpProbe } from '../functions/core/readiness';
@@ -51,6 +51,13 @@ export const PROJECT_ROOT = process.env.ROLLOUT_PILOT_ROOT ?? fileURLToPath(new 
 const HISTORY_MS = 60 * 60_000;
 /** A simulation that has not finished after this much virtual time is stuck. */
 const VIRTUAL_LIMIT_MS = 45 * 86_400_000;
+/**
+ * After the execution fails at a step (retries exhausted: it waits for a redrive, traffic where it was), the world
+ * keeps running for this long (virtual), or until the new version serves no traffic any more: the users, the
+ * alarms, the EventBridge rules and the alarm handler, which protects the users while nobody redrives. A scheduled
+ * signal or alarm change later than that still happens (the world runs until it has).
+ */
+export const FAILURE_HORIZON_MS = 60 * 60_000;
 
 export interface SimulatorOptions {
   projectRoot?: string;
@@ -71,7 +78,12 @@ export class Simulator {
   private readonly restore: (() => void)[] = [];
   private machine!: ReturnType<typeof prepareDefinition>;
   private invoke!: ReturnType<typeof lambdaInvoker>;
+  /** The rollout table as the steps see it: the scenario's DynamoDB faults apply. */
   readonly store: DynamoRolloutStore;
+  /** The rollout table for the simulator's own reads (reports): no fault applies, nothing is logged. */
+  readonly records: DynamoRolloutStore;
+  /** Operators' signals whose invocation failed (the signal function threw): they are in the report. */
+  readonly failedSignals: Report['signals'] = [];
 
   /** The service's database, when the plan names one. */
   database: SimServiceDatabase | undefined;
@@ -84,6 +96,9 @@ export class Simulator {
     readonly start: Date,
   ) {
     this.store = new DynamoRolloutStore(world.dynamoClient(), world.settings.tableName, () => clock.now());
+    this.records = new DynamoRolloutStore(world.dynamoClient({ bookkeeping: true }), world.settings.tableName, () =>
+      clock.now(),
+    );
   }
 
   static async create(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
@@ -181,17 +196,24 @@ export class Simulator {
       });
     }
     for (const signal of scenario.world.signals) {
-      this.clock.at(this.offset(signal.at), () => void this.signal(signal));
+      // `signal` notes its own failures; this catches only what that could not (nothing crashes the run).
+      this.clock.at(this.offset(signal.at), () => {
+        this.signal(signal).catch((error: unknown) => world.note(signal.type, `failed: ${describeError(error)}`));
+      });
     }
     for (const change of scenario.world.alarmChanges) {
       this.clock.at(this.offset(change.at), () => {
         world.catchUp();
         world.note('alarm', `${change.alarm} → ${change.state}${change.reason ? ` (${change.reason})` : ''}`);
-        void world.cloudwatch.handle('SetAlarmState', {
-          AlarmName: change.alarm,
-          StateValue: change.state,
-          StateReason: change.reason ?? `set by the scenario at ${change.at}`,
-        });
+        world.cloudwatch
+          .handle('SetAlarmState', {
+            AlarmName: change.alarm,
+            StateValue: change.state,
+            StateReason: change.reason ?? `set by the scenario at ${change.at}`,
+          })
+          .catch((error: unknown) =>
+            world.note('alarm', `${change.alarm} could not be set ${change.state}: ${describeError(error)}`),
+          );
       });
     }
   }
@@ -223,7 +245,11 @@ export class Simulator {
     this.database.start();
   }
 
-  /** An operator's action from the scenario, at its time. */
+  /**
+   * An operator's action from the scenario, at its time. A signal whose invocation fails (the signal function
+   * throws, e.g. DynamoDB refuses its reads) is what the CLI would show as a failed command: it is noted in the
+   * timeline and the report's signals, and the run goes on.
+   */
   async signal(signal: Scenario['world']['signals'][number]): Promise<unknown> {
     const { world } = this;
     const execution = this.executions.at(-1);
@@ -232,7 +258,7 @@ export class Simulator {
       case 'redrive':
         if (execution?.status === 'FAILED' && execution.failed?.redrivable) {
           world.note('redrive', `${who} redrives the execution from ${execution.failed.state}`);
-          void execution.redrive();
+          execution.redrive().catch((error: unknown) => this.crashed(error));
         } else {
           world.note('redrive', `${who} cannot redrive: the execution is ${execution?.status ?? 'not started'}`);
         }
@@ -251,7 +277,23 @@ export class Simulator {
           signal.type,
           `${who}: rollout-pilot ${signal.type}${signal.reason ? ` --reason "${signal.reason}"` : ''}`,
         );
-        const result = (await this.invoke('signal', event as never)) as { accepted: boolean; message: string };
+        const at = this.clock.now().toISOString();
+        let result: { accepted: boolean; message: string };
+        try {
+          result = (await this.invoke('signal', event as never)) as { accepted: boolean; message: string };
+        } catch (error) {
+          const message = `failed: the signal function answered ${describeError(error)}`;
+          world.note(signal.type, message);
+          this.failedSignals.push({
+            at,
+            type: signal.type,
+            by: who,
+            reason: signal.reason ?? null,
+            accepted: false,
+            result: message,
+          });
+          return { accepted: false, message };
+        }
         world.note(signal.type, `${result.accepted ? 'accepted' : 'ignored'}: ${result.message}`);
         return result;
       }
@@ -508,18 +550,44 @@ export class Simulator {
       (ended) => this.executionEnded(ended),
     );
     this.executions.push(execution);
-    void execution.start(input as never);
+    execution.start(input as never).catch((error: unknown) => this.crashed(error));
     return execution;
   }
 
-  /** Advance virtual time until `done` holds. */
-  run(done: () => boolean): Promise<void> {
-    return this.clock.run(done, new Date(this.start.getTime() + VIRTUAL_LIMIT_MS));
+  /** What broke the simulator itself while it ran (not the rollout): `run` throws it. */
+  private crash: { error: unknown } | undefined;
+
+  private crashed(error: unknown): void {
+    this.crash ??= { error };
   }
 
-  /** Run until every execution has ended and no scheduled signal could revive one. */
-  runToEnd(): Promise<void> {
-    return this.run(() => this.settled());
+  /** Advance virtual time until `done` holds. Throws what broke the simulator, if something did. */
+  run(done: () => boolean): Promise<void> {
+    return this.clock.run(
+      () => {
+        if (this.crash) throw this.crash.error;
+        return done();
+      },
+      new Date(this.start.getTime() + VIRTUAL_LIMIT_MS),
+    );
+  }
+
+  /**
+   * Run until nothing more can change: every execution has ended, no scheduled signal or alarm change could revive
+   * one, no event is on its way, and, after an execution failed at a step while the new version still serves
+   * traffic, {@link FAILURE_HORIZON_MS} of virtual time has passed (the alarm guard's watch).
+   */
+  async runToEnd(): Promise<void> {
+    await this.run(() => this.settled());
+    const failed = this.waitingForRedrive();
+    if (failed && this.newVersionShare() > 0) {
+      const version = versionOf(this.scenario.input);
+      const watched = (this.clock.now().getTime() - (failed.stoppedAt?.getTime() ?? 0)) / 1000;
+      this.world.note(
+        'horizon',
+        `the simulation stops ${formatSeconds(Math.round(watched))} after the execution failed at ${failed.failed?.state} (it watches up to ${formatHorizon()}): ${version} still has ${Math.round(this.newVersionShare() * 1000) / 10}% of the traffic, and the rollout waits for a redrive or an abort`,
+      );
+    }
   }
 
   private settled(): boolean {
@@ -529,12 +597,36 @@ export class Simulator {
     const pending = [...this.scenario.world.signals, ...this.scenario.world.alarmChanges].some(
       (s) => this.offset(s.at).getTime() >= now,
     );
-    return !pending && this.world.events.idle();
+    if (pending || !this.world.events.idle()) return false;
+    // A rollout that failed at a step is still guarded by its alarms: the world runs on while the new version
+    // serves traffic, up to the horizon.
+    const failed = this.waitingForRedrive();
+    if (!failed?.stoppedAt || this.newVersionShare() === 0) return true;
+    return now >= failed.stoppedAt.getTime() + FAILURE_HORIZON_MS;
   }
 
-  /** The rollout record of an execution, if it got that far. */
+  /** The execution that ended last, if it failed at a step (so it can be redriven). */
+  private waitingForRedrive(): LocalExecution | undefined {
+    const ended = this.executions.filter((e) => e.status !== 'RUNNING' && e.stoppedAt);
+    const last = ended.reduce<LocalExecution | undefined>(
+      (latest, e) => (!latest || (e.stoppedAt as Date) >= (latest.stoppedAt as Date) ? e : latest),
+      undefined,
+    );
+    return last?.status === 'FAILED' && last.failed?.redrivable ? last : undefined;
+  }
+
+  /** The share of the released target's traffic the scenario's new version has now. */
+  private newVersionShare(): number {
+    const version = versionOf(this.scenario.input);
+    return version ? (this.target?.split()[version] ?? 0) : 0;
+  }
+
+  /**
+   * The rollout record of an execution, if it got that far. Read as the simulator's bookkeeping: the scenario's
+   * DynamoDB faults do not apply (a `dynamodb:Query` fault must not lose the report).
+   */
   async record(execution: LocalExecution): Promise<RolloutRecord | undefined> {
-    const records = await this.store.list(this.plan.service, 50);
+    const records = await this.records.list(this.plan.service, 50);
     return records.find((r) => r.executionArn === execution.arn);
   }
 
@@ -551,6 +643,7 @@ export class Simulator {
       trafficHistory: this.trafficHistory,
       target: this.target,
       database: this.database,
+      failedSignals: this.failedSignals,
       start: this.start,
       end: this.clock.now(),
     });
@@ -567,7 +660,25 @@ export class Simulator {
   }
 }
 
-/** Run a scenario from start to end and report. */
+/**
+ * The simulation itself failed (a bug, a stall, a run past the virtual limit), not the rollout. It carries the
+ * report of what happened up to then, when one could be made (`simulationError` says why it is partial).
+ */
+export class SimulationError extends Error {
+  override readonly name = 'SimulationError';
+  constructor(
+    message: string,
+    readonly report: Report | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Run a scenario from start to end and report. A bad scenario or plan throws `ScenarioError` before anything
+ * runs; a simulation that fails once started throws `SimulationError` with the report so far.
+ */
 export async function simulate(
   scenario: Scenario,
   options: SimulatorOptions = {},
@@ -575,7 +686,20 @@ export async function simulate(
   const simulator = await Simulator.create(scenario, options);
   try {
     simulator.startExecution(scenario.name, scenario.input);
-    await simulator.runToEnd();
+    try {
+      await simulator.runToEnd();
+    } catch (error) {
+      const message = `the simulation failed at ${simulator.clock.now().toISOString()}: ${describeError(error)}`;
+      let report: Report | undefined;
+      try {
+        report = { ...(await simulator.report()), simulationError: message };
+      } catch {
+        report = undefined;
+      }
+      // Nothing may go on running once the virtual clock is gone.
+      for (const execution of simulator.executions) execution.stop();
+      throw new SimulationError(message, report, { cause: error });
+    }
     return { report: await simulator.report(), simulator };
   } finally {
     simulator.dispose();
@@ -588,6 +712,12 @@ export function loadPlanFile(path: string): Plan {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') {
+      throw new ScenarioError(
+        `plan: ${path}: ${code === 'ENOENT' ? 'no such file' : 'a directory'}; expected a plan file (a scenario's plan is relative to the project root)`,
+      );
+    }
     throw new ScenarioError(
       `plan ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : (error as Error).message}`,
     );
@@ -611,6 +741,23 @@ function describeSplit(split: Record<string, number>): string {
     .sort((a, b) => b[1] - a[1])
     .map(([v, f]) => `${v}: ${Math.round(f * 10_000) / 100}%`)
     .join(' · ');
+}
+
+/** An error in one line: a Lambda error's message (it is `{"errorType","errorMessage"}`), else name and message. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  try {
+    const parsed = JSON.parse(error.message) as { errorType?: string; errorMessage?: string };
+    if (parsed.errorMessage !== undefined) return `${parsed.errorType ?? error.name}: ${parsed.errorMessage}`;
+  } catch {
+    // not a Lambda error
+  }
+  return `${error.name}: ${error.message}`;
+}
+
+/** The horizon in words: `1h`. */
+function formatHorizon(): string {
+  return formatSeconds(FAILURE_HORIZON_MS / 1000);
 }
 
 function describeBehaviour(b: { errorRate: number; p50Ms: number; p95Ms: number } | undefined): string {

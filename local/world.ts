@@ -276,11 +276,15 @@ export class SimWorld {
     );
   }
 
-  /** DynamoDB speaks its wire format to the in-process dynalite; calls are logged there. */
-  dynamoClient(): DynamoDBClient {
+  /**
+   * DynamoDB speaks its wire format to the in-process dynalite; calls are logged there. With `bookkeeping`, a
+   * client for the simulator's own reads (the report's): injected faults do not apply to it and its calls are not
+   * logged, as they are not the workflow's.
+   */
+  dynamoClient(options: { bookkeeping?: boolean } = {}): DynamoDBClient {
     return new DynamoDBClient({
       ...this.clientConfig(),
-      requestHandler: this.dynamodb.requestHandler() as never,
+      requestHandler: this.dynamodb.requestHandler(options) as never,
       // Nothing to authenticate in-process; signing each request would only cost time.
       signer: { sign: async (request: unknown) => request } as never,
     });

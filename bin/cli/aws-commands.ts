@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -133,10 +134,64 @@ export function startInput(options: StartOptions): Record<string, unknown> {
   return parsed.data;
 }
 
-/** A valid execution name: letters, digits, - and _, at most 80 characters. */
-export function executionName(service: string, version: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  return `${service}-${version}-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
+/**
+ * What Step Functions accepts as the name of a Standard workflow's execution (StartExecution `name`): 1 to 80
+ * characters. AWS refuses whitespace, `< > { } [ ] ? * " # % \ ^ | ~ \` $ & , ; : /` and control characters, and
+ * CloudWatch Logs needs the name to be letters, digits, `-` and `_` only: the CLI keeps to that.
+ */
+export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** The random part of an execution name: 4 hex digits. */
+export type NameSuffix = () => string;
+const randomSuffix: NameSuffix = () => randomBytes(2).toString('hex');
+/** The suffixes given in the last second, so that names made in the same second by this process never repeat. */
+const recent = { stamp: '', suffixes: new Set<string>() };
+
+/**
+ * The default execution name: `<service>-<version>-<UTC time to the second>-<4 random hex digits>`, e.g.
+ * `checkout-api-42-20261117T140000Z-7f3a`. Unique (AWS refuses a name used in the last 90 days): the time and a
+ * random suffix, never two alike in one second of this process. Valid: any character of the service or the version
+ * AWS would refuse (or that CloudWatch Logs would not take) becomes `-`. Readable: when the whole would be longer
+ * than 80 characters the service and the version are shortened (each keeps at least half of what is left), never
+ * the time or the suffix.
+ */
+export function executionName(service: string, version: string, now: Date, suffix: NameSuffix = randomSuffix): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+  if (recent.stamp !== stamp) {
+    recent.stamp = stamp;
+    recent.suffixes.clear();
+  }
+  let tail = suffix();
+  for (let tries = 0; recent.suffixes.has(tail) && tries < 100; tries++) tail = suffix();
+  if (recent.suffixes.has(tail)) tail = (recent.suffixes.size % 0x10000).toString(16).padStart(4, '0');
+  recent.suffixes.add(tail);
+  const fixed = `-${stamp}-${tail}`;
+  // What is left for "<service>-<version>".
+  const room = 80 - fixed.length - 1;
+  let s = clean(service);
+  let v = clean(version);
+  if (s.length + v.length > room) {
+    const half = Math.floor(room / 2);
+    const vKeep = Math.min(v.length, Math.max(half, room - s.length));
+    v = trimEnd(v.slice(0, vKeep));
+    s = trimEnd(s.slice(0, room - v.length));
+  }
+  const prefix = [s, v].filter(Boolean).join('-');
+  return prefix ? `${prefix}${fixed}` : fixed.slice(1);
+}
+
+/** Characters an execution name may not have become `-`, runs of them one, none at either end. */
+function clean(part: string): string {
+  return trimEnd(
+    part
+      .replace(/[^A-Za-z0-9_-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^[-_]+/, ''),
+  );
+}
+
+function trimEnd(part: string): string {
+  return part.replace(/[-_]+$/, '');
 }
 
 /**
@@ -154,6 +209,11 @@ export async function runStart(
   },
 ): Promise<number> {
   const input = startInput(options);
+  if (options.name !== undefined && !EXECUTION_NAME.test(options.name)) {
+    throw new UsageError(
+      `--name: expected 1 to 80 letters, digits, - or _ (an execution name), got "${options.name}" (${options.name.length} characters)`,
+    );
+  }
   const name = options.name ?? executionName(options.service, options.version, deps.now());
   const started = await deps.sfn.send(
     new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) }),
@@ -296,6 +356,8 @@ export async function runReport(
   }
   deps.write('');
   deps.write('timeline:');
-  for (const t of record.timeline) deps.write(`  ${when(t.at)}  ${t.kind}: ${t.message}`);
+  // In time order: handlers running at once (an alarm during a bake) append in the order they write.
+  const timeline = [...record.timeline].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  for (const t of timeline) deps.write(`  ${when(t.at)}  ${t.kind}: ${t.message}`);
   return record;
 }

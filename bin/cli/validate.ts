@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSeconds } from '../../functions/core/duration';
 import { InvalidPlan } from '../../functions/core/errors';
+import { freezeCheckedSeconds } from '../../functions/core/freeze';
 import { pct } from '../../functions/core/judge';
 import {
   expectedRolloutSeconds,
@@ -15,22 +16,28 @@ import { type Caught, type DetectionOptions, type DetectionReport, detection } f
 import type { Write } from './progress';
 import { UsageError } from './simulate';
 
-/** Every plan file named (directories expand to their `*.json`). */
+/**
+ * Every plan file named (directories expand to their `*.json`). A path that does not exist, or a directory with no
+ * `*.json` in it, is a usage error naming it (checking nothing must not look like a pass).
+ */
 export function planFiles(paths: string[]): string[] {
-  return paths.flatMap((path) => {
+  const files = paths.flatMap((path) => {
     let stat: ReturnType<typeof statSync>;
     try {
       stat = statSync(path);
     } catch {
       throw new UsageError(`${path}: no such file or directory`);
     }
-    return stat.isDirectory()
-      ? readdirSync(path)
-          .filter((f) => f.endsWith('.json'))
-          .sort()
-          .map((f) => join(path, f))
-      : [path];
+    if (!stat.isDirectory()) return [path];
+    const found = readdirSync(path)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => join(path, f));
+    if (!found.length) throw new UsageError(`${path}: no plan (*.json) in this directory`);
+    return found;
   });
+  if (!files.length) throw new UsageError('no plan file given');
+  return files;
 }
 
 /**
@@ -67,7 +74,7 @@ export function runValidate(paths: string[], write: Write, options: { detection?
     write(`✓ ${file}: ${plan.service} via ${plan.target.type}: ${phases}`);
     write(`    ${describeTarget(plan.target)}`);
     write(
-      `    healthy rollout ${formatSeconds(expectedRolloutSeconds(plan))}; at most ${worstCaseHistoryEvents(plan)} history events; ${plan.freeze.weekly.length} weekly and ${plan.freeze.dates.length} dated freeze windows (${plan.timeZone})`,
+      `    healthy rollout ${formatSeconds(expectedRolloutSeconds(plan))}${snapshotNote(plan)}; at most ${worstCaseHistoryEvents(plan)} history events; ${plan.freeze.weekly.length} weekly and ${plan.freeze.dates.length} dated freeze windows (${plan.timeZone})`,
     );
     const db = plan.database;
     if (db) {
@@ -81,6 +88,14 @@ export function runValidate(paths: string[], write: Write, options: { detection?
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   return plans;
+}
+
+/** The freeze check's count of a rollout with a snapshot first: ` (4h for the freeze check: a snapshot of up to 2h first)`. */
+function snapshotNote(plan: Plan): string {
+  const { snapshotSeconds, total } = freezeCheckedSeconds(plan);
+  return snapshotSeconds
+    ? ` (${formatSeconds(total)} for the freeze check: a snapshot of up to ${formatSeconds(snapshotSeconds)} first)`
+    : '';
 }
 
 /** What the judge of a plan can see at a request rate, a few lines (`validate --rpm`). */

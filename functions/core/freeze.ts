@@ -1,4 +1,4 @@
-import { formatSeconds } from './duration';
+import { durationSeconds, formatSeconds } from './duration';
 import type { ExecutionInput } from './input';
 import { expectedRolloutSeconds, type Plan } from './plan';
 
@@ -80,20 +80,39 @@ export function freezeAt(plan: Plan, at: Date): FreezeHit | null {
 }
 
 /**
+ * How long a healthy rollout of the plan runs from the gate, as the freeze gate counts it: the database snapshot
+ * taken before traffic moves, at its `database.snapshotTimeout` (the longest it may take: past that the step fails
+ * with traffic unmoved, so a rollout that moves traffic has waited at most that long), then every bake
+ * (`expectedRolloutSeconds`). Counting the snapshot at a typical time instead would let a slow snapshot push the
+ * bakes into a window; a plan whose database snapshots quickly says so with a shorter `snapshotTimeout`.
+ */
+export function freezeCheckedSeconds(plan: Plan): { snapshotSeconds: number; bakeSeconds: number; total: number } {
+  const db = plan.database;
+  const snapshotSeconds = db?.snapshotBeforeRollout ? durationSeconds(db.snapshotTimeout) : 0;
+  const bakeSeconds = expectedRolloutSeconds(plan);
+  return { snapshotSeconds, bakeSeconds, total: snapshotSeconds + bakeSeconds };
+}
+
+/**
  * The freeze gate. A release is blocked when it would start inside a freeze window, or (with
- * `checkRolloutDuration`) when a healthy rollout of the plan would still be running as one begins. An
- * emergency overrides the block; the override and its reason become the decision's reason, for the audit trail.
+ * `checkRolloutDuration`) when a healthy rollout of the plan, its database snapshot included
+ * (`freezeCheckedSeconds`), would still be running as one begins. An emergency overrides the block; the override
+ * and its reason become the decision's reason, for the audit trail.
  */
 export function checkFreeze(plan: Plan, start: Date, emergency?: ExecutionInput['emergency']): FreezeDecision {
   const tz = plan.timeZone;
-  const duration = expectedRolloutSeconds(plan);
+  const { snapshotSeconds, bakeSeconds, total: duration } = freezeCheckedSeconds(plan);
+  const parts = snapshotSeconds
+    ? `a snapshot of up to ${formatSeconds(snapshotSeconds)} before traffic moves, then ${formatSeconds(bakeSeconds)} of bakes`
+    : '';
   let hit = freezeAt(plan, start);
   let reason = hit ? `it is ${hit.localTime} (${tz}), inside the freeze window "${hit.name}"` : undefined;
   if (!hit && plan.freeze.checkRolloutDuration) {
     const found = firstFreezeWithin(plan, start, duration);
     if (found) {
       hit = found;
-      reason = `a healthy rollout takes ${formatSeconds(duration)} and would still be running at ${found.localTime} (${tz}), when the freeze window "${found.name}" begins`;
+      const takes = parts ? `up to ${formatSeconds(duration)} (${parts})` : formatSeconds(duration);
+      reason = `a healthy rollout takes ${takes} and would still be running at ${found.localTime} (${tz}), when the freeze window "${found.name}" begins`;
     }
   }
   if (!hit || !reason) {
@@ -102,7 +121,7 @@ export function checkFreeze(plan: Plan, start: Date, emergency?: ExecutionInput[
       blocked: false,
       window: null,
       overriddenBy: null,
-      reason: `no freeze window from ${localTime(start, tz).text} to ${localTime(end, tz).text} (${tz})`,
+      reason: `no freeze window from ${localTime(start, tz).text} to ${localTime(end, tz).text} (${tz})${parts ? ` (${parts})` : ''}`,
     };
   }
   if (emergency) {

@@ -237,7 +237,7 @@ describe('rollout-pilot start', () => {
     const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(input).toEqual({
       stateMachineArn: 'arn:sm',
-      name: 'checkout-api-42-20261117T140000',
+      name: expect.stringMatching(/^checkout-api-42-20261117T140000Z-[0-9a-f]{4}$/),
       input: JSON.stringify({ service: 'checkout-api', version: '42', requestedBy: 'ci' }),
     });
     expect(io.out).toEqual(['started arn:exec', 'PROMOTED: checkout-api 42']);

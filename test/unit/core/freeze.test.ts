@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { checkFreeze, freezeAt, localTime } from '../../../functions/core/freeze';
+import { checkFreeze, freezeAt, freezeCheckedSeconds, localTime } from '../../../functions/core/freeze';
 import { expectedRolloutSeconds, parsePlan } from '../../../functions/core/plan';
 import { CHECKOUT, checkoutPlanInput, plan } from './fixtures';
 
@@ -178,7 +178,8 @@ describe('checkFreeze', () => {
       blocked: false,
       window: null,
       overriddenBy: null,
-      reason: 'no freeze window from Tuesday 2026-11-17 09:00 to Tuesday 2026-11-17 11:00 (America/Bogota)',
+      reason:
+        'no freeze window from Tuesday 2026-11-17 09:00 to Tuesday 2026-11-17 13:00 (America/Bogota) (a snapshot of up to 2h before traffic moves, then 2h of bakes)',
     });
   });
 
@@ -204,7 +205,7 @@ describe('checkFreeze', () => {
     expect(decision.blocked).toBe(true);
     expect(decision.window).toEqual({ name: 'Friday afternoon', kind: 'weekly', localTime: 'Friday 2026-11-20 14:00' });
     expect(decision.reason).toBe(
-      'a healthy rollout takes 2h and would still be running at Friday 2026-11-20 14:00 (America/Bogota), when the freeze window "Friday afternoon" begins; pass "emergency" in the input to override',
+      'a healthy rollout takes up to 4h (a snapshot of up to 2h before traffic moves, then 2h of bakes) and would still be running at Friday 2026-11-20 14:00 (America/Bogota), when the freeze window "Friday afternoon" begins; pass "emergency" in the input to override',
     );
   });
 
@@ -218,13 +219,14 @@ describe('checkFreeze', () => {
   });
 
   it('lets a rollout through that ends exactly when a window begins, and blocks one a minute later', () => {
-    // Act
-    const endsAtTwo = checkFreeze(CHECKOUT, bogota('2026-11-20T12:00'));
-    const endsAtTwoOhOne = checkFreeze(CHECKOUT, bogota('2026-11-20T12:01'));
-    const endsThirtySecondsLate = checkFreeze(CHECKOUT, new Date(bogota('2026-11-20T12:00').getTime() + 30_000));
+    // Act: two hours of snapshot (its timeout) and two of bakes.
+    const endsAtTwo = checkFreeze(CHECKOUT, bogota('2026-11-20T10:00'));
+    const endsAtTwoOhOne = checkFreeze(CHECKOUT, bogota('2026-11-20T10:01'));
+    const endsThirtySecondsLate = checkFreeze(CHECKOUT, new Date(bogota('2026-11-20T10:00').getTime() + 30_000));
 
     // Assess
     expect(expectedRolloutSeconds(CHECKOUT)).toBe(7200);
+    expect(freezeCheckedSeconds(CHECKOUT).total).toBe(4 * 3600);
     expect(endsAtTwo.blocked).toBe(false);
     expect(endsAtTwoOhOne.blocked).toBe(true);
     expect(endsThirtySecondsLate.blocked).toBe(true);
@@ -295,11 +297,11 @@ describe('checkFreeze', () => {
     expect(decision.window?.name).toBe(name);
   });
 
-  it('blocks a release exactly when some minute of its two hours is frozen in Bogota time', () => {
+  it('blocks a release exactly when some minute of its four hours (snapshot and bakes) is frozen in Bogota time', () => {
     fc.assert(
       fc.property(ANY_INSTANT_2026_2027, (start) => {
         // Prepare
-        const end = start.getTime() + expectedRolloutSeconds(CHECKOUT) * 1000;
+        const end = start.getTime() + freezeCheckedSeconds(CHECKOUT).total * 1000;
         let frozen = frozenInBogota(start);
         for (let t = Math.ceil((start.getTime() + 1) / 60_000) * 60_000; t < end && !frozen; t += 60_000) {
           frozen = frozenInBogota(new Date(t));
