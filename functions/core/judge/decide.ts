@@ -3,7 +3,7 @@ import { logMixture, upperConfidenceBound } from '../statistics';
 import type { GuardFinding } from './minute';
 import { type HealthPolicy, type JudgedPhase, type JudgeSettings, smallestErrorRegression } from './policy';
 import { type Baseline, type Counts, type JudgeState, noCounts, stableErrorRate, stableSlowShare } from './state';
-import { EVIDENCE_CAP, ms, odds, pct } from './words';
+import { EVIDENCE_CAP, ms, odds, pct, pctAgainst } from './words';
 
 /** The decision of a wake-up: roll back, keep baking, hold, or pass; with the evidence it was taken on. */
 
@@ -326,8 +326,8 @@ function passReason(t: TestEvidence, what: string, input: DecisionInput): string
       return `${what}: on track to rule out ${regression} before 100 % (${odds(Math.log(t.ruledOut))} so far)`;
     case 'bound':
       return what === 'errors'
-        ? `errors: error rate at most ${pct(t.bound ?? 1)} (${pct(input.health.confidence)} bound), under the ${pct(t.ceiling)} ceiling`
-        : `latency: p95 under the ${ms(input.health.latencyP95.ceilingMs)} ceiling (at most ${pct(t.bound ?? 1)} of requests slower, ${pct(input.health.confidence)} bound)`;
+        ? `errors: error rate at most ${pctAgainst(t.bound ?? 1, t.ceiling)} (${pct(input.health.confidence)} bound), under the ${pct(t.ceiling)} ceiling`
+        : `latency: p95 under the ${ms(input.health.latencyP95.ceilingMs)} ceiling (at most ${pctAgainst(t.bound ?? 1, t.ceiling)} of requests slower, ${pct(input.health.confidence)} bound)`;
     default:
       return `${what}: not shown`;
   }

@@ -10,7 +10,7 @@ import {
   stableErrorRate,
   stableSlowShare,
 } from './state';
-import { clock, ms, odds, pct } from './words';
+import { clock, ms, odds, pct, pctAgainst } from './words';
 
 /** One complete minute of both versions, added to the sequential tests and checked by the guards. */
 
@@ -134,7 +134,7 @@ export function judgeMinute(
   ) {
     findings.push({
       rule: 'errorRate.rollbackImmediatelyAbove',
-      reason: `error rate ${pct(c.errors / c.requests)} (${c.errors}/${c.requests}) in the minute from ${clock(minute.at)} is above ${pct(er.rollbackImmediatelyAbove)}, and ${describeShare(spikeRef, 'errors', ctx)} (evidence ${odds(windowLogEvidence(spikeRef.x, spikeRef.n, spikeRef.p))}, guard limit ${odds(limit)})`,
+      reason: `error rate ${pctAgainst(c.errors / c.requests, er.rollbackImmediatelyAbove)} (${c.errors}/${c.requests}) in the minute from ${clock(minute.at)} is above ${pct(er.rollbackImmediatelyAbove)}, and ${describeShare(spikeRef, 'errors', ctx)} (evidence ${odds(windowLogEvidence(spikeRef.x, spikeRef.n, spikeRef.p))}, guard limit ${odds(limit)})`,
     });
   }
   const lat = health.latencyP95;

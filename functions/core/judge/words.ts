@@ -31,3 +31,17 @@ export function ms(value: number): string {
 export function clock(iso: string): string {
   return iso.slice(11, 16);
 }
+
+/**
+ * A share printed against the threshold it is compared with, with as many more digits as it takes for the two to
+ * print differently whenever they differ: `5.01%` above `5%`, never "5% is above 5%".
+ */
+export function pctAgainst(value: number, threshold: number): string {
+  const plain = pct(value);
+  if (value === threshold || plain !== pct(threshold)) return plain;
+  for (let digits = 1; digits <= 6; digits++) {
+    const precise = `${Number((value * 100).toFixed(digits))}%`;
+    if (precise !== `${Number((threshold * 100).toFixed(digits))}%`) return precise;
+  }
+  return `${value * 100}%`;
+}

@@ -622,7 +622,9 @@ describe('AlbWeightedRouter', () => {
 
       // Assess
       expect(error).toBeInstanceOf(AwsThrottled);
-      expect((error as AwsThrottled).message).toBe(`elasticloadbalancing:ModifyRule on ${ALB_RULE_ARN}: Throttling: Rate exceeded`);
+      expect((error as AwsThrottled).message).toBe(
+        `elasticloadbalancing:ModifyRule on ${ALB_RULE_ARN}: Throttling: Rate exceeded`,
+      );
     });
   });
 });

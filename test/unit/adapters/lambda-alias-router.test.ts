@@ -348,7 +348,9 @@ describe('LambdaAliasRouter', () => {
 
       // Assess
       expect(error).toBeInstanceOf(AwsThrottled);
-      expect((error as AwsThrottled).message).toBe('lambda:UpdateAlias on checkout-api:live: TooManyRequestsException: Rate exceeded');
+      expect((error as AwsThrottled).message).toBe(
+        'lambda:UpdateAlias on checkout-api:live: TooManyRequestsException: Rate exceeded',
+      );
     });
   });
 });

@@ -138,6 +138,8 @@ describe('SnsNotifier', () => {
 
     // Assess
     expect(error).toBeInstanceOf(AwsThrottled);
-    expect((error as AwsThrottled).message).toBe('sns:Publish on arn:aws:sns:us-east-1:210987654321:payments-oncall: Throttling: Rate exceeded');
+    expect((error as AwsThrottled).message).toBe(
+      'sns:Publish on arn:aws:sns:us-east-1:210987654321:payments-oncall: Throttling: Rate exceeded',
+    );
   });
 });

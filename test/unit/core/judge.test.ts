@@ -9,6 +9,7 @@ import {
   type Minute,
   newJudgeState,
   noCounts,
+  pctAgainst,
   smallestErrorRegression,
   type VersionMinute,
 } from '../../../functions/core/judge';
@@ -344,5 +345,16 @@ describe('the judge over many modelled rollouts', () => {
 describe('noCounts', () => {
   it('is zero everywhere', () => {
     expect(Object.values(noCounts()).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('reasons never contradict themselves through rounding', () => {
+  it('prints a rate just above its threshold with the digits that show it', () => {
+    expect(pctAgainst(20 / 399, 0.05)).toBe('5.01%');
+    expect(pctAgainst(0.0996, 0.1)).toBe('9.96%');
+    expect(pctAgainst(0.2, 0.05)).toBe('20%');
+    // The error guard's reason, on a minute of 20 errors in 399 requests (above 5 %, as the guard compares).
+    const { findings } = judgeAll([minute(0, version(399, 20), version(3600, 1))]);
+    expect(findings[0]?.reason).toMatch(/^error rate 5\.01% \(20\/399\) in the minute from 14:00 is above 5%/);
   });
 });
