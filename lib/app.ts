@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { InvalidPlan } from '../functions/core/errors';
 import { type Plan, parsePlan } from '../functions/core/plan';
 import { InvalidOrchestratorProps, REPO_ROOT } from './orchestrator';
+import { type Deployment, planArnProblems } from './plan-arns';
 import { RolloutPilotStack } from './rollout-stack';
 
 /** The context key (in `cdk.json`) of the directory holding the plans, relative to the repository root. */
@@ -26,8 +27,12 @@ export class InvalidPlanFiles extends AggregateError {
  * Read and validate every `*.json` plan in `dir` (relative to `root`), in file-name order. A bad file raises
  * `InvalidPlan` naming the file (as a path relative to `root`) and every bad field; several bad files raise
  * `InvalidPlanFiles` with all of them, so one run shows everything to fix.
+ *
+ * With a `deployment` (the stack's account and Region), the topic and secret ARNs a plan names must also be in its
+ * partition, Region and account; the parts that are tokens or absent (an environment-agnostic stack) cannot be
+ * checked and are not.
  */
-export function loadPlans(dir: string, root: string = REPO_ROOT): Plan[] {
+export function loadPlans(dir: string, root: string = REPO_ROOT, deployment?: Deployment): Plan[] {
   const absolute = resolve(root, dir);
   let names: string[];
   try {
@@ -44,12 +49,22 @@ export function loadPlans(dir: string, root: string = REPO_ROOT): Plan[] {
   for (const name of names) {
     const file = join(absolute, name);
     const source = isAbsolute(dir) ? file : relative(root, file).split(sep).join('/');
+    let raw: unknown;
+    let plan: Plan | undefined;
+    const problems: string[] = [];
     try {
-      plans.push(parsePlan(readJson(file, source), source));
+      raw = readJson(file, source);
+      plan = parsePlan(raw, source);
     } catch (error) {
       if (!(error instanceof InvalidPlan)) throw error;
-      errors.push(error);
+      problems.push(...error.problems);
     }
+    // A plan with schema problems is still checked against the deployment, so that one run names everything;
+    // a field with a problem of its own is left at that.
+    const fields = problems.map((problem) => problem.split(': ')[0] ?? '');
+    problems.push(...planArnProblems(plan ?? raw, deployment, fields));
+    if (problems.length) errors.push(new InvalidPlan(source, problems));
+    else if (plan) plans.push(plan);
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new InvalidPlanFiles(errors);
@@ -119,8 +134,8 @@ export function buildApp(options: BuildAppOptions = {}): RolloutPilotApp {
     ...(options.context ? { context: options.context } : {}),
   });
   const dir = String(app.node.tryGetContext(PLANS_CONTEXT_KEY) ?? DEFAULT_PLANS_DIR);
-  const plans = options.plans ?? loadPlans(dir, options.root ?? REPO_ROOT);
   const env = options.env ?? defaultEnvironment();
+  const plans = options.plans ?? loadPlans(dir, options.root ?? REPO_ROOT, env);
   const stack = new RolloutPilotStack(app, STACK_ID, {
     env,
     description: 'Rollout Pilot: phased, self-judging, self-reverting releases (Step Functions workflow).',

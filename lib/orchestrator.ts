@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -26,6 +26,7 @@ import {
   type StepPlaceholder,
 } from '../statemachines/rollout';
 import { acknowledge, wildcardResourceFinding } from './nag';
+import { type Deployment, describeDeployment, outsideDeployment, planArnProblems } from './plan-arns';
 
 /** The repository root: every step's entry is `functions/<step>/handler.ts` under it. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -336,10 +337,10 @@ export class RolloutOrchestrator extends Construct {
 
   constructor(scope: Construct, id: string, props: RolloutOrchestratorProps) {
     super(scope, id);
-    const problems = validateOrchestratorProps(props);
+    const stack = Stack.of(this);
+    const problems = validateOrchestratorProps(props, stack);
     if (problems.length) throw new InvalidOrchestratorProps(this.node.path, problems);
 
-    const stack = Stack.of(this);
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const tableRemovalPolicy = props.tableRemovalPolicy ?? RemovalPolicy.RETAIN;
     this.plans = new Map(props.plans.map((plan) => [plan.service, plan]));
@@ -376,18 +377,16 @@ export class RolloutOrchestrator extends Construct {
     ];
 
     const targets = targetResources(props.plans, stack);
-    // The steps call Elastic Load Balancing in their own account and Region: a rule elsewhere is out of reach.
+    // The steps call Elastic Load Balancing in their own account and Region: a rule elsewhere is out of reach. It is a
+    // warning, not an error (as a topic or a secret elsewhere is, see planArnProblems): the gate's first call fails
+    // before anything changes, and the shipped example plans name a documentation account that must synth anywhere.
     for (const rule of targets.listenerRules) {
-      const [, , , region, account] = rule.arn.split(':');
-      const elsewhere = [
-        Token.isUnresolved(stack.region) || region === stack.region ? '' : `Region ${region}`,
-        Token.isUnresolved(stack.account) || account === stack.account ? '' : `account ${account}`,
-      ].filter(Boolean);
+      const elsewhere = outsideDeployment(rule.arn, stack);
       if (elsewhere.length) {
         Annotations.of(this).addWarningV2(
           'rollout-pilot:listener-rule-elsewhere',
           `The listener rule of ${plansNamed(rule.services)} is in ${elsewhere.join(' and ')}, not the deployment's ` +
-            `(${stack.account}, ${stack.region}): the steps call Elastic Load Balancing where they run and cannot reach it.`,
+            `${describeDeployment(stack)}: the steps call Elastic Load Balancing where they run and cannot reach it.`,
         );
       }
     }
@@ -1224,18 +1223,26 @@ function pascalCase(name: string): string {
 
 /**
  * Every problem with the props, one line each; empty when they are valid. Plans are checked again with the
- * plan schema, so a plan built in code gets the same checks as a plan file.
+ * plan schema, so a plan built in code gets the same checks as a plan file, and the ARNs they name against the
+ * deployment's partition, Region and account, as far as `deployment` (the stack) knows them.
  */
-export function validateOrchestratorProps(props: RolloutOrchestratorProps): string[] {
+export function validateOrchestratorProps(props: RolloutOrchestratorProps, deployment?: Deployment): string[] {
   const problems: string[] = [];
   const plans = props.plans ?? [];
   if (plans.length === 0) problems.push('plans: at least one plan is required (the workflow can release nothing)');
 
   plans.forEach((plan, i) => {
     const parsed = PlanSchema.safeParse(plan);
-    if (!parsed.success) {
-      for (const line of formatIssues(parsed.error)) problems.push(`plans[${i}] (${plan?.service ?? '?'}): ${line}`);
-    }
+    const lines = parsed.success ? [] : formatIssues(parsed.error);
+    // The topic and the secret a plan names by ARN must be where the steps run, when the stack says where that is.
+    lines.push(
+      ...planArnProblems(
+        plan,
+        deployment,
+        lines.map((line) => line.split(': ')[0] ?? ''),
+      ),
+    );
+    for (const line of lines) problems.push(`plans[${i}] (${plan?.service ?? '?'}): ${line}`);
   });
 
   for (const [service, indexes] of groupIndexes(plans, (p) => p?.service)) {

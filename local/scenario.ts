@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { durationString } from '../functions/core/duration';
 import { formatIssues } from '../functions/core/issues';
 import { OUTCOMES, TRIGGERS } from '../functions/core/record';
+import { visibleText } from '../functions/core/text';
 
 /** A scenario file could not be used; the message names the file and every bad field. */
 export class ScenarioError extends Error {
@@ -52,7 +53,8 @@ const fault = z.strictObject({
   until: offset.optional().describe('Calls fail until this offset: the moment the cause is fixed.'),
 });
 
-const by = z.string().min(1).max(200).describe('Who sends it (recorded on the rollout).');
+const by = visibleText({ max: 200 }).describe('Who sends it (recorded on the rollout; visible text on one line).');
+const reason = visibleText({ max: 1000 });
 const signal = z
   .discriminatedUnion('type', [
     z.strictObject({
@@ -64,14 +66,14 @@ const signal = z
       at: offset,
       type: z.literal('abort').describe('`rollout-pilot abort`: roll back now.'),
       by,
-      reason: z.string().min(1).max(1000),
+      reason,
       restoreData: z.boolean().optional().describe('`--restore-data`: the release damaged data.'),
     }),
     z.strictObject({
       at: offset,
       type: z.literal('promote').describe('`rollout-pilot promote`: cut the current bake short.'),
       by,
-      reason: z.string().min(1).max(1000).optional(),
+      reason: reason.optional(),
     }),
     z.strictObject({
       at: offset,
@@ -86,7 +88,7 @@ const signal = z
           '`rollout-pilot approve`: approve the phase approval the rollout waits for, else the database restore that waits for it.',
         ),
       by,
-      reason: z.string().min(1).max(1000).optional(),
+      reason: reason.optional(),
     }),
     z.strictObject({
       at: offset,
@@ -96,7 +98,7 @@ const signal = z
           '`rollout-pilot reject`: reject the phase approval the rollout waits for (the release is rolled back), else decline the database restore (the data stays as it is).',
         ),
       by,
-      reason: z.string().min(1).max(1000),
+      reason,
     }),
   ])
   .describe('What operators do, and when.');
@@ -110,7 +112,7 @@ const alarmChange = z
       .max(255)
       .describe('An alarm the plan names (`alarms.existing`), or any other alarm name (an alarm of another team).'),
     state: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
-    reason: z.string().max(1000).optional().describe('The state reason CloudWatch shows.'),
+    reason: reason.optional().describe('The state reason CloudWatch shows (visible text on one line).'),
   })
   .describe('An alarm changes state (as `SetAlarmState` does; the generated alarms also follow the metrics).');
 

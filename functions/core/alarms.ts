@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { visibleText } from './text';
 
 /**
  * The alarms that roll a release back the moment they go into ALARM, whatever the workflow is doing.
@@ -21,12 +22,11 @@ export type AlarmClass = z.output<typeof AlarmClassSchema>;
 export const GENERATED_ALARM_KINDS = ['error-spike', 'latency-p95'] as const;
 export type GeneratedAlarmKind = (typeof GENERATED_ALARM_KINDS)[number];
 
-/** CloudWatch alarm names: 1-255 characters, no control characters. */
-const alarmName = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[^\p{Cc}]+$/u, 'expected an alarm name without control characters');
+/**
+ * CloudWatch alarm names: 1-255 characters, no (ASCII) control characters; a plan also refuses a name of only
+ * spaces and the other control characters, which reports and notifications could not show.
+ */
+export const alarmName = visibleText({ max: 255 });
 
 export const AlarmsPolicySchema = z
   .strictObject({

@@ -41,7 +41,9 @@ const secretEndpoint = z
         /^(?:arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+|[\w/+=.@-]{1,512})$/,
         'expected a secret name or ARN',
       )
-      .describe('The secret (name or ARN) holding the connection settings as JSON, as RDS-managed secrets do.'),
+      .describe(
+        'The secret (name or ARN) holding the connection settings as JSON, as RDS-managed secrets do. The steps read and repoint it with the deployment\u2019s credentials in its Region: an ARN must be in the deployment\u2019s partition, Region and account. `cdk synth` refuses one elsewhere when the stack has a concrete account and Region; an environment-agnostic synth and `rollout-pilot validate` cannot check it.',
+      ),
     hostKey: z.string().min(1).default('host').describe('The JSON key of the endpoint address.'),
     portKey: z.string().min(1).default('port').describe('The JSON key of the port.'),
   })

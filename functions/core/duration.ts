@@ -4,12 +4,20 @@ import * as z from 'zod';
 const SECONDS = { weeks: 604_800, days: 86_400, hours: 3_600, minutes: 60, seconds: 1 } as const;
 
 /**
+ * The whole text as ISO-8601 writes a duration, `P[nY][nM][nW][nD][T[nH][nM][nS]]` with at least one part (and one
+ * after a `T`). The parser alone reads the first match anywhere in the text: `PT1H30` as an hour, `PT5M garbage`.
+ */
+const ISO_DURATION =
+  /^P(?!$)(?:\d+(?:[.,]\d+)?Y)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?W)?(?:\d+(?:[.,]\d+)?D)?(?:T(?!$)(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?S)?)?$/;
+
+/**
  * Seconds in an ISO-8601 duration such as `PT30M` or `P7D`. Years and months are refused: their length
  * depends on the calendar, and a bake or a timeout must mean the same thing every time.
  */
 export function durationSeconds(iso: string): number {
   // ISO-8601 allows a leading minus; a bake, an interval or a timeout cannot be negative.
   if (iso.trim().startsWith('-')) throw new RangeError(`invalid duration: ${iso} is negative`);
+  if (!ISO_DURATION.test(iso)) throw new RangeError(`invalid duration: ${iso}`);
   const parsed = parse(iso);
   if (parsed.years || parsed.months) {
     throw new Error(`${iso}: years and months have no fixed length; use weeks, days, hours, minutes or seconds`);

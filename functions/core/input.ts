@@ -2,13 +2,11 @@ import * as z from 'zod';
 import { InvalidRolloutInput } from './errors';
 import { formatIssues } from './issues';
 import { flagOffLabel, type Plan, SERVICE_NAME, targetGroupName } from './plan';
+import { visibleText } from './text';
 
+/** A label the audit trail records: visible text (not only spaces) in a narrow character set, at most 128. */
 const label = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\w.:@+/ -]+$/, `expected ${what}: letters, digits, spaces and . _ : @ + / -`);
+  visibleText({ max: 128 }).regex(/^[\w.:@+/ -]+$/, `expected ${what}: letters, digits, spaces and . _ : @ + / -`);
 
 /**
  * The input of a rollout execution, as a pipeline passes it to `StartExecution` or `rollout-pilot start`.
@@ -36,11 +34,9 @@ export const ExecutionInputSchema = z
       .describe('Who asked for the release, recorded on the rollout.'),
     emergency: z
       .strictObject({
-        reason: z
-          .string()
-          .min(10, 'give a reason of at least 10 characters')
-          .max(500)
-          .describe('Why the freeze is overridden (at least 10 characters).'),
+        reason: visibleText({ min: 10, max: 500, minMessage: 'give a reason of at least 10 characters' }).describe(
+          'Why the freeze is overridden: at least 10 characters of visible text, on one line (no control characters such as line breaks or tabs).',
+        ),
         approvedBy: label('the approver').describe('Who approved the override.'),
       })
       .optional()

@@ -7,6 +7,7 @@ import { formatIssues } from './issues';
 import { type HealthPolicy, HealthPolicySchema } from './judge';
 import { checkReadinessPolicy, ReadinessPolicySchema } from './readiness';
 import { checkSmokeTests, SmokeTestsSchema } from './smoke';
+import { visibleText } from './text';
 
 /**
  * A service's rollout plan: what to release through, in which phases, judged by which health policy, and when
@@ -74,7 +75,7 @@ const albWeightedTarget = z
         'expected an Application Load Balancer listener rule ARN, arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<id>/<listener>/<rule>',
       )
       .describe(
-        'The listener rule whose `forward` action splits traffic between the two target groups (`ModifyRule` sets its weights). The rule must forward to exactly these two groups.',
+        'The listener rule whose `forward` action splits traffic between the two target groups (`ModifyRule` sets its weights). The rule must forward to exactly these two groups, in the deployment\u2019s account and Region (`cdk synth` warns about one elsewhere when the stack has a concrete account and Region).',
       ),
     stableTargetGroupArn: targetGroupArn.describe(
       'The target group serving all traffic before the first release. The groups swap roles with each promotion (blue/green): a rollout takes the group that serves 100 % as stable and releases into the other one, where the pipeline deployed the new version.',
@@ -185,12 +186,9 @@ export const TargetSchema = z
 
 const phaseSchema = z
   .strictObject({
-    name: z
-      .string()
-      .min(1)
-      .max(64)
+    name: visibleText({ max: 64 })
       .optional()
-      .describe('A name for reports and notifications. Default: the weight, e.g. `10%`.'),
+      .describe('A name for reports and notifications (visible text on one line). Default: the weight, e.g. `10%`.'),
     weight: percent
       .optional()
       .describe(
@@ -227,21 +225,17 @@ const phaseSchema = z
       .describe(
         'For a `feature-flag` target, who gets the new version in this phase, instead of a weight: pilot tenants, a percent of tenants, or `all` (the last phase). Each phase must widen the cohort.',
       ),
-    bake: durationString({ minSeconds: 60, maxSeconds: 30 * 86_400 }).describe(
-      'How long the phase is watched before it can pass (ISO-8601, e.g. `PT30M`). For the last phase this is the final bake after promotion.',
+    bake: durationString({ minSeconds: 60, maxSeconds: 30 * 86_400, multipleOf: 60 }).describe(
+      'How long the phase is watched before it can pass (ISO-8601, e.g. `PT30M`), in whole minutes: the judge judges whole minutes. For the last phase this is the final bake after promotion.',
     ),
     evaluationInterval: durationString({ minSeconds: 60, maxSeconds: 86_400, multipleOf: 60 })
       .optional()
       .describe('How often this phase is judged. Default: the plan-level `evaluationInterval`.'),
     approval: z
       .strictObject({
-        role: z
-          .string()
-          .min(1)
-          .max(64)
-          .describe(
-            'Who must approve, e.g. `tech-lead`: named in the notification; anyone who runs `rollout-pilot approve` answers it, and who did is recorded.',
-          ),
+        role: visibleText({ max: 64 }).describe(
+          'Who must approve, e.g. `tech-lead` (visible text on one line): named in the notification; anyone who runs `rollout-pilot approve` answers it, and who did is recorded.',
+        ),
         timeout: durationString({ minSeconds: 300, maxSeconds: 7 * 86_400 })
           .default('PT4H')
           .describe('How long the workflow waits for the answer (ISO-8601, `PT5M` to `P7D`).'),
@@ -266,7 +260,7 @@ const localTime = z
 
 const weeklyWindow = z
   .strictObject({
-    name: z.string().min(1).max(100).describe('Shown when the window blocks a release.'),
+    name: visibleText({ max: 100 }).describe('Shown when the window blocks a release (visible text on one line).'),
     days: z.array(weekday).min(1).describe('Days of the week, in the plan\u2019s time zone.'),
     from: localTime.default('00:00').describe('Start, local time, inclusive.'),
     to: localTime.default('24:00').describe('End, local time, exclusive. `24:00` is the end of the day.'),
@@ -279,7 +273,7 @@ const dateWindow = z
     date: z.iso
       .date()
       .describe('A whole local day, YYYY-MM-DD, frozen from 00:00 to 24:00 in the plan\u2019s time zone.'),
-    name: z.string().min(1).max(100).describe('Shown when the day blocks a release.'),
+    name: visibleText({ max: 100 }).describe('Shown when the day blocks a release (visible text on one line).'),
     kind: z
       .enum(['holiday', 'business'])
       .default('holiday')
@@ -311,7 +305,9 @@ const notifications = z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'expected an SNS topic ARN')
       .optional()
-      .describe('An existing topic to publish to instead.'),
+      .describe(
+        'An existing topic to publish to instead, in the deployment\u2019s partition, Region and account (the steps publish with its credentials, in its Region). `cdk synth` refuses one elsewhere when the stack has a concrete account and Region; an environment-agnostic synth and `rollout-pilot validate` cannot check it.',
+      ),
   })
   .refine((n) => !(n.topicName && n.topicArn), { message: 'give topicName or topicArn, not both' })
   .describe(
@@ -321,7 +317,9 @@ const notifications = z
 const planObject = z.strictObject({
   $schema: z.string().optional().describe('Path to `plan.schema.json`, for editors. Ignored.'),
   service: serviceName,
-  description: z.string().max(500).optional(),
+  description: visibleText({ max: 500 })
+    .optional()
+    .describe('What the plan releases, for the people who read it (visible text on one line).'),
   timeZone: z
     .string()
     .refine(isTimeZone, { message: 'expected an IANA time zone such as "America/Bogota"' })
@@ -592,6 +590,8 @@ function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): v
         path: ['phases', i, 'bake'],
         message: `the bake (${phase.bake}) is shorter than its evaluation interval (${interval})`,
       });
+    } else {
+      checkLastJudgement(plan, phase, interval, i, ctx);
     }
   });
   if (cohorts) checkCohorts(phases, ctx);
@@ -633,6 +633,44 @@ function checkPhases(plan: z.output<typeof planObject>, ctx: z.RefinementCtx): v
       });
     }
   }
+}
+
+/**
+ * A phase is judged on the minutes that are `health.datapointDelay` old; its last judgement comes at the first
+ * wake-up (one every evaluation interval) after its bake, its inconclusive extension and, with
+ * `onInconclusive: approval`, the operator's wait. If that is no later than the delay, the phase never judges a
+ * minute of its own: it never has `minRequests` requests and every release rolls back at it.
+ */
+function checkLastJudgement(
+  plan: z.output<typeof planObject>,
+  phase: z.output<typeof phaseSchema>,
+  interval: string,
+  i: number,
+  ctx: z.RefinementCtx,
+): void {
+  const { minRequests, datapointDelay, inconclusive } = plan.health;
+  const waits = [
+    `bake ${phase.bake}`,
+    `health.inconclusive.maxExtension ${inconclusive.maxExtension}`,
+    ...(inconclusive.onInconclusive === 'approval'
+      ? [`health.inconclusive.approvalTimeout ${inconclusive.approvalTimeout}`]
+      : []),
+  ];
+  const held =
+    safeSeconds(phase.bake) +
+    safeSeconds(inconclusive.maxExtension) +
+    (inconclusive.onInconclusive === 'approval' ? safeSeconds(inconclusive.approvalTimeout) : 0);
+  const every = safeSeconds(interval);
+  const delay = safeSeconds(datapointDelay);
+  // Malformed durations are reported by their own fields.
+  if (minRequests === 0 || ![held, every, delay].every(Number.isFinite) || every <= 0) return;
+  const last = Math.ceil(held / every) * every;
+  if (last > delay) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['phases', i, 'bake'],
+    message: `the phase is last judged ${isoDuration(last)} after it starts (${waits.join(' + ')}, judged every ${interval}), no later than health.datapointDelay (${datapointDelay}): it never judges a minute of its own, so with health.minRequests ${minRequests} it can never pass; make the bake or the extension longer than the delay`,
+  });
 }
 
 function safeSeconds(iso: string): number {

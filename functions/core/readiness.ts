@@ -1,5 +1,7 @@
 import * as z from 'zod';
+import { alarmName } from './alarms';
 import { durationSeconds, durationString } from './duration';
+import { visibleText } from './text';
 
 /**
  * The readiness gate: checks that run before anything changes (before the snapshot, before traffic), each listed
@@ -23,7 +25,8 @@ const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 /** The most a health check may wait for one attempt. */
 export const MAX_HTTP_TIMEOUT_SECONDS = 30;
 
-const checkName = z.string().min(1).max(100);
+/** A check's name, shown in the report and the blocked reason: visible text on one line. */
+const checkName = visibleText({ max: 100 });
 
 export const httpUrl = z
   .string()
@@ -124,7 +127,7 @@ export const ReadinessPolicySchema = z
             'The plan\u2019s existing alarms (`alarms.existing`) must not be in ALARM when the release starts.',
           ),
         notBlocking: z
-          .array(z.string().min(1).max(255))
+          .array(alarmName)
           .default([])
           .describe(
             'Alarms (each one of `alarms.existing`) that are reported but do not block when in ALARM: an alarm already firing on production, so that the fix can still ship.',

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { type GateCheck, httpRetries, httpTimeout, httpUrl, probeUrl, regex } from './readiness';
+import { visibleText } from './text';
 
 /**
  * Smoke tests of the new version at 0 % traffic (blue/green: the version is deployed but serves no users). They
@@ -14,11 +15,9 @@ import { type GateCheck, httpRetries, httpTimeout, httpUrl, probeUrl, regex } fr
  * `functions/adapters` and by the simulator.
  */
 
-const smokeName = z
-  .string()
-  .min(1)
-  .max(100)
-  .describe('The test\u2019s name, unique in the plan: the report and the blocked reason name it.');
+const smokeName = visibleText({ max: 100 }).describe(
+  'The test\u2019s name, unique in the plan (visible text on one line): the report and the blocked reason name it.',
+);
 
 export const InvokeSmokeTestSchema = z
   .strictObject({

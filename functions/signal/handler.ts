@@ -16,34 +16,39 @@ import {
   requestRollback,
   skipPhase,
 } from '../core/record';
+import { visibleText } from '../core/text';
+
+/** Who sent a signal and why: recorded on the rollout and in its notifications, so visible text on one line. */
+const signalBy = visibleText({ max: 200 });
+const signalReason = visibleText({ max: 1000 });
 
 /** An operator's signal, as `rollout-pilot abort | promote` sends it. */
 export const SignalSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('abort'),
     service: z.string().regex(SERVICE_NAME, 'expected a service name'),
-    by: z.string().min(1).max(200),
-    reason: z.string().min(1).max(1000),
+    by: signalBy,
+    reason: signalReason,
     /** The release damaged data: the plan's database policy decides whether to restore it. */
     restoreData: z.boolean().default(false),
   }),
   z.strictObject({
     type: z.literal('promote'),
     service: z.string().regex(SERVICE_NAME, 'expected a service name'),
-    by: z.string().min(1).max(200),
-    reason: z.string().min(1).max(1000).default('promoted by an operator'),
+    by: signalBy,
+    reason: signalReason.default('promoted by an operator'),
   }),
   z.strictObject({
     type: z.literal('approve'),
     service: z.string().regex(SERVICE_NAME, 'expected a service name'),
-    by: z.string().min(1).max(200),
-    reason: z.string().min(1).max(1000).default('approved by an operator'),
+    by: signalBy,
+    reason: signalReason.default('approved by an operator'),
   }),
   z.strictObject({
     type: z.literal('reject'),
     service: z.string().regex(SERVICE_NAME, 'expected a service name'),
-    by: z.string().min(1).max(200),
-    reason: z.string().min(1).max(1000),
+    by: signalBy,
+    reason: signalReason,
   }),
 ]);
 export type Signal = z.input<typeof SignalSchema>;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aws, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { InvalidPlan } from '../../functions/core/errors';
 import { buildApp, InvalidPlanFiles, loadPlans } from '../../lib/app';
@@ -306,6 +306,204 @@ describe('loadPlans', () => {
     // Assess
     expect(error).toBeInstanceOf(InvalidPlan);
     expect((error as InvalidPlan).message).toMatch(/^custom\/bad\.json: /);
+  });
+});
+
+describe('ARNs a plan names, against the deployment’s partition, Region and account', () => {
+  const HERE = { account: '123456789012', region: 'us-east-1' };
+  const HERE_TEXT = "not the deployment's (partition aws, Region us-east-1, account 123456789012)";
+  const billing = { type: 'lambda-alias' as const, functionName: 'billing-fn', alias: 'live' };
+  const secretAt = (arn: string) => ({
+    type: 'rds-instance' as const,
+    identifier: 'billing-db',
+    endpoint: { type: 'secret' as const, secretId: arn },
+  });
+  /** Three plans, each naming an ARN the steps cannot reach from the deployment: Region, account, partition. */
+  const FOREIGN = {
+    'plans/orders.json': JSON.stringify(
+      planInput({ notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:orders-releases' } }),
+    ),
+    'plans/billing.json': JSON.stringify(
+      planInput({
+        service: 'billing-api',
+        target: billing,
+        database: secretAt('arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/db-AbCdEf'),
+      }),
+    ),
+    'plans/china.json': JSON.stringify(
+      planInput({
+        service: 'china-api',
+        target: { type: 'lambda-alias', functionName: 'china-fn', alias: 'live' },
+        notifications: { topicArn: 'arn:aws-cn:sns:us-east-1:123456789012:china-releases' },
+      }),
+    ),
+  };
+
+  it('loadPlans refuses them in a concrete deployment, naming every file and field at once', () => {
+    // Prepare
+    const root = tempDir({ ...FOREIGN, 'plans/good.json': JSON.stringify(planInput({ service: 'good-api' })) });
+
+    // Act
+    const error = thrownBy(() => loadPlans('plans', root, HERE));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlanFiles);
+    const { errors, message } = error as InvalidPlanFiles;
+    expect(errors.map((e) => [e.message.split(':')[0], e.problems])).toEqual([
+      [
+        'plans/billing.json',
+        [
+          `database.endpoint.secretId: arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/db-AbCdEf is in account 111122223333, ${HERE_TEXT}: the steps read and repoint the secret with the deployment's credentials, in its Region; give a secret there, by name or ARN`,
+        ],
+      ],
+      [
+        'plans/china.json',
+        [
+          `notifications.topicArn: arn:aws-cn:sns:us-east-1:123456789012:china-releases is in partition aws-cn, ${HERE_TEXT}: the steps publish with the deployment's credentials, in its Region; give a topic there (or notifications.topicName, which the deployment creates)`,
+        ],
+      ],
+      [
+        'plans/orders.json',
+        [expect.stringMatching(/^notifications\.topicArn: arn:aws:sns:eu-west-1:\S+ is in Region eu-west-1, not/)],
+      ],
+    ]);
+    expect(message).toMatch(
+      /^3 plan files are invalid:\nplans\/billing\.json: 1 problem:\n {2}- database\.endpoint\.secretId: /,
+    );
+  });
+
+  it('reports an ARN outside the deployment together with the plan’s other problems', () => {
+    // Prepare
+    const root = tempDir({
+      'plans/orders.json': JSON.stringify({
+        ...planInput({ notifications: { topicArn: 'arn:aws:sns:us-east-1:111122223333:orders-releases' } }),
+        colour: 'red',
+      }),
+    });
+
+    // Act
+    const error = thrownBy(() => loadPlans('plans', root, HERE));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlan);
+    expect((error as InvalidPlan).problems).toEqual([
+      expect.stringMatching(/^colour: unexpected field/),
+      expect.stringMatching(/^notifications\.topicArn: \S+ is in account 111122223333, not the deployment's/),
+    ]);
+  });
+
+  it('fail synth through buildApp, naming the file, when the stack has a concrete account and Region', () => {
+    // Prepare
+    const root = tempDir({ 'custom/orders.json': FOREIGN['plans/orders.json'] });
+
+    // Act
+    const error = thrownBy(() =>
+      buildApp({ root, env: HERE, context: { 'rollout-pilot:plans': 'custom', 'aws:cdk:bundling-stacks': [] } }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlan);
+    expect((error as InvalidPlan).message).toMatch(/^custom\/orders\.json: 1 problem: notifications\.topicArn: /);
+  });
+
+  it('cannot be checked, and are accepted, when the deployment is environment-agnostic', () => {
+    // Prepare
+    const root = tempDir(FOREIGN);
+
+    // Act
+    const agnostic = loadPlans('plans', root);
+    const tokens = loadPlans('plans', root, { account: Aws.ACCOUNT_ID, region: Aws.REGION });
+
+    // Assess
+    expect(agnostic.map((p) => p.service)).toEqual(['billing-api', 'china-api', 'orders-api']);
+    expect(tokens).toHaveLength(3);
+  });
+
+  it('check what is known of a half-known deployment: a Region (and its partition) without an account', () => {
+    // Prepare
+    const root = tempDir(FOREIGN);
+
+    // Act
+    const error = thrownBy(() => loadPlans('plans', root, { region: 'us-east-1' }));
+
+    // Assess
+    expect((error as InvalidPlanFiles).errors.map((e) => e.problems[0]?.replace(/ is in (.*), not .*/, ' $1'))).toEqual(
+      [
+        'notifications.topicArn: arn:aws-cn:sns:us-east-1:123456789012:china-releases partition aws-cn',
+        'notifications.topicArn: arn:aws:sns:eu-west-1:123456789012:orders-releases Region eu-west-1',
+      ],
+    );
+  });
+
+  it('accept ARNs in the deployment’s partition, Region and account, and a secret given by name', () => {
+    // Prepare
+    const root = tempDir({
+      'plans/orders.json': JSON.stringify(
+        planInput({ notifications: { topicArn: 'arn:aws:sns:us-east-1:123456789012:orders-releases' } }),
+      ),
+      'plans/billing.json': JSON.stringify(
+        planInput({
+          service: 'billing-api',
+          target: billing,
+          database: secretAt('arn:aws:secretsmanager:us-east-1:123456789012:secret:billing/db-AbCdEf'),
+        }),
+      ),
+      'plans/ledger.json': JSON.stringify(
+        planInput({
+          service: 'ledger-api',
+          target: { type: 'lambda-alias', functionName: 'ledger-fn', alias: 'live' },
+          database: secretAt('ledger/db'),
+        }),
+      ),
+    });
+
+    // Act
+    const plans = loadPlans('plans', root, HERE);
+
+    // Assess
+    expect(plans).toHaveLength(3);
+  });
+
+  it('the orchestrator refuses them in a stack with a concrete environment, with its other problems', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Here', { env: HERE });
+    const plans = [
+      plan({ notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:orders-releases' } }),
+      plan({
+        service: 'billing-api',
+        target: billing,
+        database: secretAt('arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/db-AbCdEf'),
+      }),
+      plan({ service: 'billing-api', target: { type: 'lambda-alias', functionName: 'other-fn', alias: 'live' } }),
+    ];
+
+    // Act
+    const error = thrownBy(() => new RolloutOrchestrator(stack, 'O', { plans }));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidOrchestratorProps);
+    expect((error as InvalidOrchestratorProps).problems).toEqual([
+      expect.stringMatching(
+        /^plans\[0\] \(orders-api\): notifications\.topicArn: \S+ is in Region eu-west-1, not the deployment's/,
+      ),
+      expect.stringMatching(
+        /^plans\[1\] \(billing-api\): database\.endpoint\.secretId: \S+ is in account 111122223333, not the deployment's/,
+      ),
+      'plans[1], plans[2]: duplicate service "billing-api" (one plan per service)',
+    ]);
+  });
+
+  it('the orchestrator accepts them in an environment-agnostic stack, whose account and Region are tokens', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Anywhere');
+    const plans = [plan({ notifications: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:orders-releases' } })];
+
+    // Act
+    const orchestrator = new RolloutOrchestrator(stack, 'O', { plans });
+
+    // Assess
+    expect(orchestrator.publishTopicArns).toContain('arn:aws:sns:eu-west-1:111122223333:orders-releases');
   });
 });
 

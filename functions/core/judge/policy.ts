@@ -56,7 +56,7 @@ const errorPolicy = z
     rollbackAtOrAbove: ratio
       .optional()
       .describe(
-        'Guard (off unless set): roll back when every minute of the last `sustainedFor` has an error rate at or above this and those minutes together show the new version failing more often than the stable version. The runbooks\u2019 "\u2265 2 % for 5 minutes"; the sequential test catches such releases sooner.',
+        'Guard (off unless set): roll back when every minute of the last `sustainedFor` has an error rate at or above this and those minutes together show the new version failing more often than the stable version. The runbooks\u2019 "\u2265 2 % for 5 minutes"; the sequential test catches such releases sooner. Must be below `rollbackImmediatelyAbove`, which otherwise always fires first.',
       ),
     sustainedFor: durationString({ minSeconds: 60, maxSeconds: 3600, multipleOf: 60 })
       .default('PT5M')
@@ -64,6 +64,16 @@ const errorPolicy = z
     advanceBelow: removed(
       'A phase no longer passes by comparing the new version with a constant: the sequential test judges it against the stable version. For an SLO ceiling use `health.errorRate.ceiling`.',
     ),
+  })
+  .superRefine((errors, ctx) => {
+    const sustained = errors.rollbackAtOrAbove;
+    if (sustained !== undefined && sustained >= errors.rollbackImmediatelyAbove) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollbackAtOrAbove'],
+        message: `the sustained guard (${sustained}) must be below health.errorRate.rollbackImmediatelyAbove (${errors.rollbackImmediatelyAbove}): it is for error rates too low to roll back at once; at the immediate guard's rate the immediate guard rolls back first, so the sustained guard would never fire`,
+      });
+    }
   })
   .describe(
     'Errors: `Errors / Invocations` of a Lambda alias, `HTTPCode_Target_5XX_Count / RequestCount` of a target group, or the service\u2019s own metrics for a flag.',
@@ -156,10 +166,10 @@ export const HealthPolicySchema = z
     latencyP95: latencyPolicy.prefault({}),
     inconclusive: z
       .strictObject({
-        maxExtension: durationString({ minSeconds: 0 })
+        maxExtension: durationString({ minSeconds: 0, multipleOf: 60 })
           .default('PT30M')
           .describe(
-            'When a bake ends without the evidence to pass (too few requests, or not yet shown good enough), it is held and extended up to this long, still judged every interval.',
+            'When a bake ends without the evidence to pass (too few requests, or not yet shown good enough), it is held and extended up to this long (whole minutes), still judged every interval.',
           ),
         onInconclusive: z
           .enum(['rollback', 'approval'])
@@ -167,9 +177,11 @@ export const HealthPolicySchema = z
           .describe(
             'Still inconclusive after the extension: `rollback` (the default), or `approval`: keep baking and judging, and wait for an operator (`rollout-pilot approve` passes the phase, `reject` rolls back), up to `approvalTimeout`.',
           ),
-        approvalTimeout: durationString({ minSeconds: 300, maxSeconds: 86_400 })
+        approvalTimeout: durationString({ minSeconds: 300, maxSeconds: 86_400, multipleOf: 60 })
           .default('PT4H')
-          .describe('How long `onInconclusive: approval` waits for the operator before it rolls back.'),
+          .describe(
+            'How long `onInconclusive: approval` waits for the operator before it rolls back (whole minutes; the wait is judged every interval).',
+          ),
       })
       .prefault({})
       .describe('What happens when a bake ends and the evidence is neither good nor bad.'),

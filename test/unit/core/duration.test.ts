@@ -45,6 +45,17 @@ describe('durationSeconds', () => {
     expect(act).toThrow();
   });
 
+  it.each(['PT5M garbage', 'xPT5M', 'PT5M5M', 'PT5MINUTES', 'PT1H30', 'PT5M\n', ' PT5M', 'P1DT', 'PT1H.5M'])(
+    'refuses %j, which only starts or ends like an ISO-8601 duration, instead of reading part of it',
+    (text) => {
+      // Act
+      const act = () => durationSeconds(text);
+
+      // Assess
+      expect(act).toThrow(`invalid duration: ${text}`);
+    },
+  );
+
   it('reads back every number of seconds that isoDuration writes', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 400 * 86_400 }), (seconds) => {

@@ -138,6 +138,77 @@ describe('parseExecutionInput', () => {
   });
 });
 
+describe('labels and reasons of the execution input (the audit trail of a release and of an override)', () => {
+  const OVERRIDE = { reason: 'payment provider outage, hotfix', approvedBy: 'maria.gomez@example.com' };
+
+  it.each([
+    ['an emergency reason of ten spaces', { emergency: { ...OVERRIDE, reason: ' '.repeat(10) } }, 'emergency.reason'],
+    [
+      'an emergency reason of twelve NULs',
+      { emergency: { ...OVERRIDE, reason: '\u0000'.repeat(12) } },
+      'emergency.reason',
+    ],
+    [
+      'an emergency reason padded to ten characters',
+      { emergency: { ...OVERRIDE, reason: 'x         ' } },
+      'emergency.reason',
+    ],
+    [
+      'an emergency reason with a line break',
+      { emergency: { ...OVERRIDE, reason: 'provider outage\nSubject: all good' } },
+      'emergency.reason',
+    ],
+    [
+      'an emergency reason with a tab',
+      { emergency: { ...OVERRIDE, reason: 'provider\toutage, hotfix' } },
+      'emergency.reason',
+    ],
+    ['an approver of spaces', { emergency: { ...OVERRIDE, approvedBy: '   ' } }, 'emergency.approvedBy'],
+    ['a requester of one space', { requestedBy: ' ' }, 'requestedBy'],
+    ['a requester with a line break', { requestedBy: 'ci\nadmin' }, 'requestedBy'],
+    ['a change id of spaces', { changeId: '  ' }, 'changeId'],
+    ['a change id with a carriage return', { changeId: 'CHG-1042\r' }, 'changeId'],
+  ])('refuses %s, naming the field and what was expected', (_, fields, field) => {
+    // Act
+    const problems = problemsOf({ service: 'checkout-api', version: '42', ...fields });
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(`^${escapeRegExp(field)}: (expected|give) `)]);
+  });
+
+  it('says what visible text means: not only spaces, no control characters', () => {
+    // Act
+    const problems = problemsOf({
+      service: 'checkout-api',
+      version: '42',
+      requestedBy: ' ',
+      emergency: { reason: 'outage\u0000\u0000\u0000\u0000\u0000', approvedBy: 'maria' },
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      'requestedBy: expected visible text, not only spaces or invisible characters',
+      'emergency.reason: expected text without control characters such as line breaks, tabs or NUL (found U+0000)',
+    ]);
+  });
+
+  it('accepts reasons in any language, with inner spaces and punctuation', () => {
+    // Prepare
+    const input = {
+      service: 'checkout-api',
+      version: '42',
+      requestedBy: 'maria.gomez@example.com',
+      emergency: { reason: 'caída del proveedor de pagos — hotfix 🚑', approvedBy: 'CTO / jorge.perez' },
+    };
+
+    // Act
+    const result = parseExecutionInput(input, PLANS);
+
+    // Assess
+    expect(result.input).toEqual(input);
+  });
+});
+
 describe('parseExecutionInput for ALB and feature-flag targets', () => {
   const plans: ReadonlyMap<string, Plan> = new Map([
     ['orders-api', parsePlan(albPlanInput())],

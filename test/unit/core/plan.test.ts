@@ -319,6 +319,250 @@ describe('parsePlan', () => {
   });
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests below edit a plan as the JSON people write, at any depth.
+type PlanJson = any;
+
+describe('labels people read in reports and notifications', () => {
+  /** The checkout-api example with an approval before 100 % and a smoke test, changed by `change`. */
+  function labelled(change: (plan: PlanJson) => void): Record<string, unknown> {
+    const input: PlanJson = checkoutPlanInput();
+    input.phases[2].approval = { role: 'tech-lead' };
+    input.smokeTests = [{ type: 'invoke', name: 'checkout answers', payload: {} }];
+    change(input);
+    return input;
+  }
+
+  it('accepts the labels as written, in any language', () => {
+    // Act
+    const parsed = parsePlan(labelled((p) => (p.phases[0].name = 'canario 10 % — ¡cuidado!')));
+
+    // Assess
+    expect(parsed.phases[0]?.name).toBe('canario 10 % — ¡cuidado!');
+    expect(parsed.freeze.dates).toContainEqual({ date: '2026-01-12', name: 'Día de los Reyes Magos', kind: 'holiday' });
+  });
+
+  it.each([
+    [
+      'a phase name with a line break',
+      (p: PlanJson) => (p.phases[0].name = '10%\nSubject: all good'),
+      'phases[0].name',
+    ],
+    ['a phase name of spaces', (p: PlanJson) => (p.phases[0].name = '   '), 'phases[0].name'],
+    [
+      'an approval role with a line break',
+      (p: PlanJson) => (p.phases[2].approval.role = 'tech\nlead'),
+      'phases[2].approval.role',
+    ],
+    ['an approval role of a tab', (p: PlanJson) => (p.phases[2].approval.role = '\t'), 'phases[2].approval.role'],
+    [
+      'a weekly freeze window name of NULs',
+      (p: PlanJson) => (p.freeze.weekly[0].name = '\u0000\u0000'),
+      'freeze.weekly[0].name',
+    ],
+    [
+      'a freeze date name with a line break',
+      (p: PlanJson) => (p.freeze.dates[0].name = 'Año\nNuevo'),
+      'freeze.dates[0].name',
+    ],
+    ['a readiness check name of spaces', (p: PlanJson) => (p.readiness.http[0].name = '  '), 'readiness.http[0].name'],
+    [
+      'a smoke test name with a carriage return',
+      (p: PlanJson) => (p.smokeTests[0].name = 'answers\r'),
+      'smokeTests[0].name',
+    ],
+    ['an existing alarm name of spaces', (p: PlanJson) => (p.alarms.existing[0].name = ' '), 'alarms.existing[0].name'],
+    ['a description with a line break', (p: PlanJson) => (p.description = 'Checkout\nAPI'), 'description'],
+    ['a description of spaces', (p: PlanJson) => (p.description = '    '), 'description'],
+  ])('refuses %s, naming the field', (_, change, field) => {
+    // Act
+    const problems = problemsOf(labelled(change));
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(`^${field.replace(/[.[\]]/g, '\\$&')}: expected `)]);
+  });
+
+  it('refuses control characters in a not-blocking alarm name, which no existing alarm can have', () => {
+    // Act
+    const problems = problemsOf(labelled((p) => (p.readiness.alarms.notBlocking = ['checkout-api-login-failures\n'])));
+
+    // Assess
+    expect(problems).toEqual([
+      'readiness.alarms.notBlocking[0]: expected text without control characters such as line breaks, tabs or NUL (found U+000A)',
+    ]);
+  });
+});
+
+describe('thresholds that contradict each other', () => {
+  it.each([
+    [0.05, 0.05],
+    [0.1, 0.05],
+    [1, 0],
+  ])(
+    'refuses a sustained error guard at or above %d with the immediate guard above %d: the immediate one always fires first',
+    (sustained, immediate) => {
+      // Prepare
+      const input = planInput({
+        health: { errorRate: { rollbackAtOrAbove: sustained, rollbackImmediatelyAbove: immediate } },
+      });
+
+      // Act
+      const problems = problemsOf(input);
+
+      // Assess
+      expect(problems).toEqual([
+        `health.errorRate.rollbackAtOrAbove: the sustained guard (${sustained}) must be below health.errorRate.rollbackImmediatelyAbove (${immediate}): it is for error rates too low to roll back at once; at the immediate guard's rate the immediate guard rolls back first, so the sustained guard would never fire`,
+      ]);
+    },
+  );
+
+  it('accepts a sustained error guard below the immediate one, and a latency ceiling above the latency guard', () => {
+    // Prepare: the ceiling is what passing needs; the guard fires only when the new version is also worse.
+    const input = planInput({
+      health: {
+        errorRate: { rollbackAtOrAbove: 0.02, rollbackImmediatelyAbove: 0.05 },
+        latencyP95: { ceilingMs: 3000, rollbackAboveMs: 2000 },
+      },
+    });
+
+    // Act
+    const parsed = parsePlan(input);
+
+    // Assess
+    expect(parsed.health.errorRate.rollbackAtOrAbove).toBe(0.02);
+  });
+
+  it('refuses a phase whose last judgement comes before any of its own minutes is old enough to judge', () => {
+    // Prepare: a one-minute bake, no extension, minutes judged once a minute old: the wake-up at the end of the
+    // bake judges only minutes before the phase began.
+    const input = planInput({
+      phases: [
+        { weight: 10, bake: 'PT1M' },
+        { weight: 100, bake: 'PT10M' },
+      ],
+      health: { datapointDelay: 'PT1M', inconclusive: { maxExtension: 'PT0S' } },
+    });
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual([
+      'phases[0].bake: the phase is last judged PT1M after it starts (bake PT1M + health.inconclusive.maxExtension PT0S, judged every PT1M), no later than health.datapointDelay (PT1M): it never judges a minute of its own, so with health.minRequests 200 it can never pass; make the bake or the extension longer than the delay',
+    ]);
+  });
+
+  it.each([
+    [
+      'a two-minute bake',
+      { phases: [{ weight: 100, bake: 'PT2M' }], health: { inconclusive: { maxExtension: 'PT0S' } } },
+    ],
+    ['an extension', { phases: [{ weight: 100, bake: 'PT1M' }], health: { inconclusive: { maxExtension: 'PT5M' } } }],
+    [
+      'no requests needed in the phase',
+      { phases: [{ weight: 100, bake: 'PT1M' }], health: { minRequests: 0, inconclusive: { maxExtension: 'PT0S' } } },
+    ],
+  ])('accepts a one-minute delay with %s', (_, overrides) => {
+    // Act
+    const parsed = parsePlan(planInput(overrides as Partial<PlanInput>));
+
+    // Assess
+    expect(parsed.phases).toHaveLength(1);
+  });
+
+  it('refuses an operator wait that ends before a ten-minute datapoint delay lets the phase see its minutes', () => {
+    // Prepare
+    const input = planInput({
+      phases: [{ weight: 100, bake: 'PT2M' }],
+      health: {
+        datapointDelay: 'PT10M',
+        inconclusive: { maxExtension: 'PT0S', onInconclusive: 'approval', approvalTimeout: 'PT5M' },
+      },
+    });
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^phases\[0\]\.bake: the phase is last judged PT7M after it starts \(bake PT2M \+ health\.inconclusive\.maxExtension PT0S \+ health\.inconclusive\.approvalTimeout PT5M, judged every PT1M\), no later than health\.datapointDelay \(PT10M\)/,
+      ),
+    ]);
+  });
+});
+
+describe('durations judged in whole minutes', () => {
+  it.each([
+    [
+      'a bake of five and a half minutes',
+      { phases: [{ weight: 100, bake: 'PT5.5M' }] },
+      'phases[0].bake: must be a whole number of PT1M, got PT5.5M',
+    ],
+    [
+      'a bake of 90 seconds',
+      { phases: [{ weight: 100, bake: 'PT90S' }] },
+      'phases[0].bake: must be a whole number of PT1M, got PT90S',
+    ],
+    [
+      'a bake of an hour and a second',
+      { phases: [{ weight: 100, bake: 'PT1H0M1S' }] },
+      'phases[0].bake: must be a whole number of PT1M, got PT1H0M1S',
+    ],
+    [
+      'an inconclusive extension of 90 seconds',
+      { health: { inconclusive: { maxExtension: 'PT90S' } } },
+      'health.inconclusive.maxExtension: must be a whole number of PT1M, got PT90S',
+    ],
+    [
+      'an operator wait of five and a half minutes',
+      { health: { inconclusive: { onInconclusive: 'approval', approvalTimeout: 'PT5M30S' } } },
+      'health.inconclusive.approvalTimeout: must be a whole number of PT1M, got PT5M30S',
+    ],
+  ])('refuses %s', (_, overrides, problem) => {
+    // Act
+    const problems = problemsOf(planInput(overrides as Partial<PlanInput>));
+
+    // Assess
+    expect(problems).toEqual([problem]);
+  });
+
+  it('accepts bakes written in seconds or hours when they are whole minutes', () => {
+    // Act
+    const parsed = parsePlan(
+      planInput({
+        phases: [
+          { weight: 10, bake: 'PT120S' },
+          { weight: 100, bake: 'PT1.5H' },
+        ],
+      }),
+    );
+
+    // Assess
+    expect(resolvePhases(parsed).map((p) => p.bakeSeconds)).toEqual([120, 5400]);
+  });
+
+  it('reports a bad label, contradictory guards and a fractional bake at once', () => {
+    // Prepare
+    const input = planInput({
+      phases: [
+        { weight: 10, bake: 'PT5.5M', name: 'canary\n' },
+        { weight: 100, bake: 'PT10M' },
+      ],
+      health: { errorRate: { rollbackAtOrAbove: 0.1 } },
+    });
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'phases[0].name',
+      'phases[0].bake',
+      'health.errorRate.rollbackAtOrAbove',
+    ]);
+  });
+});
+
 describe('resolvePhases and phaseAt', () => {
   it('resolve the checkout-api phases in seconds, named by weight unless named, the last one final', () => {
     // Act
