@@ -13,7 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { EVENT_FUNCTIONS, type EventFunctionName } from '../functions/catalog';
+import { EVENT_FUNCTIONS, type EventFunctionName, RECONCILE_EVERY_MINUTES } from '../functions/catalog';
 import { type AlarmEventPattern, alarmRulePattern, generatedAlarmPrefix, hasAlarms } from '../functions/core/alarms';
 import { type DatabasePolicy, rolloutSnapshotPrefix, TAG } from '../functions/core/database';
 import { formatIssues } from '../functions/core/issues';
@@ -263,10 +263,14 @@ const EVENT_ACCESS: Readonly<Record<EventFunctionName, FunctionAccess>> = {
   'on-alarm': EVENT_FUNCTION_ACCESS,
   'on-execution-status': EVENT_FUNCTION_ACCESS,
   signal: EVENT_FUNCTION_ACCESS,
+  reconcile: EVENT_FUNCTION_ACCESS,
 };
 
 /** The event functions EventBridge invokes (asynchronously); `signal` is invoked directly by operators. */
-const EVENT_DRIVEN: readonly EventFunctionName[] = ['on-alarm', 'on-execution-status'];
+const EVENT_DRIVEN: readonly EventFunctionName[] = ['on-alarm', 'on-execution-status', 'reconcile'];
+
+/** How often the reconciler looks for rollouts whose execution ended unseen. */
+export const RECONCILE_EVERY = Duration.minutes(RECONCILE_EVERY_MINUTES);
 
 /**
  * How long EventBridge and Lambda keep trying an alarm or execution event before it goes to the dead-letter
@@ -325,6 +329,8 @@ export class RolloutOrchestrator extends Construct {
   readonly alarmRules: Readonly<Record<string, events.Rule>>;
   /** The rule sending this state machine's ABORTED, TIMED_OUT and FAILED executions to `on-execution-status`. */
   readonly executionStatusRule: events.Rule;
+  /** The schedule that runs `reconcile`, which catches the execution status events EventBridge loses. */
+  readonly reconcileRule: events.Rule;
   /**
    * Where an event that could not reach `on-alarm` or `on-execution-status` ends up, whether EventBridge could
    * not deliver it or the function failed it on every attempt: a message here is a missed safety action.
@@ -559,6 +565,12 @@ export class RolloutOrchestrator extends Construct {
         detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: [...EXECUTION_END_STATUSES] },
       },
       targets: [eventTarget(eventFunctions['on-execution-status'])],
+    });
+    // Execution status events are delivered best effort: the reconciler finds what a lost one would have told.
+    this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
+      description: `Rollout Pilot: every ${RECONCILE_EVERY.toMinutes()} minutes, end rollouts whose execution ended unseen (reconcile)`,
+      schedule: events.Schedule.rate(RECONCILE_EVERY),
+      targets: [eventTarget(eventFunctions.reconcile)],
     });
 
     this.operatorPolicy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
@@ -1209,6 +1221,8 @@ const EVENT_FUNCTION_DESCRIPTIONS: Readonly<Record<EventFunctionName, string>> =
   'on-execution-status':
     'Rollout Pilot: a rollout execution was stopped, timed out or failed; clean up and announce it',
   signal: 'Rollout Pilot: operator signals (abort, promote, approve, reject) to a running rollout',
+  reconcile:
+    'Rollout Pilot: every few minutes, end the rollouts whose execution ended without its status event reaching us',
 };
 
 /** The CDK form of an EventBridge pattern written as EventBridge JSON (`detail-type` becomes `detailType`). */

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { currentInvocation, SimulatedCrash } from './invocation';
 
 const require = createRequire(import.meta.url);
 
@@ -54,9 +55,9 @@ export class SimDynamoDB {
   private readonly modules: DynaliteModules;
   private readonly actions = new Map<string, { action: Action; validation: ActionValidation }>();
   /** Every call, for tests that count side effects. */
-  readonly calls: { operation: string; input: unknown; error?: string }[] = [];
+  readonly calls: { operation: string; input: unknown; error?: string; caller?: string }[] = [];
   /** Injected faults: called before each operation; may throw an error to return instead. */
-  fault: (operation: string) => { name: string; message: string } | undefined = () => undefined;
+  fault: (operation: string) => { name: string; message: string; crash?: 'after' } | undefined = () => undefined;
   private readonly watchers = new Map<string, { before(): void; after(): Promise<void> }>();
 
   /**
@@ -155,9 +156,12 @@ export class SimDynamoDB {
         const body = JSON.parse(
           typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body as Uint8Array),
         );
-        if (!bookkeeping) this.calls.push({ operation, input: body });
+        const invocation = bookkeeping ? undefined : currentInvocation();
+        // A dead function makes no more calls.
+        if (invocation?.crashedAfter) throw new SimulatedCrash(invocation.crashedAfter);
+        if (!bookkeeping) this.calls.push({ operation, input: body, caller: invocation?.functionName });
         const injected = bookkeeping ? undefined : this.fault(operation);
-        if (injected)
+        if (injected && !injected.crash)
           return {
             response: jsonResponse(faultStatus(injected.name), { __type: injected.name, message: injected.message }),
           };
@@ -166,10 +170,14 @@ export class SimDynamoDB {
           watcher?.before();
           const out = await this.call(operation, body);
           await watcher?.after();
+          if (injected?.crash) {
+            if (invocation) invocation.crashedAfter = `dynamodb:${operation}`;
+            throw new SimulatedCrash(`dynamodb:${operation}`);
+          }
           return { response: jsonResponse(200, out) };
         } catch (error) {
           const e = error as DynaliteError;
-          if (!e.statusCode) throw error;
+          if (error instanceof SimulatedCrash || !e.statusCode) throw error;
           return { response: jsonResponse(e.statusCode, e.body ?? { __type: 'InternalServerError' }) };
         }
       },

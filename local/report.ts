@@ -156,6 +156,8 @@ export interface ReportInput {
   database?: SimServiceDatabase;
   /** Signals whose invocation failed: they never reached the record. */
   failedSignals?: Report['signals'];
+  /** The execution still holds the service's lock at the end (it failed at a step, and nothing ended the rollout). */
+  lockHeld?: boolean;
   start: Date;
   end: Date;
 }
@@ -165,8 +167,11 @@ export function buildReport(input: ReportInput): Report {
   const { scenario, plan, execution, record, world } = input;
   const version = record?.version ?? versionOf(scenario.input);
   // The record's outcome when the rollout ended (an alarm can end a failed execution's rollout), else the
-  // execution's.
-  const outcome = record?.outcome ?? outcomeOf(execution);
+  // execution's. An execution that failed at a step and still holds its lock has not ended its rollout, whatever
+  // the record says: a Finish step that recorded PROMOTED and then failed (its alarms not deleted, its lock not
+  // released) is FAILED at that step until a redrive finishes it.
+  const unfinished = execution.status === 'FAILED' && execution.failed?.redrivable && input.lockHeld;
+  const outcome = unfinished ? 'FAILED' : (record?.outcome ?? outcomeOf(execution));
   const reason = reasonOf(execution, record);
   // An alarm or an operator can end the rollout of an execution that failed at a step, after it failed.
   const executionEnd = execution.history.at(-1)?.at ?? input.end.toISOString();
@@ -275,9 +280,17 @@ export function buildReport(input: ReportInput): Report {
     tenants: input.target?.tenants
       ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
       : null,
+    // The record's, else the execution's failure at a step (its status event may not have reached anyone yet); a
+    // Fail state (rolled back, blocked) is the workflow's answer, not a failure.
     failure: record?.failure
       ? { at: record.failure.at, state: record.failure.state, error: record.failure.error }
-      : null,
+      : execution.status === 'FAILED' && execution.failed?.redrivable
+        ? {
+            at: (execution.stoppedAt ?? input.end).toISOString(),
+            state: execution.failed.state,
+            error: execution.error ?? 'unknown',
+          }
+        : null,
     impact: {
       requestsOnNewVersion: served?.requests ?? 0,
       failedRequestsOnNewVersion: served?.errors ?? 0,

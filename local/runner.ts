@@ -3,6 +3,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { logger, stepHandler } from '../functions/adapters/step';
 import { integrationArns, STEP_PLACEHOLDERS, type StepName, substitute } from '../statemachines/rollout';
 import type { VirtualClock } from './clock';
+import { asInvocation, SimulatedCrash } from './invocation';
 import type { SimStepFunctions } from './services/sfn';
 import type { FUNCTIONS, FunctionName } from './steps';
 import { SIM_ACCOUNT, SIM_REGION } from './world';
@@ -110,15 +111,22 @@ export function lambdaInvoker(
         callbackWaitsForEmptyEventLoop: true,
       };
       const at = clock.now().toISOString();
-      try {
-        const result = JSON.parse(JSON.stringify((await handler(payload as never, context as never)) ?? null)) as Json;
-        onInvocation?.({ at, step, event: payload, result });
-        return result;
-      } catch (error) {
-        const e = error instanceof Error ? error : new Error(String(error));
-        onInvocation?.({ at, step, event: payload, error: { name: e.name, message: e.message } });
-        throw lambdaError(e);
-      }
+      return asInvocation(step, async (invocation) => {
+        try {
+          const result = JSON.parse(
+            JSON.stringify((await handler(payload as never, context as never)) ?? null),
+          ) as Json;
+          // A function that died after a call succeeded returns nothing, whatever its code would have done next.
+          if (invocation.crashedAfter) throw new SimulatedCrash(invocation.crashedAfter);
+          onInvocation?.({ at, step, event: payload, result });
+          return result;
+        } catch (error) {
+          const crash = invocation.crashedAfter ? new SimulatedCrash(invocation.crashedAfter) : undefined;
+          const e = crash ?? (error instanceof Error ? error : new Error(String(error)));
+          onInvocation?.({ at, step, event: payload, error: { name: e.name, message: e.message } });
+          throw lambdaError(e);
+        }
+      });
     });
 }
 

@@ -37,21 +37,36 @@ const change = z
     message: 'a change names a version (and its new behaviour) or a new requestsPerMinute',
   });
 
-const fault = z.strictObject({
-  operation: z
-    .string()
-    .regex(
-      /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing):[A-Z][A-Za-z]+$/,
-      'expected service:Operation, e.g. "lambda:UpdateAlias"',
-    )
-    .describe(
-      'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager or elasticloadbalancing, and the API name (`dynamodb` covers the flags table too).',
-    ),
-  error: z.string().min(1).describe('The AWS error it answers with, e.g. `TooManyRequestsException`.'),
-  times: z.number().int().min(1).optional().describe('How many calls fail (default 1, or all calls until `until`).'),
-  from: offset.optional().describe('Calls fail from this offset on (default: from the start).'),
-  until: offset.optional().describe('Calls fail until this offset: the moment the cause is fixed.'),
-});
+const fault = z
+  .strictObject({
+    operation: z
+      .string()
+      .regex(
+        /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing):[A-Z][A-Za-z]+$/,
+        'expected service:Operation, e.g. "lambda:UpdateAlias"',
+      )
+      .describe(
+        'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager or elasticloadbalancing, and the API name (`dynamodb` covers the flags table too).',
+      ),
+    error: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The AWS error it answers with, e.g. `TooManyRequestsException` (required unless `crash`).'),
+    crash: z
+      .literal('after')
+      .optional()
+      .describe(
+        '`after`: the call succeeds, then the function that made it dies before it returns (`Runtime.ExitError`), as a Lambda killed right after a side effect.',
+      ),
+    times: z.number().int().min(1).optional().describe('How many calls fail (default 1, or all calls until `until`).'),
+    from: offset.optional().describe('Calls fail from this offset on (default: from the start).'),
+    until: offset.optional().describe('Calls fail until this offset: the moment the cause is fixed.'),
+  })
+  .refine((f) => f.error !== undefined || f.crash !== undefined, {
+    message: 'a fault answers with an `error`, or `crash`es the caller after the call',
+    path: ['error'],
+  });
 
 const by = visibleText({ max: 200 }).describe('Who sends it (recorded on the rollout; visible text on one line).');
 const reason = visibleText({ max: 1000 });
@@ -136,6 +151,26 @@ export const ScenarioSchema = z.strictObject({
     faults: z.array(fault).default([]).describe('AWS API faults to inject.'),
     signals: z.array(signal).default([]).describe('What operators do, and when.'),
     alarmChanges: z.array(alarmChange).default([]).describe('Alarms changing state, and when.'),
+    lostEvents: z
+      .array(
+        z.strictObject({
+          detailType: z
+            .literal('Step Functions Execution Status Change')
+            .describe(
+              'The kind of event EventBridge loses. AWS documents execution status changes as delivered best effort (alarm state changes are not lost).',
+            ),
+          statuses: z
+            .array(z.enum(['ABORTED', 'TIMED_OUT', 'FAILED', 'SUCCEEDED']))
+            .min(1)
+            .optional()
+            .describe('Only events of executions ending so (default: any).'),
+          times: z.number().int().min(1).optional().describe('How many to lose (default: every one).'),
+        }),
+      )
+      .default([])
+      .describe(
+        'Events EventBridge loses (never delivered to any rule): the reconciler must find what they would have told.',
+      ),
     alarmsInAlarm: z
       .array(z.string().min(1).max(255))
       .default([])

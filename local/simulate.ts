@@ -12,6 +12,7 @@ import { DynamoRolloutStore } from '../functions/adapters/store';
 import { metricsFor, routerFor } from '../functions/adapters/targets';
 import { StepFunctionsTokens } from '../functions/adapters/tokens';
 import { LambdaVerifier } from '../functions/adapters/verification';
+import { RECONCILE_EVERY_MINUTES } from '../functions/catalog';
 import { alarmRulePattern, hasAlarms } from '../functions/core/alarms';
 import { durationSeconds, formatSeconds } from '../functions/core/duration';
 import { InvalidPlan } from '../functions/core/errors';
@@ -154,7 +155,8 @@ export class Simulator {
     for (const fault of scenario.world.faults) {
       world.addFault({
         operation: fault.operation,
-        error: fault.error,
+        error: fault.error ?? 'Runtime.ExitError',
+        ...(fault.crash ? { crash: fault.crash } : {}),
         times: fault.times,
         fromMs: fault.from === undefined ? undefined : this.offset(fault.from).getTime(),
         untilMs: fault.until === undefined ? undefined : this.offset(fault.until).getTime(),
@@ -195,6 +197,8 @@ export class Simulator {
         }
       });
     }
+    for (const loss of scenario.world.lostEvents) world.events.lose(loss);
+    this.scheduleReconciler();
     for (const signal of scenario.world.signals) {
       // `signal` notes its own failures; this catches only what that could not (nothing crashes the run).
       this.clock.at(this.offset(signal.at), () => {
@@ -336,6 +340,37 @@ export class Simulator {
     );
   }
 
+  /**
+   * The reconciler's schedule, as the stack deploys it (`RECONCILE_EVERY_MINUTES`): an EventBridge "Scheduled Event" to the
+   * `reconcile` function, at fixed intervals of virtual time from the start.
+   */
+  private scheduleReconciler(): void {
+    const every = RECONCILE_EVERY_MINUTES * 60_000;
+    const tick = (at: number) => {
+      this.clock.at(new Date(at), () => {
+        this.lastReconciledAt = at;
+        void this.invoke('reconcile', {
+          version: '0',
+          id: `simulated-schedule-${at}`,
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: this.world.settings.account,
+          time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          region: this.world.settings.region,
+          resources: [
+            `arn:aws:events:${this.world.settings.region}:${this.world.settings.account}:rule/rollout-pilot-reconcile`,
+          ],
+          detail: {},
+        } as never).catch(() => undefined);
+        tick(at + every);
+      });
+    };
+    tick(this.start.getTime() + every);
+  }
+
+  /** When the reconciler last ran (virtual ms). */
+  private lastReconciledAt = 0;
+
   /** Step Functions' "Execution Status Change" event of an execution that just stopped, as EventBridge has it. */
   private executionEnded(execution: LocalExecution): void {
     const { world } = this;
@@ -361,7 +396,6 @@ export class Simulator {
         output: execution.output === undefined ? null : JSON.stringify(execution.output),
         error: execution.error ?? null,
         cause: execution.cause ?? null,
-        redriveCount: execution.redrives,
       },
     });
   }
@@ -535,6 +569,7 @@ export class Simulator {
       'on-alarm': events,
       'on-execution-status': events,
       signal: events,
+      reconcile: events,
     };
   }
 
@@ -598,6 +633,10 @@ export class Simulator {
       (s) => this.offset(s.at).getTime() >= now,
     );
     if (pending || !this.world.events.idle()) return false;
+    // When an event never arrived, the reconciler runs at least once after the last execution ended, as it would
+    // in AWS (what a lost status event would have told is only ever found by it).
+    const lastEnd = Math.max(0, ...this.executions.map((e) => e.stoppedAt?.getTime() ?? 0));
+    if (this.world.events.anyUndelivered() && this.lastReconciledAt < lastEnd) return false;
     // A rollout that failed at a step is still guarded by its alarms: the world runs on while the new version
     // serves traffic, up to the horizon.
     const failed = this.waitingForRedrive();
@@ -644,6 +683,7 @@ export class Simulator {
       target: this.target,
       database: this.database,
       failedSignals: this.failedSignals,
+      lockHeld: (await this.records.lockHolder(this.plan.service))?.executionArn === execution.arn,
       start: this.start,
       end: this.clock.now(),
     });

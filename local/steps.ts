@@ -9,6 +9,7 @@ import { checkGatesStep } from '../functions/check-gates/handler';
 import { finishStep } from '../functions/finish/handler';
 import { onAlarmFunction } from '../functions/on-alarm/handler';
 import { onExecutionStatusFunction } from '../functions/on-execution-status/handler';
+import { reconcileFunction } from '../functions/reconcile/handler';
 import { restoreDatabaseStep } from '../functions/restore-database/handler';
 import { rollbackStep } from '../functions/rollback/handler';
 import { shiftTrafficStep } from '../functions/shift-traffic/handler';
@@ -44,6 +45,7 @@ export const EVENT_HANDLERS: Record<EventFunctionName, AnyStep> = {
   'on-alarm': onAlarmFunction,
   'on-execution-status': onExecutionStatusFunction,
   signal: signalFunction,
+  reconcile: reconcileFunction,
 };
 
 /** Every deployed function the simulator can invoke. */

@@ -18,6 +18,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Settings } from '../functions/adapters/aws';
 import type { VirtualClock } from './clock';
 import { SimDynamoDB } from './dynamodb';
+import { currentInvocation, SimulatedCrash } from './invocation';
 import { Random } from './rng';
 import { SimCloudWatch } from './services/cloudwatch';
 import { SimELBv2 } from './services/elbv2';
@@ -52,6 +53,12 @@ export interface FaultSpec {
   fromMs?: number;
   /** Calls fail only until this virtual instant (the fix). */
   untilMs?: number;
+  /**
+   * `after`: the call succeeds (its effect happens), then the calling function dies before it returns
+   * (`Runtime.ExitError`): what a retry or a redrive must survive without repeating the effect. `error` is then
+   * ignored.
+   */
+  crash?: 'after';
 }
 
 interface ActiveFault extends FaultSpec {
@@ -64,6 +71,8 @@ export interface Call {
   at: string;
   operation: string;
   input: Record<string, unknown>;
+  /** The deployed function that made it (undefined: the simulator itself or a test). */
+  caller?: string;
   /** The error it was answered with, if it failed. */
   error?: string;
 }
@@ -151,7 +160,7 @@ export class SimWorld {
     this.sns.addTopic(SIM_DEFAULT_TOPIC);
     this.dynamodb.fault = (operation) => {
       const fault = this.takeFault(`dynamodb:${operation}`);
-      return fault ? { name: fault.error, message: `simulated fault: ${fault.error}` } : undefined;
+      return fault ? { name: fault.error, message: `simulated fault: ${fault.error}`, crash: fault.crash } : undefined;
     };
   }
 
@@ -305,9 +314,17 @@ export class SimWorld {
     run: () => Promise<Record<string, unknown>>,
   ): Promise<Record<string, unknown>> {
     const name = `${service}:${operation}`;
-    const call: Call = { at: this.clock.now().toISOString(), operation: name, input };
+    const invocation = currentInvocation();
+    const call: Call = { at: this.clock.now().toISOString(), operation: name, input, caller: invocation?.functionName };
+    // A dead function makes no more calls.
+    if (invocation?.crashedAfter) throw new SimulatedCrash(invocation.crashedAfter);
     this.calls.push(call);
     const fault = this.takeFault(name);
+    if (fault?.crash === 'after') {
+      await run();
+      if (invocation) invocation.crashedAfter = name;
+      throw new SimulatedCrash(name);
+    }
     if (fault) {
       const [sdk, base] = SERVICES[service] ?? [lambdaSdk, 'LambdaServiceException'];
       call.error = fault.error;
@@ -333,7 +350,13 @@ export class SimWorld {
     if (!fault) return undefined;
     fault.remaining--;
     fault.hits++;
-    if (fault.hits === 1) this.note('fault', `${operation} answers ${fault.error}`);
+    if (fault.hits === 1)
+      this.note(
+        'fault',
+        fault.crash
+          ? `the function calling ${operation} dies right after the call succeeds`
+          : `${operation} answers ${fault.error}`,
+      );
     return fault;
   }
 }

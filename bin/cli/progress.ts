@@ -135,6 +135,12 @@ export function progressPrinter(write: Write, everyMinutes = 5) {
         line(`  execution ${status}: ${String(result?.action)}, ${String(result?.reason)}`);
         break;
       }
+      case 'reconcile': {
+        // Quiet unless it found an execution that ended unseen (its status event lost).
+        const found = (result?.reconciled as { status: string; action: string; reason: string }[] | undefined) ?? [];
+        for (const r of found) line(`↻ reconciler: execution ${r.status}, ${r.action}: ${r.reason}`);
+        break;
+      }
     }
   };
 }

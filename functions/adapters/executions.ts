@@ -6,8 +6,18 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
 /** Reads what Step Functions knows of a rollout's execution. */
 export interface Executions {
   status(executionArn: string): Promise<ExecutionStatus>;
+  /** The status and, once it stopped, when and why (`DescribeExecution`). */
+  describe(executionArn: string): Promise<ExecutionDescription>;
   /** The state the execution was in when it failed (the state a redrive resumes), if the history says. */
   failedState(executionArn: string): Promise<string | undefined>;
+}
+
+/** What `DescribeExecution` tells of an execution. */
+export interface ExecutionDescription {
+  status: ExecutionStatus;
+  stopDate: Date | null;
+  error: string | null;
+  cause: string | null;
 }
 
 /** Step Functions' `DescribeExecution` and `GetExecutionHistory`. */
@@ -15,12 +25,21 @@ export class StepFunctionsExecutions implements Executions {
   constructor(private readonly sfn: SFNClient) {}
 
   async status(executionArn: string): Promise<ExecutionStatus> {
+    return (await this.describe(executionArn)).status;
+  }
+
+  async describe(executionArn: string): Promise<ExecutionDescription> {
     const out = await aws(
       'states:DescribeExecution',
       () => this.sfn.send(new DescribeExecutionCommand({ executionArn })),
       executionArn,
     );
-    return (out.status ?? 'RUNNING') as ExecutionStatus;
+    return {
+      status: (out.status ?? 'RUNNING') as ExecutionStatus,
+      stopDate: out.stopDate ? new Date(out.stopDate) : null,
+      error: out.error ?? null,
+      cause: out.cause ?? null,
+    };
   }
 
   async failedState(executionArn: string): Promise<string | undefined> {

@@ -1,6 +1,11 @@
 import { decideRestore } from '../core/database';
 import { recordApprovalDecision } from '../core/database-record';
-import { outcomeLine, outcomeNotification, restoreNeedsRedriveNotification } from '../core/messages';
+import {
+  failureNotification,
+  outcomeLine,
+  outcomeNotification,
+  restoreNeedsRedriveNotification,
+} from '../core/messages';
 import type { Target } from '../core/plan';
 import type { Outcome } from '../core/record';
 import {
@@ -10,6 +15,7 @@ import {
   type RollbackRequest,
   type RolloutRecord,
   type RolloutRef,
+  recordFailure,
   recordTrafficRestored,
   requestRollback,
 } from '../core/record';
@@ -22,8 +28,8 @@ import type { LockItem, RolloutStore } from './store';
 import type { TaskTokens } from './tokens';
 
 /**
- * What the finish step, the alarm handler, the execution-status handler and operators' signals share: ending a
- * rollout, and rolling one back from outside the workflow. Each is idempotent and fenced by the record.
+ * What the finish step, the alarm handler, the execution-status handler, the reconciler and operators' signals
+ * share: ending a rollout, rolling one back from outside the workflow, acting on an execution that ended. Each is idempotent and fenced by the record.
  */
 
 export interface ConcludeDeps {
@@ -191,4 +197,91 @@ export function refOfLock(lock: LockItem): RolloutRef {
     executionArn: lock.executionArn,
     startedAt: lock.startedAt,
   };
+}
+
+/** An execution of the rollout state machine that is no longer running, as AWS reports it. */
+export interface EndedExecution {
+  executionArn: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  /** When it stopped (the event's `stopDate`, `DescribeExecution`'s `stopDate`). */
+  stoppedAt: Date;
+  error: string | null;
+  cause: string | null;
+}
+
+/** What was done about an ended execution. */
+export interface EndedResult {
+  action: 'cleaned-up' | 'announced' | 'ignored';
+  reason: string;
+}
+
+/**
+ * Act on an execution that ended while holding its service's lock, as the execution-status event handler and the
+ * reconciler both do (whichever comes first; the second finds nothing more to do):
+ *
+ * - **ABORTED / TIMED_OUT**: nothing will run the workflow's own rollback, so this does: traffic to the stable
+ *   version, the lock released, outcome `ABORTED`, the team told.
+ * - **FAILED at a step** (retries exhausted): the lock is kept and traffic stays, so that an operator can fix the
+ *   cause and redrive; the failure is recorded (with its stop time) and announced once per failure.
+ * - **SUCCEEDED** with the lock still held (a Finish that could not release it): ended with its recorded outcome.
+ */
+export async function executionEnded(
+  deps: RollBackNowDeps,
+  ref: RolloutRef,
+  ended: EndedExecution,
+): Promise<EndedResult> {
+  if (ended.status === 'ABORTED' || ended.status === 'TIMED_OUT') {
+    const how = ended.status === 'ABORTED' ? 'stopped (ABORTED)' : 'timed out (TIMED_OUT)';
+    const result = await rollBackNow(
+      deps,
+      ref,
+      {
+        trigger: 'execution-stopped',
+        reason: `the execution was ${how} before the rollout finished`,
+        detectedAt: ended.stoppedAt.toISOString(),
+        by: null,
+        alarm: null,
+      },
+      { outcome: 'ABORTED', running: false },
+    );
+    // A rollout that had finished but not yet released its lock is ended here too.
+    const record = result.concluded ? result.record : await conclude(deps, ref, 'ABORTED');
+    return {
+      action: 'cleaned-up',
+      reason: `${record.outcome}: traffic on ${record.stableVersion ?? 'the stable version'}, lock released`,
+    };
+  }
+  if (ended.status === 'FAILED') {
+    const known = await deps.store.get(ref);
+    if (known.rollback && !known.rollback.trafficRestoredAt && !isFinished(known)) {
+      // The rollout had decided to roll back (the judge, an alarm, an operator) and the execution failed before it
+      // could: nothing would put traffic back but the alarms. Do it now, as an alarm while failed would.
+      const { trigger, reason, detectedAt, by, alarm, dataDamaged } = known.rollback;
+      const result = await rollBackNow(
+        deps,
+        ref,
+        { trigger, reason, detectedAt, by, alarm, dataDamaged },
+        { outcome: 'ROLLED_BACK' },
+      );
+      if (result.concluded) {
+        return {
+          action: 'cleaned-up',
+          reason: `the rollback it had decided is done: traffic on ${known.stableVersion}`,
+        };
+      }
+    }
+    const state = (await deps.executions.failedState(ended.executionArn)) ?? 'an unknown state';
+    const failure = { state, error: ended.error ?? 'unknown', cause: ended.cause ?? '' };
+    let record = await deps.store.update(ref, (r) => recordFailure(r, failure, ended.stoppedAt));
+    // One announcement per failure: a redriven execution that fails again stops at another time.
+    const key = `failed:${ended.stoppedAt.toISOString()}`;
+    if (!record.notified.includes(key)) {
+      await deps.notifier.publish(topicArnFor(record.plan, deps.settings), failureNotification(record));
+      record = await deps.store.update(ref, (r) => markNotified(r, key));
+    }
+    return { action: 'announced', reason: `failed at ${state}; lock kept for a redrive or an abort` };
+  }
+  const record = await deps.store.get(ref);
+  const concluded = await conclude(deps, ref, record.outcome ?? 'PROMOTED');
+  return { action: 'cleaned-up', reason: `${concluded.outcome}: the execution had succeeded; lock released` };
 }

@@ -115,15 +115,51 @@ export function failureNotification(record: RolloutRecord) {
   };
 }
 
+/**
+ * An execution failed and its rollout record could not be used (unreadable, or never made: the execution failed
+ * before it took the service's lock): what the event itself tells, so that the team still hears of it.
+ */
+export function unrecordedFailureNotification(failed: {
+  service: string;
+  version: string;
+  executionArn: string;
+  state: string;
+  error: string;
+  cause: string;
+  why: string;
+}) {
+  const lines = [
+    `${failed.service} ${failed.version}: the rollout's execution FAILED at ${failed.state}, and ${failed.why}.`,
+    '',
+    `Error:      ${failed.error}`,
+    `Cause:      ${failed.cause || '-'}`,
+    '',
+    'Fix the cause, then redrive (the failed step runs again, safely):',
+    `  aws stepfunctions redrive-execution --execution-arn ${failed.executionArn}`,
+    'Or roll back now:',
+    `  rollout-pilot abort --service ${failed.service} --reason "..."`,
+  ];
+  return {
+    subject: subject(failed.service, failed.version, `FAILED at ${failed.state}`),
+    message: lines.join('\n'),
+    attributes: { service: failed.service, event: 'failed' },
+  };
+}
+
 function elapsedSeconds(record: RolloutRecord): number {
   const end = record.finishedAt ? Date.parse(record.finishedAt) : Date.parse(record.updatedAt);
   return (end - Date.parse(record.startedAt)) / 1000;
 }
 
-/** SNS email subjects stop at 100 characters: shorten the version (then the service), never the outcome. */
-function subject(service: string, version: string, verb: string): string {
+/**
+ * SNS subjects must be under 100 characters, with no line breaks or control characters (SNS Publish API): shorten
+ * the version (then the service), never the outcome; control characters become spaces.
+ */
+export function subject(service: string, version: string, verb: string): string {
+  const clean = (text: string) => text.replace(/\p{Cc}+/gu, ' ');
+  [service, version, verb] = [clean(service), clean(version), clean(verb)];
   const fixed = `[rollout-pilot]   ${verb}`.length;
-  let room = 100 - fixed;
+  let room = 99 - fixed;
   const svc = service.length > room - 8 ? `${service.slice(0, room - 9)}…` : service;
   room -= svc.length;
   const ver = version.length > room ? `${version.slice(0, Math.max(0, room - 1))}…` : version;

@@ -596,9 +596,13 @@ export function recordAlarmsArmed(record: RolloutRecord, names: string[], now: D
 
 /** The execution failed at a step; traffic stays where it is and the lock stays held until a redrive or abort. */
 export function recordFailure(record: RolloutRecord, failure: Omit<Failure, 'at'>, now: Date): RolloutRecord {
-  if (isFinished(record)) return record;
+  // Also after the outcome was recorded: a Finish step that fails (alarms not deleted, lock not released) leaves a
+  // rollout that is decided but not cleaned up, and the record must say so. The same failure twice changes nothing.
+  const at = now.toISOString();
+  const known = record.failure;
+  if (known?.at === at && known.state === failure.state && known.error === failure.error) return record;
   return note(
-    { ...record, failure: { ...failure, at: now.toISOString() } },
+    { ...record, failure: { ...failure, at } },
     now,
     'failed',
     `${failure.state} failed: ${failure.error}: ${failure.cause}`,

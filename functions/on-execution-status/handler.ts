@@ -1,10 +1,27 @@
 import * as z from 'zod';
 import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
 import { topicArnFor } from '../adapters/notifier';
-import { conclude, refOfLock, rollBackNow } from '../adapters/rollout-actions';
+import { executionEnded, refOfLock } from '../adapters/rollout-actions';
 import { defineStep, logger, once, stepHandler } from '../adapters/step';
-import { failureNotification } from '../core/messages';
-import { markNotified, recordFailure } from '../core/record';
+import {
+  InvalidPlan,
+  InvalidRolloutInput,
+  RolloutBlocked,
+  RolloutInProgress,
+  RolloutRolledBack,
+  RolloutSuperseded,
+} from '../core/errors';
+import { unrecordedFailureNotification } from '../core/messages';
+
+/**
+ * Errors an execution ends with by the workflow's design, not by a fault: the input or plan refused, another
+ * rollout in the way, a freeze or failed check, or a rollback the workflow finished itself (lock released).
+ */
+const WORKFLOW_ANSWERS: ReadonlySet<string> = new Set(
+  [InvalidRolloutInput, InvalidPlan, RolloutInProgress, RolloutSuperseded, RolloutBlocked, RolloutRolledBack].map(
+    (answer) => answer.errorName,
+  ),
+);
 
 /** EventBridge "Step Functions Execution Status Change", as far as this handler needs it. */
 export const ExecutionStatusChangeSchema = z.looseObject({
@@ -24,12 +41,9 @@ export const ExecutionStatusChangeSchema = z.looseObject({
 });
 
 /**
- * The rollout state machine's executions that end abnormally:
- *
- * - **ABORTED / TIMED_OUT** (stopped from the console or the API): nothing will run the workflow's own
- *   rollback, so this does: traffic to the stable version, the lock released, outcome `ABORTED`, the team told.
- * - **FAILED at a step** (retries exhausted): the execution keeps its lock and traffic stays where it is, so
- *   that an operator can fix the cause and redrive; the team is told what failed and how to redrive or abort.
+ * The rollout state machine's executions that end abnormally (ABORTED, TIMED_OUT, FAILED), as EventBridge
+ * reports them: see `executionEnded`. EventBridge delivers these events best effort, so nothing relies on them
+ * alone: the reconciler (`functions/reconcile`) finds the same executions on a schedule and does the same.
  *
  * Executions that hold no lock (they finished through the workflow's own Finish, failed before taking the lock,
  * or were already cleaned up) are ignored.
@@ -44,56 +58,72 @@ export const onExecutionStatusFunction = defineStep({
   }),
   async run(event, deps: EventDeps) {
     const { executionArn, status } = event.detail;
-    const ref = await lockedBy(deps, executionArn, event.detail.input);
-    if (!ref)
+    if (status === 'RUNNING' || status === 'PENDING_REDRIVE') {
+      return { action: 'ignored' as const, reason: `status ${status} needs nothing`, service: null };
+    }
+    let ref: Awaited<ReturnType<typeof lockedBy>>;
+    try {
+      ref = await lockedBy(deps, executionArn, event.detail.input);
+    } catch (error) {
+      return tellFromEvent(deps, event, `its rollout record could not be read (${(error as Error).message})`);
+    }
+    if (!ref) {
+      // A fault before it took the lock (the lock write itself failed, say): nothing changed, but someone must know.
+      // The workflow's own answers (refused input, blocked, rolled back and finished) are the pipeline's to read.
+      if (status === 'FAILED' && !WORKFLOW_ANSWERS.has(event.detail.error ?? ''))
+        return tellFromEvent(deps, event, 'it failed before it took the service’s lock: nothing was changed');
       return { action: 'ignored' as const, reason: `${event.detail.name} holds no rollout lock`, service: null };
-
-    if (status === 'ABORTED' || status === 'TIMED_OUT') {
-      const stoppedAt = event.detail.stopDate ? new Date(event.detail.stopDate) : new Date(event.time);
-      const how = status === 'ABORTED' ? 'stopped (ABORTED)' : 'timed out (TIMED_OUT)';
-      const result = await rollBackNow(
-        deps,
-        ref,
-        {
-          trigger: 'execution-stopped',
-          reason: `the execution was ${how} before the rollout finished`,
-          detectedAt: stoppedAt.toISOString(),
-          by: null,
-          alarm: null,
-        },
-        { outcome: 'ABORTED', running: false },
-      );
-      // A rollout that had finished but not yet released its lock is ended here too.
-      const record = result.concluded ? result.record : await conclude(deps, ref, 'ABORTED');
-      return {
-        action: 'cleaned-up' as const,
-        reason: `${record.outcome}: traffic on ${record.stableVersion ?? 'the stable version'}, lock released`,
-        service: ref.service,
-      };
     }
-
-    if (status === 'FAILED') {
-      const state = (await deps.executions.failedState(executionArn)) ?? 'an unknown state';
-      const failure = { state, error: event.detail.error ?? 'unknown', cause: event.detail.cause ?? '' };
-      let record = await deps.store.update(ref, (r) => recordFailure(r, failure, deps.now()));
-      // One announcement per failure: a redriven execution that fails again stops at another time. (The event
-      // AWS documents carries no redrive count, so nothing may depend on one; a duplicate delivery of the same
-      // event has the same stop date.)
-      const key = `failed:${event.detail.stopDate ?? event.time}`;
-      if (!record.notified.includes(key)) {
-        await deps.notifier.publish(topicArnFor(record.plan, deps.settings), failureNotification(record));
-        record = await deps.store.update(ref, (r) => markNotified(r, key));
-      }
-      logger.warn('rollout execution failed at a step', { executionArn, ...failure });
-      return {
-        action: 'announced' as const,
-        reason: `failed at ${state}; lock kept for a redrive or an abort`,
-        service: ref.service,
-      };
+    const ended = {
+      executionArn,
+      status,
+      stoppedAt: event.detail.stopDate ? new Date(event.detail.stopDate) : new Date(event.time),
+      error: event.detail.error ?? null,
+      cause: event.detail.cause ?? null,
+    };
+    try {
+      const result = await executionEnded(deps, ref, ended);
+      if (result.action === 'announced') logger.warn('rollout execution failed at a step', { executionArn, ...result });
+      return { ...result, service: ref.service };
+    } catch (error) {
+      // The record could not be updated: tell the team from the event; the reconciler updates the record later.
+      if (status !== 'FAILED') throw error;
+      return tellFromEvent(deps, event, `its rollout record could not be updated (${(error as Error).message})`);
     }
-    return { action: 'ignored' as const, reason: `status ${status} needs nothing`, service: ref.service };
   },
 });
+
+/**
+ * Notify the plan's topic of a failed execution from the event alone (service and version from its input, the
+ * failed state from its history): when the rollout record cannot be used, the team must still hear of it.
+ */
+async function tellFromEvent(deps: EventDeps, event: z.output<typeof ExecutionStatusChangeSchema>, why: string) {
+  const { executionArn, input } = event.detail;
+  const service = serviceOf(input);
+  const plan = service ? deps.plans().get(service) : undefined;
+  if (!plan || !service) {
+    return {
+      action: 'ignored' as const,
+      reason: `${event.detail.name} is no planned service's rollout`,
+      service: null,
+    };
+  }
+  const state = (await deps.executions.failedState(executionArn).catch(() => undefined)) ?? 'a step';
+  await deps.notifier.publish(
+    topicArnFor(plan, deps.settings),
+    unrecordedFailureNotification({
+      service,
+      version: versionOf(input) ?? '?',
+      executionArn,
+      state,
+      error: event.detail.error ?? 'unknown',
+      cause: event.detail.cause ?? '',
+      why,
+    }),
+  );
+  logger.warn('rollout execution failed; told the team from the event', { executionArn, state, why });
+  return { action: 'announced' as const, reason: `failed at ${state}; ${why}`, service };
+}
 
 /** The rollout whose lock this execution holds: the service named in its input first, then every plan's. */
 async function lockedBy(deps: EventDeps, executionArn: string, input: string | null | undefined) {
@@ -106,6 +136,15 @@ async function lockedBy(deps: EventDeps, executionArn: string, input: string | n
     if (service === named) break;
   }
   return undefined;
+}
+
+function versionOf(input: string | null | undefined): string | undefined {
+  try {
+    const parsed = JSON.parse(input ?? '') as { version?: unknown };
+    return typeof parsed.version === 'string' ? parsed.version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function serviceOf(input: string | null | undefined): string | undefined {

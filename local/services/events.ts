@@ -38,6 +38,20 @@ export interface Published {
   at: string;
   event: EventBridgeEvent;
   rules: string[];
+  /** EventBridge lost it (delivered to none of its rules). */
+  lost?: boolean;
+}
+
+/**
+ * Events EventBridge is to lose. AWS documents "Step Functions Execution Status Change" as delivered best
+ * effort, so a deployment may never rely on one arriving; a scenario can lose some to show what happens then.
+ */
+export interface EventLoss {
+  detailType: string;
+  /** Only events whose `detail.status` is one of these (default: any). */
+  statuses?: string[];
+  /** How many matching events to lose (default: every one). */
+  times?: number;
 }
 
 export interface SimEventBridgeOptions {
@@ -74,6 +88,7 @@ export class SimEventBridge {
   private readonly maxAttempts: number;
   private readonly track: <T>(work: () => Promise<T>) => Promise<T>;
   private inFlight = 0;
+  private readonly losses: { loss: EventLoss; left: number }[] = [];
 
   constructor(options: SimEventBridgeOptions = {}) {
     this.now = options.now ?? (() => Date.now());
@@ -98,16 +113,44 @@ export class SimEventBridge {
     return [...this.rules.keys()];
   }
 
+  /** Lose events of a kind from now on (see {@link EventLoss}). */
+  lose(loss: EventLoss): void {
+    this.losses.push({ loss, left: loss.times ?? Number.POSITIVE_INFINITY });
+  }
+
   /** Publish an event (`PutEvents`, or an AWS service's own event): each matching rule's target receives it. */
   publish(event: EventBridgeEvent): void {
     const matched = [...this.rules].filter(([, rule]) => matchesPattern(rule.pattern, event));
+    const lost = this.takeLoss(event);
     this.published.push({
       at: new Date(this.now()).toISOString(),
       event: structuredClone(event),
       rules: matched.map(([name]) => name),
+      ...(lost ? { lost: true } : {}),
     });
+    if (lost) return;
     for (const [name, rule] of matched)
       this.schedule(name, rule.target, structuredClone(event), 1, this.deliveryDelayMs);
+  }
+
+  private takeLoss(event: EventBridgeEvent): boolean {
+    const status = (event.detail as { status?: unknown } | undefined)?.status;
+    const match = this.losses.find(
+      ({ loss, left }) =>
+        left > 0 &&
+        loss.detailType === event['detail-type'] &&
+        (!loss.statuses || loss.statuses.includes(String(status))),
+    );
+    if (!match) return false;
+    match.left--;
+    return true;
+  }
+
+  /** Some event never reached a target: EventBridge lost it, or every attempt to deliver it failed. */
+  anyUndelivered(): boolean {
+    if (this.published.some((p) => p.lost)) return true;
+    const delivered = new Set(this.deliveries.filter((d) => d.ok).map((d) => `${d.rule} ${d.eventId}`));
+    return this.deliveries.some((d) => !d.ok && d.attempt >= this.maxAttempts && !delivered.has(`${d.rule} ${d.eventId}`));
   }
 
   /** No delivery is waiting or running. */

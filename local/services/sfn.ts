@@ -17,6 +17,8 @@ export interface ExecutionView {
   error: string | undefined;
   cause: string | undefined;
   redrives: number;
+  /** When it stopped (undefined while it runs). */
+  readonly stoppedAt?: Date;
   readonly history: readonly { at: string; type: string; state?: string }[];
 }
 
@@ -92,6 +94,7 @@ export class SimStepFunctions {
       executionArn: execution.arn,
       name: execution.name,
       status: execution.status,
+      ...(execution.status !== 'RUNNING' && execution.stoppedAt ? { stopDate: execution.stoppedAt } : {}),
       error: execution.error,
       cause: execution.cause,
       redriveCount: execution.redrives,

@@ -837,9 +837,9 @@ describe('RolloutOrchestrator', () => {
 
     it('give a service without generated or existing alarms no rule', () => {
       // Act
-      const patterns = Object.values(alarms.template.findResources('AWS::Events::Rule')).map((r) =>
-        JSON.stringify(r.Properties.EventPattern),
-      );
+      const patterns = Object.values(alarms.template.findResources('AWS::Events::Rule'))
+        .filter((r) => r.Properties.EventPattern)
+        .map((r) => JSON.stringify(r.Properties.EventPattern));
 
       // Assess
       expect(alarms.stack.orchestrator.alarmRules['quiet-api']).toBeUndefined();
@@ -886,12 +886,24 @@ describe('RolloutOrchestrator', () => {
       expect(properties?.Targets).toEqual(targetOf({ stack, template }, 'on-execution-status'));
     });
 
+    it('run the reconciler every five minutes, with the same retries and dead-letter queue', () => {
+      // Act
+      const properties = template.findResources('AWS::Events::Rule')[logicalId(stack.orchestrator.reconcileRule)]
+        ?.Properties;
+
+      // Assess
+      expect(properties?.ScheduleExpression).toBe('rate(5 minutes)');
+      expect(properties?.Targets).toEqual(targetOf({ stack, template }, 'reconcile'));
+    });
+
     it('keep undeliverable and failed events in an encrypted, SSL-only dead-letter queue', () => {
       // Prepare
       const queueId = logicalId(stack.orchestrator.deadLetterQueue);
-      const ruleIds = [...Object.values(stack.orchestrator.alarmRules), stack.orchestrator.executionStatusRule].map(
-        logicalId,
-      );
+      const ruleIds = [
+        ...Object.values(stack.orchestrator.alarmRules),
+        stack.orchestrator.executionStatusRule,
+        stack.orchestrator.reconcileRule,
+      ].map(logicalId);
 
       // Act
       const queues = template.findResources('AWS::SQS::Queue');
@@ -935,16 +947,17 @@ describe('RolloutOrchestrator', () => {
       // Assess
       expect(deadLetter('on-alarm')).toEqual({ TargetArn: queue });
       expect(deadLetter('on-execution-status')).toEqual({ TargetArn: queue });
+      expect(deadLetter('reconcile')).toEqual({ TargetArn: queue });
       expect(deadLetter('signal')).toBeUndefined();
       expect(invokeConfigs).toEqual(
-        (['on-alarm', 'on-execution-status'] as const).map((name) => ({
+        (['on-alarm', 'on-execution-status', 'reconcile'] as const).map((name) => ({
           FunctionName: { Ref: logicalId(stack.orchestrator.eventFunctions[name]) },
           Qualifier: '$LATEST',
           MaximumRetryAttempts: 2,
           MaximumEventAgeInSeconds: ONE_HOUR_SECONDS,
         })),
       );
-      expect(functionsGranted('sqs:SendMessage')).toEqual(['on-alarm', 'on-execution-status']);
+      expect(functionsGranted('sqs:SendMessage')).toEqual(['on-alarm', 'on-execution-status', 'reconcile']);
     });
 
     it('warn when a service’s alarm pattern is over EventBridge’s default size quota', () => {

@@ -318,6 +318,7 @@ describe('the rollout state machine definition', () => {
 
     it('waits for a task token it passes to the bake step', () => {
       // Assess
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL file's literal placeholder, filled at synth
       expect(bake.Resource).toBe('${InvokeAndWaitForTaskToken}');
       expect(bake.Parameters?.Payload).toEqual(expect.objectContaining({ 'taskToken.$': '$$.Task.Token' }));
     });
