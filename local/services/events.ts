@@ -150,7 +150,9 @@ export class SimEventBridge {
   anyUndelivered(): boolean {
     if (this.published.some((p) => p.lost)) return true;
     const delivered = new Set(this.deliveries.filter((d) => d.ok).map((d) => `${d.rule} ${d.eventId}`));
-    return this.deliveries.some((d) => !d.ok && d.attempt >= this.maxAttempts && !delivered.has(`${d.rule} ${d.eventId}`));
+    return this.deliveries.some(
+      (d) => !d.ok && d.attempt >= this.maxAttempts && !delivered.has(`${d.rule} ${d.eventId}`),
+    );
   }
 
   /** No delivery is waiting or running. */

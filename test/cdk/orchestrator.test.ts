@@ -888,8 +888,8 @@ describe('RolloutOrchestrator', () => {
 
     it('run the reconciler every five minutes, with the same retries and dead-letter queue', () => {
       // Act
-      const properties = template.findResources('AWS::Events::Rule')[logicalId(stack.orchestrator.reconcileRule)]
-        ?.Properties;
+      const properties =
+        template.findResources('AWS::Events::Rule')[logicalId(stack.orchestrator.reconcileRule)]?.Properties;
 
       // Assess
       expect(properties?.ScheduleExpression).toBe('rate(5 minutes)');
