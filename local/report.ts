@@ -124,7 +124,7 @@ export interface DatabaseReport {
   restoredFrom: string | null;
   /** The new instance or cluster the service now uses. */
   restoredTo: string | null;
-  /** The original still exists, available, and was never deleted, modified or renamed. */
+  /** The original still exists, available (or backing up), and was never deleted, modified or renamed. */
   originalKept: boolean;
   /** Where the service's endpoint points at the end. */
   serviceUses: string | null;
@@ -387,7 +387,8 @@ function databaseReport(input: ReportInput): DatabaseReport | null {
     restored,
     restoredFrom: restored ? (db?.snapshot?.id ?? null) : null,
     restoredTo: restore?.target ?? null,
-    originalKept: Boolean(original && original.status === 'available' && !touched),
+    // Backing up (a snapshot being taken) is the original kept, serving as before.
+    originalKept: Boolean(original && ['available', 'backing-up'].includes(original.status) && !touched),
     serviceUses,
     rowsCorruptedBeforeRestore: original?.data.corruptRows() ?? 0,
     corruptRowsAfterRestore: usedData?.corruptRows() ?? 0,

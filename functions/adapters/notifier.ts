@@ -1,15 +1,16 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { snsSubject } from '../core/messages';
 import type { Plan } from '../core/plan';
 import { aws, type Settings } from './aws';
 
 /** A message for the people who own a service. */
 export interface Notification {
-  /** One line, at most 100 characters (SNS limit for email subjects). */
+  /** One line under 100 characters (SNS's limit; the notifier makes sure of it). */
   subject: string;
   /** Plain text: what happened, the numbers, and what to do next. */
   message: string;
   /** Message attributes subscribers can filter on. */
-  attributes: { service: string; event: string; outcome?: string };
+  attributes: { service: string; event: string; outcome?: string; notificationId?: string };
 }
 
 export interface Notifier {
@@ -41,7 +42,7 @@ export class SnsNotifier implements Notifier {
         this.sns.send(
           new PublishCommand({
             TopicArn: topicArn,
-            Subject: n.subject.slice(0, 100),
+            Subject: snsSubject(n.subject),
             Message: n.message,
             MessageAttributes: attributes,
           }),

@@ -2,6 +2,7 @@ import { decideRestore } from '../core/database';
 import { recordApprovalDecision } from '../core/database-record';
 import {
   failureNotification,
+  type LiveTraffic,
   outcomeLine,
   outcomeNotification,
   restoreNeedsRedriveNotification,
@@ -11,7 +12,6 @@ import type { Outcome } from '../core/record';
 import {
   finishRecord,
   isFinished,
-  markNotified,
   type RollbackRequest,
   type RolloutRecord,
   type RolloutRef,
@@ -20,9 +20,10 @@ import {
   requestRollback,
 } from '../core/record';
 import type { AlarmManager } from './alarms';
+import { announceOnce } from './announce';
 import type { Settings } from './aws';
 import type { Executions } from './executions';
-import { type Notifier, topicArnFor } from './notifier';
+import type { Notifier } from './notifier';
 import { ensureOnStable, type TrafficRouter } from './router';
 import type { LockItem, RolloutStore } from './store';
 import type { TaskTokens } from './tokens';
@@ -46,7 +47,7 @@ export interface ConcludeDeps {
  */
 export async function conclude(deps: ConcludeDeps, ref: RolloutRef, outcome: Outcome): Promise<RolloutRecord> {
   const now = deps.now();
-  let record = await deps.store.update(ref, (r) => {
+  const record = await deps.store.update(ref, (r) => {
     const settled = settleApproval(r, now);
     return finishRecord(settled, outcome, outcomeLine(settled, outcome), now);
   });
@@ -54,11 +55,7 @@ export async function conclude(deps: ConcludeDeps, ref: RolloutRef, outcome: Out
   if (record.alarms?.armed.length) await deps.alarms.disarm(record.alarms.armed);
   await deps.store.releaseLock(ref);
   const key = `finished:${final}`;
-  if (!record.notified.includes(key)) {
-    await deps.notifier.publish(topicArnFor(record.plan, deps.settings), outcomeNotification(record, final));
-    record = await deps.store.update(ref, (r) => markNotified(r, key));
-  }
-  return record;
+  return announceOnce(deps, ref, record, key, (r) => outcomeNotification(r, final));
 }
 
 /** A restore still waiting for its approval when the rollout ends was not approved in time: the data stays as it is. */
@@ -162,10 +159,7 @@ export async function rollBackNow(
   if (status === 'FAILED' && restoreNeedsWorkflow(record)) {
     // The data restore runs in the workflow: keep the rollout (and its lock) for a redrive, and say so once.
     const key = 'restore-needs-redrive';
-    if (!record.notified.includes(key)) {
-      await deps.notifier.publish(topicArnFor(record.plan, deps.settings), restoreNeedsRedriveNotification(record));
-      record = await deps.store.update(ref, (r) => markNotified(r, key));
-    }
+    record = await announceOnce(deps, ref, record, key, restoreNeedsRedriveNotification);
   } else if (status !== 'RUNNING') {
     record = await conclude(deps, ref, options.outcome);
     result.concluded = true;
@@ -197,6 +191,16 @@ export function refOfLock(lock: LockItem): RolloutRef {
     executionArn: lock.executionArn,
     startedAt: lock.startedAt,
   };
+}
+
+/** Where the rollout's target sends traffic now, as its router reads it; the error when it cannot be read. */
+async function liveTraffic(deps: RollBackNowDeps, record: RolloutRecord): Promise<LiveTraffic> {
+  const router = deps.routerFor(record.plan.target, record.rolloutId);
+  try {
+    return { weights: (await router.current()).weights, target: router.description };
+  } catch (error) {
+    return { weights: null, target: router.description, error: (error as Error).message };
+  }
 }
 
 /** An execution of the rollout state machine that is no longer running, as AWS reports it. */
@@ -272,12 +276,13 @@ export async function executionEnded(
     }
     const state = (await deps.executions.failedState(ended.executionArn)) ?? 'an unknown state';
     const failure = { state, error: ended.error ?? 'unknown', cause: ended.cause ?? '' };
-    let record = await deps.store.update(ref, (r) => recordFailure(r, failure, ended.stoppedAt));
+    const record = await deps.store.update(ref, (r) => recordFailure(r, failure, ended.stoppedAt));
     // One announcement per failure: a redriven execution that fails again stops at another time.
-    const key = `failed:${ended.stoppedAt.toISOString()}`;
-    if (!record.notified.includes(key)) {
-      await deps.notifier.publish(topicArnFor(record.plan, deps.settings), failureNotification(record));
-      record = await deps.store.update(ref, (r) => markNotified(r, key));
+    if (!record.notified.includes(`failed:${ended.stoppedAt.toISOString()}`)) {
+      const live = await liveTraffic(deps, record);
+      await announceOnce(deps, ref, record, `failed:${ended.stoppedAt.toISOString()}`, (r) =>
+        failureNotification(r, live),
+      );
     }
     return { action: 'announced', reason: `failed at ${state}; lock kept for a redrive or an abort` };
   }

@@ -2,8 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
+import { announceOnce } from '../adapters/announce';
 import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type Notifier, SnsNotifier, topicArnFor } from '../adapters/notifier';
+import { type Notifier, SnsNotifier } from '../adapters/notifier';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { StepFunctionsTokens, type TaskTokens } from '../adapters/tokens';
@@ -14,7 +15,6 @@ import {
   currentPhaseIndex,
   decidePhaseApproval,
   isFinished,
-  markNotified,
   type RolloutRecord,
   RolloutRefSchema,
   requestPhaseApproval,
@@ -96,10 +96,7 @@ export const awaitApprovalStep = defineStep({
     // An alarm or an answer landed while we asked: complete the wait now.
     if (after.decision !== 'wait') return settle(deps, token, after);
     const key = `phase-approval-requested:${index}`;
-    if (!record.notified.includes(key)) {
-      await deps.notifier.publish(topicArnFor(record.plan, deps.settings), phaseApprovalNotification(record, index));
-      await deps.store.update(event.ref, (r) => markNotified(r, key), record);
-    }
+    await announceOnce(deps, event.ref, record, key, (r) => phaseApprovalNotification(r, index));
     return { decision: null, reason: `waiting for the ${required.role} approval`, phase: index };
   },
 });

@@ -3,9 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
+import { announceOnce } from '../adapters/announce';
 import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import type { MetricsSource } from '../adapters/metrics';
-import { type Notifier, SnsNotifier, topicArnFor } from '../adapters/notifier';
+import { type Notifier, SnsNotifier } from '../adapters/notifier';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { metricsFor } from '../adapters/targets';
@@ -17,7 +18,6 @@ import { inconclusiveApprovalNotification } from '../core/messages';
 import { ResolvedPhaseSchema, type Target } from '../core/plan';
 import {
   isFinished,
-  markNotified,
   type RolloutRecord,
   type RolloutRef,
   RolloutRefSchema,
@@ -167,9 +167,7 @@ async function withThreshold(record: RolloutRecord, metrics: MetricsSource) {
 /** `onInconclusive: approval`: tell the team once that the phase waits for an operator. */
 async function askOnce(deps: BakeDeps, ref: RolloutRef, record: RolloutRecord, index: number) {
   const key = `inconclusive-approval-requested:${index}`;
-  if (record.notified.includes(key)) return;
-  await deps.notifier.publish(topicArnFor(record.plan, deps.settings), inconclusiveApprovalNotification(record, index));
-  await deps.store.update(ref, (r) => markNotified(r, key), record);
+  await announceOnce(deps, ref, record, key, (r) => inconclusiveApprovalNotification(r, index));
 }
 
 async function settle(deps: BakeDeps, token: string, verdict: Verdict, record: RolloutRecord, evaluation?: Evaluation) {

@@ -2,7 +2,7 @@ import { verificationDifferences } from './database';
 import { formatSeconds } from './duration';
 import { localTime } from './freeze';
 import type { Outcome, RolloutRecord } from './record';
-import { describeWeights } from './record';
+import { describeWeights, type Weights } from './record';
 
 /**
  * The words of a finished rollout: one line for pipelines and the Fail state's cause, and a notification for
@@ -44,17 +44,20 @@ function blockedReason(record: RolloutRecord): string {
   return record.gate.reason;
 }
 
+/** How a subject says an outcome (upper case where someone must act or look). */
+const SUBJECT_VERBS: Readonly<Record<Outcome, string>> = {
+  PROMOTED: 'promoted',
+  ROLLED_BACK: 'ROLLED BACK',
+  BLOCKED: 'blocked',
+  FAILED: 'FAILED',
+  ABORTED: 'aborted',
+};
+
 /** The notification for a finished rollout. */
 export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
   const tz = record.plan.timeZone;
   const when = (iso: string | null) => (iso ? `${localTime(new Date(iso), tz).text} (${tz})` : '-');
-  const subjectVerb = {
-    PROMOTED: 'promoted',
-    ROLLED_BACK: 'ROLLED BACK',
-    BLOCKED: 'blocked',
-    FAILED: 'FAILED',
-    ABORTED: 'aborted',
-  }[outcome];
+  const subjectVerb = SUBJECT_VERBS[outcome];
   const lines = [
     outcomeLine(record, outcome),
     '',
@@ -87,11 +90,21 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
   };
 }
 
+/** Where traffic is, read from the target itself when the failure was announced (null: it could not be read). */
+export interface LiveTraffic {
+  weights: Weights | null;
+  /** `alias live of checkout-api`. */
+  target: string;
+  /** Why it could not be read. */
+  error?: string;
+}
+
 /**
  * The notification for an execution that failed at a step: what failed, where traffic is, and the two ways
- * on (redrive after fixing the cause, or abort).
+ * on (redrive after fixing the cause, or abort). Traffic is as read from the target when given (a step that died
+ * right after moving traffic had no time to record it), else as the record last has it, and says which.
  */
-export function failureNotification(record: RolloutRecord) {
+export function failureNotification(record: RolloutRecord, live?: LiveTraffic) {
   const failure = record.failure;
   const state = failure?.state ?? 'a step';
   const lines = [
@@ -99,7 +112,7 @@ export function failureNotification(record: RolloutRecord) {
     '',
     `Error:      ${failure?.error ?? '-'}`,
     `Cause:      ${failure?.cause || '-'}`,
-    `Traffic:    ${record.traffic ? describeWeights(record.traffic) : 'not moved'} (left where it was)`,
+    `Traffic:    ${trafficLine(record, live)}`,
     `Alarms:     ${record.alarms?.armed.length ? 'armed: an alarm still rolls the release back at once' : 'none armed'}`,
     `Lock:       held by ${record.executionArn}`,
     '',
@@ -112,6 +125,42 @@ export function failureNotification(record: RolloutRecord) {
     subject: subject(record.service, record.version, `FAILED at ${state}`),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'failed' },
+  };
+}
+
+function trafficLine(record: RolloutRecord, live: LiveTraffic | undefined): string {
+  if (live?.weights) return `${describeWeights(live.weights)} (read from ${live.target} now; left where it is)`;
+  const recorded = record.traffic ? describeWeights(record.traffic) : 'not moved';
+  return live
+    ? `${recorded} as last recorded (${live.target} could not be read: ${live.error ?? 'unknown'}); left where it is`
+    : `${recorded} (left where it was)`;
+}
+
+/**
+ * The rollout had ended (its outcome recorded, its alarms deleted, its lock released) when its execution failed in
+ * the Finish step: the release is done as the outcome says; a redrive only ends the execution cleanly.
+ */
+export function failedAfterFinishNotification(
+  record: RolloutRecord,
+  failure: { state: string; error: string; cause: string },
+) {
+  const outcome = record.outcome ?? 'FAILED';
+  const lines = [
+    `${record.service} ${record.version}: ${outcomeLine(record, outcome)}`,
+    '',
+    `The rollout had ended ${outcome} when its execution FAILED at ${failure.state}: the release is done as above,`,
+    'its lock released and its alarms removed. Nothing more is needed for the release.',
+    '',
+    `Error:      ${failure.error}`,
+    `Cause:      ${failure.cause || '-'}`,
+    '',
+    'To end the execution cleanly (the step is safe to run again):',
+    `  aws stepfunctions redrive-execution --execution-arn ${record.executionArn}`,
+  ];
+  return {
+    subject: subject(record.service, record.version, `${SUBJECT_VERBS[outcome]}, then FAILED at ${failure.state}`),
+    message: lines.join('\n'),
+    attributes: { service: record.service, event: 'failed', outcome },
   };
 }
 
@@ -152,18 +201,42 @@ function elapsedSeconds(record: RolloutRecord): number {
 }
 
 /**
- * SNS subjects must be under 100 characters, with no line breaks or control characters (SNS Publish API): shorten
- * the version (then the service), never the outcome; control characters become spaces.
+ * SNS subjects must be UTF-8 text under 100 characters, with no line breaks or control characters (SNS Publish
+ * API): line breaks and control characters become spaces; then the version is shortened, then the service, and the
+ * verb (the outcome) last and least, to keep `[rollout-pilot] <service> <version> <verb>` within 99 characters.
+ * Cuts never split a character (a lone surrogate is not UTF-8).
  */
 export function subject(service: string, version: string, verb: string): string {
-  const clean = (text: string) => text.replace(/\p{Cc}+/gu, ' ');
   [service, version, verb] = [clean(service), clean(version), clean(verb)];
-  const fixed = `[rollout-pilot]   ${verb}`.length;
-  let room = 99 - fixed;
-  const svc = service.length > room - 8 ? `${service.slice(0, room - 9)}…` : service;
-  room -= svc.length;
-  const ver = version.length > room ? `${version.slice(0, Math.max(0, room - 1))}…` : version;
-  return `[rollout-pilot] ${svc} ${ver} ${verb}`;
+  const room = SUBJECT_MAX - '[rollout-pilot]   '.length;
+  // The verb keeps at least 60 characters, the service 20; the version has what is left, at least 1.
+  const verbCut = cut(verb, Math.max(room - service.length - version.length, 60));
+  const svcCut = cut(service, Math.max(room - verbCut.length - Math.min(version.length, 2), 20));
+  const verCut = cut(version, Math.max(room - verbCut.length - svcCut.length, 1));
+  return `[rollout-pilot] ${svcCut} ${verCut} ${verbCut}`;
+}
+
+/** Any text as a subject SNS accepts: line breaks and control characters as spaces, cut to 99 characters. */
+export function snsSubject(text: string): string {
+  return cut(clean(text), SUBJECT_MAX);
+}
+
+function clean(text: string): string {
+  return text.replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ').trim();
+}
+
+/** SNS: "less than 100 characters". */
+const SUBJECT_MAX = 99;
+
+/** `text` in at most `max` UTF-16 units, ending in `…` when cut, never splitting a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > max - 1) break;
+    out += char;
+  }
+  return `${out}…`;
 }
 
 /** One clause on what happened to the data, for the outcome line; null when the data was not in question. */

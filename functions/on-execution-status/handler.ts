@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { announceOnce } from '../adapters/announce';
 import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
 import { topicArnFor } from '../adapters/notifier';
 import { executionEnded, refOfLock } from '../adapters/rollout-actions';
@@ -11,7 +12,8 @@ import {
   RolloutRolledBack,
   RolloutSuperseded,
 } from '../core/errors';
-import { unrecordedFailureNotification } from '../core/messages';
+import { failedAfterFinishNotification, unrecordedFailureNotification } from '../core/messages';
+import { isFinished, type RolloutRecord } from '../core/record';
 
 /**
  * Errors an execution ends with by the workflow's design, not by a fault: the input or plan refused, another
@@ -70,8 +72,11 @@ export const onExecutionStatusFunction = defineStep({
     if (!ref) {
       // A fault before it took the lock (the lock write itself failed, say): nothing changed, but someone must know.
       // The workflow's own answers (refused input, blocked, rolled back and finished) are the pipeline's to read.
-      if (status === 'FAILED' && !WORKFLOW_ANSWERS.has(event.detail.error ?? ''))
+      if (status === 'FAILED' && !WORKFLOW_ANSWERS.has(event.detail.error ?? '')) {
+        const finished = await finishedRecordOf(deps, executionArn, event.detail.input).catch(() => undefined);
+        if (finished) return failedAfterFinishing(deps, finished, event);
         return tellFromEvent(deps, event, 'it failed before it took the service’s lock: nothing was changed');
+      }
       return { action: 'ignored' as const, reason: `${event.detail.name} holds no rollout lock`, service: null };
     }
     const ended = {
@@ -123,6 +128,38 @@ async function tellFromEvent(deps: EventDeps, event: z.output<typeof ExecutionSt
   );
   logger.warn('rollout execution failed; told the team from the event', { executionArn, state, why });
   return { action: 'announced' as const, reason: `failed at ${state}; ${why}`, service };
+}
+
+/** The finished rollout record of this execution, if it has one (its Finish ended it, then failed). */
+async function finishedRecordOf(deps: EventDeps, executionArn: string, input: string | null | undefined) {
+  const service = serviceOf(input);
+  if (!service || !deps.plans().has(service)) return undefined;
+  const records = await deps.store.list(service, 20);
+  return records.find((r) => r.executionArn === executionArn && isFinished(r));
+}
+
+/**
+ * The Finish step ended the rollout (outcome recorded, alarms deleted, lock released) and then failed, before or
+ * after its outcome notification: say so with the outcome, once per failure, so that nobody reads the FAILED
+ * execution as a failed release and the outcome is known even if its own message never went out.
+ */
+async function failedAfterFinishing(
+  deps: EventDeps,
+  record: RolloutRecord,
+  event: z.output<typeof ExecutionStatusChangeSchema>,
+) {
+  const state = (await deps.executions.failedState(record.executionArn).catch(() => undefined)) ?? 'Finish';
+  const stoppedAt = event.detail.stopDate ? new Date(event.detail.stopDate) : new Date(event.time);
+  const failure = { state, error: event.detail.error ?? 'unknown', cause: event.detail.cause ?? '' };
+  await announceOnce(deps, refOfLock(record), record, `failed-after-finish:${stoppedAt.toISOString()}`, (r) =>
+    failedAfterFinishNotification(r, failure),
+  );
+  logger.warn('rollout finished, then its execution failed', { executionArn: record.executionArn, state });
+  return {
+    action: 'announced' as const,
+    reason: `${record.outcome}, then the execution failed at ${state}`,
+    service: record.service,
+  };
 }
 
 /** The rollout whose lock this execution holds: the service named in its input first, then every plan's. */

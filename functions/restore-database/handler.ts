@@ -4,10 +4,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
+import { announceOnce } from '../adapters/announce';
 import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import { type DatabaseGateway, databaseFor } from '../adapters/database';
 import { type EndpointStore, endpointStoreFor } from '../adapters/endpoint';
-import { type Notifier, SnsNotifier, topicArnFor } from '../adapters/notifier';
+import { type Notifier, SnsNotifier } from '../adapters/notifier';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, type EndpointSource, restoredIdentifier, shortHash, TAG } from '../core/database';
@@ -21,7 +22,7 @@ import {
 import { durationSeconds } from '../core/duration';
 import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
 import { restoreApprovalNotification } from '../core/messages';
-import { markNotified, type RolloutRecord, type RolloutRef, RolloutRefSchema } from '../core/record';
+import { type RolloutRecord, type RolloutRef, RolloutRefSchema } from '../core/record';
 
 const ActionSchema = z.enum(['request-approval', 'restore', 'repoint']);
 
@@ -64,9 +65,8 @@ export const restoreDatabaseStep = defineStep({
       const token = event.taskToken;
       const after = await deps.store.update(event.ref, (r) => recordApprovalWaiting(r, token, deps.now()), record);
       const key = 'approval-requested';
-      if (after.database?.restore?.decision === 'awaiting-approval' && !after.notified.includes(key)) {
-        await deps.notifier.publish(topicArnFor(after.plan, deps.settings), restoreApprovalNotification(after));
-        await deps.store.update(event.ref, (r) => markNotified(r, key), after);
+      if (after.database?.restore?.decision === 'awaiting-approval') {
+        await announceOnce(deps, event.ref, after, key, restoreApprovalNotification);
       }
       return { action: event.action, status: 'waiting-for-approval' as const, target: null, detail: restore.reason };
     }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isoDuration } from '../../functions/core/duration';
 import type { Report } from '../../local/report';
 import { parseScenario } from '../../local/scenario';
 import { PROJECT_ROOT, Simulator } from '../../local/simulate';
@@ -133,11 +134,14 @@ export interface RunOutcome {
   lockHeld: boolean;
   /** Percent of traffic per version at the end, and the weight of the last phase the rollout entered. */
   weights: Record<string, number>;
-  /** The new version's percent of traffic as the last phase's shift set it (tenant cohorts included). */
-  lastPhaseShare: number | null;
+  /**
+   * The new version's percent of traffic as the last phase the record entered set it (tenant cohorts included),
+   * and as the shift after it set it (a step that died right after moving traffic, before recording the phase).
+   */
+  phaseShares: number[];
   alarmsArmed: boolean;
-  /** Subjects of the notifications, in order. */
-  notifications: { subject: string; message: string }[];
+  /** The notifications, in order, with the id that is the same on a repeat of one announcement. */
+  notifications: { subject: string; message: string; id: string | undefined }[];
   /** What changed the world: snapshots and restores requested, databases deleted or modified. */
   effects: { snapshots: number; restores: number; destructive: string[] };
   version: string;
@@ -162,18 +166,23 @@ export async function runScenario(raw: ScenarioInput): Promise<RunOutcome> {
     const version = String((scenario.input as { version: string }).version);
     const generated = record?.alarms?.armed ?? [];
     const entered = record?.phases.filter((p) => p.enteredAt).at(-1);
-    const shift = entered?.enteredAt
-      ? sim.trafficHistory.find((t) => t.at >= (entered.enteredAt as string))
-      : undefined;
+    const share = (split: Record<string, number>) => Math.round((split[version] ?? 0) * 10_000) / 100;
+    const since = entered?.enteredAt ?? report.startedAt;
+    const shifts = sim.trafficHistory.filter((t) => t.at >= since).map((t) => share(t.split));
+    const phaseShares = entered?.enteredAt ? shifts.slice(0, 2) : shifts.filter((s) => s > 0).slice(0, 1);
     return {
       report,
       status: execution.status,
       failedState: execution.status === 'FAILED' ? (execution.failed?.state ?? null) : null,
       lockHeld: lock?.executionArn === execution.arn,
       weights: report.finalWeights,
-      lastPhaseShare: shift ? Math.round((shift.split[version] ?? 0) * 10_000) / 100 : null,
+      phaseShares,
       alarmsArmed: generated.length > 0 && generated.every((name) => sim.world.cloudwatch.hasAlarm(name)),
-      notifications: sim.world.sns.messages.map((m) => ({ subject: m.subject ?? '', message: m.message })),
+      notifications: sim.world.sns.messages.map((m) => ({
+        subject: m.subject ?? '',
+        message: m.message,
+        id: m.attributes.notificationId,
+      })),
       effects: {
         snapshots: calls.filter((c) => /^rds:Create(DB|DBCluster)Snapshot$/.test(c.operation)).length,
         restores: calls.filter((c) => /^rds:Restore/.test(c.operation)).length,
@@ -210,18 +219,20 @@ export function violations(run: RunOutcome, faultedOperation: string | null): st
   const newShare = run.weights[run.version] ?? 0;
   if (!single) {
     const waiting = run.status === 'FAILED' && run.lockHeld;
-    if (!waiting || newShare !== run.lastPhaseShare || !run.alarmsArmed) {
+    if (!waiting || !run.phaseShares.includes(newShare) || !run.alarmsArmed) {
       problems.push(
-        `traffic split ${JSON.stringify(run.weights)} (the last phase's shift set ${run.lastPhaseShare} %, alarms armed: ${run.alarmsArmed}, execution ${run.status})`,
+        `traffic split ${JSON.stringify(run.weights)} (the last phase's shifts set ${run.phaseShares.join(' then ')} %, alarms armed: ${run.alarmsArmed}, execution ${run.status})`,
       );
     }
   }
   if (run.status === 'RUNNING') problems.push('the execution is still running at the end');
   // A rollout that took its lock keeps it while its execution waits at a failed step; one that failed before it
-  // took the lock (Validate, AcquireLock) has nothing to hold.
-  const beforeLock = run.failedState === 'Validate' || run.failedState === 'AcquireLock';
-  const shouldHold = run.status === 'FAILED' && run.report.outcome === 'FAILED' && !beforeLock;
-  if (run.lockHeld !== shouldHold) {
+  // took the lock (Validate, AcquireLock) has nothing to hold, unless AcquireLock died right after writing it (then
+  // the lock is its own, and a redrive goes on with it).
+  const failedHolding = run.status === 'FAILED' && run.report.outcome === 'FAILED';
+  const shouldHold = failedHolding && run.failedState !== 'Validate' && run.failedState !== 'AcquireLock';
+  const mayHold = failedHolding && run.failedState === 'AcquireLock';
+  if (run.lockHeld !== shouldHold && !(run.lockHeld && mayHold)) {
     problems.push(
       `lock ${run.lockHeld ? 'held' : 'released'} with the execution ${run.status}, outcome ${run.report.outcome}`,
     );
@@ -254,9 +265,14 @@ export function violations(run: RunOutcome, faultedOperation: string | null): st
 
 /**
  * How a run with the fault lifted and a redrive must end: as the fault-free run did (outcome and traffic), with no
- * second snapshot or restore, and no notification twice.
+ * second snapshot or restore, and no notification twice. With `repeatable` (a function that died right after its
+ * Publish), one message may come twice, with the same `notificationId` both times, for subscribers to drop.
  */
-export function redriveViolations(run: RunOutcome, baseline: RunOutcome): string[] {
+export function redriveViolations(
+  run: RunOutcome,
+  baseline: RunOutcome,
+  options: { repeatable?: boolean } = {},
+): string[] {
   const problems: string[] = [];
   if (run.report.outcome !== baseline.report.outcome) {
     problems.push(`outcome ${run.report.outcome} after the redrive, ${baseline.report.outcome} without the fault`);
@@ -268,11 +284,51 @@ export function redriveViolations(run: RunOutcome, baseline: RunOutcome): string
   }
   if (run.effects.snapshots > baseline.effects.snapshots) problems.push(`${run.effects.snapshots} snapshots requested`);
   if (run.effects.restores > baseline.effects.restores) problems.push(`${run.effects.restores} restores requested`);
-  const subjects = run.notifications.map((n) => n.subject);
-  const twice = subjects.filter((s, i) => subjects.indexOf(s) !== i);
+  const first = new Map<string, string | undefined>();
+  const twice: string[] = [];
+  let repeats = 0;
+  for (const n of run.notifications) {
+    if (!first.has(n.subject)) first.set(n.subject, n.id);
+    else if (options.repeatable && n.id !== undefined && first.get(n.subject) === n.id) repeats++;
+    else twice.push(n.subject);
+  }
   if (twice.length) problems.push(`notified twice: ${[...new Set(twice)].join('; ')}`);
+  if (repeats > 1) problems.push(`${repeats} repeated notifications (one Publish died at most once)`);
   if (run.lockHeld) problems.push('the lock is still held after the redrive');
   return problems;
+}
+
+/** The operations that change something (every one but reads): where a crash right after the call matters. */
+export function changesSomething(operation: string): boolean {
+  return !/:(Get|Describe|List|Query|Scan|BatchGet)/.test(operation);
+}
+
+/** Approvals a kind needs to end as it does without faults; given again after a redrive (refused when nothing waits). */
+const APPROVALS: Record<string, Record<string, unknown>> = {
+  'rds-restore': { type: 'approve', by: 'dana@example.com', reason: 'after the redrive' },
+  'alb-approval': { type: 'approve', by: 'tech-lead', reason: 'after the redrive' },
+};
+
+/**
+ * Run a kind again as `failed` ran, with `fault(failedAt)` (seconds from the start to the failure), a redrive
+ * `redriveAfter` seconds after the failure, and the kind's approvals ten minutes after the failure.
+ */
+export function redriven(
+  kind: string,
+  failed: RunOutcome,
+  fault: (failedAt: number) => Record<string, unknown>,
+  redriveAfter: number,
+): Promise<RunOutcome> {
+  const scenario = KINDS[kind];
+  if (!scenario) throw new Error(`no kind ${kind}`);
+  const failedAt = Math.ceil(
+    (Date.parse(failed.report.failure?.at ?? '') - Date.parse(String(scenario().start))) / 1000,
+  );
+  const raw = withFault(scenario(), fault(failedAt), isoDuration(failedAt + redriveAfter));
+  const approval = APPROVALS[kind];
+  if (approval)
+    raw.world.signals = [...(raw.world.signals as unknown[]), { ...approval, at: isoDuration(failedAt + 600) }];
+  return runScenario(raw);
 }
 
 /** A scenario with a fault (and, for the redrive pass, the fault lifted and a redrive a minute later). */

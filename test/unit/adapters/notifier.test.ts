@@ -110,18 +110,18 @@ describe('SnsNotifier', () => {
     });
   });
 
-  it('cuts the subject to the 100 characters SNS accepts, leaving the message whole', async () => {
+  it('cuts the subject to the 99 characters SNS accepts, without line breaks, leaving the message whole', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({});
-    const subject = `[rollout-pilot] ${'a'.repeat(63)} ${'1'.repeat(60)} rolled back`;
+    const subject = `[rollout-pilot] ${'a'.repeat(63)}\n${'1'.repeat(60)} rolled back`;
     const message = 'x'.repeat(5000);
 
     // Act
     await notifier.publish(TEAM_TOPIC, { subject, message, attributes: { service: 'a', event: 'finished' } });
 
     // Assess
-    expect(published()[0]?.Subject).toBe(subject.slice(0, 100));
-    expect(published()[0]?.Subject).toHaveLength(100);
+    expect(published()[0]?.Subject).toBe(`${subject.slice(0, 98).replace('\n', ' ')}…`);
+    expect(published()[0]?.Subject).toHaveLength(99);
     expect(published()[0]?.Message).toBe(message);
   });
 

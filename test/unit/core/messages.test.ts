@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseExecutionInput } from '../../../functions/core/input';
-import { outcomeLine, outcomeNotification } from '../../../functions/core/messages';
+import { outcomeLine, outcomeNotification, subject } from '../../../functions/core/messages';
 import { SERVICE_NAME } from '../../../functions/core/plan';
 import {
   enterPhase,
@@ -15,6 +15,7 @@ import {
   recordTrafficRestored,
   requestRollback,
 } from '../../../functions/core/record';
+import { subjectProblem } from '../../../local/services/sns';
 import { atMinute, CHECKOUT, evaluation, REF, startedRecord, T0 } from './fixtures';
 
 const PASS_GATE = { decision: 'pass' as const, reason: 'no freeze window', window: null, overriddenBy: null };
@@ -148,7 +149,7 @@ describe('outcomeNotification', () => {
 
       // Assess
       expect(notification.subject).toBe(`[rollout-pilot] checkout-api 42 ${verb}`);
-      expect(notification.subject.length).toBeLessThanOrEqual(100);
+      expect(subjectProblem(notification.subject)).toBeUndefined();
       expect(notification.attributes).toEqual({ service: 'checkout-api', event: 'finished', outcome });
     },
   );
@@ -237,7 +238,7 @@ describe('outcomeNotification', () => {
     const subjects = OUTCOMES.map((outcome) => outcomeNotification(record, outcome).subject);
 
     // Assess
-    for (const subject of subjects) expect(subject.length).toBeLessThanOrEqual(100);
+    for (const s of subjects) expect(subjectProblem(s)).toBeUndefined();
   });
 
   it('keeps the subject within SNS’s 100 characters, outcome included, for any service and version a start accepts', () => {
@@ -256,9 +257,42 @@ describe('outcomeNotification', () => {
           const { subject } = outcomeNotification(record, outcome);
 
           // Assess
-          expect(subject.length).toBeLessThanOrEqual(100);
+          expect(subjectProblem(subject)).toBeUndefined();
         },
       ),
+    );
+  });
+
+  it('makes a subject SNS accepts (UTF-8, no line break or control character, under 100) from any text at all', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 150 });
+    fc.assert(
+      fc.property(text, text, text, (service, version, verb) => {
+        // Act
+        const made = subject(service, version, verb);
+
+        // Assess
+        expect(subjectProblem(made)).toBeUndefined();
+        expect(made, 'no lone surrogate').not.toMatch(
+          /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/,
+        );
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('keeps the outcome whole and shortens the version first, then the service', () => {
+    // Act
+    const longVersion = subject('s'.repeat(40), `v${'9'.repeat(60)}`, 'FAILED at ShiftTraffic');
+    const longBoth = subject('s'.repeat(63), `v${'9'.repeat(60)}`, 'FAILED at ShiftTraffic');
+
+    // Assess
+    expect(longVersion).toMatch(/^\[rollout-pilot\] s{40} v9+… FAILED at ShiftTraffic$/);
+    expect(longVersion).toHaveLength(99);
+    expect(longBoth).toMatch(/^\[rollout-pilot\] s+… v… FAILED at ShiftTraffic$/);
+    expect(longBoth).toHaveLength(99);
+    expect(subject('checkout-api', '42', 'rolled back')).toBe('[rollout-pilot] checkout-api 42 rolled back');
+    expect(subject('checkout-api', '42', 'waits for\nSRE approval')).toBe(
+      '[rollout-pilot] checkout-api 42 waits for SRE approval',
     );
   });
 });
