@@ -1122,15 +1122,19 @@ function databaseGrants(use: DatabaseUse, context: FunctionContext, stack: Stack
       case 'snapshot': {
         allow([cluster ? 'rds:CreateDBClusterSnapshot' : 'rds:CreateDBSnapshot'], [original, rolloutSnapshots]);
         allow([describeSnapshots], [original, rolloutSnapshots]);
-        allow(['rds:AddTagsToResource'], [rolloutSnapshots]);
         // The prefix alone would also match a service whose name starts with this one's and a hyphen
         // (`orders` and `orders-api`): deleting also needs the service's tag, which every rollout snapshot carries.
+        // Tagging (the tags given as the snapshot is created) is refused on a snapshot already tagged as another
+        // service's: retagging it would get round that condition.
+        allow(['rds:AddTagsToResource'], [rolloutSnapshots], {
+          StringEqualsIfExists: { [`aws:ResourceTag/${TAG.service}`]: service },
+        });
         allow([cluster ? 'rds:DeleteDBClusterSnapshot' : 'rds:DeleteDBSnapshot'], [rolloutSnapshots], {
           StringEquals: { [`aws:ResourceTag/${TAG.service}`]: service },
         });
         patterns.push({
           arn: rolloutSnapshots,
-          why: `Creating, describing, tagging and pruning ${rolloutSnapshotsWhy}; deleting also requires the snapshot's ${TAG.service} tag to be ${service}.`,
+          why: `Creating, describing, tagging and pruning ${rolloutSnapshotsWhy}; tagging one already tagged and deleting require the snapshot's ${TAG.service} tag to be ${service}.`,
         });
         break;
       }

@@ -662,6 +662,19 @@ describe('IAM of the synthesized stack, in a policy simulator', () => {
           );
         }
         const database = plan.database;
+        if (database) {
+          // Retagging a snapshot of a service whose name starts with this one's would get round the tag that
+          // deleting rollout snapshots requires.
+          const snapshot = database.type === 'aurora-cluster' ? 'cluster-snapshot' : 'snapshot';
+          const shadow = `${plan.service}-shadow`;
+          requests.push(
+            req(
+              'rds:AddTagsToResource',
+              rdsArn(snapshot, `${rolloutSnapshotPrefix(shadow)}v1-0a1b2c3d`),
+              service(shadow),
+            ),
+          );
+        }
         if (database?.type === 'rds-instance') {
           const original = rdsArn('db', database.identifier);
           requests.push(

@@ -1052,7 +1052,11 @@ describe('RolloutOrchestrator', () => {
             actions: [cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots'],
             resources: [database, rollouts],
           },
-          { actions: ['rds:AddTagsToResource'], resources: [rollouts] },
+          {
+            actions: ['rds:AddTagsToResource'],
+            resources: [rollouts],
+            condition: { StringEqualsIfExists: { 'aws:ResourceTag/rollout-pilot:service': service } },
+          },
           {
             actions: [cluster ? 'rds:DeleteDBClusterSnapshot' : 'rds:DeleteDBSnapshot'],
             resources: [rollouts],
