@@ -1,11 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   changesSomething,
   KINDS,
   operationsInCode,
   redriven,
   redriveViolations,
+  repeatedNotifications,
   runScenario,
+  tally,
+  tallyLine,
   violations,
   withFault,
 } from './matrix';
@@ -28,19 +31,26 @@ export async function defineCrashes(kind: string, options: { operations?: readon
   );
 
   describe(`${kind}: a crash right after each call that changes something`, () => {
+    afterAll(() => console.log(tallyLine(kind)));
+
     it.each(operations)(
       '%s: ends safe and says so; redriven, ends as without the crash, nothing done twice',
       async (operation) => {
         const crash = { operation, crash: 'after', times: 1 };
         const run = await runScenario(withFault(scenario(), crash));
+        tally.crashRuns++;
         expect(violations(run, operation)).toEqual([]);
         const repeatable = operation === 'sns:Publish';
         if (!(run.status === 'FAILED' && run.lockHeld)) {
           expect(redriveViolations(run, baseline, { repeatable })).toEqual([]);
+          tally.repeatedNotifications += repeatedNotifications(run);
           return;
         }
+        tally.failedAtStep++;
         const again = await redriven(kind, run, () => crash, 60);
         expect(redriveViolations(again, baseline, { repeatable })).toEqual([]);
+        tally.redriven++;
+        tally.repeatedNotifications += repeatedNotifications(again);
       },
     );
   });

@@ -9,6 +9,7 @@ import {
   redriven,
   redriveViolations,
   runScenario,
+  tally,
   violations,
   withFault,
 } from './matrix';
@@ -38,12 +39,14 @@ export async function defineMatrix(
     describe.each(operations)('%s', (operation) => {
       it.each(faults)('%s: ends safe and says so; lifted and redriven, ends as without the fault', async (fault) => {
         const run = await runScenario(withFault(scenario(), faultOf(operation, fault)));
+        tally.faultRuns++;
         expect(violations(run, operation)).toEqual([]);
         if (fault === 'throttled-absorbed') {
           expect(run.report.outcome, 'retries absorb two throttled calls').toBe(baseline.report.outcome);
           return;
         }
         if (!(run.status === 'FAILED' && run.lockHeld)) return;
+        tally.failedAtStep++;
         // The fault lifted a minute after the failure, a redrive a minute later.
         const again = await redriven(
           kind,
@@ -52,6 +55,7 @@ export async function defineMatrix(
           120,
         );
         expect(redriveViolations(again, baseline)).toEqual([]);
+        tally.redriven++;
       });
     });
   });

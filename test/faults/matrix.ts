@@ -82,6 +82,15 @@ export const KINDS: Record<string, () => ScenarioInput> = {
     ),
   /** An ECS service behind an ALB, with the tech lead's approval before 100 %: promoted. */
   'alb-approval': () => example('alb-release'),
+  /** The same ALB release, 2.4.0 failing 5 %: rolled back by the judge, the listener rule reverted. */
+  'alb-regression': () => {
+    const raw = example('alb-release');
+    const versions = raw.world.versions as Record<string, Record<string, unknown>>;
+    versions['2.4.0'] = { ...versions['2.4.0'], errorRate: 0.05 };
+    return raw;
+  },
+  /** A business alarm of the team's own goes into ALARM mid-bake: on-alarm rolls back from outside the workflow. */
+  'business-alarm': () => example('business-alarm'),
   /** A feature flag: the pilot tenant's regression turns the flag off. */
   flag: () => example('pilot-tenant-regression'),
 };
@@ -329,6 +338,21 @@ export function redriven(
   if (approval)
     raw.world.signals = [...(raw.world.signals as unknown[]), { ...approval, at: isoDuration(failedAt + 600) }];
   return runScenario(raw);
+}
+
+/** What the runs of one kind did, printed when its file ends (the figures the README quotes). */
+export const tally = { faultRuns: 0, crashRuns: 0, failedAtStep: 0, redriven: 0, repeatedNotifications: 0 };
+
+/** Notifications sent again with the same `notificationId` (a Publish whose function died right after it). */
+export function repeatedNotifications(run: RunOutcome): number {
+  const ids = run.notifications.map((n) => n.id).filter((id) => id !== undefined);
+  return ids.length - new Set(ids).size;
+}
+
+/** One line of figures for a kind. */
+export function tallyLine(kind: string): string {
+  const t = tally;
+  return `fault matrix ${kind}: ${t.faultRuns} fault runs and ${t.crashRuns} crash-after-effect runs; ${t.failedAtStep} left the execution failed at a step, all ${t.redriven} redriven to the fault-free outcome; ${t.repeatedNotifications} notification repeated (same notificationId)`;
 }
 
 /** A scenario with a fault (and, for the redrive pass, the fault lifted and a redrive a minute later). */
