@@ -124,8 +124,9 @@ describe('the README and the pages of docs/', () => {
     const scripts = Object.keys(JSON.parse(read('package.json')).scripts);
 
     // Act
+    // A script's name may hold a colon (test:faults) but not end with one: a colon after it is the sentence's.
     const named = PAGES.flatMap((page) =>
-      [...read(page).matchAll(/npm run ([\w:-]+)/g)].map((m) => `${page}: ${m[1]}`),
+      [...read(page).matchAll(/npm run ([\w:-]*[\w-])/g)].map((m) => `${page}: ${m[1]}`),
     );
     const missing = named.filter((entry) => !scripts.includes(entry.split(': ')[1] ?? ''));
 
