@@ -40,6 +40,29 @@ export const MAX_BUNDLED_PLANS_CHARS = 100_000;
 /** The credential provider module the step bundles use instead of the SDK's Node chain. */
 export const LAMBDA_CREDENTIALS = 'functions/adapters/lambda-credentials.ts';
 
+/**
+ * How every function is bundled (esbuild, through `NodejsFunction`); the validate step and the event functions
+ * also get the plans (`bundledPlansDefine`). `npm run bench -- --bundles` bundles each entry with these options.
+ */
+export const FUNCTION_BUNDLING = {
+  minify: true,
+  sourceMap: false,
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  // Some bundled CommonJS dependencies call require(); ESM has none, so the bundle makes one.
+  banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
+  // The SDK is bundled, pinned by package-lock.json, rather than whatever the runtime ships that day.
+  bundleAwsSDK: true,
+  // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
+  esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
+} as const satisfies NonNullable<NodejsFunctionProps['bundling']>;
+
+/** A function's entry: `functions/<name>/handler.ts`. */
+export function functionEntry(name: string): string {
+  return join(REPO_ROOT, 'functions', name, 'handler.ts');
+}
+
 /** The Node.js runtime of every step: the newest this aws-cdk-lib offers (not `NODEJS_LATEST`, which drifts). */
 export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
@@ -715,7 +738,7 @@ export class RolloutOrchestrator extends Construct {
 
     const fn = new NodejsFunction(this, `${id}Function`, {
       description: spec.description,
-      entry: join(REPO_ROOT, 'functions', name, 'handler.ts'),
+      entry: functionEntry(name),
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
@@ -729,17 +752,7 @@ export class RolloutOrchestrator extends Construct {
       environment: context.environment,
       ...spec.options,
       bundling: {
-        minify: true,
-        sourceMap: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // Some bundled CommonJS dependencies call require(); ESM has none, so the bundle makes one.
-        banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
-        // The SDK is bundled, pinned by package-lock.json, rather than whatever the runtime ships that day.
-        bundleAwsSDK: true,
-        // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
-        esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
+        ...FUNCTION_BUNDLING,
         ...(spec.bundlePlans ? { define: { 'process.env.ROLLOUT_PLANS': bundledPlansDefine(context.plans) } } : {}),
       },
     });
