@@ -38,7 +38,7 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MAX_BUNDLED_PLANS_CHARS = 100_000;
 
 /** The credential provider module the step bundles use instead of the SDK's Node chain. */
-export const LAMBDA_CREDENTIALS = 'functions/adapters/lambda-credentials.ts';
+export const LAMBDA_CREDENTIALS = 'functions/runtime/lambda-credentials.ts';
 
 /**
  * How every function is bundled (esbuild, through `NodejsFunction`); the validate step and the event functions
@@ -270,7 +270,7 @@ const STEP_TIMEOUTS: Readonly<Partial<Record<StepName, Duration>>> = {
 /**
  * What the event functions call. They are the safety path that acts whatever the workflow is doing (put traffic
  * back, end a rollout whose execution stopped, pass an operator's signal on) and all work with the same clients
- * (`functions/adapters/event-deps.ts`) through `rollBackNow` and `conclude`, so they share one set: the rollout
+ * (`functions/runtime/deps.ts`) through `rollBackNow` and `conclude`, so they share one set: the rollout
  * record and lock, the plans' targets (`revert()`), the workflow's task tokens and executions, the notification
  * topics and the generated alarms.
  */

@@ -1,6 +1,6 @@
 import './polyfills';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { logger, stepHandler } from '../functions/adapters/step';
+import { logger, stepHandler } from '../functions/runtime/step';
 import { integrationArns, STEP_PLACEHOLDERS, type StepName, substitute } from '../statemachines/rollout';
 import type { VirtualClock } from './clock';
 import { asInvocation, SimulatedCrash } from './invocation';

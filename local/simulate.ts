@@ -1,17 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CloudWatchAlarms } from '../functions/adapters/alarms';
-import { databaseFor } from '../functions/adapters/database';
-import { endpointStoreFor } from '../functions/adapters/endpoint';
-import type { EventDeps } from '../functions/adapters/event-deps';
-import { StepFunctionsExecutions } from '../functions/adapters/executions';
-import { SnsNotifier } from '../functions/adapters/notifier';
-import { CloudWatchAlarmStates, LambdaCheckInvoker, LambdaSmokeInvoker } from '../functions/adapters/readiness';
 import { DynamoRolloutStore } from '../functions/adapters/store';
-import { metricsFor, routerFor } from '../functions/adapters/targets';
-import { StepFunctionsTokens } from '../functions/adapters/tokens';
-import { LambdaVerifier } from '../functions/adapters/verification';
 import { RECONCILE_EVERY_MINUTES } from '../functions/catalog';
 import { alarmRulePattern, hasAlarms } from '../functions/core/alarms';
 import { durationSeconds, formatSeconds } from '../functions/core/duration';
@@ -19,9 +9,11 @@ import { InvalidPlan } from '../functions/core/errors';
 import { type Plan, parsePlan } from '../functions/core/plan';
 import type { HttpProbe } from '../functions/core/readiness';
 import type { RolloutRecord } from '../functions/core/record';
+import type { Platform } from '../functions/runtime/deps';
 import { readRolloutDefinition } from '../statemachines/rollout';
 import { VirtualClock } from './clock';
 import { SimServiceDatabase } from './database';
+import { simClients } from './platform';
 import { buildReport, type Report } from './report';
 import { Random } from './rng';
 import {
@@ -33,7 +25,7 @@ import {
   SIM_STATE_MACHINE,
 } from './runner';
 import { type Scenario, ScenarioError } from './scenario';
-import { FUNCTIONS, type FunctionName } from './steps';
+import { FUNCTIONS, functionDeps } from './steps';
 import {
   createFlagTable,
   defaultTenants,
@@ -163,7 +155,7 @@ export class Simulator {
       });
     }
 
-    const deps = this.functionDeps(this.registry);
+    const deps = functionDeps(this.platform(this.registry));
     this.invoke = lambdaInvoker(FUNCTIONS, deps, this.clock, (invocation) => {
       this.invocations.push(invocation);
       options.onInvocation?.(invocation, this);
@@ -501,75 +493,15 @@ export class Simulator {
   /** Every routing change of the released target: `{ version: fraction }`. */
   readonly trafficHistory: { at: string; split: Record<string, number> }[] = [];
 
-  private functionDeps(plans: ReadonlyMap<string, Plan>): { [F in FunctionName]: unknown } {
+  /** The simulated account as the composition root sees it: the functions get the deps the Lambdas get. */
+  private platform(plans: ReadonlyMap<string, Plan>): Platform {
     const { world, clock } = this;
-    const now = () => clock.now();
-    const lambda = world.lambdaClient();
-    const cloudwatch = world.cloudwatchClient();
-    const sfn = world.sfnClient();
-    const elbv2 = world.elbv2Client();
-    const dynamodb = world.dynamoClient();
-    const router = (target: Plan['target'], owner: string) =>
-      routerFor(target, { lambda: () => lambda, elbv2: () => elbv2, dynamodb: () => dynamodb }, owner);
-    const alarms = new CloudWatchAlarms(cloudwatch);
-    const metrics = (target: Plan['target'], stable: string | null) => metricsFor(target, stable, cloudwatch);
-    const notifier = new SnsNotifier(world.snsClient());
-    const tokens = new StepFunctionsTokens(sfn);
-    const rds = world.rdsClient();
-    const database = (policy: NonNullable<Plan['database']>) => databaseFor(policy, rds);
-    const ssm = world.ssmClient();
-    const secrets = world.secretsClient();
-    const events: EventDeps = {
-      now,
-      plans: () => plans,
-      store: this.store,
-      routerFor: router,
-      tokens,
-      executions: new StepFunctionsExecutions(sfn),
-      notifier,
-      alarms,
-      settings: world.settings,
-    };
     return {
-      validate: { plans: () => plans },
-      'acquire-lock': { now, store: this.store },
-      'check-gates': {
-        now,
-        store: this.store,
-        routerFor: router,
-        databaseFor: database,
-        readiness: {
-          alarms: new CloudWatchAlarmStates(cloudwatch),
-          http: this.httpProbe,
-          lambdaChecks: new LambdaCheckInvoker(lambda),
-        },
-      },
-      'verify-data': { now, store: this.store, databaseFor: database, verifier: new LambdaVerifier(lambda) },
-      'snapshot-database': { now, store: this.store, databaseFor: database },
-      'smoke-test': {
-        now,
-        store: this.store,
-        smoke: { invoker: new LambdaSmokeInvoker(lambda), http: this.httpProbe },
-      },
-      'restore-database': {
-        now,
-        store: this.store,
-        databaseFor: database,
-        endpointFor: (source: NonNullable<Plan['database']>['endpoint']) =>
-          endpointStoreFor(source, { ssm: () => ssm, secrets: () => secrets }),
-        notifier,
-        settings: world.settings,
-      },
-      'arm-alarms': { now, store: this.store, alarms, metricsFor: metrics },
-      'shift-traffic': { now, store: this.store, routerFor: router },
-      'await-approval': { now, store: this.store, tokens, notifier, settings: world.settings },
-      bake: { now, store: this.store, metricsFor: metrics, tokens, notifier, settings: world.settings },
-      rollback: { now, store: this.store, routerFor: router },
-      finish: { now, store: this.store, notifier, alarms, settings: world.settings },
-      'on-alarm': events,
-      'on-execution-status': events,
-      signal: events,
-      reconcile: events,
+      clients: simClients(world),
+      settings: () => world.settings,
+      now: () => clock.now(),
+      plans: () => plans,
+      http: this.httpProbe,
     };
   }
 

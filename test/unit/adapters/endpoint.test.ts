@@ -7,7 +7,7 @@ import {
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { endpointStoreFor, SecretEndpoint, SsmParameterEndpoint } from '../../../functions/adapters/endpoint';
+import { endpointStoreFor, SecretEndpoint, SsmParameterEndpoint } from '../../../functions/adapters/database/endpoint';
 import { rejectionOf } from './fixtures';
 
 const PARAMETER = '/checkout-api/db-endpoint';

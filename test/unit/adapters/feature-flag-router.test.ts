@@ -11,7 +11,7 @@ import {
   cohortMetrics,
   FeatureFlagRouter,
   type FeatureFlagTarget,
-} from '../../../functions/adapters/feature-flag-router';
+} from '../../../functions/adapters/routers/feature-flag';
 import { AwsThrottled, TargetChanged } from '../../../functions/core/errors';
 import { FLAG_NAME, FLAG_TABLE, flagTarget } from '../../fixtures/targets';
 import { rejectionOf } from './fixtures';

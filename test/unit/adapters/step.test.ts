@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
-import { defineStep, once, stepHandler } from '../../../functions/adapters/step';
 import { RolloutRefSchema } from '../../../functions/core/record';
+import { defineStep, once, stepHandler } from '../../../functions/runtime/step';
 import { REF, rejectionOf } from './fixtures';
 
 /** The context Lambda passes to a handler. */
