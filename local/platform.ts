@@ -8,6 +8,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { ClientClass, Clients } from '../functions/adapters/aws';
+import type { Plan } from '../functions/core/plan';
+import type { HttpProbe } from '../functions/core/readiness';
+import type { Platform } from '../functions/runtime/deps';
+import type { VirtualClock } from './clock';
 import type { SimWorld } from './world';
 
 /**
@@ -36,5 +40,21 @@ export function simClients(world: SimWorld): Clients {
       }
       return made.get(Client) as C;
     },
+  };
+}
+
+/** The simulated account as the composition root sees it: the functions get the deps the Lambdas get. */
+export function simPlatform(
+  world: SimWorld,
+  clock: VirtualClock,
+  plans: ReadonlyMap<string, Plan>,
+  http: HttpProbe,
+): Platform {
+  return {
+    clients: simClients(world),
+    settings: () => world.settings,
+    now: () => clock.now(),
+    plans: () => plans,
+    http,
   };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { RolloutRefSchema } from '../../../functions/core/record';
 import { defineStep, once, stepHandler } from '../../../functions/runtime/step';
-import { REF, rejectionOf } from './fixtures';
+import { REF, rejectionOf } from '../adapters/fixtures';
 
 /** The context Lambda passes to a handler. */
 const context: Context = {
