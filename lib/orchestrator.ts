@@ -1048,7 +1048,7 @@ interface DatabaseGrants {
 
 /**
  * The statements of one {@link DatabaseUse}: per plan, only the calls the step makes (see
- * `functions/adapters/database.ts`, `endpoint.ts` and `verification.ts`), on only that plan's database, its
+ * `functions/adapters/database/`: the gateways, `endpoint.ts` and `verification.ts`), on only that plan's database, its
  * service's rollout snapshots, the databases restored from them and its endpoint parameter or secret.
  *
  * Resource types per action are those of the Service Authorization Reference ("Actions, resources, and condition

@@ -45,27 +45,7 @@ export async function executionEnded(
   ref: RolloutRef,
   ended: EndedExecution,
 ): Promise<EndedResult> {
-  if (ended.status === 'ABORTED' || ended.status === 'TIMED_OUT') {
-    const how = ended.status === 'ABORTED' ? 'stopped (ABORTED)' : 'timed out (TIMED_OUT)';
-    const result = await rollBackNow(
-      deps,
-      ref,
-      {
-        trigger: 'execution-stopped',
-        reason: `the execution was ${how} before the rollout finished`,
-        detectedAt: ended.stoppedAt.toISOString(),
-        by: null,
-        alarm: null,
-      },
-      { outcome: 'ABORTED', running: false },
-    );
-    // A rollout that had finished but not yet released its lock is ended here too.
-    const record = result.concluded ? result.record : await conclude(deps, ref, 'ABORTED');
-    return {
-      action: 'cleaned-up',
-      reason: `${record.outcome}: traffic on ${record.stableVersion ?? 'the stable version'}, lock released`,
-    };
-  }
+  if (ended.status === 'ABORTED' || ended.status === 'TIMED_OUT') return cleanUpStopped(deps, ref, ended);
   if (ended.status === 'FAILED') {
     const known = await deps.store.get(ref);
     if (known.rollback && !known.rollback.trafficRestoredAt && !isFinished(known)) {
@@ -100,4 +80,27 @@ export async function executionEnded(
   const record = await deps.store.get(ref);
   const concluded = await conclude(deps, ref, record.outcome ?? 'PROMOTED');
   return { action: 'cleaned-up', reason: `${concluded.outcome}: the execution had succeeded; lock released` };
+}
+
+/** A stopped or timed-out execution: nothing will run the workflow's rollback, so this does, and ends the rollout. */
+async function cleanUpStopped(deps: RollBackNowDeps, ref: RolloutRef, ended: EndedExecution): Promise<EndedResult> {
+  const how = ended.status === 'ABORTED' ? 'stopped (ABORTED)' : 'timed out (TIMED_OUT)';
+  const result = await rollBackNow(
+    deps,
+    ref,
+    {
+      trigger: 'execution-stopped',
+      reason: `the execution was ${how} before the rollout finished`,
+      detectedAt: ended.stoppedAt.toISOString(),
+      by: null,
+      alarm: null,
+    },
+    { outcome: 'ABORTED', running: false },
+  );
+  // A rollout that had finished but not yet released its lock is ended here too.
+  const record = result.concluded ? result.record : await conclude(deps, ref, 'ABORTED');
+  return {
+    action: 'cleaned-up',
+    reason: `${record.outcome}: traffic on ${record.stableVersion ?? 'the stable version'}, lock released`,
+  };
 }

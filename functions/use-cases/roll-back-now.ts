@@ -83,12 +83,7 @@ export async function rollBackNow(
     });
   }
 
-  const status =
-    options.running === undefined
-      ? await deps.executions.status(record.executionArn)
-      : options.running
-        ? 'RUNNING'
-        : 'STOPPED';
+  const status = await executionStatus(deps, record, options.running);
   if (status !== 'RUNNING' && rollback.trafficRestoredAt && record.stableVersion && !isFinished(record)) {
     // Restored before this call, and no running workflow will look at traffic again (its Rollback step would):
     // undo a shift that landed after the first revert, e.g. a ShiftTraffic that then failed for good.
@@ -111,6 +106,12 @@ export async function rollBackNow(
     result.concluded = true;
   }
   return { record, ...result };
+}
+
+/** The execution's status; `running` when the caller knows it, which skips the lookup. */
+async function executionStatus(deps: RollBackNowDeps, record: RolloutRecord, running: boolean | undefined) {
+  if (running === undefined) return deps.executions.status(record.executionArn);
+  return running ? 'RUNNING' : 'STOPPED';
 }
 
 /**
