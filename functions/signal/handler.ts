@@ -1,7 +1,5 @@
 import * as z from 'zod';
-import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
-import { refOfLock, rollBackNow } from '../adapters/rollout-actions';
-import { defineStep, once, stepHandler } from '../adapters/step';
+import { refOfLock } from '../adapters/store';
 import { recordApprovalDecision } from '../core/database-record';
 import { SERVICE_NAME } from '../core/plan';
 import {
@@ -17,6 +15,10 @@ import {
   skipPhase,
 } from '../core/record';
 import { visibleText } from '../core/text';
+import { type EventDeps, eventDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
+import { rollBackNow } from '../use-cases/roll-back-now';
 
 /** Who sent a signal and why: recorded on the rollout and in its notifications, so visible text on one line. */
 const signalBy = visibleText({ max: 200 });
@@ -284,4 +286,4 @@ function refused(message: string, rolloutId: string | null): SignalResult {
   return { accepted: false, message, rolloutId, executionArn: null };
 }
 
-export const handler = stepHandler(signalFunction, once(eventDepsFromEnv));
+export const handler = lambdaHandler(signalFunction, eventDeps);
