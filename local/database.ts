@@ -1,7 +1,7 @@
 import { type DatabasePolicy, rolloutSnapshotId, TAG } from '../functions/core/database';
 import type { Plan } from '../functions/core/plan';
 import type { Split } from './services/lambda';
-import { SimData } from './services/rds';
+import { SimData } from './services/rds-data';
 import type { SimWorld } from './world';
 
 /** The database a scenario's world starts with, and what the service does to it. */

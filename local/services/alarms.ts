@@ -68,27 +68,11 @@ export class SimAlarms {
     const evaluable = compile(input);
     const config = structuredClone(input);
     const metrics = eventMetrics(config, () => simUuid(++this.idCounter, 'm'));
-    const now = this.options.now();
-    const existing = this.alarms.get(name);
-    if (existing) {
-      existing.config = config;
-      existing.evaluable = evaluable;
-      existing.eventMetrics = metrics;
-      existing.configUpdatedMs = now;
-      return;
-    }
-    this.alarms.set(name, {
+    this.define(
       name,
-      arn: this.arn(name),
-      config,
-      evaluable,
-      eventMetrics: metrics,
-      state: 'INSUFFICIENT_DATA',
-      reason: 'Unchecked: Initial alarm creation',
-      stateUpdatedMs: now,
-      transitionedMs: now,
-      configUpdatedMs: now,
-    });
+      { config, evaluable, eventMetrics: metrics },
+      { state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation' },
+    );
   }
 
   /**
@@ -96,23 +80,31 @@ export class SimAlarms {
    * evaluated; only `SetAlarmState` changes it. Defining it again overwrites its description and keeps its state.
    */
   defineExisting(name: string, options: { description?: string; state?: AlarmState } = {}): void {
-    const now = this.options.now();
     const config: PutInput = { AlarmName: name, AlarmDescription: options.description, ActionsEnabled: true };
+    this.define(
+      name,
+      { config, evaluable: undefined, eventMetrics: [] },
+      { state: options.state ?? 'OK', reason: 'Existing alarm defined by the scenario' },
+    );
+  }
+
+  /** Create an alarm in its `initial` state, or change the definition of an existing one and keep its state. */
+  private define(
+    name: string,
+    definition: Pick<StoredAlarm, 'config' | 'evaluable' | 'eventMetrics'>,
+    initial: Pick<StoredAlarm, 'state' | 'reason'>,
+  ): void {
+    const now = this.options.now();
     const existing = this.alarms.get(name);
     if (existing) {
-      existing.config = config;
-      existing.evaluable = undefined;
-      existing.eventMetrics = [];
-      existing.configUpdatedMs = now;
+      Object.assign(existing, definition, { configUpdatedMs: now });
       return;
     }
     this.alarms.set(name, {
       name,
       arn: this.arn(name),
-      config,
-      eventMetrics: [],
-      state: options.state ?? 'OK',
-      reason: 'Existing alarm defined by the scenario',
+      ...definition,
+      ...initial,
       stateUpdatedMs: now,
       transitionedMs: now,
       configUpdatedMs: now,
