@@ -35,7 +35,6 @@ const ALLOWED: Record<string, number> = {
   'functions/signal/handler.ts:run': 124,
   'bin/cli/progress.ts:progressPrinter': 126,
   'bin/cli/progress.ts:progressPrinter/<arrow>': 121,
-  'bin/rollout-pilot.ts:program': 193,
   'local/database.ts:SimServiceDatabase.create': 63,
   'local/report.ts': 404,
   'local/report.ts:buildReport': 145,
