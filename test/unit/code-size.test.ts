@@ -33,16 +33,12 @@ const ALLOWED: Record<string, number> = {
   'functions/on-alarm/handler.ts:run': 72,
   'functions/restore-database/handler.ts:run': 65,
   'functions/signal/handler.ts:run': 124,
-  'bin/cli/progress.ts:progressPrinter': 126,
-  'bin/cli/progress.ts:progressPrinter/<arrow>': 121,
-  'local/database.ts:SimServiceDatabase.create': 63,
   'local/report.ts': 404,
   'local/report.ts:buildReport': 145,
   'local/runner.ts:LocalExecution.runFrom': 65,
   'local/simulate.ts': 805,
   'local/simulate.ts:Simulator.setUp': 81,
   'local/simulate.ts:Simulator.functionDeps': 71,
-  'local/targets.ts:simFlagTarget': 76,
 };
 
 /** A scratch file holding `lines`. */
