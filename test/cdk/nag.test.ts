@@ -70,7 +70,9 @@ describe('lib/nag.ts against cdk-nag', () => {
   it('silences exactly the finding it names once acknowledged, and nothing else', () => {
     // Prepare
     const { app, role, arns } = stackWithWildcards();
-    const [first, ...rest] = arns.map((arn) => wildcardResourceFinding(role, arn));
+    const [plainArn, ...otherArns] = arns as [string, ...string[]];
+    const first = wildcardResourceFinding(role, plainArn);
+    const rest = otherArns.map((arn) => wildcardResourceFinding(role, arn));
 
     // Act
     acknowledge(role, first, 'pinned by this test');
