@@ -33,8 +33,6 @@ const ALLOWED: Record<string, number> = {
   'functions/on-alarm/handler.ts:run': 72,
   'functions/restore-database/handler.ts:run': 65,
   'functions/signal/handler.ts:run': 124,
-  'local/report.ts': 404,
-  'local/report.ts:buildReport': 145,
   'local/runner.ts:LocalExecution.runFrom': 65,
   'local/simulate.ts': 805,
   'local/simulate.ts:Simulator.setUp': 81,
