@@ -1,5 +1,4 @@
 import { decideRestore } from '../core/database';
-import { recordApprovalDecision } from '../core/database-record';
 import {
   failureNotification,
   type LiveTraffic,
@@ -15,6 +14,7 @@ import {
   type RollbackRequest,
   type RolloutRecord,
   type RolloutRef,
+  recordApprovalDecision,
   recordFailure,
   recordTrafficRestored,
   requestRollback,

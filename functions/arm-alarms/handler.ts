@@ -7,7 +7,6 @@ import type { MetricsSource } from '../adapters/metrics';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { metricSpecFor, metricsFor } from '../adapters/targets';
-import { RolloutSuperseded } from '../core/errors';
 import {
   BASELINE_SECONDS,
   type Baseline,
@@ -18,7 +17,7 @@ import {
   thresholdsOf,
 } from '../core/judge';
 import { resolvePhases, type Target } from '../core/plan';
-import { isFinished, type RolloutRecord, RolloutRefSchema, recordAlarmsArmed } from '../core/record';
+import { openStep, type RolloutRecord, RolloutRefSchema, recordAlarmsArmed } from '../core/record';
 
 /**
  * Prepare the judge and arm the new version's alarms, before any traffic moves. The judge's reference is fixed
@@ -38,11 +37,9 @@ export const armAlarmsStep = defineStep({
     baseline: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
   }),
   async run(event, deps: ArmAlarmsDeps) {
-    const record = await deps.store.get(event.ref);
+    const { record, rollback } = await openStep(deps.store, event.ref);
     // Rolling back already (an alarm of the team's own fired during the gates): nothing to watch.
-    if (record.rollback) return summary(record, []);
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    if (rollback) return summary(record, []);
     if (record.alarms && record.judge) return summary(record, record.alarms.armed);
     if (!record.stableVersion) throw new Error(`rollout ${record.rolloutId} has no stable version (the gate sets it)`);
 

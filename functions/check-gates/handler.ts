@@ -18,11 +18,10 @@ import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor, stepRouterClients } from '../adapters/targets';
 import { type DatabasePolicy, type DatabaseReadiness, judgeReadiness } from '../core/database';
-import { recordReadiness } from '../core/database-record';
 import { checkFreeze } from '../core/freeze';
 import type { Plan, Target } from '../core/plan';
 import { failureReason, type GateCheck, runReadiness } from '../core/readiness';
-import { describeWeights, RolloutRefSchema, recordGate } from '../core/record';
+import { describeWeights, RolloutRefSchema, recordGate, recordReadiness } from '../core/record';
 
 export const GateOutputSchema = z.strictObject({
   decision: z.enum(['pass', 'blocked']),

@@ -12,17 +12,19 @@ import { type Notifier, SnsNotifier } from '../adapters/notifier';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, type EndpointSource, restoredIdentifier, shortHash, TAG } from '../core/database';
+import { durationSeconds } from '../core/duration';
+import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
+import { restoreApprovalNotification } from '../core/messages';
 import {
+  type RolloutRecord,
+  type RolloutRef,
+  RolloutRefSchema,
   recordApprovalWaiting,
   recordRepointed,
   recordRestoreAvailable,
   recordRestoreStarted,
   restartRestoreWait,
-} from '../core/database-record';
-import { durationSeconds } from '../core/duration';
-import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
-import { restoreApprovalNotification } from '../core/messages';
-import { type RolloutRecord, type RolloutRef, RolloutRefSchema } from '../core/record';
+} from '../core/record';
 
 const ActionSchema = z.enum(['request-approval', 'restore', 'repoint']);
 

@@ -6,9 +6,14 @@ import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor, stepRouterClients } from '../adapters/targets';
 import { approvalTimeoutSeconds, type RestoreAction } from '../core/database';
-import { recordRestoreDecision } from '../core/database-record';
 import type { Target } from '../core/plan';
-import { RolloutRefSchema, recordTrafficRestored, requestRollback, TriggerSchema } from '../core/record';
+import {
+  RolloutRefSchema,
+  recordRestoreDecision,
+  recordTrafficRestored,
+  requestRollback,
+  TriggerSchema,
+} from '../core/record';
 import { VerdictSchema } from '../core/verdict';
 
 /**

@@ -5,13 +5,12 @@ import type { TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor, stepRouterClients } from '../adapters/targets';
-import { RolloutSuperseded, TargetChanged } from '../core/errors';
-import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
+import { TargetChanged } from '../core/errors';
+import { ResolvedPhaseSchema, type Target } from '../core/plan';
 import {
-  currentPhaseIndex,
   describeWeights,
   enterPhase,
-  isFinished,
+  openStep,
   phaseApprovalGranted,
   RolloutRefSchema,
   recordTrafficRestored,
@@ -39,13 +38,8 @@ export const shiftTrafficStep = defineStep({
   input: z.strictObject({ ref: RolloutRefSchema }),
   output: ShiftedPhaseSchema,
   async run(event, deps: ShiftTrafficDeps) {
-    const record = await deps.store.get(event.ref);
-    const index = currentPhaseIndex(record);
-    const phase = resolvePhases(record.plan)[index];
-    if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);
-    if (record.rollback) return { ...phase, approvalNeeded: false };
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    const { record, index, phase, rollback } = await openStep(deps.store, event.ref);
+    if (rollback) return { ...phase, approvalNeeded: false };
     if (!phaseApprovalGranted(record, index)) return { ...phase, approvalNeeded: true };
 
     const stable = record.stableVersion;

@@ -2,7 +2,6 @@ import * as z from 'zod';
 import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
 import { refOfLock, rollBackNow } from '../adapters/rollout-actions';
 import { defineStep, once, stepHandler } from '../adapters/step';
-import { recordApprovalDecision } from '../core/database-record';
 import { SERVICE_NAME } from '../core/plan';
 import {
   awaitsInconclusiveAnswer,
@@ -12,6 +11,7 @@ import {
   pendingPhaseApproval,
   type RolloutRecord,
   type RolloutRef,
+  recordApprovalDecision,
   recordSignal,
   requestRollback,
   skipPhase,

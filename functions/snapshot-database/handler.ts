@@ -6,15 +6,18 @@ import { type DatabaseGateway, databaseFor } from '../adapters/database';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, rolloutSnapshotId, TAG } from '../core/database';
+import { durationSeconds } from '../core/duration';
+import { DatabaseSnapshotFailed, DatabaseTimeout } from '../core/errors';
 import {
+  beginStep,
+  type RolloutRecord,
+  type RolloutRef,
+  RolloutRefSchema,
   recordPruned,
   recordSnapshotRequested,
   recordSnapshotStatus,
   restartSnapshotWait,
-} from '../core/database-record';
-import { durationSeconds } from '../core/duration';
-import { DatabaseSnapshotFailed, DatabaseTimeout, RolloutSuperseded } from '../core/errors';
-import { isFinished, type RolloutRecord, type RolloutRef, RolloutRefSchema } from '../core/record';
+} from '../core/record';
 
 export const SnapshotOutputSchema = z.strictObject({
   /** `creating`: look again after a wait. Anything else: go on. */
@@ -46,11 +49,9 @@ export const snapshotDatabaseStep = defineStep({
     }
     const current = record.database.snapshot;
     // A rollback requested before any traffic moved: nothing to protect; the workflow goes on to its rollback.
-    if (record.rollback) {
+    if (beginStep(record).rollback) {
       return { status: 'skipped' as const, snapshotId: current?.id ?? null, detail: 'the rollout is rolling back' };
     }
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
     const db = deps.databaseFor(policy);
 
     if (!current || current.status === 'failed') {

@@ -8,8 +8,7 @@ import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { LambdaVerifier, type Verifier } from '../adapters/verification';
 import { type DatabasePolicy, type Verification, verificationDifferences } from '../core/database';
-import { recordVerification } from '../core/database-record';
-import { RolloutRefSchema } from '../core/record';
+import { RolloutRefSchema, recordVerification } from '../core/record';
 
 const StageSchema = z.enum(['before-snapshot', 'after-restore']);
 
