@@ -17,7 +17,8 @@ import { EVENT_FUNCTIONS, type EventFunctionName, RECONCILE_EVERY_MINUTES } from
 import { type AlarmEventPattern, alarmRulePattern, generatedAlarmPrefix, hasAlarms } from '../functions/core/alarms';
 import { type DatabasePolicy, rolloutSnapshotPrefix, TAG } from '../functions/core/database';
 import { formatIssues } from '../functions/core/issues';
-import { type Plan, PlanSchema, type Target, targetGroupName } from '../functions/core/plan';
+import { type Plan, PlanSchema } from '../functions/core/plan';
+import { type Target, targetGroupName } from '../functions/core/target';
 import {
   integrationArns,
   readRolloutDefinition,

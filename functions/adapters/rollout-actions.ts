@@ -5,8 +5,7 @@ import {
   outcomeLine,
   outcomeNotification,
   restoreNeedsRedriveNotification,
-} from '../core/messages';
-import type { Target } from '../core/plan';
+} from '../core/notifications';
 import type { Outcome } from '../core/record';
 import {
   finishRecord,
@@ -19,6 +18,7 @@ import {
   recordTrafficRestored,
   requestRollback,
 } from '../core/record';
+import type { Target } from '../core/target';
 import type { AlarmManager } from './alarms';
 import { announceOnce } from './announce';
 import type { Settings } from './aws';

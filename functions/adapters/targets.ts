@@ -2,7 +2,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import type { Target } from '../core/plan';
+import type { Target } from '../core/target';
 import { AlbWeightedRouter, albMetrics } from './alb-router';
 import { STEP_CLIENT_CONFIG } from './aws';
 import { cohortMetrics, FeatureFlagRouter } from './feature-flag-router';

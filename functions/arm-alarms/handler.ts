@@ -16,8 +16,9 @@ import {
   newJudgeState,
   thresholdsOf,
 } from '../core/judge';
-import { resolvePhases, type Target } from '../core/plan';
+import { resolvePhases } from '../core/phase';
 import { openStep, type RolloutRecord, RolloutRefSchema, recordAlarmsArmed } from '../core/record';
+import type { Target } from '../core/target';
 
 /**
  * Prepare the judge and arm the new version's alarms, before any traffic moves. The judge's reference is fixed

@@ -8,7 +8,7 @@ import { type Notifier, SnsNotifier } from '../adapters/notifier';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { StepFunctionsTokens, type TaskTokens } from '../adapters/tokens';
-import { phaseApprovalNotification } from '../core/messages';
+import { phaseApprovalNotification } from '../core/notifications';
 import {
   decidePhaseApproval,
   openStep,

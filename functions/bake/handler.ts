@@ -14,8 +14,8 @@ import { StepFunctionsTokens, type TaskTokens } from '../adapters/tokens';
 import { judgeWakeUp, judgeWindow } from '../core/bake';
 import { RolloutSuperseded } from '../core/errors';
 import { type Evaluation, fixThreshold, LOW_SAMPLE_P95, thresholdsOf } from '../core/judge';
-import { inconclusiveApprovalNotification } from '../core/messages';
-import { ResolvedPhaseSchema, type Target } from '../core/plan';
+import { inconclusiveApprovalNotification } from '../core/notifications';
+import { ResolvedPhaseSchema } from '../core/phase';
 import {
   isFinished,
   type RolloutRecord,
@@ -25,6 +25,7 @@ import {
   requestRollback,
   TestEvidenceSchema,
 } from '../core/record';
+import type { Target } from '../core/target';
 import type { Verdict } from '../core/verdict';
 
 const SummarySchema = z.strictObject({

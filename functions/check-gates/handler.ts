@@ -19,9 +19,10 @@ import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor, stepRouterClients } from '../adapters/targets';
 import { type DatabasePolicy, type DatabaseReadiness, judgeReadiness } from '../core/database';
 import { checkFreeze } from '../core/freeze';
-import type { Plan, Target } from '../core/plan';
+import type { Plan } from '../core/plan';
 import { failureReason, type GateCheck, runReadiness } from '../core/readiness';
 import { describeWeights, RolloutRefSchema, recordGate, recordReadiness } from '../core/record';
+import type { Target } from '../core/target';
 
 export const GateOutputSchema = z.strictObject({
   decision: z.enum(['pass', 'blocked']),

@@ -11,7 +11,7 @@ import {
   thresholdsOf,
   type VersionMinute,
 } from './judge';
-import { resolvePhases } from './plan';
+import { resolvePhases } from './phase';
 import { addToPhaseCounts, type Judged, type PhaseCounts, type RolloutRecord } from './record';
 
 const MINUTE = 60_000;

@@ -8,7 +8,7 @@ import { SnsNotifier } from '../adapters/notifier';
 import { type ConcludeDeps, conclude } from '../adapters/rollout-actions';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore } from '../adapters/store';
-import { outcomeLine } from '../core/messages';
+import { outcomeLine } from '../core/notifications';
 import { OutcomeSchema, RolloutRefSchema } from '../core/record';
 
 /**

@@ -12,7 +12,7 @@ import {
   RolloutRolledBack,
   RolloutSuperseded,
 } from '../core/errors';
-import { failedAfterFinishNotification, unrecordedFailureNotification } from '../core/messages';
+import { failedAfterFinishNotification, unrecordedFailureNotification } from '../core/notifications';
 import { isFinished, type RolloutRecord } from '../core/record';
 
 /**

@@ -14,7 +14,7 @@ import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, type EndpointSource, restoredIdentifier, shortHash, TAG } from '../core/database';
 import { durationSeconds } from '../core/duration';
 import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
-import { restoreApprovalNotification } from '../core/messages';
+import { restoreApprovalNotification } from '../core/notifications';
 import {
   type RolloutRecord,
   type RolloutRef,

@@ -6,7 +6,6 @@ import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor, stepRouterClients } from '../adapters/targets';
 import { approvalTimeoutSeconds, type RestoreAction } from '../core/database';
-import type { Target } from '../core/plan';
 import {
   RolloutRefSchema,
   recordRestoreDecision,
@@ -14,6 +13,7 @@ import {
   requestRollback,
   TriggerSchema,
 } from '../core/record';
+import type { Target } from '../core/target';
 import { VerdictSchema } from '../core/verdict';
 
 /**

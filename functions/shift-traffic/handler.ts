@@ -6,7 +6,7 @@ import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor, stepRouterClients } from '../adapters/targets';
 import { TargetChanged } from '../core/errors';
-import { ResolvedPhaseSchema, type Target } from '../core/plan';
+import { ResolvedPhaseSchema } from '../core/phase';
 import {
   describeWeights,
   enterPhase,
@@ -15,6 +15,7 @@ import {
   RolloutRefSchema,
   recordTrafficRestored,
 } from '../core/record';
+import type { Target } from '../core/target';
 
 /** `$.phase` after a shift: the phase, and whether it waits for its approval (nothing moved then). */
 export const ShiftedPhaseSchema = ResolvedPhaseSchema.extend({

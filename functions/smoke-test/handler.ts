@@ -5,10 +5,10 @@ import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
 import { FetchHttpProbe, LambdaSmokeInvoker } from '../adapters/readiness';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import type { Target } from '../core/plan';
 import { beginStep, RolloutRefSchema, recordSmoke } from '../core/record';
 import type { SmokeSubject } from '../core/smoke';
 import { runSmokeTests, type SmokeDeps, smokeFailure } from '../core/smoke';
+import type { Target } from '../core/target';
 
 export const SmokeOutputSchema = z.strictObject({
   decision: z.enum(['pass', 'blocked']),

@@ -1,4 +1,4 @@
-import { resolvePhases } from '../plan';
+import { resolvePhases } from '../phase';
 import { isFinished } from './lifecycle';
 import type { PhaseApproval, RolloutRecord } from './schema';
 import { note } from './timeline';

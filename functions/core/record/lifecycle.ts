@@ -1,5 +1,6 @@
 import { newDatabaseState } from '../database';
-import { type Plan, resolvePhases } from '../plan';
+import { resolvePhases } from '../phase';
+import type { Plan } from '../plan';
 import { type Failure, noPhaseCounts, type Outcome, type RolloutRecord, type RolloutRef, type Status } from './schema';
 import { note } from './timeline';
 

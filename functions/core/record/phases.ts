@@ -1,6 +1,6 @@
 import type { Evaluation } from '../judge';
 import { addCounts, type JudgeState, type Minute } from '../judge';
-import { type ResolvedPhase, resolvePhases } from '../plan';
+import { type ResolvedPhase, resolvePhases } from '../phase';
 import { isFinished } from './lifecycle';
 import type { PhaseCounts, RolloutRecord, Weights } from './schema';
 import { describeWeights, note } from './timeline';

@@ -1,5 +1,5 @@
 import { RolloutSuperseded } from '../errors';
-import { type ResolvedPhase, resolvePhases } from '../plan';
+import { type ResolvedPhase, resolvePhases } from '../phase';
 import { isFinished } from './lifecycle';
 import { currentPhaseIndex } from './phases';
 import type { Rollback, RolloutRecord, RolloutRef } from './schema';

@@ -1,15 +1,13 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidPlan } from '../../../functions/core/errors';
+import { expectedRolloutSeconds, phaseAt, resolvePhases } from '../../../functions/core/phase';
 import {
-  expectedRolloutSeconds,
   HISTORY_BUDGET,
   HISTORY_EVENT_LIMIT,
   type PlanInput,
   PlanSchema,
   parsePlan,
-  phaseAt,
-  resolvePhases,
   worstCaseHistoryEvents,
 } from '../../../functions/core/plan';
 import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, albTarget, flagTarget } from '../../fixtures/targets';
