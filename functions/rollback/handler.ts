@@ -5,6 +5,7 @@ import { ensureOnStable, type TrafficRouter } from '../adapters/router';
 import { defineStep, once, stepHandler } from '../adapters/step';
 import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
 import { routerFor, stepRouterClients } from '../adapters/targets';
+import { VerdictSchema } from '../core/bake';
 import { approvalTimeoutSeconds, type RestoreAction } from '../core/database';
 import {
   RolloutRefSchema,
@@ -14,7 +15,6 @@ import {
   TriggerSchema,
 } from '../core/record';
 import type { Target } from '../core/target';
-import { VerdictSchema } from '../core/verdict';
 
 /**
  * Put all traffic back on the stable version. Fenced by the record: when traffic was already restored (by the
