@@ -995,7 +995,7 @@ export function databasePlans(use: DatabaseUse, plans: readonly Plan[]): (Plan &
 
 /**
  * The start of every database a rollout restores `identifier` into: `restoredIdentifier` in
- * `functions/core/database.ts` keeps 63 - 18 characters of the original (hyphens trimmed) and appends
+ * `functions/core/database/names.ts` keeps 63 - 18 characters of the original (hyphens trimmed) and appends
  * `-restored-<8 hex>`. The writer instance of a restored cluster (`restoredWriterIdentifier`) keeps at least this
  * prefix too: it cuts the cluster's name at 56 characters, and the prefix is at most 55.
  */
