@@ -39,7 +39,30 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MAX_BUNDLED_PLANS_CHARS = 100_000;
 
 /** The credential provider module the step bundles use instead of the SDK's Node chain. */
-export const LAMBDA_CREDENTIALS = 'functions/adapters/lambda-credentials.ts';
+export const LAMBDA_CREDENTIALS = 'functions/runtime/lambda-credentials.ts';
+
+/**
+ * How every function is bundled (esbuild, through `NodejsFunction`); the validate step and the event functions
+ * also get the plans (`bundledPlansDefine`). `npm run bench -- --bundles` bundles each entry with these options.
+ */
+export const FUNCTION_BUNDLING = {
+  minify: true,
+  sourceMap: false,
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  // Some bundled CommonJS dependencies call require(); ESM has none, so the bundle makes one.
+  banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
+  // The SDK is bundled, pinned by package-lock.json, rather than whatever the runtime ships that day.
+  bundleAwsSDK: true,
+  // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
+  esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
+} as const satisfies NonNullable<NodejsFunctionProps['bundling']>;
+
+/** A function's entry: `functions/<name>/handler.ts`. */
+export function functionEntry(name: string): string {
+  return join(REPO_ROOT, 'functions', name, 'handler.ts');
+}
 
 /** The Node.js runtime of every step: the newest this aws-cdk-lib offers (not `NODEJS_LATEST`, which drifts). */
 export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -248,7 +271,7 @@ const STEP_TIMEOUTS: Readonly<Partial<Record<StepName, Duration>>> = {
 /**
  * What the event functions call. They are the safety path that acts whatever the workflow is doing (put traffic
  * back, end a rollout whose execution stopped, pass an operator's signal on) and all work with the same clients
- * (`functions/adapters/event-deps.ts`) through `rollBackNow` and `conclude`, so they share one set: the rollout
+ * (`functions/runtime/deps.ts`) through `rollBackNow` and `conclude`, so they share one set: the rollout
  * record and lock, the plans' targets (`revert()`), the workflow's task tokens and executions, the notification
  * topics and the generated alarms.
  */
@@ -716,7 +739,7 @@ export class RolloutOrchestrator extends Construct {
 
     const fn = new NodejsFunction(this, `${id}Function`, {
       description: spec.description,
-      entry: join(REPO_ROOT, 'functions', name, 'handler.ts'),
+      entry: functionEntry(name),
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
@@ -730,17 +753,7 @@ export class RolloutOrchestrator extends Construct {
       environment: context.environment,
       ...spec.options,
       bundling: {
-        minify: true,
-        sourceMap: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // Some bundled CommonJS dependencies call require(); ESM has none, so the bundle makes one.
-        banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
-        // The SDK is bundled, pinned by package-lock.json, rather than whatever the runtime ships that day.
-        bundleAwsSDK: true,
-        // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
-        esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
+        ...FUNCTION_BUNDLING,
         ...(spec.bundlePlans ? { define: { 'process.env.ROLLOUT_PLANS': bundledPlansDefine(context.plans) } } : {}),
       },
     });
@@ -1036,7 +1049,7 @@ interface DatabaseGrants {
 
 /**
  * The statements of one {@link DatabaseUse}: per plan, only the calls the step makes (see
- * `functions/adapters/database.ts`, `endpoint.ts` and `verification.ts`), on only that plan's database, its
+ * `functions/adapters/database/`: the gateways, `endpoint.ts` and `verification.ts`), on only that plan's database, its
  * service's rollout snapshots, the databases restored from them and its endpoint parameter or secret.
  *
  * Resource types per action are those of the Service Authorization Reference ("Actions, resources, and condition

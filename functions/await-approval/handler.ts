@@ -1,13 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { announceOnce } from '../adapters/announce';
-import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type Notifier, SnsNotifier } from '../adapters/notifier';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { StepFunctionsTokens, type TaskTokens } from '../adapters/tokens';
+import type { Settings } from '../adapters/aws';
+import type { Notifier } from '../adapters/notifier';
+import type { RolloutStore } from '../adapters/store';
+import type { TaskTokens } from '../adapters/tokens';
 import { phaseApprovalNotification } from '../core/notifications';
 import {
   decidePhaseApproval,
@@ -17,6 +12,10 @@ import {
   requestPhaseApproval,
   requestRollback,
 } from '../core/record';
+import { awaitApprovalDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
+import { announceOnce } from '../use-cases/announce';
 
 const ActionSchema = z.enum(['request', 'timed-out']);
 
@@ -142,16 +141,4 @@ export interface AwaitApprovalDeps {
   settings: Settings;
 }
 
-export const handler = stepHandler(
-  awaitApprovalStep,
-  once((): AwaitApprovalDeps => {
-    const settings = settingsFromEnv();
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settings.tableName),
-      tokens: new StepFunctionsTokens(new SFNClient(STEP_CLIENT_CONFIG)),
-      notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),
-      settings,
-    };
-  }),
-);
+export const handler = lambdaHandler(awaitApprovalStep, awaitApprovalDeps);

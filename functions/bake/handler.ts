@@ -1,16 +1,9 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { announceOnce } from '../adapters/announce';
-import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
+import type { Settings } from '../adapters/aws';
 import type { MetricsSource } from '../adapters/metrics';
-import { type Notifier, SnsNotifier } from '../adapters/notifier';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { metricsFor } from '../adapters/targets';
-import { StepFunctionsTokens, type TaskTokens } from '../adapters/tokens';
+import type { Notifier } from '../adapters/notifier';
+import type { RolloutStore } from '../adapters/store';
+import type { TaskTokens } from '../adapters/tokens';
 import {
   afterWakeUp,
   bakeOpening,
@@ -27,6 +20,10 @@ import { inconclusiveApprovalNotification } from '../core/notifications';
 import { ResolvedPhaseSchema } from '../core/phase';
 import { type RolloutRecord, type RolloutRef, RolloutRefSchema, TestEvidenceSchema } from '../core/record';
 import type { Target } from '../core/target';
+import { bakeDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
+import { announceOnce } from '../use-cases/announce';
 
 const SummarySchema = z.strictObject({
   requests: z.number(),
@@ -112,17 +109,4 @@ async function settle(deps: BakeDeps, token: string, verdict: Verdict, record: R
   return settledReport(record, verdict, evaluation);
 }
 
-export const handler = stepHandler(
-  bakeStep,
-  once((): BakeDeps => {
-    const cloudwatch = new CloudWatchClient(STEP_CLIENT_CONFIG);
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      metricsFor: (target, stable) => metricsFor(target, stable, cloudwatch),
-      tokens: new StepFunctionsTokens(new SFNClient(STEP_CLIENT_CONFIG)),
-      notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),
-      settings: settingsFromEnv(),
-    };
-  }),
-);
+export const handler = lambdaHandler(bakeStep, bakeDeps);

@@ -1,27 +1,16 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type DatabaseGateway, databaseFor } from '../adapters/database';
-import {
-  type AlarmStates,
-  type CheckInvoker,
-  CloudWatchAlarmStates,
-  FetchHttpProbe,
-  type HttpProbe,
-  LambdaCheckInvoker,
-} from '../adapters/readiness';
-import type { TrafficRouter } from '../adapters/router';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { routerFor, stepRouterClients } from '../adapters/targets';
+import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { AlarmStates, CheckInvoker, HttpProbe } from '../adapters/readiness';
+import type { TrafficRouter } from '../adapters/routers/router';
+import type { RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, type DatabaseReadiness, judgeReadiness } from '../core/database';
 import { type GateReadings, gateDatabasePath, gateVerdict } from '../core/gate';
 import { runReadiness } from '../core/readiness';
 import { type RolloutRecord, RolloutRefSchema, recordGate, recordReadiness } from '../core/record';
 import type { Target } from '../core/target';
+import { checkGatesDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 export const GateOutputSchema = z.strictObject({
   decision: z.enum(['pass', 'blocked']),
@@ -85,28 +74,4 @@ export interface CheckGatesDeps {
   readiness: { alarms: AlarmStates; http: HttpProbe; lambdaChecks: CheckInvoker };
 }
 
-export const handler = stepHandler(
-  checkGatesStep,
-  once((): CheckGatesDeps => {
-    const routers = stepRouterClients();
-    const rds = once(() => new RDSClient(STEP_CLIENT_CONFIG));
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target, owner) => routerFor(target, routers, owner),
-      databaseFor: (policy) => databaseFor(policy, rds()),
-      readiness: lazyReadiness(routers.lambda),
-    };
-  }),
-);
-
-/** The real readiness ports; each client is made on first use, so a plan without checks makes none. */
-function lazyReadiness(lambda: () => LambdaClient): CheckGatesDeps['readiness'] {
-  const alarms = once(() => new CloudWatchAlarmStates(new CloudWatchClient(STEP_CLIENT_CONFIG)));
-  const invoker = once(() => new LambdaCheckInvoker(lambda()));
-  return {
-    alarms: { states: (names) => alarms().states(names) },
-    http: new FetchHttpProbe(),
-    lambdaChecks: { invoke: (name, payload) => invoker().invoke(name, payload) },
-  };
-}
+export const handler = lambdaHandler(checkGatesStep, checkGatesDeps);

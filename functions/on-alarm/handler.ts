@@ -1,10 +1,12 @@
 import * as z from 'zod';
-import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
-import { refOfLock, rollBackNow } from '../adapters/rollout-actions';
-import { defineStep, logger, once, stepHandler } from '../adapters/step';
+import { refOfLock } from '../adapters/store';
 import { alarmChoice, alarmSubject, alreadyRollingBack, dataDamageMark, rolledBackReason } from '../core/alarm-choice';
 import { AlarmStateChangeEventSchema } from '../core/alarms';
 import { markDataDamaged, note } from '../core/record';
+import { type EventDeps, eventDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep, logger } from '../runtime/step';
+import { rollBackNow } from '../use-cases/roll-back-now';
 
 /**
  * A CloudWatch alarm of a plan went into ALARM (EventBridge "CloudWatch Alarm State Change"). If the alarm's
@@ -63,4 +65,4 @@ export const onAlarmFunction = defineStep({
   },
 });
 
-export const handler = stepHandler(onAlarmFunction, once(eventDepsFromEnv));
+export const handler = lambdaHandler(onAlarmFunction, eventDeps);

@@ -1,16 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
-import { announceOnce } from '../adapters/announce';
-import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type DatabaseGateway, databaseFor } from '../adapters/database';
-import { type EndpointStore, endpointStoreFor } from '../adapters/endpoint';
-import { type Notifier, SnsNotifier } from '../adapters/notifier';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import type { Settings } from '../adapters/aws';
+import type { EndpointStore } from '../adapters/database/endpoint';
+import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { Notifier } from '../adapters/notifier';
+import type { RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, type EndpointSource, restoredIdentifier, shortHash, TAG } from '../core/database';
 import { durationSeconds } from '../core/duration';
 import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
@@ -25,6 +18,10 @@ import {
   recordRestoreStarted,
   restartRestoreWait,
 } from '../core/record';
+import { restoreDatabaseDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
+import { announceOnce } from '../use-cases/announce';
 
 const ActionSchema = z.enum(['request-approval', 'restore', 'repoint']);
 
@@ -187,20 +184,4 @@ export interface RestoreDatabaseDeps {
   settings: Settings;
 }
 
-export const handler = stepHandler(
-  restoreDatabaseStep,
-  once((): RestoreDatabaseDeps => {
-    const settings = settingsFromEnv();
-    const rds = new RDSClient(STEP_CLIENT_CONFIG);
-    const ssm = once(() => new SSMClient(STEP_CLIENT_CONFIG));
-    const secrets = once(() => new SecretsManagerClient(STEP_CLIENT_CONFIG));
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settings.tableName),
-      databaseFor: (policy) => databaseFor(policy, rds),
-      endpointFor: (source) => endpointStoreFor(source, { ssm, secrets }),
-      notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),
-      settings,
-    };
-  }),
-);
+export const handler = lambdaHandler(restoreDatabaseStep, restoreDatabaseDeps);

@@ -1,6 +1,4 @@
-import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
-import { refOfLock, rollBackNow } from '../adapters/rollout-actions';
-import { defineStep, once, stepHandler } from '../adapters/step';
+import { refOfLock } from '../adapters/store';
 import {
   decidePhaseApproval,
   markDataDamaged,
@@ -25,6 +23,10 @@ import {
   SignalResultSchema,
   SignalSchema,
 } from '../core/signal';
+import { type EventDeps, eventDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
+import { rollBackNow } from '../use-cases/roll-back-now';
 
 export { type Signal, type SignalResult, SignalResultSchema, SignalSchema } from '../core/signal';
 
@@ -164,4 +166,4 @@ function refused(message: string, rolloutId: string | null): SignalResult {
   return { accepted: false, message, rolloutId, executionArn: null };
 }
 
-export const handler = stepHandler(signalFunction, once(eventDepsFromEnv));
+export const handler = lambdaHandler(signalFunction, eventDeps);

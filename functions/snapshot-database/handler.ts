@@ -1,10 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type DatabaseGateway, databaseFor } from '../adapters/database';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, rolloutSnapshotId, TAG } from '../core/database';
 import { durationSeconds } from '../core/duration';
 import { DatabaseSnapshotFailed, DatabaseTimeout } from '../core/errors';
@@ -18,6 +14,9 @@ import {
   recordSnapshotStatus,
   restartSnapshotWait,
 } from '../core/record';
+import { snapshotDatabaseDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 export const SnapshotOutputSchema = z.strictObject({
   /** `creating`: look again after a wait. Anything else: go on. */
@@ -150,14 +149,4 @@ export interface SnapshotDatabaseDeps {
   databaseFor(policy: DatabasePolicy): DatabaseGateway;
 }
 
-export const handler = stepHandler(
-  snapshotDatabaseStep,
-  once((): SnapshotDatabaseDeps => {
-    const rds = new RDSClient(STEP_CLIENT_CONFIG);
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      databaseFor: (policy) => databaseFor(policy, rds),
-    };
-  }),
-);
+export const handler = lambdaHandler(snapshotDatabaseStep, snapshotDatabaseDeps);

@@ -4,12 +4,12 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type FlagItem, readFlagItem } from '../core/cohort';
-import { TargetChanged } from '../core/errors';
-import type { Weights } from '../core/record';
-import { flagOffLabel, type Target } from '../core/target';
-import { aws } from './aws';
-import type { VersionMetricSpec } from './metrics';
+import { type FlagItem, readFlagItem } from '../../core/cohort';
+import { TargetChanged } from '../../core/errors';
+import type { Weights } from '../../core/record';
+import { flagOffLabel, type Target } from '../../core/target';
+import { aws } from '../aws';
+import type { VersionMetricSpec } from '../metrics';
 import { roundPercent, type TrafficRouter, type TrafficState } from './router';
 
 export type FeatureFlagTarget = Extract<Target, { type: 'feature-flag' }>;

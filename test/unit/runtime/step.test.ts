@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
-import { defineStep, once, stepHandler } from '../../../functions/adapters/step';
 import { RolloutRefSchema } from '../../../functions/core/record';
-import { REF, rejectionOf } from './fixtures';
+import { defineStep, once, stepHandler } from '../../../functions/runtime/step';
+import { REF, rejectionOf } from '../adapters/fixtures';
 
 /** The context Lambda passes to a handler. */
 const context: Context = {

@@ -1,9 +1,9 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { LambdaVerifier, type VerificationRequest } from '../../../functions/adapters/verification';
-import { VerificationFailed } from '../../../functions/core/errors';
-import { rejectionOf } from './fixtures';
+import { LambdaVerifier, type VerificationRequest } from '../../../../functions/adapters/database/verification';
+import { VerificationFailed } from '../../../../functions/core/errors';
+import { rejectionOf } from '../fixtures';
 
 const FUNCTION = 'checkout-db-verify';
 

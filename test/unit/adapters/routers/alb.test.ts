@@ -11,10 +11,10 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AlbTarget, AlbWeightedRouter, albMetrics } from '../../../functions/adapters/alb-router';
-import { AwsThrottled } from '../../../functions/core/errors';
-import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, albTarget, albTargetGroupArn } from '../../fixtures/targets';
-import { rejectionOf } from './fixtures';
+import { type AlbTarget, AlbWeightedRouter, albMetrics } from '../../../../functions/adapters/routers/alb';
+import { AwsThrottled } from '../../../../functions/core/errors';
+import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, albTarget, albTargetGroupArn } from '../../../fixtures/targets';
+import { rejectionOf } from '../fixtures';
 
 const LEGACY = albTargetGroupArn('orders-legacy', '1111222233334444');
 

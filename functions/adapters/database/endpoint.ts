@@ -4,9 +4,9 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { type EndpointSource, formatEndpointValue } from '../core/database';
-import { aws } from './aws';
-import type { Endpoint } from './database';
+import { type EndpointSource, formatEndpointValue } from '../../core/database';
+import { aws } from '../aws';
+import type { Endpoint } from './gateway';
 
 /**
  * Where the service reads its database endpoint: an SSM parameter or a Secrets Manager secret. A restore

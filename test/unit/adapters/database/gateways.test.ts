@@ -30,10 +30,12 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuroraClusterGateway, databaseFor, RdsInstanceGateway } from '../../../functions/adapters/database';
-import { DatabasePolicySchema, TAG } from '../../../functions/core/database';
-import { AwsThrottled } from '../../../functions/core/errors';
-import { rejectionOf } from './fixtures';
+import { AuroraClusterGateway } from '../../../../functions/adapters/database/aurora-cluster';
+import { databaseFor } from '../../../../functions/adapters/database/factory';
+import { RdsInstanceGateway } from '../../../../functions/adapters/database/rds-instance';
+import { DatabasePolicySchema, TAG } from '../../../../functions/core/database';
+import { AwsThrottled } from '../../../../functions/core/errors';
+import { rejectionOf } from '../fixtures';
 
 const SERVICE = 'checkout-api';
 const SNAPSHOT = 'rollout-pilot-checkout-api-v42-1a2b3c4d';

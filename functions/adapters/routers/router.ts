@@ -1,4 +1,4 @@
-import type { Weights } from '../core/record';
+import type { Weights } from '../../core/record';
 
 /** What a target serves now: the version receiving the remainder of the traffic, and the split. */
 export interface TrafficState {
@@ -32,16 +32,4 @@ export interface TrafficRouter {
 /** Round a percentage the way weights are stored and shown (two decimals). */
 export function roundPercent(value: number): number {
   return Math.round(value * 100) / 100;
-}
-
-/**
- * Make sure all traffic is on `stable`: read where it is, and revert only when some is elsewhere. For a rollback
- * that was already carried out once (the alarm handler got there first) but that a late shift may have undone —
- * a retried or redriven ShiftTraffic that read the record before the rollback. Returns the weights it set, or
- * null when traffic was already all on `stable`.
- */
-export async function ensureOnStable(router: TrafficRouter, stable: string, canary: string): Promise<Weights | null> {
-  const state = await router.current();
-  if ((state.weights[stable] ?? 0) >= 100) return null;
-  return router.revert(stable, canary);
 }

@@ -7,8 +7,12 @@ import {
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { endpointStoreFor, SecretEndpoint, SsmParameterEndpoint } from '../../../functions/adapters/endpoint';
-import { rejectionOf } from './fixtures';
+import {
+  endpointStoreFor,
+  SecretEndpoint,
+  SsmParameterEndpoint,
+} from '../../../../functions/adapters/database/endpoint';
+import { rejectionOf } from '../fixtures';
 
 const PARAMETER = '/checkout-api/db-endpoint';
 const SECRET_ID = 'checkout-api/db';

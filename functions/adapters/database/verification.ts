@@ -1,7 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { type VerificationResult, VerificationResultSchema } from '../core/database';
-import { VerificationFailed } from '../core/errors';
-import { invokeSync, parseAnswer } from './lambda-invoke';
+import { type VerificationResult, VerificationResultSchema } from '../../core/database';
+import { VerificationFailed } from '../../core/errors';
+import { invokeSync, parseAnswer } from '../lambda-invoke';
 
 /** What the verification function is asked (see `examples/verification/postgres`). */
 export interface VerificationRequest {

@@ -1,7 +1,7 @@
+import type { Settings } from '../adapters/aws';
+import { type Notification, type Notifier, topicArnFor } from '../adapters/notifier';
+import type { RolloutStore } from '../adapters/store';
 import { markNotified, type RolloutRecord, type RolloutRef } from '../core/record';
-import type { Settings } from './aws';
-import { type Notification, type Notifier, topicArnFor } from './notifier';
-import type { RolloutStore } from './store';
 
 export interface AnnounceDeps {
   store: RolloutStore;

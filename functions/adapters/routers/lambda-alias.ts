@@ -5,8 +5,8 @@ import {
   ResourceNotFoundException,
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
-import type { Weights } from '../core/record';
-import { aws } from './aws';
+import type { Weights } from '../../core/record';
+import { aws } from '../aws';
 import { roundPercent, type TrafficRouter, type TrafficState } from './router';
 
 /**

@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { LambdaAliasRouter } from '../../../functions/adapters/lambda-alias-router';
-import { AwsThrottled } from '../../../functions/core/errors';
-import { rejectionOf } from './fixtures';
+import { LambdaAliasRouter } from '../../../../functions/adapters/routers/lambda-alias';
+import { AwsThrottled } from '../../../../functions/core/errors';
+import { rejectionOf } from '../fixtures';
 
 const FUNCTION = 'checkout-api';
 const ALIAS = 'live';

@@ -1,13 +1,12 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import type { Target } from '../core/target';
-import { AlbWeightedRouter, albMetrics } from './alb-router';
-import { STEP_CLIENT_CONFIG } from './aws';
-import { cohortMetrics, FeatureFlagRouter } from './feature-flag-router';
-import { LambdaAliasRouter } from './lambda-alias-router';
-import { CloudWatchMetrics, lambdaAliasMetrics, type MetricsSource, type VersionMetricSpec } from './metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Target } from '../../core/target';
+import { CloudWatchMetrics, lambdaAliasMetrics, type MetricsSource, type VersionMetricSpec } from '../metrics';
+import { AlbWeightedRouter, albMetrics } from './alb';
+import { cohortMetrics, FeatureFlagRouter } from './feature-flag';
+import { LambdaAliasRouter } from './lambda-alias';
 import type { TrafficRouter } from './router';
 
 /** The clients a router may need, made on first use so that a step only pays for what its targets use. */
@@ -15,27 +14,6 @@ export interface RouterClients {
   lambda(): LambdaClient;
   elbv2(): ElasticLoadBalancingV2Client;
   dynamodb(): DynamoDBClient;
-}
-
-/** The step clients a Lambda step's routers use, each made on first use. */
-export function stepRouterClients(): RouterClients {
-  let lambda: LambdaClient | undefined;
-  let elbv2: ElasticLoadBalancingV2Client | undefined;
-  let dynamodb: DynamoDBClient | undefined;
-  return {
-    lambda: () => {
-      lambda ??= new LambdaClient(STEP_CLIENT_CONFIG);
-      return lambda;
-    },
-    elbv2: () => {
-      elbv2 ??= new ElasticLoadBalancingV2Client(STEP_CLIENT_CONFIG);
-      return elbv2;
-    },
-    dynamodb: () => {
-      dynamodb ??= new DynamoDBClient(STEP_CLIENT_CONFIG);
-      return dynamodb;
-    },
-  };
 }
 
 /**

@@ -11,10 +11,10 @@ import {
   cohortMetrics,
   FeatureFlagRouter,
   type FeatureFlagTarget,
-} from '../../../functions/adapters/feature-flag-router';
-import { AwsThrottled, TargetChanged } from '../../../functions/core/errors';
-import { FLAG_NAME, FLAG_TABLE, flagTarget } from '../../fixtures/targets';
-import { rejectionOf } from './fixtures';
+} from '../../../../functions/adapters/routers/feature-flag';
+import { AwsThrottled, TargetChanged } from '../../../../functions/core/errors';
+import { FLAG_NAME, FLAG_TABLE, flagTarget } from '../../../fixtures/targets';
+import { rejectionOf } from '../fixtures';
 
 const NOW = new Date('2026-03-03T15:04:00.000Z');
 const OFF = `${FLAG_NAME}:off`;
