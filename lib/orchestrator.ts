@@ -17,7 +17,8 @@ import { EVENT_FUNCTIONS, type EventFunctionName, RECONCILE_EVERY_MINUTES } from
 import { type AlarmEventPattern, alarmRulePattern, generatedAlarmPrefix, hasAlarms } from '../functions/core/alarms';
 import { type DatabasePolicy, rolloutSnapshotPrefix, TAG } from '../functions/core/database';
 import { formatIssues } from '../functions/core/issues';
-import { type Plan, PlanSchema, type Target, targetGroupName } from '../functions/core/plan';
+import { type Plan, PlanSchema } from '../functions/core/plan';
+import { type Target, targetGroupName } from '../functions/core/target';
 import {
   integrationArns,
   readRolloutDefinition,
@@ -1007,7 +1008,7 @@ export function databasePlans(use: DatabaseUse, plans: readonly Plan[]): (Plan &
 
 /**
  * The start of every database a rollout restores `identifier` into: `restoredIdentifier` in
- * `functions/core/database.ts` keeps 63 - 18 characters of the original (hyphens trimmed) and appends
+ * `functions/core/database/names.ts` keeps 63 - 18 characters of the original (hyphens trimmed) and appends
  * `-restored-<8 hex>`. The writer instance of a restored cluster (`restoredWriterIdentifier`) keeps at least this
  * prefix too: it cuts the cluster's name at 56 characters, and the prefix is at most 55.
  */

@@ -1,5 +1,6 @@
 import { type FlagItem, flagOnFor, readFlagItem } from '../functions/core/cohort';
-import { elbDimension, type Plan } from '../functions/core/plan';
+import type { Plan } from '../functions/core/plan';
+import { elbDimension } from '../functions/core/target';
 import type { Route } from './traffic';
 import type { SimWorld } from './world';
 

@@ -3,7 +3,6 @@ import { type AlarmManager, versionAlarms } from '../adapters/alarms';
 import type { MetricsSource } from '../adapters/metrics';
 import { metricSpecFor } from '../adapters/routers/factory';
 import type { RolloutStore } from '../adapters/store';
-import { RolloutSuperseded } from '../core/errors';
 import {
   BASELINE_SECONDS,
   type Baseline,
@@ -13,8 +12,9 @@ import {
   newJudgeState,
   thresholdsOf,
 } from '../core/judge';
-import { resolvePhases, type Target } from '../core/plan';
-import { isFinished, type RolloutRecord, RolloutRefSchema, recordAlarmsArmed } from '../core/record';
+import { resolvePhases } from '../core/phase';
+import { openStep, type RolloutRecord, RolloutRefSchema, recordAlarmsArmed } from '../core/record';
+import type { Target } from '../core/target';
 import { armAlarmsDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
@@ -37,11 +37,9 @@ export const armAlarmsStep = defineStep({
     baseline: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
   }),
   async run(event, deps: ArmAlarmsDeps) {
-    const record = await deps.store.get(event.ref);
+    const { record, rollback } = await openStep(deps.store, event.ref);
     // Rolling back already (an alarm of the team's own fired during the gates): nothing to watch.
-    if (record.rollback) return summary(record, []);
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    if (rollback) return summary(record, []);
     if (record.alarms && record.judge) return summary(record, record.alarms.armed);
     if (!record.stableVersion) throw new Error(`rollout ${record.rolloutId} has no stable version (the gate sets it)`);
 

@@ -3,13 +3,10 @@ import type { Settings } from '../adapters/aws';
 import type { Notifier } from '../adapters/notifier';
 import type { RolloutStore } from '../adapters/store';
 import type { TaskTokens } from '../adapters/tokens';
-import { RolloutSuperseded } from '../core/errors';
-import { phaseApprovalNotification } from '../core/messages';
-import { resolvePhases } from '../core/plan';
+import { phaseApprovalNotification } from '../core/notifications';
 import {
-  currentPhaseIndex,
   decidePhaseApproval,
-  isFinished,
+  openStep,
   type RolloutRecord,
   RolloutRefSchema,
   requestPhaseApproval,
@@ -47,11 +44,10 @@ export const awaitApprovalStep = defineStep({
   input: z.strictObject({ ref: RolloutRefSchema, action: ActionSchema, taskToken: z.string().min(1).optional() }),
   output: AnswerSchema,
   async run(event, deps: AwaitApprovalDeps) {
-    let record = await deps.store.get(event.ref);
-    if (isFinished(record) && !record.rollback)
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
-    const index = currentPhaseIndex(record);
-    const required = resolvePhases(record.plan)[index]?.approval;
+    const start = await openStep(deps.store, event.ref);
+    let record = start.record;
+    const { index } = start;
+    const required = start.phase.approval;
     if (!required) throw new Error(`phase ${index} of rollout ${record.rolloutId} needs no approval`);
 
     if (event.action === 'timed-out') {

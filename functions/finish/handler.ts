@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { outcomeLine } from '../core/messages';
+import { outcomeLine } from '../core/notifications';
 import { OutcomeSchema, RolloutRefSchema } from '../core/record';
 import { finishDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';

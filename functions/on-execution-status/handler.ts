@@ -9,7 +9,7 @@ import {
   RolloutRolledBack,
   RolloutSuperseded,
 } from '../core/errors';
-import { failedAfterFinishNotification, unrecordedFailureNotification } from '../core/messages';
+import { failedAfterFinishNotification, unrecordedFailureNotification } from '../core/notifications';
 import { isFinished, type RolloutRecord } from '../core/record';
 import { type EventDeps, eventDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';

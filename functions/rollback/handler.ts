@@ -2,11 +2,16 @@ import * as z from 'zod';
 import { ensureOnStable } from '../adapters/routers/guard';
 import type { TrafficRouter } from '../adapters/routers/router';
 import type { RolloutStore } from '../adapters/store';
+import { VerdictSchema } from '../core/bake';
 import { approvalTimeoutSeconds, type RestoreAction } from '../core/database';
-import { recordRestoreDecision } from '../core/database-record';
-import type { Target } from '../core/plan';
-import { RolloutRefSchema, recordTrafficRestored, requestRollback, TriggerSchema } from '../core/record';
-import { VerdictSchema } from '../core/verdict';
+import {
+  RolloutRefSchema,
+  recordRestoreDecision,
+  recordTrafficRestored,
+  requestRollback,
+  TriggerSchema,
+} from '../core/record';
+import type { Target } from '../core/target';
 import { rollbackDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';

@@ -19,8 +19,9 @@ import { metricsFor, routerFor } from '../adapters/routers/factory';
 import { DynamoRolloutStore } from '../adapters/store';
 import { StepFunctionsTokens } from '../adapters/tokens';
 import type { DatabasePolicy, EndpointSource } from '../core/database';
-import type { Plan, Target } from '../core/plan';
+import type { Plan } from '../core/plan';
 import type { HttpProbe } from '../core/readiness';
+import type { Target } from '../core/target';
 import type { RollBackNowDeps } from '../use-cases/roll-back-now';
 import { once } from './step';
 

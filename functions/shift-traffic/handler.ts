@@ -2,16 +2,9 @@ import * as z from 'zod';
 import { expectUnchanged } from '../adapters/routers/guard';
 import type { TrafficRouter } from '../adapters/routers/router';
 import type { RolloutStore } from '../adapters/store';
-import { RolloutSuperseded } from '../core/errors';
-import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
-import {
-  currentPhaseIndex,
-  enterPhase,
-  isFinished,
-  phaseApprovalGranted,
-  RolloutRefSchema,
-  recordTrafficRestored,
-} from '../core/record';
+import { ResolvedPhaseSchema } from '../core/phase';
+import { enterPhase, openStep, phaseApprovalGranted, RolloutRefSchema, recordTrafficRestored } from '../core/record';
+import type { Target } from '../core/target';
 import { shiftTrafficDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
@@ -38,13 +31,8 @@ export const shiftTrafficStep = defineStep({
   input: z.strictObject({ ref: RolloutRefSchema }),
   output: ShiftedPhaseSchema,
   async run(event, deps: ShiftTrafficDeps) {
-    const record = await deps.store.get(event.ref);
-    const index = currentPhaseIndex(record);
-    const phase = resolvePhases(record.plan)[index];
-    if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);
-    if (record.rollback) return { ...phase, approvalNeeded: false };
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    const { record, index, phase, rollback } = await openStep(deps.store, event.ref);
+    if (rollback) return { ...phase, approvalNeeded: false };
     if (!phaseApprovalGranted(record, index)) return { ...phase, approvalNeeded: true };
 
     const stable = record.stableVersion;

@@ -1,10 +1,9 @@
 import * as z from 'zod';
 import type { RolloutStore } from '../adapters/store';
-import { RolloutSuperseded } from '../core/errors';
-import type { Target } from '../core/plan';
-import { isFinished, RolloutRefSchema, recordSmoke } from '../core/record';
+import { beginStep, RolloutRefSchema, recordSmoke } from '../core/record';
 import type { SmokeSubject } from '../core/smoke';
 import { runSmokeTests, type SmokeDeps, smokeFailure } from '../core/smoke';
+import type { Target } from '../core/target';
 import { smokeTestDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
@@ -31,9 +30,7 @@ export const smokeTestStep = defineStep({
     const tests = record.plan.smokeTests;
     if (tests.length === 0) return { decision: 'pass' as const, reason: 'the plan has no smoke tests' };
     // A rollback requested before any traffic moved: nothing to test; the workflow goes on to its rollback.
-    if (record.rollback) return { decision: 'pass' as const, reason: 'the rollout is rolling back' };
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    if (beginStep(record).rollback) return { decision: 'pass' as const, reason: 'the rollout is rolling back' };
 
     const checks = await runSmokeTests(tests, subject(record.plan.target, record.version), deps.smoke);
     const failing = checks.filter((c) => c.result === 'fail');

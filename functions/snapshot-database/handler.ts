@@ -2,15 +2,18 @@ import * as z from 'zod';
 import type { DatabaseGateway } from '../adapters/database/gateway';
 import type { RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, rolloutSnapshotId, TAG } from '../core/database';
+import { durationSeconds } from '../core/duration';
+import { DatabaseSnapshotFailed, DatabaseTimeout } from '../core/errors';
 import {
+  beginStep,
+  type RolloutRecord,
+  type RolloutRef,
+  RolloutRefSchema,
   recordPruned,
   recordSnapshotRequested,
   recordSnapshotStatus,
   restartSnapshotWait,
-} from '../core/database-record';
-import { durationSeconds } from '../core/duration';
-import { DatabaseSnapshotFailed, DatabaseTimeout, RolloutSuperseded } from '../core/errors';
-import { isFinished, type RolloutRecord, type RolloutRef, RolloutRefSchema } from '../core/record';
+} from '../core/record';
 import { snapshotDatabaseDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
@@ -45,11 +48,9 @@ export const snapshotDatabaseStep = defineStep({
     }
     const current = record.database.snapshot;
     // A rollback requested before any traffic moved: nothing to protect; the workflow goes on to its rollback.
-    if (record.rollback) {
+    if (beginStep(record).rollback) {
       return { status: 'skipped' as const, snapshotId: current?.id ?? null, detail: 'the rollout is rolling back' };
     }
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
     const db = deps.databaseFor(policy);
 
     if (!current || current.status === 'failed') {

@@ -2,9 +2,14 @@ import type { AlarmManager } from '../adapters/alarms';
 import type { Settings } from '../adapters/aws';
 import type { Notifier } from '../adapters/notifier';
 import type { RolloutStore } from '../adapters/store';
-import { recordApprovalDecision } from '../core/database-record';
-import { outcomeLine, outcomeNotification } from '../core/messages';
-import { finishRecord, type Outcome, type RolloutRecord, type RolloutRef } from '../core/record';
+import { outcomeLine, outcomeNotification } from '../core/notifications';
+import {
+  finishRecord,
+  type Outcome,
+  type RolloutRecord,
+  type RolloutRef,
+  recordApprovalDecision,
+} from '../core/record';
 import { announceOnce } from './announce';
 
 /**

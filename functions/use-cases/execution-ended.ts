@@ -1,4 +1,4 @@
-import { failureNotification, type LiveTraffic } from '../core/messages';
+import { failureNotification, type LiveTraffic } from '../core/notifications';
 import { isFinished, type RolloutRecord, type RolloutRef, recordFailure } from '../core/record';
 import { announceOnce } from './announce';
 import { conclude } from './conclude';

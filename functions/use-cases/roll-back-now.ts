@@ -3,8 +3,7 @@ import { ensureOnStable } from '../adapters/routers/guard';
 import type { TrafficRouter } from '../adapters/routers/router';
 import type { TaskTokens } from '../adapters/tokens';
 import { decideRestore } from '../core/database';
-import { restoreNeedsRedriveNotification } from '../core/messages';
-import type { Target } from '../core/plan';
+import { restoreNeedsRedriveNotification } from '../core/notifications';
 import {
   isFinished,
   type Outcome,
@@ -14,6 +13,7 @@ import {
   recordTrafficRestored,
   requestRollback,
 } from '../core/record';
+import type { Target } from '../core/target';
 import { announceOnce } from './announce';
 import { type ConcludeDeps, conclude } from './conclude';
 

@@ -8,8 +8,8 @@ import {
   RuleNotFoundException,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { elbDimension, type Target, targetGroupName } from '../../core/plan';
 import type { Weights } from '../../core/record';
+import { elbDimension, type Target, targetGroupName } from '../../core/target';
 import { aws } from '../aws';
 import type { VersionMetricSpec } from '../metrics';
 import { roundPercent, type TrafficRouter, type TrafficState } from './router';

@@ -2,7 +2,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { Target } from '../../core/plan';
+import type { Target } from '../../core/target';
 import { CloudWatchMetrics, lambdaAliasMetrics, type MetricsSource, type VersionMetricSpec } from '../metrics';
 import { AlbWeightedRouter, albMetrics } from './alb';
 import { cohortMetrics, FeatureFlagRouter } from './feature-flag';

@@ -6,8 +6,8 @@ import {
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type FlagItem, readFlagItem } from '../../core/cohort';
 import { TargetChanged } from '../../core/errors';
-import { flagOffLabel, type Target } from '../../core/plan';
 import type { Weights } from '../../core/record';
+import { flagOffLabel, type Target } from '../../core/target';
 import { aws } from '../aws';
 import type { VersionMetricSpec } from '../metrics';
 import { roundPercent, type TrafficRouter, type TrafficState } from './router';

@@ -6,11 +6,12 @@ import {
   type RestoreState,
   type SnapshotState,
   type Verification,
-} from './database';
-import { note, type RolloutRecord } from './record';
+} from '../database';
+import type { RolloutRecord } from './schema';
+import { note } from './timeline';
 
 /**
- * The rollout record's database transitions. Like the others in `record.ts`, each is pure and idempotent: a
+ * The rollout record's database transitions. Like the others in this folder, each is pure and idempotent: a
  * retried or redriven step that applies one again gets the record it already wrote.
  */
 

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseExecutionInput } from '../../../functions/core/input';
-import { outcomeLine, outcomeNotification, subject } from '../../../functions/core/messages';
+import { outcomeLine, outcomeNotification, subject } from '../../../functions/core/notifications';
 import { SERVICE_NAME } from '../../../functions/core/plan';
 import {
   enterPhase,
