@@ -15,21 +15,10 @@ import {
 /**
  * The production files over 400 lines and the functions over 60 (issue 14) still allowed, each at its size when
  * it was listed. A ratchet: an entry may only shrink, and goes once it is within the limits; nothing joins it.
+ * Empty since issue 14 landed: every file and function is within the limits, and a new offender fails.
  * Keys are `file` or `file:function` (a nested function after its outer one: `outer/<arrow>`).
  */
-const ALLOWED: Record<string, number> = {
-  'functions/bake/handler.ts:run': 78,
-  'functions/check-gates/handler.ts:run': 79,
-  'functions/core/database.ts': 433,
-  'functions/core/judge/decide.ts:decide': 81,
-  'functions/core/judge/minute.ts:judgeMinute': 107,
-  'functions/core/plan.ts': 700,
-  'functions/core/plan.ts:checkPhases': 92,
-  'functions/core/record.ts': 628,
-  'functions/on-alarm/handler.ts:run': 72,
-  'functions/restore-database/handler.ts:run': 65,
-  'functions/signal/handler.ts:run': 124,
-};
+const ALLOWED: Record<string, number> = {};
 
 /** A scratch file holding `lines`. */
 function scratch(name: string, lines: string[]): string {
