@@ -1,8 +1,7 @@
 import * as z from 'zod';
+import type { DatabasePolicy } from './database/policy';
 import { durationSeconds, formatSeconds } from './duration';
-import type { ExecutionInput } from './input';
-import { expectedRolloutSeconds } from './phase';
-import type { Plan } from './plan';
+import { expectedRolloutSeconds, type PhasedPlan } from './phase';
 import { visibleText } from './text';
 
 /**
@@ -51,6 +50,19 @@ export const FreezePolicySchema = z
   })
   .describe('When not to release. An execution input with `emergency` overrides it, and the override is recorded.');
 export type FreezePolicy = z.output<typeof FreezePolicySchema>;
+
+/** An emergency start's override of the freeze windows (the execution input's `emergency`). */
+export interface EmergencyOverride {
+  reason: string;
+  approvedBy: string;
+}
+
+/** What of a plan the freeze gate needs (the plan's own type is in plan.ts, which composes this file). */
+export interface FreezePlan extends PhasedPlan {
+  timeZone: string;
+  freeze: FreezePolicy;
+  database?: Pick<DatabasePolicy, 'snapshotBeforeRollout' | 'snapshotTimeout'> | undefined;
+}
 
 /** A freeze window that applies at some instant. */
 export interface FreezeHit {
@@ -116,7 +128,7 @@ export function localTime(at: Date, timeZone: string): LocalTime {
 }
 
 /** The freeze window in force at an instant, if any. Single days win over weekly windows (more specific). */
-export function freezeAt(plan: Plan, at: Date): FreezeHit | null {
+export function freezeAt(plan: FreezePlan, at: Date): FreezeHit | null {
   const local = localTime(at, plan.timeZone);
   const date = plan.freeze.dates.find((d) => d.date === local.date);
   if (date) return { name: date.name, kind: date.kind, localTime: local.text };
@@ -136,7 +148,11 @@ export function freezeAt(plan: Plan, at: Date): FreezeHit | null {
  * (`expectedRolloutSeconds`). Counting the snapshot at a typical time instead would let a slow snapshot push the
  * bakes into a window; a plan whose database snapshots quickly says so with a shorter `snapshotTimeout`.
  */
-export function freezeCheckedSeconds(plan: Plan): { snapshotSeconds: number; bakeSeconds: number; total: number } {
+export function freezeCheckedSeconds(plan: FreezePlan): {
+  snapshotSeconds: number;
+  bakeSeconds: number;
+  total: number;
+} {
   const db = plan.database;
   const snapshotSeconds = db?.snapshotBeforeRollout ? durationSeconds(db.snapshotTimeout) : 0;
   const bakeSeconds = expectedRolloutSeconds(plan);
@@ -149,7 +165,7 @@ export function freezeCheckedSeconds(plan: Plan): { snapshotSeconds: number; bak
  * (`freezeCheckedSeconds`), would still be running as one begins. An emergency overrides the block; the override
  * and its reason become the decision's reason, for the audit trail.
  */
-export function checkFreeze(plan: Plan, start: Date, emergency?: ExecutionInput['emergency']): FreezeDecision {
+export function checkFreeze(plan: FreezePlan, start: Date, emergency?: EmergencyOverride): FreezeDecision {
   const tz = plan.timeZone;
   const { snapshotSeconds, bakeSeconds, total: duration } = freezeCheckedSeconds(plan);
   const parts = snapshotSeconds
@@ -191,7 +207,7 @@ export function checkFreeze(plan: Plan, start: Date, emergency?: ExecutionInput[
 }
 
 /** The first minute within `seconds` after `start` that falls in a freeze window. */
-function firstFreezeWithin(plan: Plan, start: Date, seconds: number): FreezeHit | null {
+function firstFreezeWithin(plan: FreezePlan, start: Date, seconds: number): FreezeHit | null {
   const end = start.getTime() + seconds * 1000;
   // Windows are defined to the minute, so looking at every minute boundary finds the first one exactly.
   let t = Math.floor(start.getTime() / 60_000) * 60_000 + 60_000;

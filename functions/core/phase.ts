@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import { type Cohort, CohortSchema, cohortName, resolveCohorts } from './cohort';
 import { durationSeconds, durationString } from './duration';
-import type { Plan } from './plan';
 import type { Target } from './target';
 import { visibleText } from './text';
 
@@ -79,8 +78,14 @@ export const ResolvedPhaseSchema = z.strictObject({
 });
 export type ResolvedPhase = z.output<typeof ResolvedPhaseSchema>;
 
+/** What of a plan its phases need (the plan's own type is in plan.ts, which composes this file). */
+export interface PhasedPlan {
+  phases: readonly PhasePlan[];
+  evaluationInterval: string;
+}
+
 /** Every phase of a plan with its defaults resolved. */
-export function resolvePhases(plan: Plan): ResolvedPhase[] {
+export function resolvePhases(plan: PhasedPlan): ResolvedPhase[] {
   const cohorts = resolveCohorts(plan.phases);
   return plan.phases.map((phase, index) => ({
     index,
@@ -107,14 +112,14 @@ function defaultPhaseName(phase: { weight?: number | undefined; cohort?: Cohort 
 }
 
 /** The phase at `index`, resolved. */
-export function phaseAt(plan: Plan, index: number): ResolvedPhase {
+export function phaseAt(plan: PhasedPlan, index: number): ResolvedPhase {
   const phase = resolvePhases(plan)[index];
   if (!phase) throw new RangeError(`phase ${index} does not exist (the plan has ${plan.phases.length})`);
   return phase;
 }
 
 /** The expected run time of a healthy rollout: every bake, no holds. */
-export function expectedRolloutSeconds(plan: Plan): number {
+export function expectedRolloutSeconds(plan: PhasedPlan): number {
   return resolvePhases(plan).reduce((total, phase) => total + phase.bakeSeconds, 0);
 }
 
