@@ -21,10 +21,33 @@ import { buildExecutionStatusRule, buildStateMachine, executionsArnOf } from './
 import { buildDeadLetterQueue, buildRolloutTable, buildTopics } from './orchestrator/storage';
 import { InvalidOrchestratorProps, validateOrchestratorProps } from './orchestrator/validation';
 
-// The names other modules import from here; the builders live in lib/orchestrator/.
+// The names lib/, bin/ and the tests import from here; the builders live in lib/orchestrator/.
+export {
+  EVENT_DELIVERY_RETRIES,
+  EVENT_INVOKE_RETRIES,
+  EVENT_MAX_AGE,
+  EVENT_PATTERN_QUOTA,
+  eventPatternOf,
+  RECONCILE_EVERY,
+} from './orchestrator/events';
+export { type DatabaseUse, databasePlans } from './orchestrator/grants/database';
 export { parameterArn, restoredIdentifierPrefix, secretArn } from './orchestrator/grants/database-restore';
-export { REPO_ROOT } from './orchestrator/lambda-function';
-export { InvalidOrchestratorProps, validateOrchestratorProps } from './orchestrator/validation';
+export { DESCRIBE_ALARMS } from './orchestrator/grants/readiness';
+export {
+  FUNCTION_BUNDLING,
+  functionEntry,
+  LAMBDA_CREDENTIALS,
+  REPO_ROOT,
+  STEP_RUNTIME,
+} from './orchestrator/lambda-function';
+export { EXECUTION_END_STATUSES } from './orchestrator/state-machine';
+export {
+  bundledPlansDefine,
+  describeTarget,
+  InvalidOrchestratorProps,
+  MAX_BUNDLED_PLANS_CHARS,
+  validateOrchestratorProps,
+} from './orchestrator/validation';
 
 /** Properties of {@link RolloutOrchestrator}. */
 export interface RolloutOrchestratorProps {

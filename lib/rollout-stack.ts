@@ -9,6 +9,7 @@ export interface RolloutPilotStackProps extends StackProps, RolloutOrchestratorP
  * The deployable unit: the rollout orchestrator and the outputs pipelines and the CLI need to find it.
  */
 export class RolloutPilotStack extends Stack {
+  /** Everything the stack deploys: the workflow, its functions, rules, table, topics and operator policy. */
   readonly orchestrator: RolloutOrchestrator;
 
   constructor(scope: Construct, id: string, props: RolloutPilotStackProps) {

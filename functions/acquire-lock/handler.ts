@@ -1,11 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import type { RolloutStore } from '../adapters/store';
 import { ExecutionInputSchema } from '../core/input';
 import { PlanSchema } from '../core/plan';
 import { newRecord, RolloutRefSchema } from '../core/record';
+import { acquireLockDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 /**
  * One rollout per service at a time: take the service's lock (a conditional write), then create the rollout
@@ -28,12 +28,4 @@ export interface AcquireLockDeps {
   store: RolloutStore;
 }
 
-export const handler = stepHandler(
-  acquireLockStep,
-  once(
-    (): AcquireLockDeps => ({
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-    }),
-  ),
-);
+export const handler = lambdaHandler(acquireLockStep, acquireLockDeps);

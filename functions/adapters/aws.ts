@@ -8,7 +8,8 @@ import { AwsThrottled, AwsUnavailable } from '../core/errors';
 export const STEP_CLIENT_CONFIG = { maxAttempts: 1 } as const;
 
 /**
- * Settings the deployment passes to the steps as environment variables; the simulator passes its own.
+ * What the deployment tells the functions (in the Lambda environment, read by `settingsFromEnv` in
+ * functions/runtime/settings.ts; the simulator has its own).
  */
 export interface Settings {
   /** The rollout table. */
@@ -20,19 +21,30 @@ export interface Settings {
   partition: string;
 }
 
-/** Settings from the Lambda environment, checked so that a misconfigured deployment fails loudly. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
-  const need = (name: string): string => {
-    const value = env[name];
-    if (!value) throw new Error(`environment variable ${name} is not set; the orchestrator construct sets it`);
-    return value;
-  };
+/** An AWS SDK client class, by which a function's dependencies name the clients they use. */
+export type ClientClass<C> = new (config: typeof STEP_CLIENT_CONFIG) => C;
+
+/**
+ * The AWS clients a function's dependencies are built from: in Lambda, the real ones ({@link awsClients}); in the
+ * simulator, the same classes wired to the simulated services.
+ */
+export interface Clients {
+  /** The one client of that class this function uses. */
+  get<C>(Client: ClientClass<C>): C;
+}
+
+/**
+ * The Lambda runtime's clients, each made on first use and then reused. This is the only place under functions/
+ * that constructs an AWS client: the composition root (functions/runtime/deps.ts) names the class, so a function's
+ * bundle carries only the clients its dependencies name.
+ */
+export function awsClients(): Clients {
+  const made = new Map<ClientClass<unknown>, unknown>();
   return {
-    tableName: need('ROLLOUT_TABLE'),
-    defaultTopicArn: need('DEFAULT_TOPIC_ARN'),
-    region: need('AWS_REGION'),
-    account: need('DEPLOYMENT_ACCOUNT'),
-    partition: env.DEPLOYMENT_PARTITION ?? 'aws',
+    get<C>(Client: ClientClass<C>): C {
+      if (!made.has(Client)) made.set(Client, new Client(STEP_CLIENT_CONFIG));
+      return made.get(Client) as C;
+    },
   };
 }
 

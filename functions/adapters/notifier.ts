@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { snsSubject } from '../core/messages';
+import { snsSubject } from '../core/notifications';
 import type { Plan } from '../core/plan';
 import { aws, type Settings } from './aws';
 

@@ -252,3 +252,13 @@ function toRecord(item: Record<string, unknown>): RolloutRecord {
   const { pk: _pk, sk: _sk, ...rest } = item;
   return RolloutRecordSchema.parse(rest);
 }
+
+/** The rollout a service's lock points at, as the steps address it. */
+export function refOfLock(lock: LockItem): RolloutRef {
+  return {
+    service: lock.service,
+    rolloutId: lock.rolloutId,
+    executionArn: lock.executionArn,
+    startedAt: lock.startedAt,
+  };
+}

@@ -1,6 +1,56 @@
+import * as z from 'zod';
 import { durationSeconds, formatSeconds } from './duration';
 import type { ExecutionInput } from './input';
-import { expectedRolloutSeconds, type Plan } from './plan';
+import { expectedRolloutSeconds } from './phase';
+import type { Plan } from './plan';
+import { visibleText } from './text';
+
+/**
+ * Freeze windows: when not to release (the plan's `freeze`, in its `timeZone`), and the gate that keeps releases
+ * out of them.
+ */
+
+const weekday = z.enum(['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']);
+const localClock = z
+  .string()
+  .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected a local time HH:MM (00:00 to 24:00)');
+
+const weeklyWindow = z
+  .strictObject({
+    name: visibleText({ max: 100 }).describe('Shown when the window blocks a release (visible text on one line).'),
+    days: z.array(weekday).min(1).describe('Days of the week, in the plan\u2019s time zone.'),
+    from: localClock.default('00:00').describe('Start, local time, inclusive.'),
+    to: localClock.default('24:00').describe('End, local time, exclusive. `24:00` is the end of the day.'),
+  })
+  .refine((w) => w.from < w.to, { message: '`from` must be before `to`', path: ['to'] })
+  .describe('A window that repeats every week, e.g. Fridays from 14:00.');
+
+const dateWindow = z
+  .strictObject({
+    date: z.iso
+      .date()
+      .describe('A whole local day, YYYY-MM-DD, frozen from 00:00 to 24:00 in the plan\u2019s time zone.'),
+    name: visibleText({ max: 100 }).describe('Shown when the day blocks a release (visible text on one line).'),
+    kind: z
+      .enum(['holiday', 'business'])
+      .default('holiday')
+      .describe('`holiday` (a public holiday) or `business` (a critical business date such as Black Friday).'),
+  })
+  .describe('A single frozen day.');
+
+export const FreezePolicySchema = z
+  .strictObject({
+    weekly: z.array(weeklyWindow).default([]).describe('Windows that repeat every week.'),
+    dates: z.array(dateWindow).default([]).describe('Public holidays and critical business dates.'),
+    checkRolloutDuration: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Also block a release that would still be running when a window starts (its phases\u2019 bakes added up), not only one that starts inside a window.',
+      ),
+  })
+  .describe('When not to release. An execution input with `emergency` overrides it, and the override is recorded.');
+export type FreezePolicy = z.output<typeof FreezePolicySchema>;
 
 /** A freeze window that applies at some instant. */
 export interface FreezeHit {

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { InvalidRolloutInput } from './errors';
 import { formatIssues } from './issues';
-import { flagOffLabel, type Plan, SERVICE_NAME, targetGroupName } from './plan';
+import { type Plan, SERVICE_NAME } from './plan';
+import { flagOffLabel, targetGroupName } from './target';
 import { visibleText } from './text';
 
 /** A label the audit trail records: visible text (not only spaces) in a narrow character set, at most 128. */

@@ -1,9 +1,6 @@
 import * as z from 'zod';
-import { announceOnce } from '../adapters/announce';
-import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
 import { topicArnFor } from '../adapters/notifier';
-import { executionEnded, refOfLock } from '../adapters/rollout-actions';
-import { defineStep, logger, once, stepHandler } from '../adapters/step';
+import { refOfLock } from '../adapters/store';
 import {
   InvalidPlan,
   InvalidRolloutInput,
@@ -12,8 +9,13 @@ import {
   RolloutRolledBack,
   RolloutSuperseded,
 } from '../core/errors';
-import { failedAfterFinishNotification, unrecordedFailureNotification } from '../core/messages';
+import { failedAfterFinishNotification, unrecordedFailureNotification } from '../core/notifications';
 import { isFinished, type RolloutRecord } from '../core/record';
+import { type EventDeps, eventDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep, logger } from '../runtime/step';
+import { announceOnce } from '../use-cases/announce';
+import { executionEnded } from '../use-cases/execution-ended';
 
 /**
  * Errors an execution ends with by the workflow's design, not by a fault: the input or plan refused, another
@@ -193,4 +195,4 @@ function serviceOf(input: string | null | undefined): string | undefined {
   }
 }
 
-export const handler = stepHandler(onExecutionStatusFunction, once(eventDepsFromEnv));
+export const handler = lambdaHandler(onExecutionStatusFunction, eventDeps);

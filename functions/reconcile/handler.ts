@@ -1,7 +1,9 @@
 import * as z from 'zod';
-import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
-import { executionEnded, refOfLock } from '../adapters/rollout-actions';
-import { defineStep, logger, once, stepHandler } from '../adapters/step';
+import { refOfLock } from '../adapters/store';
+import { type EventDeps, eventDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep, logger } from '../runtime/step';
+import { executionEnded } from '../use-cases/execution-ended';
 
 /** EventBridge's "Scheduled Event", as far as the reconciler needs it. */
 export const ScheduledEventSchema = z.looseObject({
@@ -54,4 +56,4 @@ export const reconcileFunction = defineStep({
   },
 });
 
-export const handler = stepHandler(reconcileFunction, once(eventDepsFromEnv));
+export const handler = lambdaHandler(reconcileFunction, eventDeps);

@@ -1,9 +1,10 @@
 import * as z from 'zod';
-import { bundledPlans } from '../adapters/plans';
-import { defineStep, once, stepHandler } from '../adapters/step';
 import { ExecutionInputSchema, parseExecutionInput } from '../core/input';
 import { type Plan, PlanSchema } from '../core/plan';
 import { RolloutRefSchema } from '../core/record';
+import { validateDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 /**
  * The first state: validate the execution input and find the service's plan. Nothing is read or written
@@ -34,12 +35,4 @@ export interface ValidateDeps {
   plans(): ReadonlyMap<string, Plan>;
 }
 
-export const handler = stepHandler(
-  validateStep,
-  once((): ValidateDeps => {
-    const plans = bundledPlans();
-    return { plans: () => plans };
-  }),
-);
-
-export { bundledPlans };
+export const handler = lambdaHandler(validateStep, validateDeps);

@@ -1,8 +1,8 @@
 import type { EventFunctionName } from '../../functions/catalog';
 import type { StepName } from '../../statemachines/rollout';
-import { TRAFFIC_ROLLBACK, TRAFFIC_READ, TRAFFIC_SHIFT, type TrafficAccess } from './grants/traffic';
-import type { UnscopedAction } from './grants/unscoped';
 import type { DatabaseUse } from './grants/database';
+import { TRAFFIC_READ, TRAFFIC_ROLLBACK, TRAFFIC_SHIFT, type TrafficAccess } from './grants/traffic';
+import type { UnscopedAction } from './grants/unscoped';
 
 /** The AWS calls a function makes beyond its own logs and traces; the source of its least-privilege role. */
 export interface FunctionAccess {
@@ -94,7 +94,7 @@ export const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
 /**
  * What the event functions call. They are the safety path that acts whatever the workflow is doing (put traffic
  * back, end a rollout whose execution stopped, pass an operator's signal on) and all work with the same clients
- * (`functions/adapters/event-deps.ts`) through `rollBackNow` and `conclude`, so they share one set: the rollout
+ * (`functions/runtime/deps.ts`) through `rollBackNow` and `conclude`, so they share one set: the rollout
  * record and lock, the plans' targets (`revert()`), the workflow's task tokens and executions, the notification
  * topics and the generated alarms.
  */

@@ -14,7 +14,30 @@ import { bundledPlansDefine } from './validation';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The credential provider module the step bundles use instead of the SDK's Node chain. */
-export const LAMBDA_CREDENTIALS = 'functions/adapters/lambda-credentials.ts';
+export const LAMBDA_CREDENTIALS = 'functions/runtime/lambda-credentials.ts';
+
+/**
+ * How every function is bundled (esbuild, through `NodejsFunction`); the validate step and the event functions
+ * also get the plans (`bundledPlansDefine`). `npm run bench -- --bundles` bundles each entry with these options.
+ */
+export const FUNCTION_BUNDLING = {
+  minify: true,
+  sourceMap: false,
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  // Some bundled CommonJS dependencies call require(); ESM has none, so the bundle makes one.
+  banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
+  // The SDK is bundled, pinned by package-lock.json, rather than whatever the runtime ships that day.
+  bundleAwsSDK: true,
+  // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
+  esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
+} as const satisfies NonNullable<NodejsFunctionProps['bundling']>;
+
+/** A function's entry: `functions/<name>/handler.ts`. */
+export function functionEntry(name: string): string {
+  return join(REPO_ROOT, 'functions', name, 'handler.ts');
+}
 
 /** The Node.js runtime of every step: the newest this aws-cdk-lib offers (not `NODEJS_LATEST`, which drifts). */
 export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -66,7 +89,7 @@ export function buildFunction(
   const role = buildFunctionRole(scope, { id, name, description: spec.roleDescription, access }, context, logGroup);
   const fn = new NodejsFunction(scope, `${id}Function`, {
     description: spec.description,
-    entry: join(REPO_ROOT, 'functions', name, 'handler.ts'),
+    entry: functionEntry(name),
     handler: 'handler',
     projectRoot: REPO_ROOT,
     depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
@@ -87,17 +110,7 @@ export function buildFunction(
 /** How every function is bundled; `plans`, when given, are bundled in as `process.env.ROLLOUT_PLANS`. */
 function bundlingOf(plans: readonly Plan[] | undefined): NodejsFunctionProps['bundling'] {
   return {
-    minify: true,
-    sourceMap: false,
-    format: OutputFormat.ESM,
-    target: 'node24',
-    mainFields: ['module', 'main'],
-    // Some bundled CommonJS dependencies call require(); ESM has none, so the bundle makes one.
-    banner: "import{createRequire}from'module';const require=createRequire(import.meta.url);",
-    // The SDK is bundled, pinned by package-lock.json, rather than whatever the runtime ships that day.
-    bundleAwsSDK: true,
-    // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
-    esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
+    ...FUNCTION_BUNDLING,
     ...(plans ? { define: { 'process.env.ROLLOUT_PLANS': bundledPlansDefine(plans) } } : {}),
   };
 }

@@ -58,7 +58,7 @@ export function buildStateMachine(
  * `...:execution:<state machine name>:*`. The event functions are not in the definition, so they may name the
  * state machine (its name is generated, hence a token) without a dependency cycle: it depends on the steps only.
  */
-export function executionsArnOf(stateMachine: sfn.IStateMachine): string {
+export function executionsArnOf(stateMachine: sfn.StateMachine): string {
   return Stack.of(stateMachine).formatArn({
     service: 'states',
     resource: 'execution',
@@ -103,7 +103,9 @@ function definitionSubstitutions(versions: StepFunctions['versions']): Record<st
 function grantInvokeSteps(stateMachine: sfn.StateMachine, functions: StepFunctions['functions']): void {
   for (const [step, fn] of Object.entries(functions)) {
     const anyVersion = `${fn.functionArn}:*`;
-    stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [anyVersion] }));
+    stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [anyVersion] }),
+    );
     acknowledge(
       stateMachine.role,
       wildcardResourceFinding(stateMachine, anyVersion),

@@ -1,5 +1,6 @@
 import { formatIssues } from '../../functions/core/issues';
-import { type Plan, PlanSchema, type Target, targetGroupName } from '../../functions/core/plan';
+import { type Plan, PlanSchema } from '../../functions/core/plan';
+import { type Target, targetGroupName } from '../../functions/core/target';
 import { type Deployment, planArnProblems } from '../plan-arns';
 import { unique } from './plan-groups';
 
@@ -25,7 +26,10 @@ export class InvalidOrchestratorProps extends Error {
  * plan schema, so a plan built in code gets the same checks as a plan file, and the ARNs they name against the
  * deployment's partition, Region and account, as far as `deployment` (the stack) knows them.
  */
-export function validateOrchestratorProps(props: { readonly plans: readonly Plan[] }, deployment?: Deployment): string[] {
+export function validateOrchestratorProps(
+  props: { readonly plans: readonly Plan[] },
+  deployment?: Deployment,
+): string[] {
   const plans = props.plans ?? [];
   return [
     ...(plans.length === 0 ? ['plans: at least one plan is required (the workflow can release nothing)'] : []),

@@ -17,7 +17,8 @@ import { checkoutPlanVariant, planVariant } from '../workflow/helpers';
 export function operationsInCode(): string[] {
   const dir = join(PROJECT_ROOT, 'functions', 'adapters');
   const found = new Set<string>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+  // Recursive: the routers and the database adapters have folders of their own.
+  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(join(dir, file), 'utf8');
     for (const match of text.matchAll(/aws\(\s*'([a-z0-9-]+:[A-Z][A-Za-z]+)'/g)) found.add(match[1] as string);
   }

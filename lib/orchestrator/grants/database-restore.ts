@@ -34,13 +34,16 @@ export function restoreGrants(grants: DatabaseGrants, db: DatabaseResources, sta
   if (endpoint.type === 'ssm-parameter') {
     grants.allow(['ssm:GetParameter', 'ssm:PutParameter'], [parameterArn(stack, endpoint.name)]);
   } else {
-    grants.allow(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], [secretArn(stack, endpoint.secretId)]);
+    grants.allow(
+      ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+      [secretArn(stack, endpoint.secretId)],
+    );
   }
 }
 
 /**
  * The start of every database a rollout restores `identifier` into: `restoredIdentifier` in
- * `functions/core/database.ts` keeps 63 - 18 characters of the original (hyphens trimmed) and appends
+ * `functions/core/database/names.ts` keeps 63 - 18 characters of the original (hyphens trimmed) and appends
  * `-restored-<8 hex>`. The writer instance of a restored cluster (`restoredWriterIdentifier`) keeps at least this
  * prefix too: it cuts the cluster's name at 56 characters, and the prefix is at most 55.
  */
@@ -121,7 +124,10 @@ function restoreClusterGrants(grants: DatabaseGrants, db: DatabaseResources): vo
     ['rds:RestoreDBClusterFromSnapshot'],
     [restored, db.rolloutSnapshots, subnetGroups, parameterGroups, optionGroups],
   );
-  grants.allow(['rds:CreateDBInstance'], [restoredWriter, restored, instanceParameterGroups, subnetGroups, optionGroups]);
+  grants.allow(
+    ['rds:CreateDBInstance'],
+    [restoredWriter, restored, instanceParameterGroups, subnetGroups, optionGroups],
+  );
   grants.allow(['rds:AddTagsToResource'], [restored, restoredWriter]);
   grants.patterns.push(
     { arn: restored, why: `Restoring ${what} into a new cluster ${restoredWhy}.` },
@@ -133,7 +139,10 @@ function restoreClusterGrants(grants: DatabaseGrants, db: DatabaseResources): vo
       arn: anyInstance,
       why: `rds:DescribeDBInstances (read only) on the DB instances of this account and Region: the restored writer of ${what} copies the instance class of the original's writer, whose name is only known from the cluster's members at run time.`,
     },
-    { arn: subnetGroups, why: `RestoreDBClusterFromSnapshot and CreateDBInstance of restored copies only: ${groupsWhy}.` },
+    {
+      arn: subnetGroups,
+      why: `RestoreDBClusterFromSnapshot and CreateDBInstance of restored copies only: ${groupsWhy}.`,
+    },
     { arn: parameterGroups, why: `RestoreDBClusterFromSnapshot of restored copies only: ${groupsWhy}.` },
     { arn: instanceParameterGroups, why: `CreateDBInstance of the restored writers only: ${groupsWhy}.` },
     {

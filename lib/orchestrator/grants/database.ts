@@ -65,7 +65,7 @@ export interface DatabaseResources {
 
 /**
  * The statements of one {@link DatabaseUse}: per plan, only the calls the step makes (see
- * `functions/adapters/database.ts`, `endpoint.ts` and `verification.ts`), on only that plan's database, its
+ * `functions/adapters/database/`: the gateways, `endpoint.ts` and `verification.ts`), on only that plan's database, its
  * service's rollout snapshots, the databases restored from them and its endpoint parameter or secret; for a
  * restore, `sns:Publish` on the plans' topics (the approval request, `topicArnFor`).
  *
@@ -99,14 +99,13 @@ export function grantDatabase(
   for (const [finding, why] of reasons) acknowledge(role, finding, why);
 }
 
-const USE_GRANTS: Readonly<
-  Record<DatabaseUse, (grants: DatabaseGrants, db: DatabaseResources, stack: Stack) => void>
-> = {
-  readiness: readinessGrants,
-  verification: verificationGrants,
-  snapshot: snapshotGrants,
-  restore: restoreGrants,
-};
+const USE_GRANTS: Readonly<Record<DatabaseUse, (grants: DatabaseGrants, db: DatabaseResources, stack: Stack) => void>> =
+  {
+    readiness: readinessGrants,
+    verification: verificationGrants,
+    snapshot: snapshotGrants,
+    restore: restoreGrants,
+  };
 
 function databaseResources(plan: DatabasePlan, stack: Stack): DatabaseResources {
   const { service, database } = plan;
