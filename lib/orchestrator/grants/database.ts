@@ -1,0 +1,183 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { type DatabasePolicy, rolloutSnapshotPrefix, TAG } from '../../../functions/core/database';
+import type { Plan } from '../../../functions/core/plan';
+import { acknowledge, wildcardResourceFinding } from '../../nag';
+import { unique } from '../plan-groups';
+import { restoreGrants } from './database-restore';
+import { grantPublish } from './topics';
+
+/**
+ * What a step does with the plans' databases, and so which plans' databases it is granted:
+ *
+ * - `readiness` (check-gates): describe the database and its automated backups; every plan with a database.
+ * - `verification` (verify-data): describe the database (for its endpoint) and invoke the plan's verification
+ *   function; the plans with `database.verification` (the step does nothing for the others).
+ * - `snapshot` (snapshot-database): take, describe and prune the service's rollout snapshots; the plans with
+ *   `database.snapshotBeforeRollout` (the others are skipped).
+ * - `restore` (restore-database): restore a rollout snapshot into a new database, repoint the endpoint, ask for
+ *   approval; the plans that snapshot and whose `database.restore` is not `never` (nothing to restore otherwise).
+ */
+export type DatabaseUse = 'readiness' | 'verification' | 'snapshot' | 'restore';
+
+/** A plan with a database. */
+export type DatabasePlan = Plan & { database: DatabasePolicy };
+
+/** The plans whose databases a {@link DatabaseUse} concerns. */
+export function databasePlans(use: DatabaseUse, plans: readonly Plan[]): DatabasePlan[] {
+  const withDatabase = plans.filter((plan): plan is DatabasePlan => !!plan.database);
+  switch (use) {
+    case 'readiness':
+      return withDatabase;
+    case 'verification':
+      return withDatabase.filter((plan) => plan.database.verification);
+    case 'snapshot':
+      return withDatabase.filter((plan) => plan.database.snapshotBeforeRollout);
+    case 'restore':
+      return withDatabase.filter((plan) => plan.database.snapshotBeforeRollout && plan.database.restore !== 'never');
+  }
+}
+
+/** The statements of a database use, and the wildcard ARNs among their resources, each with why. */
+export class DatabaseGrants {
+  readonly statements: iam.PolicyStatement[] = [];
+  readonly patterns: { arn: string; why: string }[] = [];
+
+  allow(actions: string[], resources: string[], conditions?: Record<string, unknown>): void {
+    this.statements.push(new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
+  }
+}
+
+/** The ARNs and names of one plan's database that every use shares. */
+export interface DatabaseResources {
+  readonly plan: DatabasePlan;
+  readonly cluster: boolean;
+  /** `DB cluster <identifier>` or `DB instance <identifier>`. */
+  readonly what: string;
+  readonly original: string;
+  readonly snapshotType: 'cluster-snapshot' | 'snapshot';
+  /** The service's rollout snapshots: `rollout-pilot-<service>-*`. */
+  readonly rolloutSnapshots: string;
+  readonly rolloutSnapshotsWhy: string;
+  /** An RDS ARN of this account and Region: `arn:...:rds:...:<resource>:<name>`. */
+  readonly rds: (resource: string, name: string) => string;
+}
+
+/**
+ * The statements of one {@link DatabaseUse}: per plan, only the calls the step makes (see
+ * `functions/adapters/database/`: the gateways, `endpoint.ts` and `verification.ts`), on only that plan's database, its
+ * service's rollout snapshots, the databases restored from them and its endpoint parameter or secret; for a
+ * restore, `sns:Publish` on the plans' topics (the approval request, `topicArnFor`).
+ *
+ * Resource types per action are those of the Service Authorization Reference ("Actions, resources, and condition
+ * keys for Amazon RDS", `list_amazonrds`; required ones marked `*` there):
+ * - DescribeDBInstances `db`; DescribeDBClusters `cluster`; DescribeDBSnapshots `db`, `snapshot`;
+ *   DescribeDBClusterSnapshots `cluster`, `cluster-snapshot`. The calls filter by the database's identifier or by a
+ *   snapshot's, so each gets the database's ARN and the snapshot names it may ask about.
+ * - CreateDBSnapshot `db*`, `snapshot*`; CreateDBClusterSnapshot `cluster*`, `cluster-snapshot*`;
+ *   DeleteDBSnapshot `snapshot*`; DeleteDBClusterSnapshot `cluster-snapshot*`.
+ * - The restores: see `restoreGrants`.
+ */
+export function grantDatabase(
+  role: iam.IRole,
+  use: DatabaseUse,
+  plans: readonly Plan[],
+  topicArnOf: (plan: Plan) => string,
+): void {
+  const stack = Stack.of(role);
+  const selected = databasePlans(use, plans);
+  const grants = new DatabaseGrants();
+  for (const plan of selected) USE_GRANTS[use](grants, databaseResources(plan, stack), stack);
+  for (const statement of grants.statements) role.addToPrincipalPolicy(statement);
+  if (use === 'restore' && selected.length) grantPublish(role, unique(selected.map(topicArnOf)));
+  // One acknowledgement per pattern: plans on the same database share its patterns.
+  const reasons = new Map<string, string>();
+  for (const { arn, why } of grants.patterns) {
+    const finding = wildcardResourceFinding(role, arn);
+    if (!reasons.has(finding)) reasons.set(finding, why);
+  }
+  for (const [finding, why] of reasons) acknowledge(role, finding, why);
+}
+
+const USE_GRANTS: Readonly<Record<DatabaseUse, (grants: DatabaseGrants, db: DatabaseResources, stack: Stack) => void>> =
+  {
+    readiness: readinessGrants,
+    verification: verificationGrants,
+    snapshot: snapshotGrants,
+    restore: restoreGrants,
+  };
+
+function databaseResources(plan: DatabasePlan, stack: Stack): DatabaseResources {
+  const { service, database } = plan;
+  const rds = (resource: string, name: string) =>
+    stack.formatArn({ service: 'rds', resource, resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const cluster = database.type === 'aurora-cluster';
+  const what = `${cluster ? 'DB cluster' : 'DB instance'} ${database.identifier}`;
+  const snapshotType = cluster ? 'cluster-snapshot' : 'snapshot';
+  return {
+    plan,
+    cluster,
+    what,
+    original: rds(cluster ? 'cluster' : 'db', database.identifier),
+    snapshotType,
+    rolloutSnapshots: rds(snapshotType, `${rolloutSnapshotPrefix(service)}*`),
+    rolloutSnapshotsWhy:
+      `the rollout snapshots of ${service} (${rolloutSnapshotPrefix(service)}<version>-<execution hash>) of ${what}: ` +
+      'each is named after the release and the execution, only known at run time',
+    rds,
+  };
+}
+
+/** check-gates: the database, and its automated backups (for the backup age). */
+function readinessGrants(grants: DatabaseGrants, db: DatabaseResources): void {
+  const { identifier } = db.plan.database;
+  const describeSnapshots = db.cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots';
+  // Automated backups are named rds:<identifier>-<yyyy-mm-dd-hh-mm>.
+  const automated = db.rds(db.snapshotType, `rds:${identifier}-*`);
+  grants.allow([db.cluster ? 'rds:DescribeDBClusters' : 'rds:DescribeDBInstances'], [db.original]);
+  grants.allow([describeSnapshots], [db.original, automated]);
+  grants.patterns.push({
+    arn: automated,
+    why: `${describeSnapshots} on the automated backups of ${db.what} (rds:${identifier}-<date>), for the readiness gate's backup age: their names carry the time of the backup.`,
+  });
+}
+
+/** verify-data: the database (for its endpoint) and the plan's verification function. */
+function verificationGrants(grants: DatabaseGrants, db: DatabaseResources, stack: Stack): void {
+  const check = db.plan.database.verification;
+  if (!check) return;
+  grants.allow([db.cluster ? 'rds:DescribeDBClusters' : 'rds:DescribeDBInstances'], [db.original]);
+  grants.allow(
+    ['lambda:InvokeFunction'],
+    [
+      stack.formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: check.functionName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    ],
+  );
+}
+
+/** snapshot-database: create, describe, tag and prune the service's rollout snapshots. */
+function snapshotGrants(grants: DatabaseGrants, db: DatabaseResources): void {
+  const { service } = db.plan;
+  const { cluster, original, rolloutSnapshots } = db;
+  grants.allow([cluster ? 'rds:CreateDBClusterSnapshot' : 'rds:CreateDBSnapshot'], [original, rolloutSnapshots]);
+  grants.allow([cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots'], [original, rolloutSnapshots]);
+  // The prefix alone would also match a service whose name starts with this one's and a hyphen
+  // (`orders` and `orders-api`): deleting also needs the service's tag, which every rollout snapshot carries.
+  // Tagging (the tags given as the snapshot is created) is refused on a snapshot already tagged as another
+  // service's: retagging it would get round that condition.
+  grants.allow(['rds:AddTagsToResource'], [rolloutSnapshots], {
+    StringEqualsIfExists: { [`aws:ResourceTag/${TAG.service}`]: service },
+  });
+  grants.allow([cluster ? 'rds:DeleteDBClusterSnapshot' : 'rds:DeleteDBSnapshot'], [rolloutSnapshots], {
+    StringEquals: { [`aws:ResourceTag/${TAG.service}`]: service },
+  });
+  grants.patterns.push({
+    arn: rolloutSnapshots,
+    why: `Creating, describing, tagging and pruning ${db.rolloutSnapshotsWhy}; tagging one already tagged and deleting require the snapshot's ${TAG.service} tag to be ${service}.`,
+  });
+}
