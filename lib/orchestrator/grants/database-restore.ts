@@ -1,5 +1,5 @@
 import { ArnFormat, type Stack } from 'aws-cdk-lib';
-import type { DatabaseGrants, DatabaseResources } from './database';
+import type { DatabaseGrants, DatabaseResources } from './database-uses';
 
 /**
  * restore-database: restore a rollout snapshot into a new database (and, for a cluster, its writer), then repoint
