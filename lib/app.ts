@@ -17,8 +17,13 @@ export const PLANS_CONTEXT_KEY = 'rollout-pilot:plans';
 export const DEFAULT_PLANS_DIR = 'examples/plans';
 /** The context key of the orchestrator's name (`RolloutOrchestrator`'s `name`). */
 export const NAME_CONTEXT_KEY = 'rollout-pilot:name';
-/** The context key of the accounts, besides the app's own, whose services forward alarms (`serviceAccounts`). */
+/**
+ * The context key of the accounts, besides the app's own, whose services forward alarms (`serviceAccounts`): a
+ * list in `cdk.json`, or comma-separated with `-c`.
+ */
 export const SERVICE_ACCOUNTS_CONTEXT_KEY = 'rollout-pilot:service-accounts';
+/** The context key of the organization whose accounts may forward alarms (`organizationId`). */
+export const ORGANIZATION_CONTEXT_KEY = 'rollout-pilot:organization-id';
 /** The construct id (and default stack name) of the orchestrator's stack. */
 export const STACK_ID = 'RolloutPilot';
 /** The id of a plan file's service stack: `RolloutService-<service>`. */
@@ -178,7 +183,8 @@ export function buildApp(options: BuildAppOptions = {}): RolloutPilotApp {
     env,
     description: 'Rollout Pilot: phased, self-judging, self-reverting releases (Step Functions workflow).',
     name,
-    serviceAccounts: app.node.tryGetContext(SERVICE_ACCOUNTS_CONTEXT_KEY),
+    serviceAccounts: contextList(app.node.tryGetContext(SERVICE_ACCOUNTS_CONTEXT_KEY)),
+    organizationId: app.node.tryGetContext(ORGANIZATION_CONTEXT_KEY),
   });
   const services = plans.map(
     (plan) =>
@@ -191,6 +197,16 @@ export function buildApp(options: BuildAppOptions = {}): RolloutPilotApp {
   );
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, services, plans };
+}
+
+/** A list from the context: as it is in `cdk.json`, or split at commas when given with `-c key=a,b`. */
+function contextList(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map(String);
+  return String(value)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 /** Plans given in code get the checks of a folder of plan files: no two may conflict. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Aws, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnEventBus } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { InvalidPlan } from '../../functions/core/errors';
 import { buildApp, InvalidPlanFiles, loadPlans } from '../../lib/app';
@@ -527,5 +528,36 @@ describe('bin/app.ts', () => {
     expect(run.stderr).toMatch(/^ {2}- phases\[1\]\.weight: /m);
     expect(run.stderr).toMatch(/^ {2}- colour: /m);
     expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('the platform app’s context', () => {
+  it('names the orchestrator, its service accounts (a list, or comma-separated) and its organization', () => {
+    // Prepare
+    const context = {
+      ...NO_BUNDLING,
+      'rollout-pilot:name': 'platform',
+      'rollout-pilot:service-accounts': '222222222222, 333333333333',
+      'rollout-pilot:organization-id': 'o-abcdef1234',
+    };
+
+    // Act
+    const built = buildApp({ plans: [plan()], context, nag: false });
+    const listed = buildApp({
+      plans: [plan()],
+      context: { ...NO_BUNDLING, 'rollout-pilot:service-accounts': ['444444444444'] },
+      nag: false,
+    });
+    // Read from the construct: a template would cost a synth of the orchestrator's stack.
+    const policy = (app: typeof built) =>
+      JSON.stringify(app.stack.resolve((app.stack.orchestrator.eventBus.node.defaultChild as CfnEventBus).policy));
+
+    // Assess
+    expect(built.stack.orchestrator.name).toBe('platform');
+    expect(built.services.map((s) => s.service.orchestrator.name)).toEqual(['platform']);
+    expect(policy(built)).toContain(':iam::222222222222:root');
+    expect(policy(built)).toContain(':iam::333333333333:root');
+    expect(policy(built)).toContain('o-abcdef1234');
+    expect(policy(listed)).toContain(':iam::444444444444:root');
   });
 });
