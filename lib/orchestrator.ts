@@ -26,8 +26,6 @@ export {
   EVENT_DELIVERY_RETRIES,
   EVENT_INVOKE_RETRIES,
   EVENT_MAX_AGE,
-  EVENT_PATTERN_QUOTA,
-  eventPatternOf,
   RECONCILE_EVERY,
 } from './orchestrator/events';
 export {

@@ -6,7 +6,6 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { RECONCILE_EVERY_MINUTES } from '../../functions/catalog';
-import type { AlarmEventPattern } from '../../functions/core/alarms';
 import { eventBusName } from '../../functions/core/service-access';
 
 /** How often the reconciler looks for rollouts whose execution ended unseen. */
@@ -23,9 +22,6 @@ export const EVENT_DELIVERY_RETRIES = 4;
 /** Lambda's retries of a failed asynchronous invocation of an event function (the most Lambda allows). */
 export const EVENT_INVOKE_RETRIES = 2;
 
-/** EventBridge's default quota on the size of a rule's event pattern, in characters (adjustable to 4096). */
-export const EVENT_PATTERN_QUOTA = 2048;
-
 /**
  * What the orchestrator's bus passes to `on-alarm`: any alarm going into ALARM. The services' rules decide which
  * alarms reach the bus (each its own); `on-alarm` finds the service from the event's account and alarm name.
@@ -35,11 +31,6 @@ export const BUS_ALARM_PATTERN: events.EventPattern = {
   detailType: ['CloudWatch Alarm State Change'],
   detail: { state: { value: ['ALARM'] } },
 };
-
-/** The CDK form of an EventBridge pattern written as EventBridge JSON (`detail-type` becomes `detailType`). */
-export function eventPatternOf(pattern: AlarmEventPattern): events.EventPattern {
-  return { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail };
-}
 
 /**
  * An EventBridge target invoking `fn`, retried for at most {@link EVENT_MAX_AGE}; what cannot be delivered goes to
