@@ -26,15 +26,22 @@ export function lambdaAliasArns(plan: Plan, stack: Stack): LambdaAliasArns | und
 }
 
 /**
- * `lambda:GetAlias` and `lambda:UpdateAlias` on exactly the planned alias (`<fn>:<alias>`): not the function's
- * other aliases. `lambda:GetFunctionConfiguration` (read only) on its versions (`<fn>:*`): the gate reads the
- * version being released, only known at run time. Nothing for other targets.
+ * `lambda:GetAlias` and `lambda:UpdateAlias` on the planned function, unqualified and qualified with the planned
+ * alias: the Service Authorization Reference gives the alias calls the `function` resource type only (the
+ * unqualified ARN; the alias is the request's `Name`, not part of the ARN), so IAM cannot tell one alias of the
+ * function from another — the grant names the alias as well so that it still holds if Lambda authorizes the alias
+ * ARN. Which alias moves is the router's code (it only ever names the plan's). `lambda:GetFunctionConfiguration`
+ * (read only) on its versions (`<fn>:*`): the gate reads the version being released, only known at run time.
+ * Nothing for other targets.
  */
 export function grantLambdaAliasTarget(role: iam.IRole, plan: Plan): void {
   const target = lambdaAliasArns(plan, Stack.of(role));
   if (!target) return;
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['lambda:GetAlias', 'lambda:UpdateAlias'], resources: [target.aliasArn] }),
+    new iam.PolicyStatement({
+      actions: ['lambda:GetAlias', 'lambda:UpdateAlias'],
+      resources: [target.arn, target.aliasArn],
+    }),
   );
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['lambda:GetFunctionConfiguration'], resources: [target.qualified] }),

@@ -17,25 +17,25 @@ describe('RolloutService', () => {
         alias = synthService(plan());
       });
 
-      it('let the role read and move exactly the planned alias, and read the function’s versions', () => {
+      it('let the role read and move the planned function’s alias, and read the function’s versions', () => {
         // Act
         const grants = grantsOf(alias).filter((g) => g.actions.some((a) => a.startsWith('lambda:')));
 
         // Assess
         expect(grants).toEqual([
-          { actions: ['lambda:GetAlias', 'lambda:UpdateAlias'], resources: [`${fn}:live`] },
+          // The alias calls are authorized on the function (the Service Authorization Reference's only resource type
+          // for them), so the unqualified function is granted with the alias.
+          { actions: ['lambda:GetAlias', 'lambda:UpdateAlias'], resources: [fn, `${fn}:live`] },
           { actions: ['lambda:GetFunctionConfiguration'], resources: [`${fn}:*`] },
         ]);
       });
 
-      it('grant no alias call on a near miss: another alias, the unqualified function, another function', () => {
+      it('grant no alias call on another function whose name or alias is a near miss', () => {
         // Prepare
         const nearMisses = [
-          `${fn}:live2`,
-          `${fn}:liv`,
-          `${fn}:prod`,
-          fn,
+          `${fn}-2`,
           `${fn}-2:live`,
+          arnHere('lambda', 'function:orders-api-f'),
           arnHere('lambda', 'function:orders-api-fn2:live'),
         ];
 
