@@ -17,8 +17,11 @@ export interface Settings {
   /** The deployment's shared notification topic. */
   defaultTopicArn: string;
   region: string;
+  /** The orchestrator's account: a service's when its rollout names none. */
   account: string;
   partition: string;
+  /** The orchestrator's name, from which its service roles, plan parameters and event bus are named. */
+  orchestrator: string;
 }
 
 /** An AWS SDK client class, by which a function's dependencies name the clients they use. */

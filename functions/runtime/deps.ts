@@ -80,7 +80,7 @@ function tokens(p: Platform) {
 }
 
 export function validateDeps(p: Platform) {
-  return { plans: () => p.plans() };
+  return { plans: () => p.plans(), account: () => p.settings().account };
 }
 
 export function acquireLockDeps(p: Platform) {

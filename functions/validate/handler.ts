@@ -23,7 +23,13 @@ export const validateStep = defineStep({
     const { input, plan } = parseExecutionInput(event.input, deps.plans());
     const rolloutId = event.executionArn.split(':').at(-1) ?? event.executionArn;
     return {
-      ref: { service: input.service, rolloutId, executionArn: event.executionArn, startedAt: event.startedAt },
+      ref: {
+        service: input.service,
+        account: input.account ?? deps.account(),
+        rolloutId,
+        executionArn: event.executionArn,
+        startedAt: event.startedAt,
+      },
       request: input,
       plan,
     };
@@ -33,6 +39,8 @@ export const validateStep = defineStep({
 export interface ValidateDeps {
   /** The plans registered with this deployment, by service. */
   plans(): ReadonlyMap<string, Plan>;
+  /** The orchestrator's account: the service's when the input names none. */
+  account(): string;
 }
 
 export const handler = lambdaHandler(validateStep, validateDeps);

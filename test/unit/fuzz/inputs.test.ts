@@ -51,7 +51,7 @@ function validate(input: unknown) {
       executionArn: 'arn:aws:states:us-east-1:123456789012:execution:rollout-pilot:fuzz',
       startedAt: '2026-11-17T14:00:00.000Z',
     },
-    { plans: () => PLANS },
+    { plans: () => PLANS, account: () => '123456789012' },
   );
 }
 

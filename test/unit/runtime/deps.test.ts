@@ -45,6 +45,7 @@ function platform(clients: Clients): Platform {
     region: 'eu-west-1',
     account: '111111111111',
     partition: 'aws',
+    orchestrator: 'rollout-pilot',
   };
   return {
     clients,
