@@ -64,7 +64,7 @@ function admit() {
     AcquireLock: step('AcquireLockFunctionArn', {
       comment:
         "One rollout per service: take the service's lock (conditional write) and create the rollout record with the plan frozen into it. A concurrent start fails here with RolloutInProgress.",
-      parameters: { ...REF, 'request.$': '$.request', 'plan.$': '$.plan' },
+      parameters: { ...REF, 'request.$': '$.request', 'plan.$': '$.plan', 'planVersion.$': '$.planVersion' },
       next: 'CheckGates',
     }),
     CheckGates: step('CheckGatesFunctionArn', {

@@ -62,11 +62,11 @@ export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
 export type PlanLookup = { plan: Plan } | { missing: string };
 
 /** The service and account an input names, when they are well-formed (so that its plan can be looked up). */
-export function requestedService(value: unknown): { service?: string; account?: string } {
+export function requestedService(value: unknown): { service?: string; account?: string; badAccount: boolean } {
   const raw = (typeof value === 'object' && value !== null ? value : {}) as { service?: unknown; account?: unknown };
   const service = typeof raw.service === 'string' && SERVICE_NAME.test(raw.service) ? raw.service : undefined;
   const account = typeof raw.account === 'string' && ACCOUNT_ID.test(raw.account) ? raw.account : undefined;
-  return { service, account };
+  return { service, account, badAccount: raw.account !== undefined && account === undefined };
 }
 
 /**
