@@ -22,8 +22,12 @@ export class PlanUnavailable extends Error {
   override readonly name = 'PlanUnavailable';
 }
 
-/** What a missing parameter or role looks like: the parameter, or the session to read it, is not there. */
-const NOT_REGISTERED = ['ParameterNotFound', 'AccessDenied', 'AccessDeniedException'];
+/**
+ * What a service with no plan here looks like: no parameter, or no role the orchestrator may assume (STS says
+ * `AccessDenied`). SSM's own `AccessDeniedException` is not one of them: the role is there but cannot read its own
+ * parameter, a broken deployment that fails the step (and is told) rather than an input to refuse.
+ */
+const NOT_REGISTERED = ['ParameterNotFound', 'AccessDenied'];
 
 /**
  * The plans as SSM parameters in each service's account (`planParameterName`), read through the service's role:
@@ -52,7 +56,7 @@ export class SsmPlanStore implements PlanStore {
       const why =
         error.name === 'ParameterNotFound'
           ? `its service has not registered one (no parameter ${name})`
-          : `its role cannot be assumed, or cannot read ${name} (${error.name}: ${error.message})`;
+          : `its role cannot be assumed (${error.name}: ${error.message})`;
       throw new PlanUnavailable(why, { cause: error });
     }
     if (value === undefined || version === undefined) throw new PlanUnavailable(`${name} has no value`);

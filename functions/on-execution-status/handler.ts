@@ -108,14 +108,14 @@ async function tellFromEvent(deps: EventDeps, event: z.output<typeof ExecutionSt
   const { executionArn, input, name } = event.detail;
   const service = serviceOf(input);
   const access = service && { service, account: accountOf(input) ?? deps.settings.account, rolloutId: name };
-  // No record to read the plan from: the plan as registered now says where the team listens.
-  const plan = access ? await deps.plans.read(access).catch(() => undefined) : undefined;
-  if (!plan || !access) {
-    return { action: 'ignored' as const, reason: `${name} is no planned service's rollout`, service: null };
-  }
+  if (!access) return { action: 'ignored' as const, reason: `${name} is no service's rollout`, service: null };
+  // No record to read the plan from: the plan as registered now says where the team listens; when that cannot be
+  // read either (the same fault, say), the shared topic hears of it.
+  const stored = await deps.plans.read(access).catch(() => undefined);
+  const topicArn = stored ? topicArnFor(stored.plan, deps.settings, access.account) : deps.settings.defaultTopicArn;
   const state = (await deps.executions.failedState(executionArn).catch(() => undefined)) ?? 'a step';
   await deps.forService(access).notifier.publish(
-    topicArnFor(plan.plan, deps.settings),
+    topicArn,
     unrecordedFailureNotification({
       service: access.service,
       version: versionOf(input) ?? '?',
