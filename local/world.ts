@@ -16,6 +16,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import * as ssmSdk from '@aws-sdk/client-ssm';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Settings } from '../functions/adapters/aws';
+import { DEFAULT_ORCHESTRATOR_NAME } from '../functions/core/service-access';
 import type { VirtualClock } from './clock';
 import { SimDynamoDB } from './dynamodb';
 import { currentInvocation, SimulatedCrash } from './invocation';
@@ -129,6 +130,7 @@ export class SimWorld {
     region: SIM_REGION,
     account: SIM_ACCOUNT,
     partition: 'aws',
+    orchestrator: DEFAULT_ORCHESTRATOR_NAME,
   };
   private readonly faults: ActiveFault[] = [];
   private alarmEvaluation: ReturnType<typeof setTimeout> | undefined;
