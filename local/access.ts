@@ -42,6 +42,17 @@ export class Ownership {
     this.claims.splice(0, this.claims.length, ...kept);
   }
 
+  /**
+   * The account of the service that owns a resource named without its account (`function:<name>`, the ARN's tail),
+   * if a service owns it: where the simulated services say it is.
+   */
+  accountOf(service: string, region: string, resource: string): string | undefined {
+    const key = `arn:aws:${service}:${region}:*:${resource}`;
+    const anyAccount = (arn: string) => arn.replace(/^(arn:[^:]*:[^:]*:[^:]*:)[^:]*/, '$1*');
+    const claim = this.claims.find((c) => c.owner.kind === 'service' && arnLike(anyAccount(c.pattern), key));
+    return claim?.owner.kind === 'service' ? claim.owner.account : undefined;
+  }
+
   /** The claims matching a resource key. */
   matching(key: string): Claim[] {
     return this.claims.filter((c) => arnLike(c.pattern, key));

@@ -1,9 +1,8 @@
 /** A fault injected into one AWS operation, e.g. `lambda:UpdateAlias` answering `TooManyRequestsException`. */
 export interface FaultSpec {
   /**
-   * `service:Operation`: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager or
-   * elasticloadbalancing, and the API
-   * operation (e.g. `rds:CreateDBSnapshot`).
+   * `service:Operation`: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager,
+   * elasticloadbalancing or sts, and the API operation (e.g. `rds:CreateDBSnapshot`).
    */
   operation: string;
   /** The AWS error name to answer with. */

@@ -10,7 +10,12 @@ import {
   serviceRolePath,
 } from '../functions/core/service-access';
 import type { AccessControl, Ownership } from './access';
+import type { SimCloudWatch } from './services/cloudwatch';
 import type { SimIAM } from './services/iam';
+import type { SimLambda } from './services/lambda';
+import type { SimRDS } from './services/rds';
+import type { SimSecretsManager } from './services/secrets';
+import type { SimSSM } from './services/ssm';
 
 /**
  * Deploy a service's `RolloutService` stack in `account`, as far as the world models it: its role (named and
@@ -132,4 +137,24 @@ export function claimOrchestratorResources(
   ownership.claim(resources.topicArn, owner);
   ownership.claim(resources.stateMachineArn, owner);
   ownership.claim(`${resources.stateMachineArn.replace(':stateMachine:', ':execution:')}:*`, owner);
+}
+
+/** Resources of a service onboarded in another account carry that account in the ARNs the services build. */
+export function locateResources(
+  world: {
+    access: AccessControl;
+    lambda: SimLambda;
+    ssm: SimSSM;
+    secrets: SimSecretsManager;
+    rds: SimRDS;
+    cloudwatch: SimCloudWatch;
+  },
+  region: string,
+): void {
+  const where = (service: string) => (resource: string) => world.access.ownership.accountOf(service, region, resource);
+  world.lambda.accountOf = where('lambda');
+  world.ssm.accountOf = where('ssm');
+  world.secrets.accountOf = where('secretsmanager');
+  world.rds.locate(where('rds'));
+  world.cloudwatch.alarms.accountOf = where('cloudwatch');
 }

@@ -70,6 +70,11 @@ export class Simulator {
   /** Operators' signals whose invocation failed (the signal function threw): they are in the report. */
   readonly failedSignals: Report['signals'] = [];
 
+  /** The account the scenario's service is deployed in (its `account`, else the orchestrator's). */
+  get account(): string {
+    return this.scenario.account ?? this.world.settings.account;
+  }
+
   /** The service's database, when the plan names one. */
   database: SimServiceDatabase | undefined;
 
@@ -128,7 +133,7 @@ export class Simulator {
     const { world, scenario } = this;
     const at = (iso: string) => this.offset(iso);
     for (const plan of plans) {
-      const deployed = deployTarget(this, plan);
+      const deployed = deployTarget(this, plan, plan === this.plan ? this.account : world.settings.account);
       this.target ??= deployed;
       deployChecks(this, plan);
       deploySmokeTargets(this, plan);

@@ -27,7 +27,7 @@ import { type FaultSpec, Faults } from './faults';
 import { currentInvocation, SimulatedCrash } from './invocation';
 import { type ClientPrincipal, resolvePrincipal } from './principal';
 import { Random } from './rng';
-import { claimOrchestratorResources, onboardService } from './service-resources';
+import { claimOrchestratorResources, locateResources, onboardService } from './service-resources';
 import { SimCloudWatch } from './services/cloudwatch';
 import { SimELBv2 } from './services/elbv2';
 import { SimEventBridge } from './services/events';
@@ -172,6 +172,7 @@ export class SimWorld {
       const fault = this.faults.take(`dynamodb:${operation}`);
       return fault ? { name: fault.error, message: `simulated fault: ${fault.error}`, crash: fault.crash } : undefined;
     };
+    locateResources(this, SIM_REGION);
   }
 
   /**
