@@ -111,6 +111,8 @@ const ERRORS: Record<string, { throttled: string; denied: string; server: string
   ssm: { throttled: 'ThrottlingException', denied: 'AccessDeniedException', server: 'InternalServerError' },
   secretsmanager: { throttled: 'ThrottlingException', denied: 'AccessDeniedException', server: 'InternalServiceError' },
   elasticloadbalancing: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
+  // The service role session every step acts through: a role that cannot be assumed is AccessDenied.
+  sts: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
 };
 
 export const FAULTS = ['throttled-absorbed', 'throttled-outlasting', 'denied', 'server'] as const;
@@ -162,11 +164,12 @@ export interface RunOutcome {
   operations: Set<string>;
 }
 
-/** Run a scenario to its end and collect what the invariants need. */
-export async function runScenario(raw: ScenarioInput): Promise<RunOutcome> {
+/** Run a scenario to its end and collect what the invariants need; `prepare` acts on the world before it starts. */
+export async function runScenario(raw: ScenarioInput, prepare?: (sim: Simulator) => void): Promise<RunOutcome> {
   const scenario = parseScenario(raw);
   const sim = await Simulator.create(scenario);
   try {
+    prepare?.(sim);
     const execution = sim.startExecution(scenario.name, scenario.input);
     await sim.runToEnd();
     const report = await sim.report(execution);
