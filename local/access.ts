@@ -1,6 +1,6 @@
 import { functionRoleArnPattern } from '../functions/core/service-access';
 import { ACCESS, type ArnContext, type Resource } from './access-table';
-import { arnLike, type RolePrincipal } from './services/iam';
+import { arnLike, arnPattern, type RolePrincipal } from './services/iam';
 
 /**
  * Who may do what in the simulated world (issue 15): every onboarded service owns its resources, in its account;
@@ -21,6 +21,9 @@ export type Owner = { readonly kind: 'orchestrator' } | { readonly kind: 'servic
 interface Claim {
   /** An ARN (or item key), `*` matching any run of characters. */
   readonly pattern: string;
+  /** The pattern, compiled; and with any account. */
+  readonly matches: RegExp;
+  readonly matchesAnyAccount: RegExp;
   readonly owner: Owner;
   /** Only these actions (a service's function versions are invocable, not re-aliasable); undefined: every action. */
   readonly actions?: readonly string[];
@@ -31,7 +34,13 @@ export class Ownership {
   private readonly claims: Claim[] = [];
 
   claim(pattern: string, owner: Owner, actions?: readonly string[]): void {
-    this.claims.push({ pattern, owner, ...(actions ? { actions } : {}) });
+    this.claims.push({
+      pattern,
+      matches: arnPattern(pattern),
+      matchesAnyAccount: arnPattern(anyAccount(pattern)),
+      owner,
+      ...(actions ? { actions } : {}),
+    });
   }
 
   /** Forget a service's claims (before onboarding it again with a changed plan). */
@@ -48,21 +57,25 @@ export class Ownership {
    */
   accountOf(service: string, region: string, resource: string): string | undefined {
     const key = `arn:aws:${service}:${region}:*:${resource}`;
-    const anyAccount = (arn: string) => arn.replace(/^(arn:[^:]*:[^:]*:[^:]*:)[^:]*/, '$1*');
-    const claim = this.claims.find((c) => c.owner.kind === 'service' && arnLike(anyAccount(c.pattern), key));
+    const claim = this.claims.find((c) => c.owner.kind === 'service' && c.matchesAnyAccount.test(key));
     return claim?.owner.kind === 'service' ? claim.owner.account : undefined;
   }
 
   /** The claims matching a resource key. */
   matching(key: string): Claim[] {
-    return this.claims.filter((c) => arnLike(c.pattern, key));
+    return this.claims.filter((c) => c.matches.test(key));
   }
 
   /** Some claim matches the key in another account (the account field, the fifth of an ARN, ignored). */
   claimedInAnotherAccount(key: string): boolean {
-    const anyAccount = (arn: string) => arn.replace(/^(arn:[^:]*:[^:]*:[^:]*:)[^:]*/, '$1*');
-    return this.claims.some((c) => arnLike(anyAccount(c.pattern), anyAccount(key)));
+    const any = anyAccount(key);
+    return this.claims.some((c) => c.matchesAnyAccount.test(any));
   }
+}
+
+/** An ARN with `*` for its account (the fifth field). */
+function anyAccount(arn: string): string {
+  return arn.replace(/^(arn:[^:]*:[^:]*:[^:]*:)[^:]*/, '$1*');
 }
 
 /** The error a service answers a denied call with, as the SDK names it (query-protocol services: `AccessDenied`). */

@@ -95,9 +95,14 @@ export function rolePrincipal(
 
 /** IAM's `ArnLike`: `*` matches any run of characters, `?` one character; everything else literally. */
 export function arnLike(pattern: string, arn: string): boolean {
+  return arnPattern(pattern).test(arn);
+}
+
+/** An `ArnLike` pattern as a regular expression. */
+export function arnPattern(pattern: string): RegExp {
   const regex = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
-  return new RegExp(`^${regex}$`).test(arn);
+  return new RegExp(`^${regex}$`);
 }
