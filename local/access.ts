@@ -27,19 +27,24 @@ interface Claim {
   readonly owner: Owner;
   /** Only these actions (a service's function versions are invocable, not re-aliasable); undefined: every action. */
   readonly actions?: readonly string[];
+  /**
+   * A grant on what the service does not own (Aurora's restore reads every DB instance of its account, to copy the
+   * original writer's class): it allows the session, and says nothing of who owns the resource.
+   */
+  readonly grantOnly?: boolean;
 }
 
 /** The world's resources and their owners. */
 export class Ownership {
   private readonly claims: Claim[] = [];
 
-  claim(pattern: string, owner: Owner, actions?: readonly string[]): void {
+  claim(pattern: string, owner: Owner, options: { actions?: readonly string[]; grantOnly?: boolean } = {}): void {
     this.claims.push({
       pattern,
       matches: arnPattern(pattern),
       matchesAnyAccount: arnPattern(anyAccount(pattern)),
       owner,
-      ...(actions ? { actions } : {}),
+      ...options,
     });
   }
 
@@ -57,7 +62,7 @@ export class Ownership {
    */
   accountOf(service: string, region: string, resource: string): string | undefined {
     const key = `arn:aws:${service}:${region}:*:${resource}`;
-    const claim = this.claims.find((c) => c.owner.kind === 'service' && c.matchesAnyAccount.test(key));
+    const claim = this.claims.find((c) => c.owner.kind === 'service' && !c.grantOnly && c.matchesAnyAccount.test(key));
     return claim?.owner.kind === 'service' ? claim.owner.account : undefined;
   }
 
@@ -69,7 +74,7 @@ export class Ownership {
   /** Some claim matches the key in another account (the account field, the fifth of an ARN, ignored). */
   claimedInAnotherAccount(key: string): boolean {
     const any = anyAccount(key);
-    return this.claims.some((c) => c.matchesAnyAccount.test(any));
+    return this.claims.some((c) => !c.grantOnly && c.matchesAnyAccount.test(any));
   }
 }
 
@@ -156,8 +161,9 @@ export class AccessControl {
     const key = resource.key ?? resource.arn;
     const claims = this.ownership.matching(key);
     if (this.isFunctionRole(principal)) {
-      if (claims.length === 0) return !this.ownership.claimedInAnotherAccount(key);
-      return claims.every((c) => c.owner.kind === 'orchestrator');
+      const owned = claims.filter((c) => !c.grantOnly);
+      if (owned.length === 0) return !this.ownership.claimedInAnotherAccount(key);
+      return owned.every((c) => c.owner.kind === 'orchestrator');
     }
     return claims.some(
       (c) =>

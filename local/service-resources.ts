@@ -59,7 +59,7 @@ export function claimServiceResources(
   const { account, region } = where;
   const owner = { kind: 'service', service: plan.service, account } as const;
   const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
-  const claim = (pattern: string, actions?: readonly string[]) => ownership.claim(pattern, owner, actions);
+  const claim: Claim = (pattern, actions, grantOnly) => ownership.claim(pattern, owner, { actions, grantOnly });
 
   claimTarget(plan, arn, claim);
   for (const check of plan.readiness.lambda) claimInvocable(arn('lambda', `function:${check.functionName}`), claim);
@@ -72,7 +72,7 @@ export function claimServiceResources(
 }
 
 type Arn = (service: string, resource: string) => string;
-type Claim = (pattern: string, actions?: readonly string[]) => void;
+type Claim = (pattern: string, actions?: readonly string[], grantOnly?: boolean) => void;
 
 /** A function the service invokes (checks, verification, smoke tests of versions), not one it re-aliases. */
 const INVOKE = ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'];
@@ -111,7 +111,11 @@ function claimDatabase(plan: Plan, database: NonNullable<Plan['database']>, arn:
   claim(arn('rds', `${snapshot}:rds:${id}-*`));
   claim(arn('rds', `${snapshot}:${rolloutSnapshotPrefix(plan.service)}*`));
   claim(arn('rds', `db:${restored}*`));
-  if (cluster) claim(arn('rds', `cluster:${restored}*`));
+  if (cluster) {
+    claim(arn('rds', `cluster:${restored}*`));
+    // The restored writer copies the class of the original's writer, found among the cluster's members.
+    claim(arn('rds', 'db:*'), ['rds:DescribeDBInstances'], true);
+  }
   const endpoint = database.endpoint;
   if (endpoint.type === 'ssm-parameter') claim(arn('ssm', `parameter/${endpoint.name.replace(/^\//, '')}`));
   else

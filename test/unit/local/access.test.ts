@@ -11,6 +11,7 @@ import { GetAliasCommand, InvokeCommand, LambdaClient, UpdateAliasCommand } from
 import {
   CreateDBSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeDBInstancesCommand,
   RDSClient,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
@@ -359,6 +360,50 @@ describe('access in the simulated world: each service’s role, and only it, act
         `arn:aws:lambda:us-east-1:${OTHER_ACCOUNT}:function:ledger-api`,
       ),
     );
+  });
+
+  it('an Aurora service reads any DB instance of its account (its writer’s class), and owns none of them', async () => {
+    // Prepare
+    const plan = parsePlan(
+      {
+        ...checkoutPlanInput(),
+        $schema: undefined,
+        service: 'reports-api',
+        target: { type: 'lambda-alias', functionName: 'reports-api', alias: 'live' },
+        database: {
+          type: 'aurora-cluster',
+          identifier: 'reports-aurora',
+          endpoint: { type: 'secret', secretId: 'reports-api/db' },
+        },
+      },
+      'reports-api',
+    );
+    world.onboard(plan);
+    const reports = simServiceClients(
+      world,
+      { service: 'reports-api', account: SIM_ACCOUNT, rolloutId: 'r-4' },
+      'bake',
+    );
+    const describe = new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'payments-api-db' });
+    const snapshot = new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: 'payments-api-db',
+      DBSnapshotIdentifier: 'rollout-pilot-reports-api-v1-00000000',
+    });
+
+    // Act
+    const described = await answer(reports, RDSClient, describe);
+    const snapshotted = await answer(reports, RDSClient, snapshot);
+
+    // Assess
+    expect(described).toMatch(/^DBInstanceNotFound/);
+    expect(snapshotted).toBe(
+      refusal(
+        `arn:aws:sts::${SIM_ACCOUNT}:assumed-role/reports-api/r-4`,
+        'rds:CreateDBSnapshot',
+        `arn:aws:rds:${R}:db:payments-api-db`,
+      ),
+    );
+    expect(world.rds.instances()).toEqual([]);
   });
 
   it('a flag item answers its own service’s session, and not a neighbour’s key in the same table', async () => {
