@@ -1,6 +1,6 @@
 import { functionRoleArnPattern } from '../functions/core/service-access';
 import { ACCESS, type ArnContext, type Resource } from './access-table';
-import { arnLike, arnPattern, type RolePrincipal } from './services/iam';
+import { arnPattern, type RolePrincipal } from './services/iam';
 
 /**
  * Who may do what in the simulated world (issue 15): every onboarded service owns its resources, in its account;
@@ -120,10 +120,13 @@ export interface Refusal {
 /** Decides each call; see the module's comment. */
 export class AccessControl {
   readonly ownership = new Ownership();
+  private readonly functionRoles: RegExp;
 
   constructor(
     private readonly world: { region: string; orchestratorAccount: string; orchestrator: string; now: () => number },
-  ) {}
+  ) {
+    this.functionRoles = arnPattern(functionRoleArnPattern('aws', world.orchestratorAccount, world.orchestrator));
+  }
 
   /** The refusal for a call, or undefined when it is allowed. `principal` undefined: bookkeeping, always allowed. */
   check(
@@ -153,8 +156,7 @@ export class AccessControl {
 
   /** One of the orchestrator's function roles (the trust policies name their path). */
   isFunctionRole(principal: RolePrincipal): boolean {
-    const { orchestratorAccount, orchestrator } = this.world;
-    return arnLike(functionRoleArnPattern('aws', orchestratorAccount, orchestrator), principal.roleArn);
+    return this.functionRoles.test(principal.roleArn);
   }
 
   private allows(principal: RolePrincipal, action: string, resource: Resource): boolean {
