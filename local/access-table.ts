@@ -106,8 +106,10 @@ const stateMachineOf = (executionArn: string) =>
   executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
 
 export const ACCESS: Readonly<Record<string, Entry>> = {
-  'lambda:GetAlias': { resources: (i, at) => lambdaFunction(i, at, i.Name) },
-  'lambda:UpdateAlias': { resources: (i, at) => lambdaFunction(i, at, i.Name) },
+  // The Service Authorization Reference gives the alias calls the `function` resource type only: IAM sees the
+  // unqualified function (the alias is the request's Name), so it cannot tell one alias from another.
+  'lambda:GetAlias': { resources: (i, at) => lambdaFunction(i, at, undefined) },
+  'lambda:UpdateAlias': { resources: (i, at) => lambdaFunction(i, at, undefined) },
   'lambda:GetFunctionConfiguration': { resources: (i, at) => lambdaFunction(i, at, i.Qualifier) },
   'lambda:Invoke': { action: 'lambda:InvokeFunction', resources: (i, at) => lambdaFunction(i, at, i.Qualifier) },
 

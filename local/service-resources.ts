@@ -46,7 +46,7 @@ export function onboardService(
 
 /**
  * What a service owns once onboarded, as its role is granted it (`RolloutService`, I15, from the grant builders of
- * lib/orchestrator/grants/*): its function's planned alias (and, to invoke and describe them, its versions), its
+ * lib/service/grants/*): its function (the alias calls are authorized on it; its versions, to invoke and describe), its
  * listener rule and two target groups, its flag item (by leading key), its check and verification functions, its
  * database, automated and rollout snapshots and the databases restored from them, its endpoint parameter or secret,
  * its existing alarms and the generated `rollout-pilot.<service>.` ones, its own topic, and its plan parameter.
@@ -86,9 +86,10 @@ function claimTarget(plan: Plan, arn: Arn, claim: Claim): void {
   const target = plan.target;
   switch (target.type) {
     case 'lambda-alias': {
+      // Its alias calls are authorized on the function itself (any alias: the router names only the plan's).
       const fn = arn('lambda', `function:${target.functionName}`);
-      claim(`${fn}:${target.alias}`);
-      claimInvocable(fn, claim);
+      claim(fn);
+      claim(`${fn}:*`, INVOKE);
       return;
     }
     case 'alb-weighted':
