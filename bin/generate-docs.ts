@@ -189,6 +189,8 @@ export function writeDocs(root = PROJECT_ROOT): string[] {
 export const DOCUMENTED_CONSTRUCTS = [
   { construct: 'RolloutPilotStack', props: 'RolloutPilotStackProps' },
   { construct: 'RolloutOrchestrator', props: 'RolloutOrchestratorProps' },
+  { construct: 'RolloutServiceStack', props: 'RolloutServiceStackProps' },
+  { construct: 'RolloutService', props: 'RolloutServiceProps' },
 ] as const;
 
 /** Our types that have a reference page of their own (relative to docs/reference/). */

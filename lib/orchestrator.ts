@@ -10,29 +10,24 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { EventFunctionName } from '../functions/catalog';
-import type { Plan } from '../functions/core/plan';
+import { DEFAULT_ORCHESTRATOR_NAME, serviceRoleArnPattern } from '../functions/core/service-access';
 import type { StepName } from '../statemachines/rollout';
-import { buildAlarmRules, buildReconcileSchedule } from './orchestrator/events';
+import { buildAlarmRule, buildEventBus, buildReconcileSchedule } from './orchestrator/events';
 import { buildEventFunctions, buildStepFunctions } from './orchestrator/functions';
-import { warnListenerRulesElsewhere } from './orchestrator/grants/alb';
 import { type FunctionContext, functionEnvironment } from './orchestrator/lambda-function';
 import { buildOperatorPolicy } from './orchestrator/operator-policy';
 import { buildExecutionStatusRule, buildStateMachine, executionsArnOf } from './orchestrator/state-machine';
-import { buildDeadLetterQueue, buildRolloutTable, buildTopics } from './orchestrator/storage';
+import { buildDeadLetterQueue, buildRolloutTable, buildSharedTopic } from './orchestrator/storage';
 import { InvalidOrchestratorProps, validateOrchestratorProps } from './orchestrator/validation';
 
 // The names lib/, bin/ and the tests import from here; the builders live in lib/orchestrator/.
 export {
+  BUS_ALARM_PATTERN,
   EVENT_DELIVERY_RETRIES,
   EVENT_INVOKE_RETRIES,
   EVENT_MAX_AGE,
-  EVENT_PATTERN_QUOTA,
-  eventPatternOf,
   RECONCILE_EVERY,
 } from './orchestrator/events';
-export { type DatabaseUse, databasePlans } from './orchestrator/grants/database';
-export { parameterArn, restoredIdentifierPrefix, secretArn } from './orchestrator/grants/database-restore';
-export { DESCRIBE_ALARMS } from './orchestrator/grants/readiness';
 export {
   FUNCTION_BUNDLING,
   functionEntry,
@@ -41,23 +36,31 @@ export {
   STEP_RUNTIME,
 } from './orchestrator/lambda-function';
 export { EXECUTION_END_STATUSES } from './orchestrator/state-machine';
-export {
-  bundledPlansDefine,
-  describeTarget,
-  InvalidOrchestratorProps,
-  MAX_BUNDLED_PLANS_CHARS,
-  validateOrchestratorProps,
-} from './orchestrator/validation';
+export { InvalidOrchestratorProps, ORGANIZATION_ID, validateOrchestratorProps } from './orchestrator/validation';
 
 /** Properties of {@link RolloutOrchestrator}. */
 export interface RolloutOrchestratorProps {
   /**
-   * The rollout plans this deployment can run, already parsed with `parsePlan`. Each is bundled into the
-   * validate step and the event functions, and scopes what the functions may touch: their traffic targets (Lambda
-   * aliases, ALB listener rules, flag items), their notification topics, their alarms (an EventBridge rule per service with alarms) and their databases (the
-   * database, its rollout snapshots, the databases restored from them and the endpoint parameter or secret).
+   * The orchestrator's name, from which it and its services derive every name they share (`service-access.ts`):
+   * the services' role path, plan parameters and the event bus. 1-32 lowercase letters, digits and hyphens.
+   *
+   * @default 'rollout-pilot' (`DEFAULT_ORCHESTRATOR_NAME`)
    */
-  readonly plans: readonly Plan[];
+  readonly name?: string;
+
+  /**
+   * The accounts, besides this stack's own, whose services forward their alarms to the orchestrator's bus.
+   *
+   * @default none: only services in this account
+   */
+  readonly serviceAccounts?: readonly string[];
+
+  /**
+   * An AWS Organizations id (`o-...`) whose every account may forward alarms to the orchestrator's bus.
+   *
+   * @default none
+   */
+  readonly organizationId?: string;
 
   /**
    * How long the steps' and the state machine's logs are kept.
@@ -77,23 +80,20 @@ export interface RolloutOrchestratorProps {
 
 /**
  * The rollout workflow: the Step Functions state machine of `statemachines/rollout.asl.json`, one Lambda function
- * per step, the rollout table and the notification topics; and around it the event-driven safety path: the
- * functions of `functions/catalog.ts` and the EventBridge rules that invoke them when a plan's alarm goes into
- * ALARM or a rollout execution ends unfinished.
+ * per step, the rollout table and the shared topic; and around it the event-driven safety path: the functions of
+ * `functions/catalog.ts`, the bus the services forward their alarms to, and the rules that invoke the functions
+ * when an alarm goes into ALARM or a rollout execution ends unfinished.
  *
- * The state machine calls each step through the step's published version, so an execution keeps the code (and
- * the plans bundled into the validate step) it started with while a newer deployment serves new executions.
- * Every function has its own role with only the calls that function makes, on only the resources the plans name.
+ * It knows no plan: each service (`RolloutService`) stores its plan and holds its own role, which the functions
+ * assume for each rollout. The template and its assets are the same whatever services come and go.
  */
 export class RolloutOrchestrator extends Construct {
-  /** Locks and rollout records (`pk` = `SERVICE#<name>`, `sk` = `LOCK` or `ROLLOUT#...`). */
+  /** The orchestrator's name. */
+  readonly name: string;
+  /** Locks, rollout records and the running-rollout index. */
   readonly table: dynamodb.Table;
   /** The shared notification topic, for plans without their own. */
   readonly topic: sns.Topic;
-  /** The topics this deployment created for plans with `notifications.topicName`, by service. */
-  readonly planTopics: Readonly<Record<string, sns.Topic>>;
-  /** Every topic the finish step may publish to: the shared one, the created ones and the existing ones by ARN. */
-  readonly publishTopicArns: readonly string[];
   /** The rollout workflow. */
   readonly stateMachine: sfn.StateMachine;
   /** The state machine's execution log group (`/aws/vendedlogs/states/...`). */
@@ -108,11 +108,10 @@ export class RolloutOrchestrator extends Construct {
   readonly eventFunctions: Readonly<Record<EventFunctionName, NodejsFunction>>;
   /** Each event function's log group, by name. */
   readonly eventLogGroups: Readonly<Record<EventFunctionName, logs.LogGroup>>;
-  /**
-   * The rule of each service with alarms (generated, or existing ones listed in its plan): their state changes
-   * into ALARM go to `on-alarm`. Services without alarms have none.
-   */
-  readonly alarmRules: Readonly<Record<string, events.Rule>>;
+  /** The bus the services forward their alarms' state changes to (`eventBusName(name)`). */
+  readonly eventBus: events.EventBus;
+  /** The rule on the bus sending every alarm state change into ALARM to `on-alarm`. */
+  readonly alarmRule: events.Rule;
   /** The rule sending this state machine's ABORTED, TIMED_OUT and FAILED executions to `on-execution-status`. */
   readonly executionStatusRule: events.Rule;
   /** The schedule that runs `reconcile`, which catches the execution status events EventBridge loses. */
@@ -124,30 +123,23 @@ export class RolloutOrchestrator extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   /** What an operator needs for the `rollout-pilot` CLI: start, follow, stop, redrive and signal rollouts. */
   readonly operatorPolicy: iam.ManagedPolicy;
-  /** The plans this deployment runs, by service. */
-  readonly plans: ReadonlyMap<string, Plan>;
 
-  constructor(scope: Construct, id: string, props: RolloutOrchestratorProps) {
+  constructor(scope: Construct, id: string, props: RolloutOrchestratorProps = {}) {
     super(scope, id);
-    const problems = validateOrchestratorProps(props, Stack.of(this));
+    const problems = validateOrchestratorProps(props);
     if (problems.length) throw new InvalidOrchestratorProps(this.node.path, problems);
+    this.name = props.name ?? DEFAULT_ORCHESTRATOR_NAME;
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    this.plans = new Map(props.plans.map((plan) => [plan.service, plan]));
 
     this.table = buildRolloutTable(this, { removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN });
-    const topics = buildTopics(this, props.plans);
-    this.topic = topics.topic;
-    this.planTopics = topics.planTopics;
-    this.publishTopicArns = topics.publishTopicArns;
-    warnListenerRulesElsewhere(this, props.plans);
-
+    this.topic = buildSharedTopic(this);
     const context: FunctionContext = {
-      plans: props.plans,
+      name: this.name,
       retention,
-      environment: functionEnvironment(this, this.table.tableName, this.topic.topicArn),
+      environment: functionEnvironment(this, this.name, this.table.tableName, this.topic.topicArn),
       tableArn: this.table.tableArn,
-      publishTopicArns: this.publishTopicArns,
-      topicArnOf: topics.topicArnOf,
+      topicArn: this.topic.topicArn,
+      serviceRolesArn: serviceRoleArnPattern(Stack.of(this).partition, this.name),
     };
     const steps = buildStepFunctions(this, context);
     this.functions = steps.functions;
@@ -159,16 +151,21 @@ export class RolloutOrchestrator extends Construct {
     this.stateMachineLogGroup = workflow.logGroup;
     const executionsArn = executionsArnOf(this.stateMachine);
 
-    const deadLetterQueue = buildDeadLetterQueue(this);
-    this.deadLetterQueue = deadLetterQueue;
-    const eventFunctions = buildEventFunctions(this, { ...context, executionsArn }, deadLetterQueue);
+    this.deadLetterQueue = buildDeadLetterQueue(this);
+    const eventFunctions = buildEventFunctions(this, { ...context, executionsArn }, this.deadLetterQueue);
     this.eventFunctions = eventFunctions.functions;
     this.eventLogGroups = eventFunctions.logGroups;
 
     const { 'on-alarm': onAlarm, 'on-execution-status': onExecutionStatus, reconcile, signal } = this.eventFunctions;
-    this.alarmRules = buildAlarmRules(this, props.plans, onAlarm, deadLetterQueue);
-    this.executionStatusRule = buildExecutionStatusRule(this, this.stateMachine, onExecutionStatus, deadLetterQueue);
-    this.reconcileRule = buildReconcileSchedule(this, reconcile, deadLetterQueue);
+    this.eventBus = buildEventBus(this, {
+      name: this.name,
+      serviceAccounts: props.serviceAccounts ?? [],
+      organizationId: props.organizationId,
+    });
+    this.alarmRule = buildAlarmRule(this, this.eventBus, onAlarm, this.deadLetterQueue);
+    const dlq = this.deadLetterQueue;
+    this.executionStatusRule = buildExecutionStatusRule(this, this.stateMachine, onExecutionStatus, dlq);
+    this.reconcileRule = buildReconcileSchedule(this, reconcile, dlq);
     this.operatorPolicy = buildOperatorPolicy(this, {
       stateMachine: this.stateMachine,
       executionsArn,

@@ -8,8 +8,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { ClientClass, Clients } from '../functions/adapters/aws';
-import type { Plan } from '../functions/core/plan';
 import type { HttpProbe } from '../functions/core/readiness';
+import type { ServiceAccess } from '../functions/core/service-access';
 import type { Platform } from '../functions/runtime/deps';
 import type { VirtualClock } from './clock';
 import type { SimWorld } from './world';
@@ -43,18 +43,34 @@ export function simClients(world: SimWorld): Clients {
   };
 }
 
-/** The simulated account as the composition root sees it: the functions get the deps the Lambdas get. */
-export function simPlatform(
-  world: SimWorld,
-  clock: VirtualClock,
-  plans: ReadonlyMap<string, Plan>,
-  http: HttpProbe,
-): Platform {
+/**
+ * The clients a function gets for a session of a service's role: for now the simulated account's own (the
+ * simulated STS replaces this with a session of the service's role, checked by the simulated services).
+ */
+export function simServiceClients(world: SimWorld, _access: ServiceAccess): Clients {
+  return simClients(world);
+}
+
+/**
+ * The simulated account as the composition root sees it: the functions get the deps the Lambdas get. Each
+ * service role session's clients are made once per service, account and rollout, as a Lambda environment keeps
+ * them.
+ */
+export function simPlatform(world: SimWorld, clock: VirtualClock, http: HttpProbe): Platform {
+  const sessions = new Map<string, Clients>();
   return {
     clients: simClients(world),
+    serviceClients: (access) => {
+      const key = `${access.account}/${access.service}/${access.rolloutId}`;
+      let clients = sessions.get(key);
+      if (!clients) {
+        clients = simServiceClients(world, access);
+        sessions.set(key, clients);
+      }
+      return clients;
+    },
     settings: () => world.settings,
     now: () => clock.now(),
-    plans: () => plans,
     http,
   };
 }

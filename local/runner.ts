@@ -93,12 +93,15 @@ export interface Invocation {
  */
 export function lambdaInvoker(
   steps: typeof FUNCTIONS,
-  deps: { [S in FunctionName]: unknown },
+  deps: { [S in FunctionName]: (event: unknown) => unknown },
   clock: VirtualClock,
   onInvocation?: (invocation: Invocation) => void,
 ): Invoker {
   const handlers = new Map(
-    (Object.keys(steps) as FunctionName[]).map((name) => [name, stepHandler(steps[name], () => deps[name])]),
+    (Object.keys(steps) as FunctionName[]).map((name) => [
+      name,
+      stepHandler(steps[name], (event) => deps[name](event)),
+    ]),
   );
   let requests = 0;
   return (step, event) =>

@@ -9,6 +9,7 @@ import { VirtualClock } from './clock';
 import type { SimServiceDatabase } from './database';
 import { createDatabase, deployChecks, deploySmokeTargets, deployTarget, simHttpProbe } from './deployment';
 import { describeError, versionOf } from './describe';
+import { onboardServices } from './onboarding';
 import { loadPlanFile } from './plan-file';
 import { simPlatform } from './platform';
 import { buildReport, type Report } from './report';
@@ -128,12 +129,9 @@ export class Simulator {
     return sim;
   }
 
-  /** The plans the deployment knows, by service: what the validate step reads. */
-  private readonly registry = new Map<string, Plan>();
-
-  /** Register a plan (or replace a service's plan), as a deployment with a changed plan would. */
+  /** Onboard a service's plan (or change it), as its service's stack does: the next rollout reads it. */
   registerPlan(plan: Plan): void {
-    this.registry.set(plan.service, plan);
+    onboardServices(this.world, [{ plan, account: this.world.settings.account }]);
   }
 
   private setUp(services: { plan: Plan; account: string }[], options: SimulatorOptions): void {
@@ -145,11 +143,10 @@ export class Simulator {
       this.target ??= deployed;
       deployChecks(this, plan);
       deploySmokeTargets(this, plan);
-      this.registerPlan(plan);
     }
     prepareWorld(world, scenario, at);
 
-    const deps = functionDeps(simPlatform(world, this.clock, this.registry, this.httpProbe));
+    const deps = functionDeps(simPlatform(world, this.clock, this.httpProbe));
     this.invoke = lambdaInvoker(FUNCTIONS, deps, this.clock, (invocation) => {
       this.invocations.push(invocation);
       options.onInvocation?.(invocation, this);
@@ -166,6 +163,11 @@ export class Simulator {
     this.restore.push(quietSteps());
     this.clock.install(this.start);
     this.restore.push(() => this.clock.uninstall());
+    // Each service's stack is deployed: its plan is registered before anything starts.
+    onboardServices(
+      world,
+      plans.map((plan) => ({ plan, account: world.settings.account })),
+    );
     this.database = createDatabase(this, this.plan, this.start, () => this.target?.split() ?? {});
     routeEvents(world, scenario, plans, this.invoke);
     world.startAlarmEvaluation();

@@ -69,8 +69,12 @@ export const EVENT_HANDLERS: Record<EventFunctionName, AnyStep> = {
 export type FunctionName = StepName | EventFunctionName;
 export const FUNCTIONS: Record<FunctionName, AnyStep> = { ...STEPS, ...EVENT_HANDLERS };
 
-/** Each function's dependencies, from the composition root the Lambdas use: the simulator passes its platform. */
-export const FUNCTION_DEPS: Record<FunctionName, (platform: Platform) => unknown> = {
+/**
+ * Each function's dependencies, from the composition root the Lambdas use: the simulator passes its platform, and
+ * each invocation's event (a step acts on the service of its event's rollout).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each builder takes its own function's event.
+export const FUNCTION_DEPS: Record<FunctionName, (platform: Platform, event: any) => unknown> = {
   validate: validateDeps,
   'acquire-lock': acquireLockDeps,
   'check-gates': checkGatesDeps,
@@ -90,8 +94,11 @@ export const FUNCTION_DEPS: Record<FunctionName, (platform: Platform) => unknown
   reconcile: eventDeps,
 };
 
-/** Every function's dependencies on one platform (the simulated account's). */
-export function functionDeps(platform: Platform): { [F in FunctionName]: unknown } {
-  const entries = (Object.keys(FUNCTION_DEPS) as FunctionName[]).map((name) => [name, FUNCTION_DEPS[name](platform)]);
-  return Object.fromEntries(entries) as { [F in FunctionName]: unknown };
+/** Every function's dependencies on one platform (the simulated account's), built for each invocation's event. */
+export function functionDeps(platform: Platform): { [F in FunctionName]: (event: unknown) => unknown } {
+  const entries = (Object.keys(FUNCTION_DEPS) as FunctionName[]).map((name) => [
+    name,
+    (event: unknown) => FUNCTION_DEPS[name](platform, event),
+  ]);
+  return Object.fromEntries(entries) as { [F in FunctionName]: (event: unknown) => unknown };
 }

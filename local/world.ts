@@ -122,6 +122,7 @@ export class SimWorld {
     region: SIM_REGION,
     account: SIM_ACCOUNT,
     partition: 'aws',
+    orchestrator: DEFAULT_ORCHESTRATOR_NAME,
   };
   private readonly faults: Faults;
   private readonly withoutServiceRole = new Set<string>();

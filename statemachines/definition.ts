@@ -53,7 +53,7 @@ function admit() {
   return {
     Validate: step('ValidateFunctionArn', {
       comment:
-        "Validate the execution input and find the service's plan. Bad input fails here with InvalidRolloutInput naming every bad field, before anything is read or written.",
+        "Validate the execution input and read the service's plan (its plan parameter, through the service's role). Bad input, or a service with no plan, fails here with InvalidRolloutInput naming every bad field, before anything is written.",
       parameters: {
         'input.$': '$$.Execution.Input',
         'executionArn.$': '$$.Execution.Id',
@@ -63,8 +63,8 @@ function admit() {
     }),
     AcquireLock: step('AcquireLockFunctionArn', {
       comment:
-        "One rollout per service: take the service's lock (conditional write) and create the rollout record with the plan frozen into it. A concurrent start fails here with RolloutInProgress.",
-      parameters: { ...REF, 'request.$': '$.request', 'plan.$': '$.plan' },
+        "One rollout per service: take the service's lock (conditional write), list the rollout in the running-rollout index, and create the rollout record with the plan (and its parameter version) frozen into it. A concurrent start fails here with RolloutInProgress.",
+      parameters: { ...REF, 'request.$': '$.request', 'plan.$': '$.plan', 'planVersion.$': '$.planVersion' },
       next: 'CheckGates',
     }),
     CheckGates: step('CheckGatesFunctionArn', {

@@ -4,6 +4,7 @@ import {
   type AlarmsPolicy,
   alarmOwner,
   normalizeTimestamp,
+  serviceOfGeneratedAlarm,
 } from './alarms';
 import { isFinished, type Rollback, type RollbackRequest, type RolloutRecord } from './record';
 
@@ -14,15 +15,39 @@ import { isFinished, type Rollback, type RollbackRequest, type RolloutRecord } f
  * the record.
  */
 
-/** Whose alarm went into ALARM, or why the change is ignored before any rollout is read. */
-export function alarmSubject(
+/** A running rollout as the alarm handler finds it: its service, account and the existing alarms it names. */
+export interface RunningAlarms {
+  service: string;
+  account: string;
+  alarms: readonly string[];
+}
+
+/**
+ * Which service's running rollout an alarm state change is about, or why it is ignored before any record is read:
+ * a generated alarm names its service (`rollout-pilot.<service>.`), an existing alarm is found among the alarms
+ * the running rollouts' plans name, in the account the event comes from. Only ALARM rolls back.
+ */
+export async function alarmService(
   event: AlarmStateChangeEvent,
-  plans: Iterable<{ service: string; alarms: AlarmsPolicy }>,
-): { owner: AlarmOwner } | { ignore: string } {
+  running: () => Promise<readonly RunningAlarms[]>,
+): Promise<{ service: string } | { ignore: string }> {
   const { alarmName, state } = event.detail;
   if (state.value !== 'ALARM') return { ignore: `${alarmName} is ${state.value}; only ALARM rolls back` };
-  const owner = alarmOwner(plans, alarmName);
-  if (!owner) return { ignore: `${alarmName} is not an alarm of any plan of this deployment` };
+  const generated = serviceOfGeneratedAlarm(alarmName);
+  if (generated) return { service: generated };
+  const named = (await running()).find((r) => r.account === event.account && r.alarms.includes(alarmName));
+  return named
+    ? { service: named.service }
+    : { ignore: `${alarmName} is not an alarm of any running rollout's plan in account ${event.account}` };
+}
+
+/** The owner of an alarm in the plan a rollout started with, or why it is none of its. */
+export function alarmSubject(
+  event: AlarmStateChangeEvent,
+  plan: { service: string; alarms: AlarmsPolicy },
+): { owner: AlarmOwner } | { ignore: string } {
+  const owner = alarmOwner([plan], event.detail.alarmName);
+  if (!owner) return { ignore: `${event.detail.alarmName} is not an alarm of ${plan.service}'s plan` };
   return { owner };
 }
 

@@ -1,9 +1,16 @@
 import * as z from 'zod';
 import { refOfLock } from '../adapters/store';
-import { alarmChoice, alarmSubject, alreadyRollingBack, dataDamageMark, rolledBackReason } from '../core/alarm-choice';
+import {
+  alarmChoice,
+  alarmService,
+  alarmSubject,
+  alreadyRollingBack,
+  dataDamageMark,
+  rolledBackReason,
+} from '../core/alarm-choice';
 import { AlarmStateChangeEventSchema } from '../core/alarms';
 import { markDataDamaged, note } from '../core/record';
-import { type EventDeps, eventDeps } from '../runtime/deps';
+import { accessOf, type EventDeps, eventDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep, logger } from '../runtime/step';
 import { rollBackNow } from '../use-cases/roll-back-now';
@@ -14,8 +21,12 @@ import { rollBackNow } from '../use-cases/roll-back-now';
  * now, from here: safety does not depend on what the workflow is doing (baking, between two steps, failed and
  * waiting for a redrive). Then the workflow is woken to run the rest of its rollback.
  *
- * Everything else is ignored, and says why: another state than ALARM (OK, INSUFFICIENT_DATA), an alarm no plan
- * names, a service with no rollout running, a generated alarm of another version, a state change from before
+ * The handler knows no plan: a generated alarm's name names its service, an existing alarm is looked up among the
+ * alarms the running rollouts' plans name (the running-rollout index), in the event's account; the rollout's
+ * record has the plan it acts on.
+ *
+ * Everything else is ignored, and says why: another state than ALARM (OK, INSUFFICIENT_DATA), an alarm no running
+ * rollout's plan names, a service with no rollout running (or running in another account), a generated alarm of another version, a state change from before
  * the rollout started, and repeats (EventBridge delivers at least once; the first trigger on the record wins).
  */
 export const onAlarmFunction = defineStep({
@@ -33,14 +44,24 @@ export const onAlarmFunction = defineStep({
       logger.info('alarm ignored', { alarmName, state: state.value, reason });
       return { action: 'ignored' as const, reason, service, rolloutId };
     };
-    const subject = alarmSubject(event, deps.plans().values());
-    if ('ignore' in subject) return ignore(subject.ignore);
-    const { owner } = subject;
-    const lock = await deps.store.lockHolder(owner.service);
-    if (!lock) return ignore(`no rollout of ${owner.service} is running`, owner.service);
-
+    const home = deps.settings.account;
+    const found = await alarmService(event, async () =>
+      (await deps.store.runningRollouts()).map((r) => ({ ...r, account: r.account ?? home })),
+    );
+    if ('ignore' in found) return ignore(found.ignore);
+    const lock = await deps.store.lockHolder(found.service);
+    if (!lock) return ignore(`no rollout of ${found.service} is running`, found.service);
+    if ((lock.account ?? home) !== event.account) {
+      return ignore(
+        `${found.service}'s rollout is in account ${lock.account ?? home}, not ${event.account}`,
+        found.service,
+      );
+    }
     const ref = refOfLock(lock);
     const record = await deps.store.get(ref);
+    const subject = alarmSubject(event, record.plan);
+    if ('ignore' in subject) return ignore(subject.ignore, found.service, record.rolloutId);
+    const { owner } = subject;
     const choice = alarmChoice(record, owner, event);
     if (choice.act === 'ignore') {
       const line = `${alarmName}: ${choice.reason}`;
@@ -48,7 +69,9 @@ export const onAlarmFunction = defineStep({
       return ignore(choice.reason, owner.service, record.rolloutId);
     }
 
-    const result = await rollBackNow(deps, ref, choice.request, { outcome: 'ROLLED_BACK' });
+    const result = await rollBackNow(deps.forService(accessOf(ref, deps.settings)), ref, choice.request, {
+      outcome: 'ROLLED_BACK',
+    });
     const answer = { service: owner.service, rolloutId: record.rolloutId };
     if (!result.first) {
       let rollback = result.record.rollback;

@@ -28,15 +28,16 @@ export type StepHandler<I extends z.ZodType, O extends z.ZodType> = middy.Middyf
 
 /**
  * Build a step's Lambda handler: the Powertools logger with the Lambda context, the input parsed with the step's
- * zod schema (a malformed event is a bug between the state machine and the step, and fails loudly), `run`,
- * and the output checked against its schema before Step Functions sees it.
+ * zod schema (a malformed event is a bug between the state machine and the step, and fails loudly), `run` with
+ * the dependencies for that event (the service it acts on is the event's), and the output checked against its
+ * schema before Step Functions sees it.
  */
 export function stepHandler<I extends z.ZodType, O extends z.ZodType, D>(
   step: StepDefinition<I, O, D>,
-  deps: () => D,
+  deps: (event: z.output<I>) => D,
 ): StepHandler<I, O> {
   return middy(async (event: z.output<I>) => {
-    const result = await step.run(event, deps());
+    const result = await step.run(event, deps(event));
     return step.output.parse(result);
   })
     .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -23,7 +23,7 @@ import {
   SignalResultSchema,
   SignalSchema,
 } from '../core/signal';
-import { type EventDeps, eventDeps } from '../runtime/deps';
+import { accessOf, type EventDeps, eventDeps, type ServiceDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
 import { rollBackNow } from '../use-cases/roll-back-now';
@@ -50,14 +50,12 @@ export const signalFunction = defineStep({
   input: SignalSchema,
   output: SignalResultSchema,
   async run(sent, deps: EventDeps) {
-    if (!deps.plans().has(sent.service)) {
-      return refused(`no plan for service "${sent.service}" in this deployment`, null);
-    }
     const lock = await deps.store.lockHolder(sent.service);
     if (!lock) return refused(`no rollout of ${sent.service} is running`, null);
     const ref = refOfLock(lock);
     const record = await deps.store.get(ref);
-    const { accepted, message } = await carryOut(deps, ref, record, decideSignal(record, sent, deps.now()), sent);
+    const scoped = deps.forService(accessOf(ref, deps.settings));
+    const { accepted, message } = await carryOut(scoped, ref, record, decideSignal(record, sent, deps.now()), sent);
     const kept = { type: sent.type, by: sent.by, reason: sent.reason, accepted, result: message };
     await deps.store.update(ref, (r) => recordSignal(r, kept, deps.now()));
     return { accepted, message, rolloutId: record.rolloutId, executionArn: record.executionArn };
@@ -66,7 +64,7 @@ export const signalFunction = defineStep({
 
 /** Carry a signal's decision out: the record's transition, the rollback, the wait woken. */
 async function carryOut(
-  deps: EventDeps,
+  deps: ServiceDeps,
   ref: RolloutRef,
   record: RolloutRecord,
   decision: SignalDecision,
@@ -104,7 +102,7 @@ async function carryOut(
 
 /** Approve the approval a phase waits for: record who decided, when and why, then wake the wait. */
 async function approvePhase(
-  deps: EventDeps,
+  deps: ServiceDeps,
   ref: RolloutRef,
   record: RolloutRecord,
   decision: Extract<SignalDecision, { act: 'answer-phase' }>,
@@ -127,7 +125,7 @@ async function approvePhase(
  * the stable version at once, the wait woken with a rollback.
  */
 async function rejectPhase(
-  deps: EventDeps,
+  deps: ServiceDeps,
   ref: RolloutRef,
   record: RolloutRecord,
   decision: Extract<SignalDecision, { act: 'answer-phase' }>,
@@ -144,7 +142,7 @@ async function rejectPhase(
 
 /** Cut the bake short: the phase passes now, and the bake waiting on it is woken with a pass. */
 async function promote(
-  deps: EventDeps,
+  deps: ServiceDeps,
   ref: RolloutRef,
   decision: Extract<SignalDecision, { act: 'promote' }>,
 ): Promise<SignalOutcome> {

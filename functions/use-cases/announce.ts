@@ -25,7 +25,7 @@ export async function announceOnce(
 ): Promise<RolloutRecord> {
   if (record.notified.includes(key)) return record;
   const message = notification(record);
-  await deps.notifier.publish(topicArnFor(record.plan, deps.settings), {
+  await deps.notifier.publish(topicArnFor(record.plan, deps.settings, record.account), {
     ...message,
     attributes: { ...message.attributes, notificationId: notificationId(record, key) },
   });

@@ -1,41 +1,22 @@
 import type { EventFunctionName } from '../../functions/catalog';
 import type { StepName } from '../../statemachines/rollout';
-import type { DatabaseUse } from './grants/database';
-import { TRAFFIC_READ, TRAFFIC_ROLLBACK, TRAFFIC_SHIFT, type TrafficAccess } from './grants/traffic';
-import type { UnscopedAction } from './grants/unscoped';
+import type { UnscopedAction } from '../unscoped';
 
-/** The AWS calls a function makes beyond its own logs and traces; the source of its least-privilege role. */
+/**
+ * The AWS calls a function makes with its own role: on the orchestrator's resources only. Everything it does to a
+ * service's resources it does through the service's role (`RolloutService`), which it may assume (`services`).
+ */
 export interface FunctionAccess {
   /** Item-level calls on the rollout table. */
   readonly table?: readonly string[];
-  /** Calls on each plan's traffic target, by target type (see {@link TrafficAccess}). */
-  readonly traffic?: TrafficAccess;
-  /** `sns:Publish` on the shared topic and every plan's topic. */
+  /** `sns:Publish` on the shared topic (plans without a topic of their own announce there). */
   readonly publish?: boolean;
-  /**
-   * Calls on the alarms the workflow generates (`rollout-pilot.<service>.*`), for every plan with
-   * `alarms.generated`; none when no plan has them.
-   */
-  readonly generatedAlarms?: readonly string[];
   /** Calls on the executions of the rollout state machine. */
   readonly executions?: readonly string[];
-  /**
-   * What the function does with the plans' databases (see `grantDatabase`); nothing is granted when no plan has a
-   * database.
-   */
-  readonly database?: DatabaseUse;
+  /** `sts:AssumeRole` and `sts:TagSession` on the roles of the services onboarded to this orchestrator. */
+  readonly services?: boolean;
   /** Calls IAM can only grant on `*`, each with why. */
   readonly unscoped?: readonly UnscopedAction[];
-  /**
-   * The plans' readiness checks (see `grantReadinessChecks`): `cloudwatch:DescribeAlarms` when a plan checks its
-   * alarms, `lambda:InvokeFunction` on exactly the plans' check functions.
-   */
-  readonly readiness?: boolean;
-  /**
-   * The plans' smoke tests: `lambda:InvokeFunction` on the versions (`<fn>:*`) of the target functions of the
-   * `lambda-alias` plans with `invoke` smoke tests (only those may have them); nothing when no plan has any.
-   */
-  readonly smoke?: boolean;
 }
 
 const SEND_TASK_SUCCESS: UnscopedAction = {
@@ -43,67 +24,45 @@ const SEND_TASK_SUCCESS: UnscopedAction = {
   why: 'states:SendTaskSuccess supports no resource-level permissions (the task token names the execution)',
 };
 
-const GET_METRIC_DATA: UnscopedAction = {
-  actions: ['cloudwatch:GetMetricData'],
-  why: 'cloudwatch:GetMetricData supports no resource-level permissions',
-};
+const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:PutItem'];
 
-/** What each step calls; `functions/<step>/handler.ts` and `functions/adapters` are the reference. */
+/**
+ * What each step calls; `functions/<step>/handler.ts` and `functions/adapters` are the reference. acquire-lock
+ * only writes the lock and the running-rollout index (from the plan in its input): it acts on no service.
+ */
 export const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
-  validate: {},
-  'acquire-lock': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
-  'check-gates': {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    traffic: TRAFFIC_READ,
-    database: 'readiness',
-    readiness: true,
-  },
-  'verify-data': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'verification' },
-  'snapshot-database': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'snapshot' },
-  // Invokes the new version of a plan's target directly (`functionName:<version>`) for its `invoke` smoke tests.
-  'smoke-test': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], smoke: true },
-  // Reads the stable version's baseline (GetMetricData), then arms the guards. PutMetricAlarm with Tags also needs
-  // cloudwatch:TagResource on the alarm.
-  'arm-alarms': {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    generatedAlarms: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'],
-    unscoped: [GET_METRIC_DATA],
-  },
-  'shift-traffic': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], traffic: TRAFFIC_SHIFT },
+  // Reads the plan parameter through the service's role.
+  validate: { services: true },
+  'acquire-lock': { table: READ_WRITE },
+  'check-gates': { table: READ_WRITE, services: true },
+  'verify-data': { table: READ_WRITE, services: true },
+  'snapshot-database': { table: READ_WRITE, services: true },
+  'smoke-test': { table: READ_WRITE, services: true },
+  'arm-alarms': { table: READ_WRITE, services: true },
+  'shift-traffic': { table: READ_WRITE, services: true },
   // Asks for a phase's approval: keeps the wait's token on the record, notifies once, and completes the wait
   // itself when the answer (or a rollback) is already on the record.
-  'await-approval': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], publish: true, unscoped: [SEND_TASK_SUCCESS] },
+  'await-approval': { table: READ_WRITE, publish: true, services: true, unscoped: [SEND_TASK_SUCCESS] },
   // Publishes once when an inconclusive phase waits for an operator (`onInconclusive: approval`).
-  bake: {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    publish: true,
-    unscoped: [GET_METRIC_DATA, SEND_TASK_SUCCESS],
-  },
-  // Reads the target before a second revert (`ensureOnStable`): a late shift may have undone the first.
-  rollback: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], traffic: TRAFFIC_ROLLBACK },
-  // Its approval request is published to the plan's topic: see grantDatabase.
-  'restore-database': { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], database: 'restore' },
-  // The finish step deletes the rollout's generated alarms.
-  finish: {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-    publish: true,
-    generatedAlarms: ['cloudwatch:DeleteAlarms'],
-  },
+  bake: { table: READ_WRITE, publish: true, services: true, unscoped: [SEND_TASK_SUCCESS] },
+  rollback: { table: READ_WRITE, services: true },
+  // Its approval request goes to the plan's topic, or the shared one.
+  'restore-database': { table: READ_WRITE, publish: true, services: true },
+  // The finish step deletes the rollout's generated alarms and releases the lock and the index item.
+  finish: { table: [...READ_WRITE, 'dynamodb:DeleteItem'], publish: true, services: true },
 };
 
 /**
  * What the event functions call. They are the safety path that acts whatever the workflow is doing (put traffic
  * back, end a rollout whose execution stopped, pass an operator's signal on) and all work with the same clients
- * (`functions/runtime/deps.ts`) through `rollBackNow` and `conclude`, so they share one set: the rollout
- * record and lock, the plans' targets (`revert()`), the workflow's task tokens and executions, the notification
- * topics and the generated alarms.
+ * through `rollBackNow` and `conclude`, so they share one set: the rollout record, lock and index, the workflow's
+ * task tokens and executions, the shared topic and the services' roles.
  */
 const EVENT_FUNCTION_ACCESS: FunctionAccess = {
-  table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-  traffic: TRAFFIC_SHIFT,
+  table: [...READ_WRITE, 'dynamodb:DeleteItem', 'dynamodb:Query'],
   publish: true,
-  generatedAlarms: ['cloudwatch:DeleteAlarms'],
   executions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+  services: true,
   unscoped: [SEND_TASK_SUCCESS],
 };
 export const EVENT_ACCESS: Readonly<Record<EventFunctionName, FunctionAccess>> = {

@@ -1,12 +1,12 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { RECONCILE_EVERY_MINUTES } from '../../functions/catalog';
-import { type AlarmEventPattern, alarmRulePattern, hasAlarms } from '../../functions/core/alarms';
-import type { Plan } from '../../functions/core/plan';
+import { eventBusName } from '../../functions/core/service-access';
 
 /** How often the reconciler looks for rollouts whose execution ended unseen. */
 export const RECONCILE_EVERY = Duration.minutes(RECONCILE_EVERY_MINUTES);
@@ -22,13 +22,15 @@ export const EVENT_DELIVERY_RETRIES = 4;
 /** Lambda's retries of a failed asynchronous invocation of an event function (the most Lambda allows). */
 export const EVENT_INVOKE_RETRIES = 2;
 
-/** EventBridge's default quota on the size of a rule's event pattern, in characters (adjustable to 4096). */
-export const EVENT_PATTERN_QUOTA = 2048;
-
-/** The CDK form of an EventBridge pattern written as EventBridge JSON (`detail-type` becomes `detailType`). */
-export function eventPatternOf(pattern: AlarmEventPattern): events.EventPattern {
-  return { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail };
-}
+/**
+ * What the orchestrator's bus passes to `on-alarm`: any alarm going into ALARM. The services' rules decide which
+ * alarms reach the bus (each its own); `on-alarm` finds the service from the event's account and alarm name.
+ */
+export const BUS_ALARM_PATTERN: events.EventPattern = {
+  source: ['aws.cloudwatch'],
+  detailType: ['CloudWatch Alarm State Change'],
+  detail: { state: { value: ['ALARM'] } },
+};
 
 /**
  * An EventBridge target invoking `fn`, retried for at most {@link EVENT_MAX_AGE}; what cannot be delivered goes to
@@ -42,37 +44,69 @@ export function eventTarget(fn: lambda.IFunction, deadLetterQueue: sqs.IQueue): 
   });
 }
 
+/** Who may put events on the orchestrator's bus. */
+export interface EventBusAccess {
+  /** The orchestrator's name: the bus's name. */
+  readonly name: string;
+  /** Accounts of services besides the orchestrator's own. */
+  readonly serviceAccounts: readonly string[];
+  /** Every account of this organization. */
+  readonly organizationId?: string;
+}
+
 /**
- * One rule per service with alarms (generated, or existing ones listed in its plan), sending their state changes
- * into ALARM to `onAlarm`, by service. A pattern over EventBridge's default size quota is a warning: the account's
- * quota may have been raised.
+ * The orchestrator's bus (`eventBusName`), where the services' alarm rules forward their alarms' state changes:
+ * `events:PutEvents` from its own account and the service accounts, and from the organization when one is given.
  */
-export function buildAlarmRules(
+export function buildEventBus(scope: Construct, access: EventBusAccess): events.EventBus {
+  const stack = Stack.of(scope);
+  const name = eventBusName(access.name);
+  const bus = new events.EventBus(scope, 'EventBus', {
+    eventBusName: name,
+    description: 'Rollout Pilot: the alarm state changes of the services, forwarded by their alarm rules',
+  });
+  // The bus's own policy property, rather than one AWS::Events::EventBusPolicy per statement: named by ARN, as
+  // the bus's ARN attribute cannot appear in its own properties.
+  const arn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: name });
+  const accounts = [stack.account, ...access.serviceAccounts];
+  const policy = new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'ServiceAccounts',
+        actions: ['events:PutEvents'],
+        resources: [arn],
+        principals: accounts.map((account) => new iam.AccountPrincipal(account)),
+      }),
+      ...(access.organizationId
+        ? [
+            new iam.PolicyStatement({
+              sid: 'Organization',
+              actions: ['events:PutEvents'],
+              resources: [arn],
+              principals: [new iam.AnyPrincipal()],
+              conditions: { StringEquals: { 'aws:PrincipalOrgID': access.organizationId } },
+            }),
+          ]
+        : []),
+    ],
+  });
+  (bus.node.defaultChild as events.CfnEventBus).policy = policy;
+  return bus;
+}
+
+/** The one alarm rule: every alarm state change into ALARM that reaches the bus goes to `onAlarm`. */
+export function buildAlarmRule(
   scope: Construct,
-  plans: readonly Plan[],
+  bus: events.IEventBus,
   onAlarm: lambda.IFunction,
   deadLetterQueue: sqs.IQueue,
-): Record<string, events.Rule> {
-  const alarmRules: Record<string, events.Rule> = {};
-  for (const plan of plans.filter(hasAlarms)) {
-    const pattern = alarmRulePattern(plan);
-    const rule = new events.Rule(scope, `AlarmRule-${plan.service}`, {
-      description: `Rollout Pilot: an alarm of ${plan.service} in ALARM rolls its release back (on-alarm)`,
-      eventPattern: eventPatternOf(pattern),
-      targets: [eventTarget(onAlarm, deadLetterQueue)],
-    });
-    const size = JSON.stringify(pattern).length;
-    if (size > EVENT_PATTERN_QUOTA) {
-      Annotations.of(rule).addWarningV2(
-        'rollout-pilot:alarm-rule-pattern-size',
-        `The alarm rule of ${plan.service} has an event pattern of ${size} characters, over EventBridge's default quota of ` +
-          `${EVENT_PATTERN_QUOTA}: the deployment fails unless the account's "Event pattern size" quota was raised. ` +
-          'List fewer or shorter alarms in alarms.existing.',
-      );
-    }
-    alarmRules[plan.service] = rule;
-  }
-  return alarmRules;
+): events.Rule {
+  return new events.Rule(scope, 'AlarmRule', {
+    description: 'Rollout Pilot: a service’s alarm in ALARM rolls its release back (on-alarm)',
+    eventBus: bus,
+    eventPattern: BUS_ALARM_PATTERN,
+    targets: [eventTarget(onAlarm, deadLetterQueue)],
+  });
 }
 
 /** Execution status events are delivered best effort: `reconcile` finds what a lost one would have told. */

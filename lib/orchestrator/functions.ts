@@ -63,7 +63,6 @@ export function buildStepFunctions(scope: Construct, context: FunctionContext): 
       roleDescription: `Rollout Pilot ${step} step: only the calls this step makes`,
       description: `Rollout Pilot: the ${step} step of the rollout workflow`,
       access: STEP_ACCESS[step],
-      bundlePlans: step === 'validate',
       // Old versions stay: an execution started before a deployment still invokes the version it started with.
       options: {
         currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
@@ -78,7 +77,7 @@ export function buildStepFunctions(scope: Construct, context: FunctionContext): 
 }
 
 /**
- * The event functions (`functions/catalog.ts`), with the plans bundled in. EventBridge invokes all but `signal`
+ * The event functions (`functions/catalog.ts`). EventBridge invokes all but `signal`
  * asynchronously: after Lambda's own retries, a failed event is kept in the dead-letter queue rather than dropped
  * (CDK grants sqs:SendMessage on the queue to the role).
  */
@@ -96,7 +95,6 @@ export function buildEventFunctions(
       roleDescription: `Rollout Pilot ${name} function: only the calls this function makes`,
       description: EVENT_FUNCTION_DESCRIPTIONS[name],
       access: EVENT_ACCESS[name],
-      bundlePlans: true,
       options: EVENT_DRIVEN.includes(name)
         ? { deadLetterQueue, retryAttempts: EVENT_INVOKE_RETRIES, maxEventAge: EVENT_MAX_AGE }
         : {},

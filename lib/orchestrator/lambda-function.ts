@@ -5,10 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { Plan } from '../../functions/core/plan';
 import type { FunctionAccess } from './access';
-import { buildFunctionRole, type GrantContext } from './grants/role';
-import { bundledPlansDefine } from './validation';
+import { buildFunctionRole, type GrantContext } from './role';
 
 /** The repository root: every step's entry is `functions/<step>/handler.ts` under it. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,8 +15,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const LAMBDA_CREDENTIALS = 'functions/runtime/lambda-credentials.ts';
 
 /**
- * How every function is bundled (esbuild, through `NodejsFunction`); the validate step and the event functions
- * also get the plans (`bundledPlansDefine`). `npm run bench -- --bundles` bundles each entry with these options.
+ * How every function is bundled (esbuild, through `NodejsFunction`): the same for every function, and nothing of
+ * any plan, so the assets do not change when services come and go. `npm run bench -- --bundles` bundles each
+ * entry with these options.
  */
 export const FUNCTION_BUNDLING = {
   minify: true,
@@ -48,10 +47,19 @@ export interface FunctionContext extends GrantContext {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** What every function finds in its environment: where the table and the shared topic are, and the deployment. */
-export function functionEnvironment(scope: Construct, tableName: string, topicArn: string): Record<string, string> {
+/**
+ * What every function finds in its environment: the orchestrator's name (from which it derives the services' roles,
+ * plan parameters and bus), where the table and the shared topic are, and the deployment.
+ */
+export function functionEnvironment(
+  scope: Construct,
+  orchestrator: string,
+  tableName: string,
+  topicArn: string,
+): Record<string, string> {
   const stack = Stack.of(scope);
   return {
+    ORCHESTRATOR_NAME: orchestrator,
     ROLLOUT_TABLE: tableName,
     DEFAULT_TOPIC_ARN: topicArn,
     DEPLOYMENT_ACCOUNT: stack.account,
@@ -70,8 +78,6 @@ export interface FunctionSpec {
   readonly description: string;
   readonly roleDescription: string;
   readonly access: FunctionAccess;
-  /** Bundle the plans in (`process.env.ROLLOUT_PLANS`). */
-  readonly bundlePlans: boolean;
   readonly options: Pick<
     NodejsFunctionProps,
     'currentVersionOptions' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge' | 'timeout'
@@ -102,15 +108,7 @@ export function buildFunction(
     role,
     environment: context.environment,
     ...spec.options,
-    bundling: bundlingOf(spec.bundlePlans ? context.plans : undefined),
+    bundling: FUNCTION_BUNDLING,
   });
   return { fn, logGroup };
-}
-
-/** How every function is bundled; `plans`, when given, are bundled in as `process.env.ROLLOUT_PLANS`. */
-function bundlingOf(plans: readonly Plan[] | undefined): NodejsFunctionProps['bundling'] {
-  return {
-    ...FUNCTION_BUNDLING,
-    ...(plans ? { define: { 'process.env.ROLLOUT_PLANS': bundledPlansDefine(plans) } } : {}),
-  };
 }

@@ -1,7 +1,6 @@
 /**
  * `npm run bench -- --bundles`: each function's bundle as the stack builds it (`FUNCTION_BUNDLING` of
- * lib/orchestrator.ts, the plans of examples/plans defined into the validate step and the event functions), its
- * minified size, and how long Node takes to import it: the median of fresh `node` processes, each timing only the
+ * lib/orchestrator.ts; no function carries a plan), its minified size, and how long Node takes to import it: the median of fresh `node` processes, each timing only the
  * `import()` (the part of a cold start the bundle decides).
  */
 import { spawnSync } from 'node:child_process';
@@ -10,8 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { EVENT_FUNCTIONS } from '../../functions/catalog';
-import { loadPlans } from '../../lib/app';
-import { bundledPlansDefine, FUNCTION_BUNDLING, functionEntry, REPO_ROOT } from '../../lib/orchestrator';
+import { FUNCTION_BUNDLING, functionEntry, REPO_ROOT } from '../../lib/orchestrator';
 import { STEP_PLACEHOLDERS } from '../../statemachines/rollout';
 
 export interface BundleFigures {
@@ -25,7 +23,7 @@ export function functionNames(): string[] {
 }
 
 /** Bundle one function into `dir/<name>.mjs` as `NodejsFunction` does with `FUNCTION_BUNDLING`. */
-export async function bundleFunction(name: string, dir: string, plansDefine: string): Promise<string> {
+export async function bundleFunction(name: string, dir: string): Promise<string> {
   const outfile = join(dir, `${name}.mjs`);
   const [flag, value] = Object.entries(FUNCTION_BUNDLING.esbuildArgs)[0] as [string, string];
   if (flag !== '--alias') throw new Error(`bench: FUNCTION_BUNDLING has ${flag}; teach bundles.ts to pass it`);
@@ -43,15 +41,9 @@ export async function bundleFunction(name: string, dir: string, plansDefine: str
     mainFields: [...FUNCTION_BUNDLING.mainFields],
     banner: { js: FUNCTION_BUNDLING.banner },
     alias: { [from]: to },
-    // The stack bundles the plans into these (`bundlePlans`); the others never read them.
-    define: needsPlans(name) ? { 'process.env.ROLLOUT_PLANS': plansDefine } : {},
     logLevel: 'warning',
   });
   return outfile;
-}
-
-function needsPlans(name: string): boolean {
-  return name === 'validate' || (EVENT_FUNCTIONS as readonly string[]).includes(name);
 }
 
 /** Milliseconds to `import()` a bundle in a fresh Node process, `runs` times. */
@@ -78,10 +70,9 @@ export async function measureBundles(
   report: (name: string, figures: BundleFigures) => void,
 ): Promise<Record<string, BundleFigures>> {
   mkdirSync(dir, { recursive: true });
-  const plansDefine = bundledPlansDefine(loadPlans('examples/plans'));
   const figures: Record<string, BundleFigures> = {};
   for (const name of functionNames()) {
-    const file = await bundleFunction(name, dir, plansDefine);
+    const file = await bundleFunction(name, dir);
     figures[name] = { bytes: statSync(file).size, importMs: importTimes(file, runs) };
     report(name, figures[name]);
   }

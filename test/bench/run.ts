@@ -6,6 +6,7 @@
  *   npm run bench -- --quick         skips the `npm test` timing
  *   npm run bench -- --blast-radius  the judge's blast-radius benchmark (blast-radius.ts; 20-40 minutes)
  *   npm run bench -- --bundles       only each function's bundle: minified size and import time (bundles.ts)
+ *   npm run bench -- --synth-scale [N]  only `cdk synth` with N generated plans (default 1000; synth-scale.ts)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -18,6 +19,14 @@ import { PROJECT_ROOT } from '../../local/simulate';
 if (process.argv.includes('--blast-radius')) {
   const { blastOptions, runBlastRadius } = await import('./blast-radius');
   await runBlastRadius(PROJECT_ROOT, blastOptions(process.argv), (line) => process.stdout.write(`${line}\n`));
+  process.exit(0);
+}
+
+if (process.argv.includes('--synth-scale')) {
+  const { runSynthScale, synthScale } = await import('./synth-scale');
+  const figures = runSynthScale(PROJECT_ROOT, synthScale(process.argv), (line) => process.stdout.write(`${line}\n`));
+  mkdirSync(join(PROJECT_ROOT, '.bench'), { recursive: true });
+  writeFileSync(join(PROJECT_ROOT, '.bench', 'synth-scale.json'), `${JSON.stringify(figures, null, 2)}\n`);
   process.exit(0);
 }
 

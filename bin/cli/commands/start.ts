@@ -10,6 +10,7 @@ export function register(program: Command, { write, sleep }: CliContext): void {
       .command('start')
       .description('start a rollout; with --wait, exit 0 only when the version is promoted')
       .requiredOption('--service <name>', 'the service to release')
+      .option('--account <id>', "the service's AWS account (default: the orchestrator's)")
       .requiredOption('--version <version>', 'the version to release (a Lambda alias target: the version number)')
       .option('--change-id <id>', 'your change ticket or pull request')
       .option('--requested-by <who>', 'who asks for the release')

@@ -14,7 +14,13 @@ export function isFinished(record: RolloutRecord): boolean {
 }
 
 /** A new record, as the lock step creates it. */
-export function newRecord(ref: RolloutRef, request: RolloutRecord['request'], plan: Plan, now: Date): RolloutRecord {
+export function newRecord(
+  ref: RolloutRef,
+  request: RolloutRecord['request'],
+  plan: Plan,
+  now: Date,
+  planVersion: number | null = null,
+): RolloutRecord {
   const at = now.toISOString();
   return {
     ...ref,
@@ -22,6 +28,7 @@ export function newRecord(ref: RolloutRef, request: RolloutRecord['request'], pl
     stableVersion: null,
     request,
     plan,
+    planVersion,
     status: 'STARTED',
     phaseIndex: -1,
     phases: resolvePhases(plan).map((p) => ({

@@ -4,6 +4,7 @@ import { ExecutionInputSchema } from '../input';
 import { CountsSchema, JudgeStateSchema, noCounts } from '../judge';
 import type { Plan } from '../plan';
 import { GateCheckSchema } from '../readiness';
+import { ACCOUNT_ID } from '../service-access';
 
 /**
  * The rollout record: where a rollout stands, stored in the rollout table and fenced by execution ARN. Every
@@ -14,6 +15,11 @@ import { GateCheckSchema } from '../readiness';
 /** Identifies a rollout; carried through the state machine as `$.ref`. */
 export const RolloutRefSchema = z.strictObject({
   service: z.string(),
+  /**
+   * The service's AWS account, set by the validate step. Absent only in a ref made before services had accounts
+   * (an execution started by an earlier deployment): that service is in the orchestrator's account.
+   */
+  account: z.string().regex(ACCOUNT_ID).optional(),
   rolloutId: z.string(),
   executionArn: z.string(),
   startedAt: z.iso.datetime({ offset: true }),
@@ -177,6 +183,8 @@ export type Failure = z.output<typeof FailureSchema>;
 
 export const RolloutRecordSchema = z.strictObject({
   service: z.string(),
+  /** The service's account (see `RolloutRefSchema`); absent on records made before services had accounts. */
+  account: z.string().regex(ACCOUNT_ID).optional(),
   rolloutId: z.string(),
   executionArn: z.string(),
   startedAt: z.string(),
@@ -191,6 +199,8 @@ export const RolloutRecordSchema = z.strictObject({
   plan: z.custom<Plan>((value) => typeof value === 'object' && value !== null && 'phases' in value, {
     message: 'expected the frozen plan',
   }),
+  /** The version of the service's plan parameter the plan was read from (null: a plan not read from one). */
+  planVersion: z.number().int().nullable().default(null),
   status: StatusSchema,
   phaseIndex: z.number().int(),
   phases: z.array(PhaseStateSchema),

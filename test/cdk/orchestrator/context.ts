@@ -1,6 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { EVENT_FUNCTIONS, type EventFunctionName } from '../../../functions/catalog';
-import { generatedAlarmPrefix } from '../../../functions/core/alarms';
 import { flattenCfnReference } from '../../../lib/nag';
 import type { RolloutPilotStack } from '../../../lib/rollout-stack';
 import { STEP_PLACEHOLDERS, type StepName } from '../../../statemachines/rollout';
@@ -14,9 +13,8 @@ export const FUNCTIONS: readonly (StepName | EventFunctionName)[] = [...STEPS, .
 export const ONE_MONTH_DAYS = 30;
 export const ONE_HOUR_SECONDS = 3600;
 
-/** The generated-alarm ARN pattern of a service, as cdk-nag and these tests flatten it. */
-export const alarmArn = (service: string) =>
-  `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${generatedAlarmPrefix(service)}*`;
+/** The roles of the default orchestrator's services, as these tests flatten it. */
+export const SERVICE_ROLES = 'arn:<AWS::Partition>:iam::*:role/rollout-pilot/rollout-pilot/*';
 
 /** The helpers over a synthesized stack; `current()` is the file's stack, the default of every `of`. */
 export function orchestratorHelpers(current: () => SynthesizedStack) {
@@ -25,6 +23,11 @@ export function orchestratorHelpers(current: () => SynthesizedStack) {
     (EVENT_FUNCTIONS as readonly string[]).includes(name)
       ? of.orchestrator.eventFunctions[name as EventFunctionName]
       : of.orchestrator.functions[name as StepName];
+  /** A function's log group, read from the construct. */
+  const logGroupOf = (name: StepName | EventFunctionName, of: RolloutPilotStack = current().stack) =>
+    (EVENT_FUNCTIONS as readonly string[]).includes(name)
+      ? of.orchestrator.eventLogGroups[name as EventFunctionName]
+      : of.orchestrator.logGroups[name as StepName];
   /** The roles' logical ids, by function, read from the construct (never hard-coded). */
   const roleOf = (name: StepName | EventFunctionName, of: RolloutPilotStack = current().stack): string => {
     const role = functionOf(name, of).role;
@@ -49,5 +52,5 @@ export function orchestratorHelpers(current: () => SynthesizedStack) {
           .flatMap(({ statement }) => resourcesOf(statement).map(flattenCfnReference)),
       ),
     ].sort();
-  return { functionOf, roleOf, statementsOfRole, functionsGranted, resourcesGranted };
+  return { functionOf, logGroupOf, roleOf, statementsOfRole, functionsGranted, resourcesGranted };
 }

@@ -1,9 +1,8 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventFunctionName } from '../../../functions/catalog';
-import { alarmRulePattern } from '../../../functions/core/alarms';
 import type { RolloutPilotStack } from '../../../lib/rollout-stack';
-import { ALARM_SERVICES, logicalId, plan, type SynthesizedStack, synthStack } from '../fixtures';
+import { logicalId, type SynthesizedStack, synthStack } from '../fixtures';
 import { ONE_HOUR_SECONDS, orchestratorHelpers } from './context';
 
 describe('RolloutOrchestrator', () => {
@@ -16,12 +15,6 @@ describe('RolloutOrchestrator', () => {
   const { functionsGranted } = orchestratorHelpers(() => ({ stack, template }));
 
   describe('event-driven rollback', () => {
-    let alarms: SynthesizedStack;
-
-    beforeAll(() => {
-      alarms = synthStack({ plans: ALARM_SERVICES });
-    });
-
     /** What every rule target must be: the function, with retries, an age limit and the dead-letter queue. */
     const targetOf = (of: SynthesizedStack, fn: EventFunctionName) => [
       {
@@ -31,64 +24,118 @@ describe('RolloutOrchestrator', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(of.stack.orchestrator.deadLetterQueue), 'Arn'] } },
       },
     ];
+    const busOf = (of: SynthesizedStack) =>
+      of.template.findResources('AWS::Events::EventBus')[logicalId(of.stack.orchestrator.eventBus)]?.Properties;
+    const busArn = (name: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':events:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:event-bus/${name}`,
+        ],
+      ],
+    });
+    const root = (account: unknown) =>
+      typeof account === 'string'
+        ? { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:root`]] }
+        : { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', account, ':root']] };
 
-    it('route each service’s alarms, exactly as alarmRulePattern says, to on-alarm', () => {
-      // Prepare
-      const withAlarms = ALARM_SERVICES.filter((p) => p.service !== 'quiet-api');
-
+    it('have one event bus, named after the orchestrator, that only its own account may put events on by default', () => {
       // Act
-      const rules = alarms.template.findResources('AWS::Events::Rule');
+      const buses = template.findResources('AWS::Events::EventBus');
 
       // Assess
-      expect(Object.keys(alarms.stack.orchestrator.alarmRules).sort()).toEqual(withAlarms.map((p) => p.service).sort());
-      const patterns: Record<string, unknown> = {};
-      for (const plan of withAlarms) {
-        const rule = alarms.stack.orchestrator.alarmRules[plan.service];
-        if (!rule) throw new Error(`no alarm rule for ${plan.service}`);
-        const properties = rules[logicalId(rule)]?.Properties;
-        patterns[plan.service] = properties?.EventPattern;
-        expect(properties?.EventPattern, plan.service).toEqual(alarmRulePattern(plan));
-        expect(properties?.State, plan.service).toBe('ENABLED');
-        expect(properties?.Targets, plan.service).toEqual(targetOf(alarms, 'on-alarm'));
-      }
-      // The synthesized JSON is EventBridge's own: `detail-type`, and the prefix matcher as an object.
-      expect(patterns['orders-api']).toEqual({
-        source: ['aws.cloudwatch'],
-        'detail-type': ['CloudWatch Alarm State Change'],
-        detail: { alarmName: [{ prefix: 'rollout-pilot.orders-api.' }, 'orders-api 5xx'], state: { value: ['ALARM'] } },
+      expect(Object.keys(buses)).toEqual([logicalId(stack.orchestrator.eventBus)]);
+      expect(busOf({ stack, template })).toMatchObject({
+        Name: 'rollout-pilot',
+        Policy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'ServiceAccounts',
+              Effect: 'Allow',
+              Action: 'events:PutEvents',
+              Principal: { AWS: root({ Ref: 'AWS::AccountId' }) },
+              Resource: busArn('rollout-pilot'),
+            },
+          ],
+        },
       });
     });
 
-    it('give a service without generated or existing alarms no rule', () => {
+    it('let the service accounts and the organization put events on the bus, when given', () => {
+      // Prepare
+      const shared = synthStack({
+        name: 'platform',
+        serviceAccounts: ['222222222222', '333333333333'],
+        organizationId: 'o-abcdef1234',
+      });
+
       // Act
-      const patterns = Object.values(alarms.template.findResources('AWS::Events::Rule'))
-        .filter((r) => r.Properties.EventPattern)
-        .map((r) => JSON.stringify(r.Properties.EventPattern));
+      const bus = busOf(shared);
 
       // Assess
-      expect(alarms.stack.orchestrator.alarmRules['quiet-api']).toBeUndefined();
-      expect(patterns.filter((p) => p.includes('quiet-api'))).toEqual([]);
-      expect(patterns).toHaveLength(3);
+      expect(bus?.Name).toBe('platform');
+      expect(bus?.Policy.Statement).toEqual([
+        {
+          Sid: 'ServiceAccounts',
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Principal: { AWS: [root({ Ref: 'AWS::AccountId' }), root('222222222222'), root('333333333333')] },
+          Resource: busArn('platform'),
+        },
+        {
+          Sid: 'Organization',
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Principal: { AWS: '*' },
+          Resource: busArn('platform'),
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } },
+        },
+      ]);
     });
 
-    it('let EventBridge invoke on-alarm for the alarm rules only', () => {
+    it('send every alarm state change into ALARM on its bus, and only there, to on-alarm', () => {
+      // Act
+      const rules = template.findResources('AWS::Events::Rule');
+      const properties = rules[logicalId(stack.orchestrator.alarmRule)]?.Properties;
+      const onBus = Object.values(rules).filter((r) => r.Properties.EventBusName);
+
+      // Assess
+      expect(properties?.EventBusName).toEqual({ Ref: logicalId(stack.orchestrator.eventBus) });
+      expect(properties?.EventPattern).toEqual({
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { state: { value: ['ALARM'] } },
+      });
+      expect(properties?.State).toBe('ENABLED');
+      expect(properties?.Targets).toEqual(targetOf({ stack, template }, 'on-alarm'));
+      expect(onBus).toHaveLength(1);
+      expect(Object.values(rules)).toHaveLength(3);
+    });
+
+    it('let EventBridge invoke on-alarm for the alarm rule only', () => {
       // Prepare
-      const onAlarm = { 'Fn::GetAtt': [logicalId(alarms.stack.orchestrator.eventFunctions['on-alarm']), 'Arn'] };
-      const ruleArns = Object.values(alarms.stack.orchestrator.alarmRules).map((rule) => ({
-        'Fn::GetAtt': [logicalId(rule), 'Arn'],
-      }));
+      const onAlarm = { 'Fn::GetAtt': [logicalId(stack.orchestrator.eventFunctions['on-alarm']), 'Arn'] };
 
       // Act
       const permissions = Object.values(
-        alarms.template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: onAlarm } }),
+        template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: onAlarm } }),
       ).map((p) => p.Properties);
 
       // Assess
-      expect(permissions).toHaveLength(ruleArns.length);
-      for (const permission of permissions) {
-        expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
-      }
-      expect(permissions.map((p) => p.SourceArn)).toEqual(expect.arrayContaining(ruleArns));
+      expect(permissions).toEqual([
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [logicalId(stack.orchestrator.alarmRule), 'Arn'] },
+        }),
+      ]);
     });
 
     it('send only this state machine’s ABORTED, TIMED_OUT and FAILED executions to on-execution-status', () => {
@@ -107,6 +154,7 @@ describe('RolloutOrchestrator', () => {
           status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
         },
       });
+      expect(properties?.EventBusName).toBeUndefined();
       expect(properties?.Targets).toEqual(targetOf({ stack, template }, 'on-execution-status'));
     });
 
@@ -124,7 +172,7 @@ describe('RolloutOrchestrator', () => {
       // Prepare
       const queueId = logicalId(stack.orchestrator.deadLetterQueue);
       const ruleIds = [
-        ...Object.values(stack.orchestrator.alarmRules),
+        stack.orchestrator.alarmRule,
         stack.orchestrator.executionStatusRule,
         stack.orchestrator.reconcileRule,
       ].map(logicalId);
@@ -184,19 +232,9 @@ describe('RolloutOrchestrator', () => {
       expect(functionsGranted('sqs:SendMessage')).toEqual(['on-alarm', 'on-execution-status', 'reconcile']);
     });
 
-    it('warn when a service’s alarm pattern is over EventBridge’s default size quota', () => {
-      // Prepare
-      const existing = Array.from({ length: 10 }, (_, i) => ({ name: `orders-api ${'x'.repeat(240)} ${i}` }));
-
-      // Act
-      const { stack: big } = synthStack({ plans: [plan({ alarms: { existing } })] });
-
-      // Assess
-      Annotations.fromStack(big).hasWarning(
-        '/Test/Orchestrator/AlarmRule-orders-api',
-        Match.stringLikeRegexp('alarm rule of orders-api has an event pattern of \\d+ characters'),
-      );
-      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('event pattern'));
+    it('warn about nothing: the alarm patterns, and their size, are the services’', () => {
+      // Act & Assess
+      Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     });
   });
 });

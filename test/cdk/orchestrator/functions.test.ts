@@ -50,9 +50,10 @@ describe('RolloutOrchestrator', () => {
       expect(logGroupIds.size).toBe(FUNCTIONS.length);
     });
 
-    it('get the deployment settings in their environment', () => {
+    it('get the orchestrator’s name and the deployment settings in their environment, and no plan', () => {
       // Prepare
       const expected = {
+        ORCHESTRATOR_NAME: 'rollout-pilot',
         ROLLOUT_TABLE: { Ref: logicalId(stack.orchestrator.table) },
         DEFAULT_TOPIC_ARN: { Ref: logicalId(stack.orchestrator.topic) },
         DEPLOYMENT_ACCOUNT: { Ref: 'AWS::AccountId' },
@@ -67,6 +68,18 @@ describe('RolloutOrchestrator', () => {
       });
 
       // Assess
+      expect(Object.keys(functions)).toHaveLength(FUNCTIONS.length);
+      expect(JSON.stringify(template.toJSON())).not.toContain('ROLLOUT_PLANS');
+    });
+
+    it('take the orchestrator’s name from the props', () => {
+      // Act
+      const named = synthStack({ name: 'payments-platform' });
+
+      // Assess
+      const functions = named.template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { ORCHESTRATOR_NAME: 'payments-platform' } } },
+      });
       expect(Object.keys(functions)).toHaveLength(FUNCTIONS.length);
     });
 

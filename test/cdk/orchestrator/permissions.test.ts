@@ -1,20 +1,12 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_FUNCTIONS } from '../../../functions/catalog';
+import { functionRolePath } from '../../../functions/core/service-access';
+import { flattenCfnReference } from '../../../lib/nag';
 import type { RolloutPilotStack } from '../../../lib/rollout-stack';
 import type { StepName } from '../../../statemachines/rollout';
-import {
-  ALARM_SERVICES,
-  actionsOf,
-  iamStatements,
-  logicalId,
-  PAYMENTS_TOPIC_ARN,
-  plan,
-  resourcesOf,
-  type Statement,
-  synthStack,
-} from '../fixtures';
-import { alarmArn, FUNCTIONS, orchestratorHelpers } from './context';
+import { actionsOf, iamStatements, logicalId, resourcesOf, type Statement, synthStack } from '../fixtures';
+import { FUNCTIONS, orchestratorHelpers, SERVICE_ROLES } from './context';
 
 describe('RolloutOrchestrator', () => {
   let stack: RolloutPilotStack;
@@ -23,10 +15,12 @@ describe('RolloutOrchestrator', () => {
   beforeAll(() => {
     ({ stack, template } = synthStack());
   });
-  const { roleOf, statementsOfRole, functionsGranted, resourcesGranted } = orchestratorHelpers(() => ({
-    stack,
-    template,
-  }));
+  const { functionOf, logGroupOf, roleOf, statementsOfRole, functionsGranted, resourcesGranted } = orchestratorHelpers(
+    () => ({
+      stack,
+      template,
+    }),
+  );
 
   describe('permissions', () => {
     it('never grant a wildcard action', () => {
@@ -41,104 +35,85 @@ describe('RolloutOrchestrator', () => {
       expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     });
 
-    it('let only shift-traffic, rollback and the event functions update aliases, and only of the plans’ functions', () => {
+    it('give no function role a statement on any service resource: only its own log group, the orchestrator’s resources, the service roles and "*"', () => {
       // Prepare
-      const expected = ['orders-api-fn', 'payments-api-fn'].flatMap((name) => [
-        `arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${name}`,
-        `arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${name}:*`,
-      ]);
+      const own = (name: (typeof FUNCTIONS)[number]) => {
+        const orchestrator = stack.orchestrator;
+        return [
+          `<${logicalId(logGroupOf(name))}.Arn>`,
+          `<${logicalId(orchestrator.table)}.Arn>`,
+          `<${logicalId(orchestrator.topic)}>`,
+          `<${logicalId(orchestrator.deadLetterQueue)}.Arn>`,
+          `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId(orchestrator.stateMachine)}.Name>:*`,
+          SERVICE_ROLES,
+          '*',
+        ];
+      };
 
       // Act
-      const granted = functionsGranted('lambda:UpdateAlias');
-      const resources = resourcesGranted('lambda:UpdateAlias');
+      const foreign = FUNCTIONS.flatMap((name) =>
+        statementsOfRole(roleOf(name))
+          .flatMap((s) => resourcesOf(s).map(flattenCfnReference))
+          .filter((resource) => !own(name).includes(resource))
+          .map((resource) => `${name} ${resource}`),
+      );
 
       // Assess
-      expect(granted).toEqual(['shift-traffic', 'rollback', ...EVENT_FUNCTIONS]);
-      expect(resources).toEqual(expected.sort());
-      // shift-traffic reads the alias before it moves it; rollback before a second revert.
-      expect(functionsGranted('lambda:GetAlias')).toEqual([
-        'check-gates',
-        'shift-traffic',
-        'rollback',
-        ...EVENT_FUNCTIONS,
-      ]);
-      expect(resourcesGranted('lambda:GetAlias')).toEqual(expected.sort());
-      expect(resourcesGranted('lambda:GetFunctionConfiguration')).toEqual(expected.sort());
+      expect(foreign).toEqual([]);
     });
 
-    it('let only the approval step, the bake (an inconclusive phase that asks), the finish step and the event functions publish, only to the shared topic and the plans’ topics', () => {
-      // Prepare
-      const ordersTopic = stack.orchestrator.planTopics['orders-api'];
-      expect(ordersTopic).toBeDefined();
-      const expected = [`<${logicalId(stack.orchestrator.topic)}>`, PAYMENTS_TOPIC_ARN];
-      if (ordersTopic) expected.push(`<${logicalId(ordersTopic)}>`);
+    it('let every function but acquire-lock assume the services’ roles, only by the service-role path, with session tags', () => {
+      // Act
+      const assumers = functionsGranted('sts:AssumeRole');
+      const statements = iamStatements(template)
+        .map(({ statement }) => statement)
+        .filter((s) => actionsOf(s).some((a) => a.startsWith('sts:')));
 
+      // Assess
+      expect(assumers).toEqual(FUNCTIONS.filter((name) => name !== 'acquire-lock'));
+      expect(functionsGranted('sts:TagSession')).toEqual(assumers);
+      expect(statements).toHaveLength(assumers.length);
+      for (const statement of statements) {
+        expect(actionsOf(statement)).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+        expect(resourcesOf(statement).map(flattenCfnReference)).toEqual([SERVICE_ROLES]);
+      }
+    });
+
+    it('put every function role under the orchestrator’s function-role path, which the service roles trust', () => {
+      // Act
+      const paths = FUNCTIONS.map(
+        (name) => template.findResources('AWS::IAM::Role')[roleOf(name)]?.Properties.Path as string,
+      );
+
+      // Assess
+      expect(paths).toEqual(FUNCTIONS.map(() => functionRolePath('rollout-pilot')));
+      expect(functionRolePath('rollout-pilot')).toBe('/rollout-pilot-orchestrator/rollout-pilot/');
+      expect(functionOf('validate').role).toBeDefined();
+    });
+
+    it('follow the orchestrator’s name in the role paths and the service-role pattern', () => {
+      // Prepare
+      const named = synthStack({ name: 'payments-platform' });
+
+      // Act
+      const roles = FUNCTIONS.map((name) => roleOf(name, named.stack));
+      const paths = roles.map((id) => named.template.findResources('AWS::IAM::Role')[id]?.Properties.Path);
+
+      // Assess
+      expect(new Set(paths)).toEqual(new Set(['/rollout-pilot-orchestrator/payments-platform/']));
+      expect(resourcesGranted('sts:AssumeRole', named.template)).toEqual([
+        'arn:<AWS::Partition>:iam::*:role/rollout-pilot/payments-platform/*',
+      ]);
+    });
+
+    it('let only the approval step, the bake, the restore step, the finish step and the event functions publish, only to the shared topic', () => {
       // Act
       const granted = functionsGranted('sns:Publish');
       const resources = resourcesGranted('sns:Publish');
 
       // Assess
-      expect(granted).toEqual(['await-approval', 'bake', 'finish', ...EVENT_FUNCTIONS]);
-      expect(resources).toEqual(expected.sort());
-    });
-
-    it('let only arm-alarms create alarms, and only with the plans’ generated-alarm prefixes', () => {
-      // Prepare
-      const expected = [alarmArn('orders-api'), alarmArn('payments-api')].sort();
-
-      // Act
-      const creators = functionsGranted('cloudwatch:PutMetricAlarm');
-      const taggers = functionsGranted('cloudwatch:TagResource');
-
-      // Assess
-      expect(creators).toEqual(['arm-alarms']);
-      expect(taggers).toEqual(['arm-alarms']);
-      expect(resourcesGranted('cloudwatch:PutMetricAlarm')).toEqual(expected);
-      expect(resourcesGranted('cloudwatch:TagResource')).toEqual(expected);
-      expect(
-        statementsOfRole(roleOf('arm-alarms')).filter((s) => actionsOf(s).some((a) => a.startsWith('cloudwatch:'))),
-      ).toEqual([
-        expect.objectContaining({ Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'] }),
-        // The baseline before the rollout, read when the alarms are armed.
-        { Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' },
-      ]);
-    });
-
-    it('let only finish and the event functions delete alarms, and only the plans’ generated ones', () => {
-      // Prepare
-      const expected = [alarmArn('orders-api'), alarmArn('payments-api')].sort();
-
-      // Act
-      const granted = functionsGranted('cloudwatch:DeleteAlarms');
-      const resources = resourcesGranted('cloudwatch:DeleteAlarms');
-
-      // Assess
-      expect(granted).toEqual(['finish', ...EVENT_FUNCTIONS]);
-      expect(resources).toEqual(expected);
-    });
-
-    it('scope the alarm calls to the services with generated alarms, and drop them when no plan has any', () => {
-      // Prepare
-      const mixed = synthStack({ plans: ALARM_SERVICES });
-      const none = synthStack({
-        plans: [plan({ alarms: { generated: false, existing: [{ name: 'orders-api 5xx' }] } })],
-      });
-
-      // Act
-      const mixedResources = ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource', 'cloudwatch:DeleteAlarms'].map(
-        (action) => resourcesGranted(action, mixed.template),
-      );
-      const noneActions = iamStatements(none.template).flatMap(({ statement }) => actionsOf(statement));
-
-      // Assess
-      for (const resources of mixedResources) expect(resources).toEqual([alarmArn('orders-api')]);
-      expect(functionsGranted('cloudwatch:PutMetricAlarm', mixed)).toEqual(['arm-alarms']);
-      // The readiness gate reads the existing alarm's state; nothing may create or delete one.
-      expect(
-        noneActions.filter(
-          (a) => a.startsWith('cloudwatch:') && !['cloudwatch:GetMetricData', 'cloudwatch:DescribeAlarms'].includes(a),
-        ),
-      ).toEqual([]);
+      expect(granted).toEqual(['await-approval', 'bake', 'restore-database', 'finish', ...EVENT_FUNCTIONS]);
+      expect(resources).toEqual([`<${logicalId(stack.orchestrator.topic)}>`]);
     });
 
     it('let only the event functions read this state machine’s executions', () => {
@@ -207,7 +182,6 @@ describe('RolloutOrchestrator', () => {
       // Assess
       expect([...new Set(starred)].sort()).toEqual(
         [
-          'cloudwatch:GetMetricData',
           'states:SendTaskSuccess',
           'xray:PutTraceSegments',
           'xray:PutTelemetryRecords',
@@ -223,7 +197,6 @@ describe('RolloutOrchestrator', () => {
           'logs:DescribeLogGroups',
         ].sort(),
       );
-      expect(functionsGranted('cloudwatch:GetMetricData')).toEqual(['arm-alarms', 'bake']);
       expect(functionsGranted('states:SendTaskSuccess')).toEqual(['await-approval', 'bake', ...EVENT_FUNCTIONS]);
     });
   });

@@ -45,7 +45,7 @@ describe('RolloutOrchestrator', () => {
       expect(tables[0]).toMatchObject({ DeletionPolicy: 'Delete', Properties: { DeletionProtectionEnabled: false } });
     });
 
-    it('create a topic for each plan with a topicName, none for a topicArn, all KMS-encrypted and SSL-only', () => {
+    it('create one shared topic, KMS-encrypted and SSL-only (the services create their own)', () => {
       // Prepare
       const topics = template.findResources('AWS::SNS::Topic');
       const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
@@ -54,7 +54,7 @@ describe('RolloutOrchestrator', () => {
       const named = Object.values(topics).map((t) => t.Properties.TopicName);
 
       // Assess
-      expect(named.sort()).toEqual([undefined, 'orders-releases'].sort());
+      expect(named).toEqual([undefined]);
       for (const [id, topic] of Object.entries(topics)) {
         expect(flattenCfnReference(topic.Properties.KmsMasterKeyId), id).toMatch(/:alias\/aws\/sns$/);
         expect(policies.filter((p) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: id }]))).toEqual([
@@ -75,7 +75,7 @@ describe('RolloutOrchestrator', () => {
       }
     });
 
-    it('output the state machine ARN, the table name, the shared topic ARN, the signal function and the operator policy', () => {
+    it('output the state machine ARN, the table name, the shared topic ARN, the signal function, the bus, the name and the operator policy', () => {
       // Act & Assess
       template.hasOutput('StateMachineArn', { Value: { Ref: logicalId(stack.orchestrator.stateMachine) } });
       template.hasOutput('TableName', { Value: { Ref: logicalId(stack.orchestrator.table) } });
@@ -84,7 +84,9 @@ describe('RolloutOrchestrator', () => {
         Value: { Ref: logicalId(stack.orchestrator.eventFunctions.signal) },
       });
       template.hasOutput('OperatorPolicyArn', { Value: { Ref: logicalId(stack.orchestrator.operatorPolicy) } });
-      expect(Object.keys(template.findOutputs('*'))).toHaveLength(5);
+      template.hasOutput('EventBusArn', { Value: { 'Fn::GetAtt': [logicalId(stack.orchestrator.eventBus), 'Arn'] } });
+      template.hasOutput('OrchestratorName', { Value: 'rollout-pilot' });
+      expect(Object.keys(template.findOutputs('*'))).toHaveLength(7);
     });
   });
 });

@@ -161,6 +161,7 @@ describe('settingsFromEnv', () => {
       region: 'us-east-1',
       account: '123456789012',
       partition: 'aws',
+      orchestrator: 'rollout-pilot',
     });
   });
 

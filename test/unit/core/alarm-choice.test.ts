@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   alarmChoice,
+  alarmService,
   alarmSubject,
   alreadyRollingBack,
   dataDamageMark,
@@ -52,26 +53,71 @@ const ALARM_ROLLBACK: Rollback = {
 };
 
 describe('alarmSubject', () => {
-  it('finds the plan whose alarm went into ALARM', () => {
+  it("finds the alarm's owner in the plan the rollout started with", () => {
     // Act
-    const subject = alarmSubject(alarmEvent('checkout-api-data-integrity'), [checkout]);
+    const subject = alarmSubject(alarmEvent('checkout-api-data-integrity'), checkout);
 
     // Assess
     expect(subject).toEqual({ owner: DATA });
   });
 
-  it('ignores another state than ALARM and an alarm no plan names, saying why', () => {
+  it('ignores an alarm that plan does not name, saying why', () => {
     // Act
-    const subjects = [
-      alarmSubject(alarmEvent('checkout-api-data-integrity', 'OK'), [checkout]),
-      alarmSubject(alarmEvent('payments-api-errors'), [checkout]),
-    ];
+    const subject = alarmSubject(alarmEvent('payments-api-errors'), checkout);
 
     // Assess
-    expect(subjects).toEqual([
-      { ignore: 'checkout-api-data-integrity is OK; only ALARM rolls back' },
-      { ignore: 'payments-api-errors is not an alarm of any plan of this deployment' },
-    ]);
+    expect(subject).toEqual({ ignore: "payments-api-errors is not an alarm of checkout-api's plan" });
+  });
+});
+
+describe('alarmService', () => {
+  const RUNNING = [
+    { service: 'checkout-api', account: '111122223333', alarms: ['checkout-api-data-integrity'] },
+    { service: 'payments-api', account: '444455556666', alarms: ['payments-api-errors'] },
+  ];
+  const index = () => {
+    const read = { times: 0 };
+    const running = async () => {
+      read.times++;
+      return RUNNING;
+    };
+    return { read, running };
+  };
+
+  it("names a generated alarm's service by its prefix, without reading the index", async () => {
+    // Prepare
+    const { read, running } = index();
+
+    // Act
+    const found = await alarmService(alarmEvent('rollout-pilot.orders-api.42.error-spike'), running);
+
+    // Assess
+    expect(found).toEqual({ service: 'orders-api' });
+    expect(read.times).toBe(0);
+  });
+
+  it("finds an existing alarm among the running rollouts' alarms, in the event's account", async () => {
+    // Act
+    const here = await alarmService(alarmEvent('checkout-api-data-integrity'), index().running);
+    const elsewhere = await alarmService(alarmEvent('payments-api-errors'), index().running);
+
+    // Assess
+    expect(here).toEqual({ service: 'checkout-api' });
+    expect(elsewhere).toEqual({
+      ignore: "payments-api-errors is not an alarm of any running rollout's plan in account 111122223333",
+    });
+  });
+
+  it('ignores another state than ALARM, and a name that only looks generated, saying why', async () => {
+    // Act
+    const ok = await alarmService(alarmEvent('checkout-api-data-integrity', 'OK'), index().running);
+    const bare = await alarmService(alarmEvent('rollout-pilot.orders-api'), index().running);
+
+    // Assess
+    expect(ok).toEqual({ ignore: 'checkout-api-data-integrity is OK; only ALARM rolls back' });
+    expect(bare).toEqual({
+      ignore: "rollout-pilot.orders-api is not an alarm of any running rollout's plan in account 111122223333",
+    });
   });
 });
 

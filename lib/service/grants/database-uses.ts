@@ -3,7 +3,7 @@ import type { DatabasePolicy } from '../../../functions/core/database';
 import type { Plan } from '../../../functions/core/plan';
 
 /**
- * What a step does with the plans' databases, and so which plans' databases it is granted:
+ * What a step does with a plan's database, and so what the service's role is granted for it:
  *
  * - `readiness` (check-gates): describe the database and its automated backups; every plan with a database.
  * - `verification` (verify-data): describe the database (for its endpoint) and invoke the plan's verification

@@ -1,11 +1,11 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Plan } from '../../../functions/core/plan';
-import { unique } from '../plan-groups';
-import type { UnscopedAction } from './unscoped';
+import { unique } from '../../plan-set';
+import type { UnscopedAction } from '../../unscoped';
 
 /**
- * `cloudwatch:DescribeAlarms` is granted on `*`, not on the plans' alarm ARNs: the CloudWatch API Reference
+ * `cloudwatch:DescribeAlarms` is granted on `*`, not on the plan's alarm ARNs: the CloudWatch API Reference
  * (DescribeAlarms) says "To use this operation and return
  * information about composite alarms, you must be signed on with the cloudwatch:DescribeAlarms permission that is
  * scoped to *". A plan's existing alarm may be composite; with a narrower grant it would silently be missing from
@@ -18,14 +18,20 @@ export const DESCRIBE_ALARMS: UnscopedAction = {
     '(CloudWatch API Reference, DescribeAlarms)',
 };
 
+/** The judgement reads the release's metrics: GetMetricData has no resource-level permissions. */
+export const GET_METRIC_DATA: UnscopedAction = {
+  actions: ['cloudwatch:GetMetricData'],
+  why: 'cloudwatch:GetMetricData (read only: the metrics the bake judges and the baseline) supports no resource-level permissions',
+};
+
 /**
- * The readiness gate's grants: `lambda:InvokeFunction` on exactly the plans' check functions (unqualified ARNs),
- * and, returned for the caller to grant on `*`, `DescribeAlarms` (see {@link DESCRIBE_ALARMS}) when any plan checks
+ * The readiness gate's grants: `lambda:InvokeFunction` on exactly the plan's check functions (unqualified ARNs),
+ * and, returned for the caller to grant on `*`, `DescribeAlarms` (see {@link DESCRIBE_ALARMS}) when the plan checks
  * its existing alarms.
  */
-export function grantReadinessChecks(role: iam.IRole, plans: readonly Plan[]): UnscopedAction[] {
+export function grantReadinessChecks(role: iam.IRole, plan: Plan): UnscopedAction[] {
   const stack = Stack.of(role);
-  const functions = unique(plans.flatMap((p) => p.readiness.lambda.map((c) => c.functionName)));
+  const functions = unique(plan.readiness.lambda.map((c) => c.functionName));
   if (functions.length) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -41,6 +47,5 @@ export function grantReadinessChecks(role: iam.IRole, plans: readonly Plan[]): U
       }),
     );
   }
-  const checksAlarms = plans.some((p) => p.readiness.alarms.check && p.alarms.existing.length > 0);
-  return checksAlarms ? [DESCRIBE_ALARMS] : [];
+  return plan.readiness.alarms.check && plan.alarms.existing.length > 0 ? [DESCRIBE_ALARMS] : [];
 }

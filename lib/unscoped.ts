@@ -1,5 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { acknowledge } from '../../nag';
+import { acknowledge } from './nag';
 
 /** Actions IAM can only grant on `*`, with why (the reason cdk-nag is given). */
 export interface UnscopedAction {
@@ -7,20 +7,27 @@ export interface UnscopedAction {
   readonly why: string;
 }
 
-const XRAY: UnscopedAction = {
+/** What active X-Ray tracing adds to a function's role, on `*`. */
+export const XRAY: UnscopedAction = {
   actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
   why: 'xray:PutTraceSegments and xray:PutTelemetryRecords (active X-Ray tracing) support no resource-level permissions',
 };
 
 /**
- * One statement on `*` per unscoped action, and one acknowledgement of them all with every reason; active
- * tracing adds the X-Ray statement on `*` to the role, so its reason is always given.
+ * One statement on `*` per unscoped action, and one acknowledgement of them all with every reason. `added` are the
+ * actions something else puts on `*` in the same role (X-Ray, for a traced function), so that their reasons are
+ * given too. Nothing is acknowledged when nothing is on `*`.
  */
-export function grantUnscoped(role: iam.IRole, unscoped: readonly UnscopedAction[]): void {
+export function grantUnscoped(
+  role: iam.IRole,
+  unscoped: readonly UnscopedAction[],
+  added: readonly UnscopedAction[] = [],
+): void {
   for (const action of unscoped) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...action.actions], resources: ['*'] }));
   }
-  const starred = [XRAY, ...unscoped];
+  const starred = [...added, ...unscoped];
+  if (!starred.length) return;
   acknowledge(
     role,
     'AwsSolutions-IAM5[Resource::*]',

@@ -3,7 +3,6 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { rolloutSnapshotPrefix, TAG } from '../../../functions/core/database';
 import type { Plan } from '../../../functions/core/plan';
 import { acknowledge, wildcardResourceFinding } from '../../nag';
-import { unique } from '../plan-groups';
 import { restoreGrants } from './database-restore';
 import {
   DatabaseGrants,
@@ -15,13 +14,11 @@ import {
 
 export { DatabaseGrants, type DatabasePlan, type DatabaseResources, type DatabaseUse, databasePlans };
 
-import { grantPublish } from './topics';
-
 /**
- * The statements of one {@link DatabaseUse}: per plan, only the calls the step makes (see
- * `functions/adapters/database/`: the gateways, `endpoint.ts` and `verification.ts`), on only that plan's database, its
- * service's rollout snapshots, the databases restored from them and its endpoint parameter or secret; for a
- * restore, `sns:Publish` on the plans' topics (the approval request, `topicArnFor`).
+ * The statements of every {@link DatabaseUse} that concerns the plan's database (see `functions/adapters/database/`:
+ * the gateways, `endpoint.ts` and `verification.ts`): only the calls the steps make, on only that database, the
+ * service's rollout snapshots, the databases restored from them and its endpoint parameter or secret. The restore
+ * step's approval request is published with the service's topic grant (or on the shared topic).
  *
  * Resource types per action are those of the Service Authorization Reference ("Actions, resources, and condition
  * keys for Amazon RDS", `list_amazonrds`; required ones marked `*` there):
@@ -32,19 +29,15 @@ import { grantPublish } from './topics';
  *   DeleteDBSnapshot `snapshot*`; DeleteDBClusterSnapshot `cluster-snapshot*`.
  * - The restores: see `restoreGrants`.
  */
-export function grantDatabase(
-  role: iam.IRole,
-  use: DatabaseUse,
-  plans: readonly Plan[],
-  topicArnOf: (plan: Plan) => string,
-): void {
+export function grantDatabase(role: iam.IRole, plan: Plan): void {
   const stack = Stack.of(role);
-  const selected = databasePlans(use, plans);
   const grants = new DatabaseGrants();
-  for (const plan of selected) USE_GRANTS[use](grants, databaseResources(plan, stack), stack);
+  for (const use of DATABASE_USES) {
+    const [selected] = databasePlans(use, [plan]);
+    if (selected) USE_GRANTS[use](grants, databaseResources(selected, stack), stack);
+  }
   for (const statement of grants.statements) role.addToPrincipalPolicy(statement);
-  if (use === 'restore' && selected.length) grantPublish(role, unique(selected.map(topicArnOf)));
-  // One acknowledgement per pattern: plans on the same database share its patterns.
+  // One acknowledgement per pattern: the uses share some.
   const reasons = new Map<string, string>();
   for (const { arn, why } of grants.patterns) {
     const finding = wildcardResourceFinding(role, arn);
@@ -52,6 +45,8 @@ export function grantDatabase(
   }
   for (const [finding, why] of reasons) acknowledge(role, finding, why);
 }
+
+const DATABASE_USES: readonly DatabaseUse[] = ['readiness', 'verification', 'snapshot', 'restore'];
 
 const USE_GRANTS: Readonly<Record<DatabaseUse, (grants: DatabaseGrants, db: DatabaseResources, stack: Stack) => void>> =
   {
