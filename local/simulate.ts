@@ -131,7 +131,7 @@ export class Simulator {
 
   /** Onboard a service's plan (or change it), as its service's stack does: the next rollout reads it. */
   registerPlan(plan: Plan): void {
-    onboardServices(this.world, [{ plan, account: this.world.settings.account }]);
+    onboardServices(this.world, [{ plan, account: plan === this.plan ? this.account : this.world.settings.account }]);
   }
 
   private setUp(services: { plan: Plan; account: string }[], options: SimulatorOptions): void {
@@ -164,10 +164,7 @@ export class Simulator {
     this.clock.install(this.start);
     this.restore.push(() => this.clock.uninstall());
     // Each service's stack is deployed: its plan is registered before anything starts.
-    onboardServices(
-      world,
-      plans.map((plan) => ({ plan, account: world.settings.account })),
-    );
+    onboardServices(world, services);
     this.database = createDatabase(this, this.plan, this.start, () => this.target?.split() ?? {});
     routeEvents(world, scenario, plans, this.invoke);
     world.startAlarmEvaluation();
