@@ -24,8 +24,11 @@ export interface Deployment {
   trafficHistory: { at: string; split: Record<string, number> }[];
 }
 
-/** Create a plan's target in the simulated account, with its users. */
-export function deployTarget(ctx: Deployment, plan: Plan): SimTarget {
+/**
+ * Create a plan's target in the simulated world, with its users; its own topic (`notifications.topicName`) is
+ * in the service's `account`, as its `RolloutService` stack creates it there.
+ */
+export function deployTarget(ctx: Deployment, plan: Plan, account = ctx.world.settings.account): SimTarget {
   const { world, scenario } = ctx;
   const target = plan.target;
   const input = versionOf(scenario.input);
@@ -59,9 +62,7 @@ export function deployTarget(ctx: Deployment, plan: Plan): SimTarget {
     }
   }
   if (plan.notifications?.topicName) {
-    world.sns.addTopic(
-      `arn:aws:sns:${world.settings.region}:${world.settings.account}:${plan.notifications.topicName}`,
-    );
+    world.sns.addTopic(`arn:aws:sns:${world.settings.region}:${account}:${plan.notifications.topicName}`);
   }
   if (plan.notifications?.topicArn) world.sns.addTopic(plan.notifications.topicArn);
   return deployed;

@@ -147,7 +147,16 @@ export class SimDynamoDB {
    * calls are the simulator's own (reading the record for a report): no injected fault applies to them, and they
    * are not logged in `calls` (which holds what the workflow did).
    */
-  requestHandler(options: { bookkeeping?: boolean } = {}) {
+  requestHandler(
+    options: {
+      bookkeeping?: boolean;
+      /** IAM's decision on a call (before any fault or effect): the refusal's name and message, or undefined. */
+      authorize?: (
+        operation: string,
+        body: Record<string, unknown>,
+      ) => Promise<{ name: string; message: string } | undefined>;
+    } = {},
+  ) {
     const bookkeeping = options.bookkeeping ?? false;
     return {
       handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
@@ -159,7 +168,18 @@ export class SimDynamoDB {
         const invocation = bookkeeping ? undefined : currentInvocation();
         // A dead function makes no more calls.
         if (invocation?.crashedAfter) throw new SimulatedCrash(invocation.crashedAfter);
-        if (!bookkeeping) this.calls.push({ operation, input: body, caller: invocation?.functionName });
+        const call: (typeof this.calls)[number] = { operation, input: body, caller: invocation?.functionName };
+        if (!bookkeeping) this.calls.push(call);
+        const refused = bookkeeping ? undefined : await options.authorize?.(operation, body);
+        if (refused) {
+          call.error = refused.name;
+          return {
+            response: jsonResponse(400, {
+              __type: `com.amazon.coral.service#${refused.name}`,
+              message: refused.message,
+            }),
+          };
+        }
         const injected = bookkeeping ? undefined : this.fault(operation);
         if (injected && !injected.crash)
           return {

@@ -14,7 +14,8 @@ export interface OnboardedService {
  * parameter's version. Writing a service's plan again is a plan change: the next rollout reads the new version.
  */
 export function onboardServices(world: SimWorld, services: readonly OnboardedService[]): number[] {
-  return services.map(({ plan }) =>
-    world.ssm.putParameter(planParameterName(world.settings.orchestrator, plan.service), storedPlanValue(plan)),
-  );
+  return services.map(({ plan, account }) => {
+    world.onboard(plan, account);
+    return world.ssm.putParameter(planParameterName(world.settings.orchestrator, plan.service), storedPlanValue(plan));
+  });
 }

@@ -18,6 +18,8 @@ export interface Report {
   description: string | null;
   seed: number;
   service: string;
+  /** The AWS account the service is deployed in (its role, resources and plan). */
+  account: string;
   version: string | null;
   stableVersion: string;
   outcome: Outcome;
@@ -140,6 +142,7 @@ export function buildReport(input: ReportInput): Report {
     description: scenario.description ?? null,
     seed: scenario.seed,
     service: plan.service,
+    account: scenario.account ?? world.settings.account,
     version,
     stableVersion: scenario.world.stableVersion,
     outcome,

@@ -26,7 +26,7 @@ import {
 import { type Operators, operatorSignal } from './signals';
 import { FUNCTIONS, functionDeps } from './steps';
 import { createFlagTable, type SimTarget } from './targets';
-import { SimWorld } from './world';
+import { SIM_ACCOUNT, SimWorld } from './world';
 
 export { loadPlanFile };
 
@@ -49,8 +49,11 @@ export interface SimulatorOptions {
   projectRoot?: string;
   /** Told about every step invocation, as it happens (progress display, tests). */
   onInvocation?: (invocation: Invocation, simulator: Simulator) => void;
-  /** More plans to register besides the scenario's (another service, for instance). */
-  extraPlans?: Plan[];
+  /**
+   * More services to onboard besides the scenario's: a plan (in the orchestrator's account), or a plan and the
+   * account its stack is deployed in.
+   */
+  extraPlans?: (Plan | { plan: Plan; account: string })[];
 }
 
 /**
@@ -70,6 +73,11 @@ export class Simulator {
   readonly records: DynamoRolloutStore;
   /** Operators' signals whose invocation failed (the signal function threw): they are in the report. */
   readonly failedSignals: Report['signals'] = [];
+
+  /** The account the scenario's service is deployed in (its `account`, else the orchestrator's). */
+  get account(): string {
+    return this.scenario.account ?? this.world.settings.account;
+  }
 
   /** The service's database, when the plan names one. */
   database: SimServiceDatabase | undefined;
@@ -103,7 +111,11 @@ export class Simulator {
       trafficFrom: new Date(start.getTime() - HISTORY_MS),
       metricsDelayMs: durationSeconds(scenario.world.metricsDelay) * 1000,
     });
-    const plans = [plan, ...(options.extraPlans ?? [])];
+    const services = [
+      { plan, account: scenario.account ?? SIM_ACCOUNT },
+      ...(options.extraPlans ?? []).map((p) => ('plan' in p ? p : { plan: p, account: SIM_ACCOUNT })),
+    ];
+    const plans = services.map((s) => s.plan);
     if (scenario.world.tenants && plan.target.type !== 'feature-flag') {
       throw new ScenarioError(
         `world.tenants: the plan ${scenario.plan} releases through a ${plan.target.type} target; tenants need a feature-flag target`,
@@ -113,20 +125,21 @@ export class Simulator {
     const tables = new Set(plans.flatMap((p) => (p.target.type === 'feature-flag' ? [p.target.table] : [])));
     for (const table of tables) await createFlagTable(world, table);
     const sim = new Simulator(scenario, plan, world, clock, start);
-    sim.setUp(plans, options);
+    sim.setUp(services, options);
     return sim;
   }
 
   /** Onboard a service's plan (or change it), as its service's stack does: the next rollout reads it. */
   registerPlan(plan: Plan): void {
-    onboardServices(this.world, [{ plan, account: this.world.settings.account }]);
+    onboardServices(this.world, [{ plan, account: plan === this.plan ? this.account : this.world.settings.account }]);
   }
 
-  private setUp(plans: Plan[], options: SimulatorOptions): void {
+  private setUp(services: { plan: Plan; account: string }[], options: SimulatorOptions): void {
     const { world, scenario } = this;
     const at = (iso: string) => this.offset(iso);
-    for (const plan of plans) {
-      const deployed = deployTarget(this, plan);
+    const plans = services.map((s) => s.plan);
+    for (const { plan, account } of services) {
+      const deployed = deployTarget(this, plan, account);
       this.target ??= deployed;
       deployChecks(this, plan);
       deploySmokeTargets(this, plan);
@@ -151,10 +164,7 @@ export class Simulator {
     this.clock.install(this.start);
     this.restore.push(() => this.clock.uninstall());
     // Each service's stack is deployed: its plan is registered before anything starts.
-    onboardServices(
-      world,
-      plans.map((plan) => ({ plan, account: world.settings.account })),
-    );
+    onboardServices(world, services);
     this.database = createDatabase(this, this.plan, this.start, () => this.target?.split() ?? {});
     routeEvents(world, scenario, plans, this.invoke);
     world.startAlarmEvaluation();

@@ -57,6 +57,8 @@ export class SimAlarms {
   private readonly listeners: StateChangeListener[] = [];
   private eventCounter = 0;
   private idCounter = 0;
+  /** The account an alarm (`alarm:<name>`) is in, when not CloudWatch's own (a service in another account). */
+  accountOf: (resource: string) => string | undefined = () => undefined;
 
   constructor(private readonly options: SimAlarmsOptions) {}
 
@@ -240,7 +242,12 @@ export class SimAlarms {
       { name: alarm.name, arn: alarm.arn, description: alarm.config.AlarmDescription, metrics: alarm.eventMetrics },
       previous,
       { value, reason, reasonData },
-      { now, id: simUuid(++this.eventCounter, 'e'), account: this.options.account, region: this.options.region },
+      {
+        now,
+        id: simUuid(++this.eventCounter, 'e'),
+        account: alarm.arn.split(':')[4] ?? this.options.account,
+        region: this.options.region,
+      },
     );
     for (const listener of [...this.listeners]) listener(structuredClone(event));
   }
@@ -267,6 +274,6 @@ export class SimAlarms {
   }
 
   private arn(name: string): string {
-    return `arn:aws:cloudwatch:${this.options.region}:${this.options.account}:alarm:${name}`;
+    return `arn:aws:cloudwatch:${this.options.region}:${this.accountOf(`alarm:${name}`) ?? this.options.account}:alarm:${name}`;
   }
 }

@@ -31,6 +31,9 @@ export class RdsStore {
   readonly instanceSnapshots = new Map<string, Snapshot>();
   readonly clusterSnapshots = new Map<string, Snapshot>();
 
+  /** The account a resource (`db:<id>`…, the ARN's tail) is in, when not the store's own (another account's service). */
+  accountOf: (resource: string) => string | undefined = () => undefined;
+
   constructor(
     readonly now: () => number,
     readonly env: { region: string; account: string },
@@ -92,7 +95,7 @@ export class RdsStore {
   }
 
   arn(type: 'db' | 'cluster' | 'snapshot' | 'cluster-snapshot', id: string): string {
-    return `arn:aws:rds:${this.env.region}:${this.env.account}:${type}:${id}`;
+    return `arn:aws:rds:${this.env.region}:${this.accountOf(`${type}:${id}`) ?? this.env.account}:${type}:${id}`;
   }
 
   kmsKeyId(): string {

@@ -42,6 +42,11 @@ export class SimRDS {
 
   // ----- setup ---------------------------------------------------------------------------------------------
 
+  /** Where each resource's ARN says it is: `accountOf(<type>:<id>)`, else the store's account. */
+  locate(accountOf: (resource: string) => string | undefined): void {
+    this.store.accountOf = accountOf;
+  }
+
   /** An available standalone DB instance (with an automated snapshot at `latestBackupAt`, if not null). */
   addInstance(spec: InstanceSpec): void {
     addInstance(this.store, spec);
