@@ -55,7 +55,7 @@ export class SimDynamoDB {
   private readonly modules: DynaliteModules;
   private readonly actions = new Map<string, { action: Action; validation: ActionValidation }>();
   /** Every call, for tests that count side effects. */
-  readonly calls: { operation: string; input: unknown; error?: string; caller?: string }[] = [];
+  readonly calls: { operation: string; input: unknown; error?: string; caller?: string; principal?: string }[] = [];
   /** Injected faults: called before each operation; may throw an error to return instead. */
   fault: (operation: string) => { name: string; message: string; crash?: 'after' } | undefined = () => undefined;
   private readonly watchers = new Map<string, { before(): void; after(): Promise<void> }>();
@@ -155,6 +155,8 @@ export class SimDynamoDB {
         operation: string,
         body: Record<string, unknown>,
       ) => Promise<{ name: string; message: string } | undefined>;
+      /** The ARN of the principal the call is made as (logged with it), if any. */
+      principal?: () => Promise<string | undefined>;
     } = {},
   ) {
     const bookkeeping = options.bookkeeping ?? false;
@@ -168,7 +170,13 @@ export class SimDynamoDB {
         const invocation = bookkeeping ? undefined : currentInvocation();
         // A dead function makes no more calls.
         if (invocation?.crashedAfter) throw new SimulatedCrash(invocation.crashedAfter);
-        const call: (typeof this.calls)[number] = { operation, input: body, caller: invocation?.functionName };
+        const principal = bookkeeping ? undefined : await options.principal?.();
+        const call: (typeof this.calls)[number] = {
+          operation,
+          input: body,
+          caller: invocation?.functionName,
+          ...(principal ? { principal } : {}),
+        };
         if (!bookkeeping) this.calls.push(call);
         const refused = bookkeeping ? undefined : await options.authorize?.(operation, body);
         if (refused) {

@@ -320,7 +320,11 @@ export class SimWorld {
       this.access.check(await this.principalOf(principal), 'dynamodb', operation, body);
     return new DynamoDBClient({
       ...this.clientConfig(),
-      requestHandler: this.dynamodb.requestHandler({ bookkeeping: options.bookkeeping, authorize }) as never,
+      requestHandler: this.dynamodb.requestHandler({
+        bookkeeping: options.bookkeeping,
+        authorize,
+        principal: async () => (await this.principalOf(principal))?.arn,
+      }) as never,
       // Nothing to authenticate in-process; signing each request would only cost time.
       signer: { sign: async (request: unknown) => request } as never,
     });
