@@ -170,14 +170,7 @@ export class SimDynamoDB {
         const invocation = bookkeeping ? undefined : currentInvocation();
         // A dead function makes no more calls.
         if (invocation?.crashedAfter) throw new SimulatedCrash(invocation.crashedAfter);
-        const principal = bookkeeping ? undefined : await options.principal?.();
-        const call: (typeof this.calls)[number] = {
-          operation,
-          input: body,
-          caller: invocation?.functionName,
-          ...(principal ? { principal } : {}),
-        };
-        if (!bookkeeping) this.calls.push(call);
+        const call: { error?: string } = bookkeeping ? {} : await this.log(operation, body, options.principal);
         const refused = bookkeeping ? undefined : await options.authorize?.(operation, body);
         if (refused) {
           call.error = refused.name;
@@ -212,6 +205,19 @@ export class SimDynamoDB {
       updateHttpClientConfig() {},
       httpHandlerConfigs: () => ({}),
     };
+  }
+
+  /** Log a call of the workflow's, with its caller and the principal it is made as. */
+  private async log(operation: string, input: unknown, principalOf?: () => Promise<string | undefined>) {
+    const principal = await principalOf?.();
+    const call: (typeof this.calls)[number] = {
+      operation,
+      input,
+      caller: currentInvocation()?.functionName,
+      ...(principal ? { principal } : {}),
+    };
+    this.calls.push(call);
+    return call;
   }
 }
 

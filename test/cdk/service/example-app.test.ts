@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildServiceApp } from '../../../examples/service-app/stack';
-import { resolve, type Template as CfnTemplate } from '../../fixtures/iam';
+import { type Template as CfnTemplate, resolve } from '../../fixtures/iam';
 
 describe('examples/service-app (a service team onboarding from its own CDK app)', () => {
   it('synthesizes the service in its own account, trusting the orchestrator’s account and forwarding to its bus', () => {
