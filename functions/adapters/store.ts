@@ -144,24 +144,8 @@ export class DynamoRolloutStore implements RolloutStore {
   }
 
   async releaseLock(ref: RolloutRef): Promise<void> {
-    try {
-      await aws(
-        'dynamodb:DeleteItem',
-        () =>
-          this.doc.send(
-            new DeleteCommand({
-              TableName: this.tableName,
-              Key: { pk: partitionKey(ref.service), sk: LOCK_KEY },
-              ConditionExpression: 'executionArn = :me',
-              ExpressionAttributeValues: { ':me': ref.executionArn },
-            }),
-          ),
-        this.tableName,
-      );
-    } catch (error) {
-      // Already released, or taken over by someone who removed ours by hand: either way it is not ours to delete.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Already released, or taken over by someone who removed ours by hand: either way it is not ours to delete.
+    await this.deleteIfOwned({ pk: partitionKey(ref.service), sk: LOCK_KEY }, ref.executionArn);
     await this.forgetRunning(ref);
   }
 
@@ -190,6 +174,12 @@ export class DynamoRolloutStore implements RolloutStore {
   }
 
   async forgetRunning(item: Pick<RunningRollout, 'service' | 'executionArn'>): Promise<void> {
+    // Gone already, or a later rollout's: not ours to delete.
+    await this.deleteIfOwned({ pk: INDEX_KEY, sk: partitionKey(item.service) }, item.executionArn);
+  }
+
+  /** Delete an item if the execution still owns it; an item gone or owned by another is left as it is. */
+  private async deleteIfOwned(key: { pk: string; sk: string }, executionArn: string): Promise<void> {
     try {
       await aws(
         'dynamodb:DeleteItem',
@@ -197,15 +187,14 @@ export class DynamoRolloutStore implements RolloutStore {
           this.doc.send(
             new DeleteCommand({
               TableName: this.tableName,
-              Key: { pk: INDEX_KEY, sk: partitionKey(item.service) },
+              Key: key,
               ConditionExpression: 'executionArn = :me',
-              ExpressionAttributeValues: { ':me': item.executionArn },
+              ExpressionAttributeValues: { ':me': executionArn },
             }),
           ),
         this.tableName,
       );
     } catch (error) {
-      // Gone already, or a later rollout's: not ours to delete.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
