@@ -319,10 +319,18 @@ describe('bad execution input', () => {
       // Assess
       expect(runs).toBeGreaterThanOrEqual(80);
       // Nothing but the plan of a well-formed service is read (through its role), to check the version against it.
-      expect(sim.world.calls.filter((c) => c.caller !== 'validate' || c.operation !== 'ssm:GetParameter')).toEqual([]);
-      for (const call of sim.world.calls) {
+      const reads = sim.world.calls.filter((c) => c.operation !== 'sts:AssumeRole');
+      expect(reads.filter((c) => c.caller !== 'validate' || c.operation !== 'ssm:GetParameter')).toEqual([]);
+      for (const call of reads) {
         expect((call.input as { Name?: string }).Name).toMatch(
           /^\/rollout-pilot\/rollout-pilot\/services\/[^/]+\/plan$/,
+        );
+      }
+      // The role sessions it took to read them: the validate function's, of a service's role.
+      for (const call of sim.world.calls.filter((c) => c.operation === 'sts:AssumeRole')) {
+        expect(call.caller).toBe('validate');
+        expect((call.input as { RoleArn?: string }).RoleArn).toMatch(
+          /^arn:aws:iam::\d{12}:role\/rollout-pilot\/rollout-pilot\/[^/]+$/,
         );
       }
       expect(sim.world.dynamodb.calls).toEqual([]);
@@ -353,8 +361,10 @@ describe('bad execution input', () => {
 
     // Assess
     expect(report.errorName).toBe('InvalidRolloutInput');
+    // Nothing deployed its stack: there is no role to read a parameter through (STS answers AccessDenied for a role
+    // that does not exist, as for one that does not trust the caller).
     expect(report.reason).toContain(
-      'service: no plan is registered for "orders-api" in account 123456789012: its service has not registered one (no parameter /rollout-pilot/rollout-pilot/services/orders-api/plan)',
+      'service: no plan is registered for "orders-api" in account 123456789012: its role cannot be assumed (AccessDenied: ssm:GetParameter on /rollout-pilot/rollout-pilot/services/orders-api/plan: User: arn:aws:sts::123456789012:assumed-role/rollout-pilot-validate/rollout-pilot-validate is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/rollout-pilot/rollout-pilot/orders-api)',
     );
   });
 });
