@@ -3,11 +3,14 @@ import type { Construct } from 'constructs';
 import type { Plan } from '../../functions/core/plan';
 import { PLAN_PARAMETER_LIMITS, planParameterName, storedPlanValue } from '../../functions/core/service-access';
 
-/** The tier a plan's stored value needs: Standard (free) up to 4 KB, Advanced up to 8 KB; undefined past that. */
+/**
+ * The tier a plan's stored value is deployed with: Intelligent-Tiering up to 8 KB (SSM keeps it in the free
+ * Standard tier up to 4 KB and moves it to Advanced when a longer value is put), undefined past that. Not a tier
+ * chosen from today's size: SSM refuses to move a parameter back from Advanced to Standard, so a plan that shrank
+ * under 4 KB would fail its stack's update.
+ */
 export function planParameterTier(value: string): ssm.ParameterTier | undefined {
-  if (value.length <= PLAN_PARAMETER_LIMITS.standard) return ssm.ParameterTier.STANDARD;
-  if (value.length <= PLAN_PARAMETER_LIMITS.advanced) return ssm.ParameterTier.ADVANCED;
-  return undefined;
+  return value.length <= PLAN_PARAMETER_LIMITS.advanced ? ssm.ParameterTier.INTELLIGENT_TIERING : undefined;
 }
 
 /** The plan's stored value when it is too big for a parameter, as a problem line; none when it fits. */
@@ -31,6 +34,6 @@ export function buildPlanParameter(scope: Construct, plan: Plan, orchestrator: s
     parameterName: planParameterName(orchestrator, plan.service),
     description: `Rollout Pilot (${orchestrator}): the rollout plan of ${plan.service}`,
     stringValue: value,
-    tier: planParameterTier(value) ?? ssm.ParameterTier.ADVANCED,
+    tier: planParameterTier(value) ?? ssm.ParameterTier.INTELLIGENT_TIERING,
   });
 }

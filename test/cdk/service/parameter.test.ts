@@ -23,7 +23,7 @@ function planOfSize(size: number): Plan {
 
 describe('RolloutService', () => {
   describe('the plan parameter', () => {
-    it('store the plan as minified JSON under the orchestrator’s and the service’s names, in the Standard tier', () => {
+    it('store the plan as minified JSON under the orchestrator’s and the service’s names, tiered by SSM', () => {
       // Prepare
       const orders = plan();
 
@@ -34,7 +34,8 @@ describe('RolloutService', () => {
       template.hasResourceProperties('AWS::SSM::Parameter', {
         Name: '/rollout-pilot/rollout-pilot/services/orders-api/plan',
         Type: 'String',
-        Tier: 'Standard',
+        // SSM keeps it Standard (free) while it fits 4 KB; a fixed tier could not move back from Advanced.
+        Tier: 'Intelligent-Tiering',
         Value: storedPlanValue(orders),
       });
       expect(JSON.parse(storedPlanValue(orders))).toEqual(orders);
@@ -51,7 +52,7 @@ describe('RolloutService', () => {
       });
     });
 
-    it('use the Advanced tier from 4,097 to 8,192 characters, and refuse a bigger plan naming its size', () => {
+    it('deploy plans up to 8,192 characters with the same tier, so a plan may grow past 4 KB and shrink back, and refuse a bigger plan naming its size', () => {
       // Prepare
       const standard = planOfSize(4096);
       const advanced = planOfSize(4097);
@@ -73,7 +74,7 @@ describe('RolloutService', () => {
       expect([standard, advanced, largest, tooBig].map((p) => storedPlanValue(p).length)).toEqual([
         4096, 4097, 8192, 8193,
       ]);
-      expect(tiers).toEqual(['Standard', 'Advanced', 'Advanced']);
+      expect(tiers).toEqual(['Intelligent-Tiering', 'Intelligent-Tiering', 'Intelligent-Tiering']);
       expect(error).toBeInstanceOf(InvalidServiceProps);
       expect((error as InvalidServiceProps).problems).toEqual([
         expect.stringMatching(
