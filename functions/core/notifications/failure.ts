@@ -31,10 +31,7 @@ export function failureNotification(record: RolloutRecord, live?: LiveTraffic) {
     `Alarms:     ${record.alarms?.armed.length ? 'armed: an alarm still rolls the release back at once' : 'none armed'}`,
     `Lock:       held by ${record.executionArn}`,
     '',
-    'Fix the cause, then redrive (the failed step runs again, safely):',
-    `  aws stepfunctions redrive-execution --execution-arn ${record.executionArn}`,
-    'Or roll back now:',
-    `  rollout-pilot abort --service ${record.service} --reason "..."`,
+    ...whatToDo(record.executionArn, record.service),
   ];
   return {
     subject: subject(record.service, record.version, `FAILED at ${state}`),
@@ -98,14 +95,21 @@ export function unrecordedFailureNotification(failed: {
     `Error:      ${failed.error}`,
     `Cause:      ${failed.cause || '-'}`,
     '',
-    'Fix the cause, then redrive (the failed step runs again, safely):',
-    `  aws stepfunctions redrive-execution --execution-arn ${failed.executionArn}`,
-    'Or roll back now:',
-    `  rollout-pilot abort --service ${failed.service} --reason "..."`,
+    ...whatToDo(failed.executionArn, failed.service),
   ];
   return {
     subject: subject(failed.service, failed.version, `FAILED at ${failed.state}`),
     message: lines.join('\n'),
     attributes: { service: failed.service, event: 'failed' },
   };
+}
+
+/** What an operator can do about a failed execution: redrive it once the cause is fixed, or roll back. */
+function whatToDo(executionArn: string, service: string): string[] {
+  return [
+    'Fix the cause, then redrive (the failed step runs again, safely):',
+    `  aws stepfunctions redrive-execution --execution-arn ${executionArn}`,
+    'Or roll back now:',
+    `  rollout-pilot abort --service ${service} --reason "..."`,
+  ];
 }
