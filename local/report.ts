@@ -1,4 +1,5 @@
 import { isoDuration } from '../functions/core/duration';
+import type { DependentResult } from '../functions/core/flag-dependencies';
 import type { Baseline } from '../functions/core/judge';
 import type { Plan } from '../functions/core/plan';
 import type { GateCheck } from '../functions/core/readiness';
@@ -63,6 +64,8 @@ export interface Report {
     trafficRestoredAt: string | null;
     /** A `data`-class alarm fired, or the operator said the release damaged data. */
     dataDamaged: boolean;
+    /** A feature flag's dependent flags and what the rollback did to each (absent when it had none to look at). */
+    dependents?: DependentResult[];
   } | null;
   /** The alarms armed on the new version for the rollout. */
   alarmsArmed: string[];
@@ -230,8 +233,18 @@ function finalWeights({ scenario, target }: ReportInput, version: string | null)
 
 function rollbackOf(record: RolloutRecord | undefined): Report['rollback'] {
   if (!record?.rollback) return null;
-  const { trigger, reason, phase, alarm, by, detectedAt, trafficRestoredAt, dataDamaged } = record.rollback;
-  return { trigger, reason, phase, alarm, by, detectedAt, trafficRestoredAt, dataDamaged };
+  const { trigger, reason, phase, alarm, by, detectedAt, trafficRestoredAt, dataDamaged, dependents } = record.rollback;
+  return {
+    trigger,
+    reason,
+    phase,
+    alarm,
+    by,
+    detectedAt,
+    trafficRestoredAt,
+    dataDamaged,
+    ...(dependents ? { dependents } : {}),
+  };
 }
 
 function phasesOf(record: RolloutRecord | undefined): Report['phases'] {

@@ -5,6 +5,7 @@ import { formatIssues } from '../functions/core/issues';
 import { OUTCOMES, TRIGGERS } from '../functions/core/record';
 import { ACCOUNT_ID } from '../functions/core/service-access';
 import { visibleText } from '../functions/core/text';
+import { FlagsWorldSchema } from './flags-world';
 
 /** A scenario file could not be used; the message names the file and every bad field. */
 export class ScenarioError extends Error {
@@ -243,6 +244,7 @@ export const ScenarioSchema = z.strictObject({
       .describe(
         'For a feature-flag plan: the tenants and their traffic (their sum replaces `requestsPerMinute`). Default: 200 tenants `tenant-001`\u2026`tenant-200` sharing `requestsPerMinute` evenly. The report lists those that ever got the new version.',
       ),
+    flags: FlagsWorldSchema,
     canaryHealthyTargets: z
       .number()
       .int()

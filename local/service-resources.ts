@@ -97,9 +97,14 @@ function claimTarget(plan: Plan, arn: Arn, claim: Claim): void {
         claim(resource);
       }
       return;
-    case 'feature-flag':
-      claim(`${arn('dynamodb', `table/${target.table}`)}#${target.flag}`);
+    case 'feature-flag': {
+      const item = (flag: string) => `${arn('dynamodb', `table/${target.table}`)}#${flag}`;
+      claim(item(target.flag));
+      // Its dependents it turns off (read, then written); its prerequisites it only reads, and does not own.
+      for (const flag of target.dependents ?? []) claim(item(flag), ['dynamodb:GetItem', 'dynamodb:UpdateItem'], true);
+      for (const flag of target.prerequisites ?? []) claim(item(flag), ['dynamodb:GetItem'], true);
       return;
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { VirtualClock } from './clock';
 import type { SimServiceDatabase } from './database';
 import { createDatabase, deployChecks, deploySmokeTargets, deployTarget, simHttpProbe } from './deployment';
 import { describeError, versionOf } from './describe';
+import { flagsWorldProblems, scheduleFlagChanges, seedFlags } from './flags-world';
 import { onboardServices } from './onboarding';
 import { loadPlanFile } from './plan-file';
 import { simPlatform } from './platform';
@@ -116,6 +117,7 @@ export class Simulator {
       ...(options.extraPlans ?? []).map((p) => ('plan' in p ? p : { plan: p, account: SIM_ACCOUNT })),
     ];
     const plans = services.map((s) => s.plan);
+    for (const problem of flagsWorldProblems(scenario.world.flags, plan)) throw new ScenarioError(problem);
     if (scenario.world.tenants && plan.target.type !== 'feature-flag') {
       throw new ScenarioError(
         `world.tenants: the plan ${scenario.plan} releases through a ${plan.target.type} target; tenants need a feature-flag target`,
@@ -124,6 +126,7 @@ export class Simulator {
     // The flags tables exist before the clock is virtual (creating a table runs on real timers).
     const tables = new Set(plans.flatMap((p) => (p.target.type === 'feature-flag' ? [p.target.table] : [])));
     for (const table of tables) await createFlagTable(world, table);
+    await seedFlags(world, plan, scenario.world.flags, start);
     const sim = new Simulator(scenario, plan, world, clock, start);
     sim.setUp(services, options);
     return sim;
@@ -169,6 +172,7 @@ export class Simulator {
     routeEvents(world, scenario, plans, this.invoke);
     world.startAlarmEvaluation();
     scheduleWorldChanges(world, scenario, this.clock, at);
+    scheduleFlagChanges(world, this.plan, scenario.world.flags, this.clock, at);
     scheduleReconciler(this.clock, world, this.start, this.invoke, (at) => {
       this.lastReconciledAt = at;
     });

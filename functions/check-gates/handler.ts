@@ -5,6 +5,7 @@ import type { TrafficRouter } from '../adapters/routers/router';
 import type { RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, type DatabaseReadiness, judgeReadiness } from '../core/database';
 import { type GateReadings, gateDatabasePath, gateVerdict } from '../core/gate';
+import { resolvePhases } from '../core/phase';
 import { runReadiness } from '../core/readiness';
 import { type RolloutRecord, RolloutRefSchema, recordGate, recordReadiness } from '../core/record';
 import type { Target } from '../core/target';
@@ -24,8 +25,8 @@ export const GateOutputSchema = z.strictObject({
  * override is recorded), a preflight of the target (the version exists, the target serves another version,
  * no other release is half-way through it), the database's readiness (available, with an automated backup
  * younger than the plan's limit) and the plan's readiness checks (its alarms not in ALARM, HTTP health checks,
- * custom check functions). Every check runs, so the record lists each with its result; any failure blocks, naming
- * every failing check. Reads only; the decision and the stable version go on the record. A re-run returns the
+ * custom check functions), and a feature flag's prerequisite flags for the first phase's tenants. Every check
+ * runs, so the record lists each with its result; any failure blocks, naming every failing check. Reads only; the decision and the stable version go on the record. A re-run returns the
  * decision already recorded.
  */
 export const checkGatesStep = defineStep({
@@ -50,13 +51,17 @@ async function readGates(deps: CheckGatesDeps, record: RolloutRecord, now: Date)
   const { plan } = record;
   const router = deps.routerFor(plan.target, record.rolloutId);
   const subject = { service: plan.service, version: record.version, alarms: plan.alarms };
-  const [problems, database, readiness] = await Promise.all([
+  // A feature flag's prerequisites must be on for the first phase's tenants (each shift checks its own phase).
+  const first = resolvePhases(plan)[0];
+  const [problems, database, readiness, prerequisites] = await Promise.all([
     router.preflight(record.version),
     plan.database ? databaseReadiness(deps, plan.database, now) : Promise.resolve(null),
     runReadiness(plan.readiness, subject, deps.readiness),
+    first && router.prerequisites ? router.prerequisites(first) : Promise.resolve([]),
   ]);
   const traffic = problems.length ? null : await router.current();
-  return { problems, traffic, target: router.description, database, checks: readiness.checks };
+  const checks = [...readiness.checks, ...prerequisites];
+  return { problems, traffic, target: router.description, database, checks };
 }
 
 async function databaseReadiness(deps: CheckGatesDeps, policy: DatabasePolicy, now: Date): Promise<DatabaseReadiness> {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { checkFlagDependencies, dependentsField, prerequisitesField } from './flag-dependencies';
 
 /**
  * The target: what receives the traffic and how it is shifted (the plan's `target`). Each kind has a router in
@@ -88,6 +89,8 @@ const featureFlagTarget = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'expected a flag name: letters, digits, _ . -')
       .describe('The flag this plan releases, e.g. `new_rndc_flow`. Rolling back turns it off: no deploy.'),
+    prerequisites: prerequisitesField,
+    dependents: dependentsField,
     metrics: z
       .strictObject({
         namespace: z.string().min(1).max(255).describe('The service\u2019s CloudWatch namespace.'),
@@ -120,6 +123,7 @@ const featureFlagTarget = z
         'Where the service reports each cohort\u2019s health: its own metrics, with a cohort dimension. The flag evaluation must publish them per request.',
       ),
   })
+  .superRefine(checkFlagDependencies)
   .describe(
     'Release a feature behind a per-tenant flag in DynamoDB (tenant cohorts): phases name cohorts instead of weights. The service decides per request with the flag item (see the README, Tenant cohorts).',
   );

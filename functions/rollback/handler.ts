@@ -15,10 +15,12 @@ import type { Target } from '../core/target';
 import { rollbackDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
+import { turnOffDependents } from '../use-cases/dependents';
 
 /**
  * Put all traffic back on the stable version. Fenced by the record: when traffic was already restored (by the
- * alarm handler, or by this step before a retry), nothing is moved again. Then decide what happens to the data
+ * alarm handler, or by this step before a retry), nothing is moved again. Then turn off a feature flag's dependent
+ * flags (once, each write conditional; see `use-cases/dependents.ts`), and decide what happens to the data
  * (the first decision stands): nothing, a restore waiting for an approval, or a restore now.
  */
 export const rollbackStep = defineStep({
@@ -70,6 +72,7 @@ export const rollbackStep = defineStep({
       if (weights)
         record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, weights, deps.now(), true));
     }
+    record = await turnOffDependents(deps, event.ref, record);
     const restored = record.rollback?.trafficRestoredAt ?? now.toISOString();
     // Only now, with traffic on the stable version, is the data looked at (see `decideRestore`).
     let action: RestoreAction = 'none';

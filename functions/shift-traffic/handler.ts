@@ -2,8 +2,16 @@ import * as z from 'zod';
 import { expectUnchanged } from '../adapters/routers/guard';
 import type { TrafficRouter } from '../adapters/routers/router';
 import type { RolloutStore } from '../adapters/store';
+import { prerequisitesReason } from '../core/flag-dependencies';
 import { ResolvedPhaseSchema } from '../core/phase';
-import { enterPhase, openStep, phaseApprovalGranted, RolloutRefSchema, recordTrafficRestored } from '../core/record';
+import {
+  enterPhase,
+  openStep,
+  phaseApprovalGranted,
+  RolloutRefSchema,
+  recordTrafficRestored,
+  requestRollback,
+} from '../core/record';
 import type { Target } from '../core/target';
 import { shiftTrafficDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
@@ -23,6 +31,12 @@ export const ShiftedPhaseSchema = ResolvedPhaseSchema.extend({
  * phase at once. If one arrives while the step is moving traffic, the step puts traffic back on the stable
  * version itself: whatever races, a rollback request wins.
  *
+ * A feature flag's prerequisite flags are checked for the phase's cohort first: one off (turned off since the
+ * gate, or not on for the wider cohort) moves nothing and asks for a rollback (trigger `flag-prerequisite`), which
+ * the bake that follows carries out. Rolling back rather than holding: the tenants that have the flag already lack
+ * its prerequisite (a kill switch on the prerequisite is meant for what needs it too), and no wait of the workflow
+ * would notice the prerequisite come back.
+ *
  * A phase that needs an approval not given yet moves nothing: the step says `approvalNeeded`, and the workflow
  * waits for the answer (`AwaitPhaseApproval`) before it comes back here.
  */
@@ -38,6 +52,20 @@ export const shiftTrafficStep = defineStep({
     const stable = record.stableVersion;
     if (!stable) throw new Error(`rollout ${record.rolloutId} has no stable version; the gate step records it`);
     const router = deps.routerFor(record.plan.target, record.rolloutId);
+    const failing = (await router.prerequisites?.(phase))?.filter((c) => c.result === 'fail') ?? [];
+    if (failing.length) {
+      // Before any write: the tenants that have the flag already lack its prerequisite; rolling back is safe.
+      const now = deps.now();
+      const request = {
+        trigger: 'flag-prerequisite' as const,
+        reason: prerequisitesReason(failing, phase.name),
+        detectedAt: now.toISOString(),
+        by: null,
+        alarm: null,
+      };
+      await deps.store.update(event.ref, (r) => requestRollback(r, request, now));
+      return { ...phase, approvalNeeded: false };
+    }
     await expectUnchanged(router, stable, record.traffic, phase.weight);
     const weights =
       phase.weight >= 100

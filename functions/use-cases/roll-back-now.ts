@@ -16,6 +16,7 @@ import {
 import type { Target } from '../core/target';
 import { announceOnce } from './announce';
 import { type ConcludeDeps, conclude } from './conclude';
+import { turnOffDependents } from './dependents';
 
 export interface RollBackNowDeps extends ConcludeDeps {
   /** The router of a plan's target, writing as rollout `owner`. */
@@ -102,6 +103,8 @@ export async function rollBackNow(
     const key = 'restore-needs-redrive';
     record = await announceOnce(deps, ref, record, key, restoreNeedsRedriveNotification);
   } else if (status !== 'RUNNING') {
+    // No workflow will run its Rollback step: the dependent flags are turned off here.
+    record = await turnOffDependents(deps, ref, record);
     record = await conclude(deps, ref, options.outcome);
     result.concluded = true;
   }

@@ -6,10 +6,13 @@ import {
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type FlagItem, readFlagItem } from '../../core/cohort';
 import { TargetChanged } from '../../core/errors';
+import type { DependentResult, PhaseCohort } from '../../core/flag-dependencies';
+import type { GateCheck } from '../../core/readiness';
 import type { Weights } from '../../core/record';
 import { flagOffLabel, type Target } from '../../core/target';
 import { aws } from '../aws';
 import type { VersionMetricSpec } from '../metrics';
+import { FlagLinks } from './flag-links';
 import { roundPercent, type TrafficRouter, type TrafficState } from './router';
 
 export type FeatureFlagTarget = Extract<Target, { type: 'feature-flag' }>;
@@ -40,6 +43,7 @@ export class FeatureFlagRouter implements TrafficRouter {
 
   private readonly now: () => Date;
   private readonly owner: string | undefined;
+  private readonly links: FlagLinks;
 
   constructor(
     dynamodb: DynamoDBClient,
@@ -51,6 +55,20 @@ export class FeatureFlagRouter implements TrafficRouter {
     this.doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
     this.off = flagOffLabel(target.flag);
     this.description = `flag ${target.flag} in table ${target.table}`;
+    this.links = new FlagLinks(this.doc, target.table, target.flag);
+  }
+
+  /** The plan's prerequisite flags for the phase's cohort (see `core/flag-dependencies.ts`). Reads only. */
+  async prerequisites(phase: PhaseCohort): Promise<GateCheck[]> {
+    return this.links.prerequisites(this.target.prerequisites ?? [], phase);
+  }
+
+  /** Turn the plan's dependent flags off, each write conditional (see `FlagLinks.turnOff`). */
+  async turnOffDependents(): Promise<DependentResult[]> {
+    const dependents = this.target.dependents ?? [];
+    if (!dependents.length) return [];
+    if (this.owner === undefined) throw new Error('turning dependent flags off needs the rollout that owns the flag');
+    return this.links.turnOff(dependents, this.owner, this.now());
   }
 
   async current(): Promise<TrafficState> {

@@ -1,3 +1,5 @@
+import type { DependentResult, PhaseCohort } from '../../core/flag-dependencies';
+import type { GateCheck } from '../../core/readiness';
 import type { Weights } from '../../core/record';
 
 /** What a target serves now: the version receiving the remainder of the traffic, and the split. */
@@ -27,6 +29,16 @@ export interface TrafficRouter {
   promote(stable: string, canary: string): Promise<Weights>;
   /** Send all traffic back to `stable`: the rollback. */
   revert(stable: string, canary: string): Promise<Weights>;
+  /**
+   * For a target with prerequisites (a feature flag's prerequisite flags): a `flag-prerequisite` check of each for
+   * the cohort of `phase`, before traffic moves into it. Reads only. Absent: the target has none.
+   */
+  prerequisites?(phase: PhaseCohort): Promise<GateCheck[]>;
+  /**
+   * For a target with dependents (a feature flag's dependent flags): turn them off after the rollback, each write
+   * conditional; what came of each. Absent: the target has none.
+   */
+  turnOffDependents?(): Promise<DependentResult[]>;
 }
 
 /** Round a percentage the way weights are stored and shown (two decimals). */

@@ -1,3 +1,4 @@
+import type { DependentResult } from '../flag-dependencies';
 import { isFinished } from './lifecycle';
 import type { Rollback, RolloutRecord, Weights } from './schema';
 import { describeWeights, note } from './timeline';
@@ -60,5 +61,20 @@ export function markDataDamaged(record: RolloutRecord, by: string, reason: strin
     now,
     'data-damaged',
     `${by} says the release damaged data: ${reason}`,
+  );
+}
+
+/**
+ * What the rollback did to a feature flag's dependent flags. Idempotent: the first result stands (a re-run of the
+ * rollback does not look at them again).
+ */
+export function recordDependents(record: RolloutRecord, results: readonly DependentResult[], now: Date): RolloutRecord {
+  const rollback = record.rollback;
+  if (!rollback || rollback.dependents || !results.length) return record;
+  return note(
+    { ...record, rollback: { ...rollback, dependents: [...results] } },
+    now,
+    'dependent-flags',
+    results.map((r) => `${r.flag} ${r.result}: ${r.detail}`).join('; '),
   );
 }

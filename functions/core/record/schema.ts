@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DatabaseStateSchema } from '../database';
+import { DependentResultSchema } from '../flag-dependencies';
 import { ExecutionInputSchema } from '../input';
 import { CountsSchema, JudgeStateSchema, noCounts } from '../judge';
 import type { Plan } from '../plan';
@@ -42,7 +43,15 @@ export const StatusSchema = z.enum([
 ]);
 export type Status = z.output<typeof StatusSchema>;
 
-export const TRIGGERS = ['analysis', 'alarm', 'operator', 'execution-stopped', 'approval'] as const;
+/** `flag-prerequisite`: a shift found a prerequisite flag off for the tenants of the phase it was moving into. */
+export const TRIGGERS = [
+  'analysis',
+  'alarm',
+  'operator',
+  'execution-stopped',
+  'approval',
+  'flag-prerequisite',
+] as const;
 export const TriggerSchema = z.enum(TRIGGERS);
 export type Trigger = z.output<typeof TriggerSchema>;
 
@@ -135,6 +144,8 @@ export const RollbackSchema = z.strictObject({
   alarm: z.string().nullable(),
   /** A `data`-class alarm fired, or an operator said so: the release is treated as having damaged data. */
   dataDamaged: z.boolean().default(false),
+  /** A feature flag's dependent flags, and what the rollback did to each; absent until it looked at them. */
+  dependents: z.array(DependentResultSchema).optional(),
 });
 export type Rollback = z.output<typeof RollbackSchema>;
 
