@@ -529,6 +529,8 @@ const RUNS: Record<string, () => ScenarioInput> = {
       alarmChanges: [{ at: 'PT2H', alarm: 'rollout-pilot.tenant-portal.2026.11.3.error-spike', state: 'ALARM' }],
     });
   },
+  'feature flag: prerequisite read, turned off mid-rollout, dependent turned off (flag-prerequisite-turned-off)': () =>
+    example('flag-prerequisite-turned-off'),
   'operator abort through signal (operator-abort)': () => example('operator-abort'),
   'stopped in the console, ended by reconcile (console-stop)': () => example('console-stop'),
   'status event lost, ended by reconcile (lost-execution-event)': () => example('lost-execution-event'),

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN } from '../../fixtures/targets';
+import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, flagTarget } from '../../fixtures/targets';
 import { albPlan, flagPlan, plan, type SynthesizedService, synthService } from '../fixtures';
 import { acknowledgedOn, arnHere, grantsOf, iamMatches, resourcesGranted } from './context';
 
@@ -123,6 +123,32 @@ describe('RolloutService', () => {
             actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
             resources: [arnHere('dynamodb', 'table/feature_flags')],
             condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['new_rndc_flow'] } },
+          },
+        ]);
+      });
+
+      it('let the role also read and update its dependent flags, and only read its prerequisites, each by leading key', () => {
+        // Prepare
+        const linked = synthService(
+          flagPlan({ target: flagTarget({ prerequisites: ['tax_ids'], dependents: ['rndc_invoice_reminders'] }) }),
+        );
+
+        // Act
+        const grants = grantsOf(linked).filter((g) => g.actions.some((a) => a.startsWith('dynamodb:')));
+
+        // Assess
+        expect(grants).toEqual([
+          {
+            actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+            resources: [arnHere('dynamodb', 'table/feature_flags')],
+            condition: {
+              'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['new_rndc_flow', 'rndc_invoice_reminders'] },
+            },
+          },
+          {
+            actions: ['dynamodb:GetItem'],
+            resources: [arnHere('dynamodb', 'table/feature_flags')],
+            condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['tax_ids'] } },
           },
         ]);
       });
