@@ -130,7 +130,10 @@ function describeTarget(target: Plan['target']): string {
       return `alias ${target.alias} of function ${target.functionName} (UpdateAlias)`;
     case 'alb-weighted':
       return `rule ${target.listenerRuleArn.split('/').at(-1)} of load balancer ${target.listenerRuleArn.split('/')[2]}: target groups ${targetGroupName(target.stableTargetGroupArn)} and ${targetGroupName(target.canaryTargetGroupArn)}, blue/green (ModifyRule)`;
-    case 'feature-flag':
-      return `flag ${target.flag} in DynamoDB table ${target.table}, judged on ${target.metrics.namespace} by ${target.metrics.cohortDimension} (${target.metrics.newCohort} / ${target.metrics.stableCohort})`;
+    case 'feature-flag': {
+      const needs = target.prerequisites?.length ? `; needs ${target.prerequisites.join(', ')} on` : '';
+      const off = target.dependents?.length ? `; a rollback also turns off ${target.dependents.join(', ')}` : '';
+      return `flag ${target.flag} in DynamoDB table ${target.table}, judged on ${target.metrics.namespace} by ${target.metrics.cohortDimension} (${target.metrics.newCohort} / ${target.metrics.stableCohort})${needs}${off}`;
+    }
   }
 }

@@ -153,6 +153,10 @@ describe('rollout-pilot validate', () => {
     expect(out).toContain(
       'flag new_rndc_flow in DynamoDB table feature_flags, judged on TenantPortal by Cohort (new / stable)',
     );
+    // tenant-invoicing's flag, its prerequisite and its dependent.
+    expect(out).toContain(
+      'flag rndc_e_invoice in DynamoDB table feature_flags, judged on TenantInvoicing by Cohort (new / stable); needs new_rndc_flow on; a rollback also turns off rndc_invoice_reminders',
+    );
   });
 
   it('exits 2 naming each bad file and field', async () => {
