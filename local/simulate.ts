@@ -8,6 +8,7 @@ import { readRolloutDefinition } from '../statemachines/rollout';
 import { VirtualClock } from './clock';
 import type { SimServiceDatabase } from './database';
 import { createDatabase, deployChecks, deploySmokeTargets, deployTarget, simHttpProbe } from './deployment';
+import { SimSyntheticTraffic } from './synthetic';
 import { describeError, versionOf } from './describe';
 import { onboardServices } from './onboarding';
 import { loadPlanFile } from './plan-file';
@@ -146,7 +147,7 @@ export class Simulator {
     }
     prepareWorld(world, scenario, at);
 
-    const deps = functionDeps(simPlatform(world, this.clock, this.httpProbe));
+    const deps = functionDeps(simPlatform(world, this.clock, this.httpProbe, this.synthetic.get(plans)));
     this.invoke = lambdaInvoker(FUNCTIONS, deps, this.clock, (invocation) => {
       this.invocations.push(invocation);
       options.onInvocation?.(invocation, this);
@@ -213,6 +214,13 @@ export class Simulator {
 
   /** The HTTP health checks' answers, as the scenario says. */
   private readonly httpProbe = simHttpProbe(this);
+
+  /** The synthetic requests' answers and metrics (plan `synthetic`); made once the scenario is known. */
+  private syntheticTraffic: SimSyntheticTraffic | undefined;
+  get synthetic(): SimSyntheticTraffic {
+    this.syntheticTraffic ??= new SimSyntheticTraffic(this);
+    return this.syntheticTraffic;
+  }
 
   /** Every routing change of the released target: `{ version: fraction }`. */
   readonly trafficHistory: { at: string; split: Record<string, number> }[] = [];
