@@ -529,6 +529,8 @@ const RUNS: Record<string, () => ScenarioInput> = {
       alarmChanges: [{ at: 'PT2H', alarm: 'rollout-pilot.tenant-portal.2026.11.3.error-spike', state: 'ALARM' }],
     });
   },
+  'Lambda alias: synthetic invocations of the new version (quiet-service-synthetic)': () =>
+    example('quiet-service-synthetic'),
   'operator abort through signal (operator-abort)': () => example('operator-abort'),
   'stopped in the console, ended by reconcile (console-stop)': () => example('console-stop'),
   'status event lost, ended by reconcile (lost-execution-event)': () => example('lost-execution-event'),
