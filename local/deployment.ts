@@ -5,6 +5,7 @@ import type { VirtualClock } from './clock';
 import { SimServiceDatabase } from './database';
 import { describeSplit, versionOf } from './describe';
 import type { Scenario } from './scenario';
+import { SimSyntheticTraffic } from './synthetic';
 import {
   defaultTenants,
   type SimRelease,
@@ -13,7 +14,6 @@ import {
   simFlagTarget,
   simLambdaTarget,
 } from './targets';
-import { SimSyntheticTraffic } from './synthetic';
 import type { SimWorld } from './world';
 
 /** What deploying a plan into the simulated account works with: the world, the scenario and the clock. */

@@ -8,7 +8,6 @@ import { readRolloutDefinition } from '../statemachines/rollout';
 import { VirtualClock } from './clock';
 import type { SimServiceDatabase } from './database';
 import { createDatabase, deployChecks, deploySmokeTargets, deployTarget, simHttpProbe } from './deployment';
-import { SimSyntheticTraffic } from './synthetic';
 import { describeError, versionOf } from './describe';
 import { onboardServices } from './onboarding';
 import { loadPlanFile } from './plan-file';
@@ -26,6 +25,7 @@ import {
 } from './scenario-events';
 import { type Operators, operatorSignal } from './signals';
 import { FUNCTIONS, functionDeps } from './steps';
+import { SimSyntheticTraffic } from './synthetic';
 import { createFlagTable, type SimTarget } from './targets';
 import { SIM_ACCOUNT, SimWorld } from './world';
 

@@ -107,13 +107,7 @@ export interface BakeDeps {
  * The plan's synthetic requests for this wake-up of phase `index`, sent and recorded once: the wake-up is named by
  * its task token, so a re-run of it (a retried invocation) finds its entry and sends nothing.
  */
-async function sendSyntheticOnce(
-  deps: BakeDeps,
-  ref: RolloutRef,
-  record: RolloutRecord,
-  index: number,
-  token: string,
-) {
+async function sendSyntheticOnce(deps: BakeDeps, ref: RolloutRef, record: RolloutRecord, index: number, token: string) {
   const { plan } = record;
   const phase = record.phases[index];
   if (!plan.synthetic || !phase || !sendsSynthetic(plan.synthetic, phase.name)) return record;

@@ -170,7 +170,12 @@ export interface SyntheticAnswer {
 
 /** Sends one synthetic request. Never throws: a request that could not be sent is a failed answer. */
 export interface SyntheticSender {
-  invoke(functionName: string, version: string, payload: Record<string, unknown>, timeoutMs: number): Promise<SyntheticAnswer>;
+  invoke(
+    functionName: string,
+    version: string,
+    payload: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<SyntheticAnswer>;
   get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<SyntheticAnswer>;
 }
 
@@ -197,7 +202,12 @@ export async function sendSynthetic(
     if (request.type === 'http') return sender.get(request.url, { [SYNTHETIC_LABEL]: subject.rolloutId }, timeoutMs);
     if (!subject.functionName) return Promise.resolve({ ok: false, durationMs: null, detail: 'no Lambda target' });
     const body = request.payloads[i % request.payloads.length] ?? {};
-    return sender.invoke(subject.functionName, subject.version, { ...body, [SYNTHETIC_LABEL]: subject.rolloutId }, timeoutMs);
+    return sender.invoke(
+      subject.functionName,
+      subject.version,
+      { ...body, [SYNTHETIC_LABEL]: subject.rolloutId },
+      timeoutMs,
+    );
   };
   const answers = await pool(synthetic.requestsPerWakeUp, synthetic.concurrency, send);
   return summarise(answers, synthetic.request.type, wakeUp);

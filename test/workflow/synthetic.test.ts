@@ -48,7 +48,9 @@ describe('synthetic traffic for a quiet service (5 requests a minute)', () => {
     }
     expect(without.report.outcome).toBe('ROLLED_BACK');
     expect(without.report.rollback?.trigger).toBe('analysis');
-    expect(without.report.rollback?.reason).toMatch(/^inconclusive after holding 30m past the bake: only \d+ of the 200 requests needed on 10%/);
+    expect(without.report.rollback?.reason).toMatch(
+      /^inconclusive after holding 30m past the bake: only \d+ of the 200 requests needed on 10%/,
+    );
     expect(without.report.synthetic).toBeNull();
   });
 
