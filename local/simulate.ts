@@ -215,12 +215,8 @@ export class Simulator {
   /** The HTTP health checks' answers, as the scenario says. */
   private readonly httpProbe = simHttpProbe(this);
 
-  /** The synthetic requests' answers and metrics (plan `synthetic`); made once the scenario is known. */
-  private syntheticTraffic: SimSyntheticTraffic | undefined;
-  get synthetic(): SimSyntheticTraffic {
-    this.syntheticTraffic ??= new SimSyntheticTraffic(this);
-    return this.syntheticTraffic;
-  }
+  /** The synthetic requests' answers and metrics (plan `synthetic`). */
+  readonly synthetic = new SimSyntheticTraffic(this);
 
   /** Every routing change of the released target: `{ version: fraction }`. */
   readonly trafficHistory: { at: string; split: Record<string, number> }[] = [];

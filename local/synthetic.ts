@@ -22,12 +22,16 @@ interface SyntheticWorld {
  * `ExecutedVersion` only for alias invocations): so do we. They are not in the users' impact (`served`).
  */
 export class SimSyntheticTraffic {
-  private readonly rng: Random;
+  /** Made at the first request: the scenario is known by then. */
+  private stream: Random | undefined;
   /** What the synthetic requests got, by version: for the report. */
   readonly served = new Map<string, { requests: number; errors: number }>();
 
-  constructor(private readonly ctx: SyntheticWorld) {
-    this.rng = new Random(ctx.scenario.seed, 5);
+  constructor(private readonly ctx: SyntheticWorld) {}
+
+  private get rng(): Random {
+    this.stream ??= new Random(this.ctx.scenario.seed, 5);
+    return this.stream;
   }
 
   /** Whether an invocation's event is a synthetic request (it carries the label). */

@@ -125,13 +125,17 @@ export function judgeWakeUp(
     findings,
     now,
     enteredAt: new Date(state.enteredAt),
-    judgedMinutes:
-      (window.end.getTime() - floorMinute(new Date(record.phases[0]?.enteredAt ?? now)).getTime()) / MINUTE,
+    judgedMinutes: minutesSinceFirstShift(record, window, now),
     version: record.version,
     stableVersion: record.stableVersion,
     ...syntheticOf(record, index),
   });
   return { evaluation, judged: { state: judge, counts } };
+}
+
+/** Minutes judged since the first shift, for the request rate the later phases will see. */
+function minutesSinceFirstShift(record: RolloutRecord, window: JudgeWindow, now: Date): number {
+  return (window.end.getTime() - floorMinute(new Date(record.phases[0]?.enteredAt ?? now)).getTime()) / MINUTE;
 }
 
 /**
