@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { Settings } from '../adapters/aws';
 import type { MetricsSource } from '../adapters/metrics';
@@ -73,7 +72,7 @@ export const bakeStep = defineStep({
     let record = await deps.store.get(ref);
     const opening = bakeOpening(record, index);
     if (opening) return settle(deps, taskToken, opening, record);
-    record = await sendSyntheticOnce(deps, ref, record, index, taskToken);
+    record = await sendSyntheticOnce(deps, ref, record, index);
 
     const now = deps.now();
     const metrics = deps.metricsFor(record.plan.target, record.stableVersion);
@@ -104,14 +103,15 @@ export interface BakeDeps {
 }
 
 /**
- * The plan's synthetic requests for this wake-up of phase `index`, sent and recorded once: the wake-up is named by
- * its task token, so a re-run of it (a retried invocation) finds its entry and sends nothing.
+ * The plan's synthetic requests for this wake-up of phase `index`, sent and recorded once. The wake-up is named by
+ * the phase and the evaluations it has recorded so far, which only its own judgement moves on: a re-run of it (a
+ * retry, a redrive, with a new task token or not) finds its entry and sends nothing.
  */
-async function sendSyntheticOnce(deps: BakeDeps, ref: RolloutRef, record: RolloutRecord, index: number, token: string) {
+async function sendSyntheticOnce(deps: BakeDeps, ref: RolloutRef, record: RolloutRecord, index: number) {
   const { plan } = record;
   const phase = record.phases[index];
   if (!plan.synthetic || !phase || !sendsSynthetic(plan.synthetic, phase.name)) return record;
-  const key = `${index}:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+  const key = `${index}:${phase.evaluations}`;
   if (record.synthetic?.some((e) => e.key === key)) return record;
   const functionName = plan.target.type === 'lambda-alias' ? plan.target.functionName : null;
   const subject = { functionName, version: record.version, rolloutId: record.rolloutId };

@@ -6,7 +6,8 @@ import { httpUrl } from './readiness';
  * Synthetic traffic for quiet services: during the plan's chosen phases, each wake-up of the bake sends the new
  * version a set number of requests (a direct `Invoke` of `functionName:<new version>` with the plan's payloads, or
  * GETs of a URL that reaches it), a few at a time, and records what they answered on the rollout record, keyed by
- * the wake-up so that a re-run of it sends and counts nothing twice. Nothing waits inside a Lambda: the requests go
+ * the wake-up so that a re-run of it sends and counts nothing twice (requests sent by a wake-up that died before
+ * recording them are not counted: that costs exposure, never inflates it). Nothing waits inside a Lambda: the requests go
  * out at the wake-up and the bake goes back to its wait.
  *
  * The judge counts them apart from real traffic (`SyntheticCounts`): they add to the new version's exposure
@@ -141,7 +142,7 @@ export function sendsSynthetic(synthetic: SyntheticTraffic | undefined, name: st
 
 /** What one wake-up's synthetic requests answered, on the record. */
 export const SyntheticWakeUpSchema = z.strictObject({
-  /** The wake-up that sent them (the phase and a digest of its task token): a re-run of it sends nothing. */
+  /** The wake-up that sent them (the phase and the evaluations it had recorded): a re-run of it sends nothing. */
   key: z.string(),
   phase: z.number().int(),
   at: z.string(),

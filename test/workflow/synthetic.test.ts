@@ -106,6 +106,27 @@ describe('synthetic traffic for a quiet service (5 requests a minute)', () => {
     expect(viaAlias).toBeLessThan(sent / 2);
   });
 
+  it('sends a wake-up\u2019s requests once: a bake that died after recording them is redriven without sending again', async () => {
+    // Arrange: the first record write 10 minutes in (a bake's synthetic entry) succeeds, then its function dies;
+    // the execution fails at Bake and an operator redrives it.
+    const faults = [{ operation: 'dynamodb:PutItem', crash: 'after' as const, from: 'PT10M', times: 1 }];
+    const signals = [{ at: 'PT15M', type: 'redrive' as const, by: 'ana' }];
+
+    // Act
+    const { report, simulator } = await run({ ...QUIET, world: { ...QUIET.world, faults, signals } });
+
+    // Assess
+    expect(report.outcome).toBe('PROMOTED');
+    const crashed = simulator.invocations.filter((i) => i.step === 'bake' && i.error?.name === 'Runtime.ExitError');
+    expect(crashed).toHaveLength(1);
+    const invocations = callsOf(simulator, 'lambda:Invoke').filter((c) => c.input.FunctionName === 'checkout-api');
+    expect(invocations.length).toBe(report.synthetic?.requests);
+    // One batch per judged wake-up: the redriven wake-up found its batch and sent none.
+    const batches = report.synthetic?.phases.map((p) => p.wakeUps);
+    expect(batches).toEqual(report.phases.map((p) => p.evaluations));
+    expect(report.synthetic?.requests).toBe((batches ?? []).reduce((n, b) => n + b, 0) * 10);
+  });
+
   it('sends only during the phases the plan names', async () => {
     // Arrange
     const plan = synthetic((s) => {
