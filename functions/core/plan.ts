@@ -80,7 +80,7 @@ export const PlanSchema = planObject
   .superRefine(checkPlan)
   .superRefine(checkReadinessPolicy)
   .superRefine(checkSmokeTests)
-  .superRefine((plan, ctx) => checkSynthetic({ ...plan, phaseNames: phaseNames(plan) }, ctx));
+  .superRefine((plan, ctx) => checkSynthetic({ ...plan, wakeUps: phaseWakeUps(plan) }, ctx));
 
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.output<typeof PlanSchema>;
@@ -206,10 +206,20 @@ function checkHistoryBudget(plan: PlanObject, ctx: z.RefinementCtx): void {
   }
 }
 
-/** The phases' names, given or by default (none when a phase is malformed: its own field says why). */
-function phaseNames(plan: PlanObject): string[] {
+/**
+ * Each phase's name and the most wake-ups its bake can have (bake, extension, operator's wait; as in
+ * `worstCaseHistoryEvents`); none when a duration is malformed: its own field says why.
+ */
+function phaseWakeUps(plan: PlanObject): { name: string; wakeUps: number }[] {
+  const inconclusive = plan.health.inconclusive;
   try {
-    return resolvePhases(plan).map((p) => p.name);
+    const extension =
+      durationSeconds(inconclusive.maxExtension) +
+      (inconclusive.onInconclusive === 'approval' ? durationSeconds(inconclusive.approvalTimeout) : 0);
+    return resolvePhases(plan).map((p) => ({
+      name: p.name,
+      wakeUps: Math.ceil((p.bakeSeconds + extension) / p.intervalSeconds) + 1,
+    }));
   } catch {
     return [];
   }

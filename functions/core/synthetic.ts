@@ -31,6 +31,12 @@ export const SYNTHETIC_LABEL = 'rollout-pilot-synthetic';
  */
 export const SYNTHETIC_BUDGET_SECONDS = 20;
 
+/**
+ * The most wake-ups a rollout may send synthetic requests at: each leaves an entry of at most about 250 bytes on the
+ * rollout record, which DynamoDB keeps under 400 KB.
+ */
+export const MAX_SYNTHETIC_WAKE_UPS = 600;
+
 const payload = z.record(z.string(), z.unknown());
 
 const InvokeRequestSchema = z
@@ -97,21 +103,31 @@ export function checkSynthetic(
   plan: {
     synthetic?: SyntheticTraffic | undefined;
     target: { type: string };
-    phaseNames: readonly string[];
+    /** Each phase's name and the most wake-ups its bake can have. */
+    wakeUps: readonly { name: string; wakeUps: number }[];
   },
   ctx: z.RefinementCtx,
 ): void {
   const synthetic = plan.synthetic;
   if (!synthetic) return;
+  const names = plan.wakeUps.map((p) => p.name);
   synthetic.phases?.forEach((name, i) => {
-    if (!plan.phaseNames.includes(name)) {
+    if (!names.includes(name)) {
       ctx.addIssue({
         code: 'custom',
         path: ['synthetic', 'phases', i],
-        message: `no phase is named "${name}"; the phases are ${plan.phaseNames.map((n) => `"${n}"`).join(', ')}`,
+        message: `no phase is named "${name}"; the phases are ${names.map((n) => `"${n}"`).join(', ')}`,
       });
     }
   });
+  const wakeUps = plan.wakeUps.reduce((n, p) => n + (sendsSynthetic(synthetic, p.name) ? p.wakeUps : 0), 0);
+  if (wakeUps > MAX_SYNTHETIC_WAKE_UPS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['synthetic', 'phases'],
+      message: `the phases that send synthetic requests can have up to ${wakeUps} wake-ups (bakes, extensions and waits at their evaluation intervals), each recorded on the rollout record; at most ${MAX_SYNTHETIC_WAKE_UPS}: name fewer phases or use a longer evaluationInterval`,
+    });
+  }
   if (synthetic.request.type === 'invoke' && plan.target.type !== 'lambda-alias') {
     ctx.addIssue({
       code: 'custom',
@@ -248,7 +264,7 @@ function summarise(
     aboveCeiling: answers.filter((a) => a.durationMs === null || a.durationMs > wakeUp.ceilingMs).length,
     p50Ms: durations.length ? round(durations[Math.floor((durations.length - 1) / 2)] as number) : null,
     maxMs: durations.length ? round(durations[durations.length - 1] as number) : null,
-    firstFailure: failure ? (failure.detail ?? 'failed').slice(0, 200) : null,
+    firstFailure: failure ? (failure.detail ?? 'failed').slice(0, 100) : null,
   };
 }
 

@@ -46,6 +46,14 @@ describe('synthetic traffic in the plan', () => {
     ]);
   });
 
+  it('keeps the record small: at most 600 wake-ups with synthetic requests in a rollout', () => {
+    const health = { inconclusive: { onInconclusive: 'approval' as const, approvalTimeout: 'PT5H' } };
+    expect(problemsOf(planInput({ health, synthetic: { request: INVOKE } }))).toEqual([
+      'synthetic.phases: the phases that send synthetic requests can have up to 682 wake-ups (bakes, extensions and waits at their evaluation intervals), each recorded on the rollout record; at most 600: name fewer phases or use a longer evaluationInterval',
+    ]);
+    expect(plan({ health, synthetic: { phases: ['10%'], request: INVOKE } }).synthetic?.phases).toEqual(['10%']);
+  });
+
   it('keeps a wake-up inside its budget: rounds times the timeout at most 20 s', () => {
     expect(
       problemsOf(planInput({ synthetic: { requestsPerWakeUp: 50, concurrency: 2, timeout: 'PT2S', request: INVOKE } })),
