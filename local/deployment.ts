@@ -5,6 +5,7 @@ import type { VirtualClock } from './clock';
 import { SimServiceDatabase } from './database';
 import { describeSplit, versionOf } from './describe';
 import type { Scenario } from './scenario';
+import { SimSyntheticTraffic } from './synthetic';
 import {
   defaultTenants,
   type SimRelease,
@@ -22,6 +23,8 @@ export interface Deployment {
   clock: VirtualClock;
   /** Every routing change of the released target: `{ version: fraction }`. */
   trafficHistory: { at: string; split: Record<string, number> }[];
+  /** The synthetic requests' answers (plan `synthetic`). */
+  synthetic?: SimSyntheticTraffic;
 }
 
 /**
@@ -86,15 +89,19 @@ export function deployChecks(ctx: Deployment, plan: Plan): void {
 /**
  * The versions of the released function answer the plan's `invoke` smoke tests (an `Invoke` with a `Qualifier`):
  * `{"statusCode":200,"body":"ok"}`, or a function error (`Unhandled`) for a payload of a smoke test the
- * scenario's `smoke` says `fail`.
+ * scenario's `smoke` says `fail`; and its synthetic invocations (plan `synthetic`) as `SimSyntheticTraffic` says.
  */
 export function deploySmokeTargets(ctx: Deployment, plan: Plan): void {
   const tests = plan.smokeTests.filter((t) => t.type === 'invoke');
-  if (tests.length === 0) return;
+  const synthetic = plan.synthetic?.request.type === 'invoke' ? ctx.synthetic : undefined;
+  if (tests.length === 0 && !synthetic) return;
   const target = plan.target;
   switch (target.type) {
     case 'lambda-alias':
-      ctx.world.lambda.addInvokable(target.functionName, (event, qualifier) => {
+      ctx.world.lambda.addInvokable(target.functionName, (event, qualifier, report) => {
+        if (synthetic && SimSyntheticTraffic.isSynthetic(event)) {
+          return synthetic.invoke(target.functionName, qualifier, report);
+        }
         const sent = JSON.stringify(event);
         const failing = tests.find(
           (t) => JSON.stringify(t.payload) === sent && ctx.scenario.world.smoke[t.name] === 'fail',

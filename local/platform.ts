@@ -1,5 +1,6 @@
 import type { Clients } from '../functions/adapters/aws';
 import type { HttpProbe } from '../functions/core/readiness';
+import type { SyntheticSender } from '../functions/core/synthetic';
 import type { Platform } from '../functions/runtime/deps';
 import type { VirtualClock } from './clock';
 import { simClientsAs, simServiceClients } from './service-clients';
@@ -10,7 +11,12 @@ import type { SimWorld } from './world';
  * service role session's clients are made once per service, account and rollout, as a Lambda environment keeps
  * them.
  */
-export function simPlatform(world: SimWorld, clock: VirtualClock, http: HttpProbe): Platform {
+export function simPlatform(
+  world: SimWorld,
+  clock: VirtualClock,
+  http: HttpProbe,
+  syntheticGet?: SyntheticSender['get'],
+): Platform {
   const sessions = new Map<string, Clients>();
   return {
     clients: simClientsAs(world),
@@ -26,5 +32,6 @@ export function simPlatform(world: SimWorld, clock: VirtualClock, http: HttpProb
     settings: () => world.settings,
     now: () => clock.now(),
     http,
+    ...(syntheticGet ? { syntheticGet } : {}),
   };
 }

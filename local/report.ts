@@ -90,8 +90,22 @@ export interface Report {
   tenants: { total: number; sawNewVersion: string[] } | null;
   /** Where the execution failed at a step, if it did (it may have been redriven since). */
   failure: { at: string; state: string; error: string } | null;
-  /** What the new version served: requests, failed ones, and ones slower than the stable version's p95 (as set). */
+  /**
+   * What the new version served the users (real requests only): requests, failed ones, and ones slower than the
+   * stable version's p95 (as set).
+   */
   impact: { requestsOnNewVersion: number; failedRequestsOnNewVersion: number; slowRequestsOnNewVersion: number };
+  /**
+   * The synthetic requests the rollout sent the new version (plan `synthetic`), as its record counts them, apart
+   * from the users' (`impact`): in all and by phase, with the failed ones and those slower than the plan's latency
+   * ceiling. Null when none were sent.
+   */
+  synthetic: {
+    requests: number;
+    failed: number;
+    aboveCeiling: number;
+    phases: { phase: string; wakeUps: number; requests: number; failed: number; aboveCeiling: number }[];
+  } | null;
   stateTransitions: number;
   redrives: number;
   executionArn: string;
@@ -180,6 +194,7 @@ export function buildReport(input: ReportInput): Report {
       failedRequestsOnNewVersion: served?.errors ?? 0,
       slowRequestsOnNewVersion: served?.slow ?? 0,
     },
+    synthetic: syntheticOf(record),
     stateTransitions: execution.transitions,
     redrives: execution.redrives,
     executionArn: execution.arn,
@@ -191,6 +206,28 @@ export function buildReport(input: ReportInput): Report {
     notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
     timeline: timelineOf(input),
   };
+}
+
+/** The synthetic requests on the record, in all and by phase (in the plan's order). */
+function syntheticOf(record: RolloutRecord | undefined): Report['synthetic'] {
+  const entries = record?.synthetic ?? [];
+  if (entries.length === 0 || !record) return null;
+  const phases = record.phases.flatMap((p, index) => {
+    const mine = entries.filter((e) => e.phase === index);
+    if (mine.length === 0) return [];
+    const sum = (f: (e: (typeof mine)[number]) => number) => mine.reduce((s, e) => s + f(e), 0);
+    return [
+      {
+        phase: p.name,
+        wakeUps: mine.length,
+        requests: sum((e) => e.sent),
+        failed: sum((e) => e.failed),
+        aboveCeiling: sum((e) => e.aboveCeiling),
+      },
+    ];
+  });
+  const total = (k: 'requests' | 'failed' | 'aboveCeiling') => phases.reduce((s, p) => s + p[k], 0);
+  return { requests: total('requests'), failed: total('failed'), aboveCeiling: total('aboveCeiling'), phases };
 }
 
 /**

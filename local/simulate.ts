@@ -26,6 +26,7 @@ import {
 } from './scenario-events';
 import { type Operators, operatorSignal } from './signals';
 import { FUNCTIONS, functionDeps } from './steps';
+import { SimSyntheticTraffic } from './synthetic';
 import { createFlagTable, type SimTarget } from './targets';
 import { SIM_ACCOUNT, SimWorld } from './world';
 
@@ -149,7 +150,7 @@ export class Simulator {
     }
     prepareWorld(world, scenario, at);
 
-    const deps = functionDeps(simPlatform(world, this.clock, this.httpProbe));
+    const deps = functionDeps(simPlatform(world, this.clock, this.httpProbe, this.synthetic.get(plans)));
     this.invoke = lambdaInvoker(FUNCTIONS, deps, this.clock, (invocation) => {
       this.invocations.push(invocation);
       options.onInvocation?.(invocation, this);
@@ -217,6 +218,9 @@ export class Simulator {
 
   /** The HTTP health checks' answers, as the scenario says. */
   private readonly httpProbe = simHttpProbe(this);
+
+  /** The synthetic requests' answers and metrics (plan `synthetic`). */
+  readonly synthetic = new SimSyntheticTraffic(this);
 
   /** Every routing change of the released target: `{ version: fraction }`. */
   readonly trafficHistory: { at: string; split: Record<string, number> }[] = [];

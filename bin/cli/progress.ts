@@ -133,7 +133,9 @@ function bakeLine({ invocation, sim, result, line, state, everyMinutes }: Progre
     ? String((sim.scenario.input as { version?: string })?.version ?? 'new')
     : 'new';
   const reference = result?.reference === 'baseline' ? ' before the rollout' : '';
-  const stats = `${version} ${describe(result?.canary as Summary)} | ${sim.scenario.world.stableVersion}${reference} ${describe(result?.stable as Summary)}`;
+  const synthetic = result?.synthetic as { requests: number; failed: number } | undefined;
+  const extra = synthetic ? ` + ${synthetic.requests} synthetic (${synthetic.failed} failed)` : '';
+  const stats = `${version} ${describe(result?.canary as Summary)}${extra} | ${sim.scenario.world.stableVersion}${reference} ${describe(result?.stable as Summary)}`;
   const errors = result?.errors as { evidence: number; limit: number } | null | undefined;
   const latency = result?.latency as { evidence: number } | null | undefined;
   const evidence =

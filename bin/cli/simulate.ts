@@ -209,7 +209,10 @@ function summaryLine(report: Report, timeZone: string, wallMs: number): string {
       ? ' ✓ as expected'
       : ` ✗ expected ${report.expected.outcome}`
     : '';
-  const impact = `${report.impact.requestsOnNewVersion.toLocaleString('en-US')} requests on ${report.version ?? '-'} (${report.impact.failedRequestsOnNewVersion.toLocaleString('en-US')} failed)`;
+  const synthetic = report.synthetic
+    ? ` + ${report.synthetic.requests.toLocaleString('en-US')} synthetic (${report.synthetic.failed.toLocaleString('en-US')} failed)`
+    : '';
+  const impact = `${report.impact.requestsOnNewVersion.toLocaleString('en-US')} requests on ${report.version ?? '-'} (${report.impact.failedRequestsOnNewVersion.toLocaleString('en-US')} failed)${synthetic}`;
   const lines = [
     `  ${end}  ■ ${report.outcome}${expected} — ${report.reason ?? ''}`,
     `         ${formatSeconds(durationSeconds(report.virtualDuration))} virtual in ${Math.round(wallMs)} ms · ${report.stateTransitions} state transitions · max ${report.maxWeight}% on the new version · ${impact}`,

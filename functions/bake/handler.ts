@@ -10,6 +10,7 @@ import {
   bakingReport,
   judgeWakeUp,
   judgeWindow,
+  recordSyntheticWakeUp,
   settledReport,
   thresholdSpan,
   type Verdict,
@@ -19,6 +20,7 @@ import { type Evaluation, fixThreshold, thresholdsOf } from '../core/judge';
 import { inconclusiveApprovalNotification } from '../core/notifications';
 import { ResolvedPhaseSchema } from '../core/phase';
 import { type RolloutRecord, type RolloutRef, RolloutRefSchema, TestEvidenceSchema } from '../core/record';
+import { type SyntheticSender, sendSynthetic, sendsSynthetic } from '../core/synthetic';
 import type { Target } from '../core/target';
 import { bakeDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
@@ -29,6 +31,12 @@ const SummarySchema = z.strictObject({
   requests: z.number(),
   errorRate: z.number().nullable(),
   p95Ms: z.number().nullable(),
+});
+
+const SyntheticSummarySchema = z.strictObject({
+  requests: z.number(),
+  failed: z.number(),
+  aboveCeiling: z.number(),
 });
 
 /**
@@ -55,6 +63,8 @@ export const bakeStep = defineStep({
     reference: z.enum(['stable', 'baseline']),
     errors: TestEvidenceSchema.nullable(),
     latency: TestEvidenceSchema.extend({ thresholdMs: z.number().nullable() }).nullable(),
+    /** The synthetic requests of the phase so far (plan `synthetic`), apart from the real ones in `canary`. */
+    synthetic: SyntheticSummarySchema.optional(),
   }),
   async run(event, deps: BakeDeps) {
     const { ref, taskToken } = event;
@@ -62,6 +72,7 @@ export const bakeStep = defineStep({
     let record = await deps.store.get(ref);
     const opening = bakeOpening(record, index);
     if (opening) return settle(deps, taskToken, opening, record);
+    record = await sendSyntheticOnce(deps, ref, record, index);
 
     const now = deps.now();
     const metrics = deps.metricsFor(record.plan.target, record.stableVersion);
@@ -88,6 +99,25 @@ export interface BakeDeps {
   tokens: TaskTokens;
   notifier: Notifier;
   settings: Settings;
+  synthetic: SyntheticSender;
+}
+
+/**
+ * The plan's synthetic requests for this wake-up of phase `index`, sent and recorded once. The wake-up is named by
+ * the phase and the evaluations it has recorded so far, which only its own judgement moves on: a re-run of it (a
+ * retry, a redrive, with a new task token or not) finds its entry and sends nothing.
+ */
+async function sendSyntheticOnce(deps: BakeDeps, ref: RolloutRef, record: RolloutRecord, index: number) {
+  const { plan } = record;
+  const phase = record.phases[index];
+  if (!plan.synthetic || !phase || !sendsSynthetic(plan.synthetic, phase.name)) return record;
+  const key = `${index}:${phase.evaluations}`;
+  if (record.synthetic?.some((e) => e.key === key)) return record;
+  const functionName = plan.target.type === 'lambda-alias' ? plan.target.functionName : null;
+  const subject = { functionName, version: record.version, rolloutId: record.rolloutId };
+  const wakeUp = { key, phase: index, at: deps.now(), ceilingMs: plan.health.latencyP95.ceilingMs };
+  const entry = await sendSynthetic(plan.synthetic, subject, deps.synthetic, wakeUp);
+  return deps.store.update(ref, (r) => recordSyntheticWakeUp(r, entry), record);
 }
 
 /** The judge's state with `T` fixed, when it can be now (`thresholdSpan`): one read of the stable p95. */

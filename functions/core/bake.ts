@@ -24,6 +24,7 @@ import {
   recordEvaluation,
   requestRollback,
 } from './record';
+import { type SyntheticWakeUp, syntheticCounts } from './synthetic';
 
 /**
  * The bake: how long a phase is watched, one wake-up at a time (the `bake` step). Each wake-up judges the minutes
@@ -124,12 +125,38 @@ export function judgeWakeUp(
     findings,
     now,
     enteredAt: new Date(state.enteredAt),
-    judgedMinutes:
-      (window.end.getTime() - floorMinute(new Date(record.phases[0]?.enteredAt ?? now)).getTime()) / MINUTE,
+    judgedMinutes: minutesSinceFirstShift(record, window, now),
     version: record.version,
     stableVersion: record.stableVersion,
+    ...syntheticOf(record, index),
   });
   return { evaluation, judged: { state: judge, counts } };
+}
+
+/** Minutes judged since the first shift, for the request rate the later phases will see. */
+function minutesSinceFirstShift(record: RolloutRecord, window: JudgeWindow, now: Date): number {
+  return (window.end.getTime() - floorMinute(new Date(record.phases[0]?.enteredAt ?? now)).getTime()) / MINUTE;
+}
+
+/**
+ * The synthetic requests recorded (plan `synthetic`), for the judge: this phase's and the rollout's. They are
+ * counted by the bake as it sends them, not read from the metrics the comparison uses: a direct invocation of a
+ * version is published under its own `Resource`, not the alias's `ExecutedVersion`.
+ */
+function syntheticOf(record: RolloutRecord, index: number) {
+  const entries = record.synthetic ?? [];
+  if (entries.length === 0) return {};
+  return { synthetic: { phase: syntheticCounts(entries, index), total: syntheticCounts(entries) } };
+}
+
+/**
+ * The record with one wake-up's synthetic requests: unchanged when that wake-up is already on it (a re-run of
+ * the wake-up counts nothing twice).
+ */
+export function recordSyntheticWakeUp(record: RolloutRecord, entry: SyntheticWakeUp): RolloutRecord {
+  const entries = record.synthetic ?? [];
+  if (entries.some((e) => e.key === entry.key)) return record;
+  return { ...record, synthetic: [...entries, entry] };
 }
 
 /** A version with no datapoint in a minute: nothing served. */
@@ -237,7 +264,8 @@ export function settledReport(record: RolloutRecord, verdict: Verdict, evaluatio
 
 /** What a wake-up that reached no verdict reports: its evaluation (the bake goes on). */
 export function bakingReport(record: RolloutRecord, index: number, evaluation: Evaluation) {
-  const { decision, reason, rule, canary, stable, reference, errors, latency } = evaluation;
+  const { decision, reason, rule, canary, stable, reference, errors, latency, synthetic } = evaluation;
   const phase = record.phases[index]?.name ?? String(index);
-  return { decision, reason, rule, phase, canary, stable, reference, errors, latency };
+  const report = { decision, reason, rule, phase, canary, stable, reference, errors, latency };
+  return synthetic ? { ...report, synthetic } : report;
 }

@@ -11,6 +11,7 @@ import { NotificationsSchema } from './notifications/policy';
 import { checkLastWeight, checkPhaseKind, checkPhaseNames, type PhasePlan, PhaseSchema, resolvePhases } from './phase';
 import { checkReadinessPolicy, ReadinessPolicySchema } from './readiness';
 import { checkSmokeTests, SmokeTestsSchema } from './smoke';
+import { checkSynthetic, SyntheticTrafficSchema } from './synthetic';
 import { TargetSchema } from './target';
 import { visibleText } from './text';
 
@@ -22,7 +23,7 @@ import { visibleText } from './text';
  *
  * This file composes the plan from its concepts, each with its schema beside its behaviour (`target.ts`,
  * `phase.ts`, `cohort.ts`, `judge/`, `freeze.ts`, `notifications/`, `alarms.ts`, `database/`, `readiness.ts`,
- * `smoke.ts`), and checks what spans several of them: a phase's bake against the health policy's delays, and the
+ * `smoke.ts`, `synthetic.ts`), and checks what spans several of them: a phase's bake against the health policy's delays, and the
  * workflow's history budget.
  *
  * Every field carries a description: the README's plan reference and `examples/schemas/plan.schema.json`
@@ -68,6 +69,7 @@ const planObject = z.strictObject({
   database: DatabasePolicySchema.optional(),
   readiness: ReadinessPolicySchema.prefault({}),
   smokeTests: SmokeTestsSchema,
+  synthetic: SyntheticTrafficSchema.optional(),
 });
 
 /** The plan before the checks that span several of its parts. */
@@ -77,7 +79,8 @@ type PlanObject = z.output<typeof planObject>;
 export const PlanSchema = planObject
   .superRefine(checkPlan)
   .superRefine(checkReadinessPolicy)
-  .superRefine(checkSmokeTests);
+  .superRefine(checkSmokeTests)
+  .superRefine((plan, ctx) => checkSynthetic({ ...plan, wakeUps: phaseWakeUps(plan) }, ctx));
 
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.output<typeof PlanSchema>;
@@ -200,6 +203,25 @@ function checkHistoryBudget(plan: PlanObject, ctx: z.RefinementCtx): void {
       path: ['phases'],
       message: `a rollout of this plan could need ${events} Step Functions history events (limit ${HISTORY_EVENT_LIMIT}, budget ${budget}); use a longer evaluationInterval for the long bakes`,
     });
+  }
+}
+
+/**
+ * Each phase's name and the most wake-ups its bake can have (bake, extension, operator's wait; as in
+ * `worstCaseHistoryEvents`); none when a duration is malformed: its own field says why.
+ */
+function phaseWakeUps(plan: PlanObject): { name: string; wakeUps: number }[] {
+  const inconclusive = plan.health.inconclusive;
+  try {
+    const extension =
+      durationSeconds(inconclusive.maxExtension) +
+      (inconclusive.onInconclusive === 'approval' ? durationSeconds(inconclusive.approvalTimeout) : 0);
+    return resolvePhases(plan).map((p) => ({
+      name: p.name,
+      wakeUps: Math.ceil((p.bakeSeconds + extension) / p.intervalSeconds) + 1,
+    }));
+  } catch {
+    return [];
   }
 }
 

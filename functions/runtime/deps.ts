@@ -18,11 +18,13 @@ import { type PlanStore, SsmPlanStore } from '../adapters/plan-store';
 import { CloudWatchAlarmStates, LambdaCheckInvoker, LambdaSmokeInvoker } from '../adapters/readiness';
 import { metricsFor, routerFor } from '../adapters/routers/factory';
 import { DynamoRolloutStore } from '../adapters/store';
+import { AwsSyntheticSender } from '../adapters/synthetic';
 import { StepFunctionsTokens } from '../adapters/tokens';
 import type { DatabasePolicy, EndpointSource } from '../core/database';
 import type { HttpProbe } from '../core/readiness';
 import type { RolloutRef } from '../core/record';
 import type { ServiceAccess } from '../core/service-access';
+import type { SyntheticSender } from '../core/synthetic';
 import type { Target } from '../core/target';
 import type { AnnounceDeps } from '../use-cases/announce';
 import type { RollBackNowDeps } from '../use-cases/roll-back-now';
@@ -51,6 +53,8 @@ export interface Platform {
   now(): Date;
   /** HTTP for the readiness and smoke checks. */
   http: HttpProbe;
+  /** The synthetic GETs (plan `synthetic`), when not `fetch` (the simulator's users). */
+  syntheticGet?: SyntheticSender['get'];
 }
 
 /** The event of every step after validate: the rollout it acts on. */
@@ -233,7 +237,13 @@ export function awaitApprovalDeps(p: Platform, event: OnRollout) {
 
 export function bakeDeps(p: Platform, event: OnRollout) {
   const s = onRollout(p, event);
-  return { ...approvalDeps(p, s), metricsFor: metrics(s) };
+  // Made only when a plan sends synthetic requests, through the service's role like every call on its resources.
+  const sender = once(() => new AwsSyntheticSender(() => s.service.get(LambdaClient)));
+  const synthetic: SyntheticSender = {
+    invoke: (name, version, payload, timeoutMs) => sender().invoke(name, version, payload, timeoutMs),
+    get: p.syntheticGet ?? ((url, headers, timeoutMs) => sender().get(url, headers, timeoutMs)),
+  };
+  return { ...approvalDeps(p, s), metricsFor: metrics(s), synthetic };
 }
 
 export function rollbackDeps(p: Platform, event: OnRollout) {

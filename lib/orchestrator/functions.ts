@@ -20,6 +20,9 @@ const STEP_TIMEOUTS: Readonly<Partial<Record<StepName, Duration>>> = {
   'check-gates': Duration.minutes(5),
   // smoke-test invokes the new version (up to its own timeout) and GETs URLs (10 s each), in parallel.
   'smoke-test': Duration.minutes(5),
+  // bake sends the plan's synthetic requests (at most 20 s: SYNTHETIC_BUDGET_SECONDS) before it judges, inside
+  // the shortest evaluation interval (1 minute) its Task waits.
+  bake: Duration.seconds(45),
 };
 
 const EVENT_FUNCTION_DESCRIPTIONS: Readonly<Record<EventFunctionName, string>> = {

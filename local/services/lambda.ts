@@ -7,6 +7,12 @@ interface SimFunction {
   aliases: Map<string, { FunctionVersion: string; weights: Record<string, number> }>;
 }
 
+/**
+ * A function's code: answers an event (a thrown error is a function error). It may say how long it ran in
+ * `report.durationMs` (Lambda's `Duration`, in the `REPORT` line of the log tail); 1 ms otherwise.
+ */
+export type Invokable = (event: unknown, qualifier: string | undefined, report: { durationMs?: number }) => unknown;
+
 /** Traffic split of an alias: fraction (0..1) per version. */
 export type Split = Record<string, number>;
 
@@ -18,7 +24,8 @@ export class SimLambda {
   private readonly functions = new Map<string, SimFunction>();
   private readonly listeners: ((functionName: string, alias: string) => void)[] = [];
   private readonly changed: ((functionName: string, alias: string, split: Split) => void)[] = [];
-  private readonly invokables = new Map<string, (event: unknown, qualifier: string | undefined) => unknown>();
+  private readonly invokables = new Map<string, Invokable>();
+  private invocationCount = 0;
   /** The account a resource (`function:<name>`…, the ARN's tail) is in, when not this service's own (another account's service). */
   accountOf: (resource: string) => string | undefined = () => undefined;
 
@@ -41,7 +48,7 @@ export class SimLambda {
    * error in the payload. A function released by a plan may be invokable too (its versions answer the smoke tests):
    * `run` gets the `Qualifier`, which must name one of its published versions.
    */
-  addInvokable(name: string, run: (event: unknown, qualifier: string | undefined) => unknown): void {
+  addInvokable(name: string, run: Invokable): void {
     this.invokables.set(name, run);
   }
 
@@ -76,6 +83,7 @@ export class SimLambda {
           String(input.FunctionName),
           input.Payload as Uint8Array | undefined,
           input.Qualifier as string | undefined,
+          input.LogType === 'Tail',
         );
       default:
         throw awsError(
@@ -171,6 +179,7 @@ export class SimLambda {
     functionName: string,
     payload: Uint8Array | undefined,
     qualifier: string | undefined,
+    tail = false,
   ): Record<string, unknown> {
     const name = functionName.startsWith('arn:') ? (functionName.split(':')[6] ?? functionName) : functionName;
     const run = this.invokables.get(name);
@@ -187,8 +196,11 @@ export class SimLambda {
     const executed = qualifier ?? '$LATEST';
     const event = payload?.length ? (JSON.parse(new TextDecoder().decode(payload)) as unknown) : null;
     const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    const report: { durationMs?: number } = {};
+    const log = () => (tail ? { LogResult: this.logTail(executed, report.durationMs ?? 1) } : {});
     try {
-      return { StatusCode: 200, ExecutedVersion: executed, Payload: encode(run(event, qualifier) ?? null) };
+      const answer = run(event, qualifier, report);
+      return { StatusCode: 200, ExecutedVersion: executed, Payload: encode(answer ?? null), ...log() };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       return {
@@ -196,8 +208,21 @@ export class SimLambda {
         ExecutedVersion: executed,
         FunctionError: 'Unhandled',
         Payload: encode({ errorType: e.name, errorMessage: e.message, trace: [] }),
+        ...log(),
       };
     }
+  }
+
+  /** The last 4 KB of an invocation's log, base64, as `LogType: Tail` returns it: its START, END and REPORT lines. */
+  private logTail(version: string, durationMs: number): string {
+    this.invocationCount++;
+    const id = `00000000-0000-4000-8000-${String(this.invocationCount).padStart(12, '0')}`;
+    const billed = Math.ceil(durationMs);
+    const text =
+      `START RequestId: ${id} Version: ${version}\n` +
+      `END RequestId: ${id}\n` +
+      `REPORT RequestId: ${id}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n`;
+    return Buffer.from(text.slice(-4096), 'utf8').toString('base64');
   }
 
   private arn(name: string): string {

@@ -531,6 +531,8 @@ const RUNS: Record<string, () => ScenarioInput> = {
   },
   'feature flag: prerequisite read, turned off mid-rollout, dependent turned off (flag-prerequisite-turned-off)': () =>
     example('flag-prerequisite-turned-off'),
+  'Lambda alias: synthetic invocations of the new version (quiet-service-synthetic)': () =>
+    example('quiet-service-synthetic'),
   'operator abort through signal (operator-abort)': () => example('operator-abort'),
   'stopped in the console, ended by reconcile (console-stop)': () => example('console-stop'),
   'status event lost, ended by reconcile (lost-execution-event)': () => example('lost-execution-event'),

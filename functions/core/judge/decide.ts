@@ -1,5 +1,6 @@
 import { durationSeconds, formatSeconds } from '../duration';
 import { logMixture, upperConfidenceBound } from '../statistics';
+import type { SyntheticCounts } from '../synthetic';
 import type { GuardFinding } from './minute';
 import { type HealthPolicy, type JudgedPhase, type JudgeSettings, smallestErrorRegression } from './policy';
 import { type Baseline, type Counts, type JudgeState, noCounts, stableErrorRate, stableSlowShare } from './state';
@@ -41,6 +42,8 @@ export interface Evaluation {
   bakeElapsedSeconds: number;
   errors: TestEvidence;
   latency: TestEvidence & { thresholdMs: number | null };
+  /** The synthetic requests the new version answered in this phase, apart from `canary` (real traffic). */
+  synthetic?: SyntheticCounts;
 }
 
 /** A version's numbers in the phase so far. */
@@ -71,6 +74,11 @@ export interface DecisionInput {
   judgedMinutes: number;
   version: string;
   stableVersion: string;
+  /**
+   * Synthetic requests to the new version (plan `synthetic`), in this phase and since the first shift. They count
+   * towards `minRequests` and the bounds on its own rates, never in the comparison with the stable version.
+   */
+  synthetic?: { phase: SyntheticCounts; total: SyntheticCounts };
 }
 
 /**
@@ -94,6 +102,7 @@ export function decide(input: DecisionInput): Evaluation {
     bakeElapsedSeconds: Math.round(elapsed),
     errors: evidence.errors,
     latency: evidence.latency,
+    ...(input.synthetic ? { synthetic: input.synthetic.phase } : {}),
   };
 }
 
@@ -142,8 +151,11 @@ function outcomeOf(input: DecisionInput, found: Found): Outcome {
 function passBlockers(input: DecisionInput, { errors, latency }: Found): string[] {
   const { health, phase } = input;
   const blockers: string[] = [];
-  if (input.phaseCanary.requests < health.minRequests) {
-    blockers.push(`only ${input.phaseCanary.requests} of the ${health.minRequests} requests needed on ${phase.name}`);
+  const real = input.phaseCanary.requests;
+  const synthetic = input.synthetic?.phase.requests ?? 0;
+  if (real + synthetic < health.minRequests) {
+    const served = synthetic > 0 ? `${real} real and ${synthetic} synthetic` : `${real}`;
+    blockers.push(`only ${served} of the ${health.minRequests} requests needed on ${phase.name}`);
   }
   if (!errors.pass) blockers.push(`errors not yet shown good enough (${passNeeds(errors, 'error rate')})`);
   if (!latency.pass) {
@@ -179,7 +191,12 @@ function errorEvidence(input: DecisionInput, atFull: boolean): TestEvidence {
   const { state, settings, health } = input;
   const pRef = stableErrorRate(state);
   const target = smallestErrorRegression(health, pRef);
-  const bound = upperConfidenceBound(state.canary.errors, state.canary.requests, settings.passDelta);
+  const synthetic = input.synthetic?.total;
+  const bound = upperConfidenceBound(
+    state.canary.errors + (synthetic?.failed ?? 0),
+    state.canary.requests + (synthetic?.requests ?? 0),
+    settings.passDelta,
+  );
   const projected = projectedNonInferiority(input, pRef, target / pRef);
   return testEvidence({
     logLR: state.errors.logLR,
@@ -201,7 +218,12 @@ function errorEvidence(input: DecisionInput, atFull: boolean): TestEvidence {
 function latencyEvidence(input: DecisionInput, atFull: boolean): TestEvidence & { thresholdMs: number | null } {
   const { state, settings, health } = input;
   const qRef = stableSlowShare(state);
-  const bound = upperConfidenceBound(state.canary.aboveCeiling, state.canary.samples, settings.passDelta);
+  const synthetic = input.synthetic?.total;
+  const bound = upperConfidenceBound(
+    state.canary.aboveCeiling + (synthetic?.aboveCeiling ?? 0),
+    state.canary.samples + (synthetic?.requests ?? 0),
+    settings.passDelta,
+  );
   const projected =
     state.thresholdMs === null ? 0 : projectedNonInferiority(input, qRef, health.latencyP95.regression.ratio, true);
   return {
@@ -340,9 +362,15 @@ function passReason(t: TestEvidence, what: string, input: DecisionInput): string
       return `${what}: on track to rule out ${regression} before 100 % (${odds(Math.log(t.ruledOut))} so far)`;
     case 'bound':
       return what === 'errors'
-        ? `errors: error rate at most ${pctAgainst(t.bound ?? 1, t.ceiling)} (${pct(input.health.confidence)} bound), under the ${pct(t.ceiling)} ceiling`
-        : `latency: p95 under the ${ms(input.health.latencyP95.ceilingMs)} ceiling (at most ${pctAgainst(t.bound ?? 1, t.ceiling)} of requests slower, ${pct(input.health.confidence)} bound)`;
+        ? `errors: error rate at most ${pctAgainst(t.bound ?? 1, t.ceiling)} (${pct(input.health.confidence)} bound${withSynthetic(input)}), under the ${pct(t.ceiling)} ceiling`
+        : `latency: p95 under the ${ms(input.health.latencyP95.ceilingMs)} ceiling (at most ${pctAgainst(t.bound ?? 1, t.ceiling)} of requests slower, ${pct(input.health.confidence)} bound${withSynthetic(input)})`;
     default:
       return `${what}: not shown`;
   }
+}
+
+/** How many synthetic requests a bound counts, in words (nothing without them). */
+function withSynthetic(input: DecisionInput): string {
+  const n = input.synthetic?.total.requests ?? 0;
+  return n > 0 ? `, counting ${n} synthetic requests` : '';
 }

@@ -67,6 +67,7 @@ export function recordEvaluation(
             reference: evaluation.reference,
             errors: evaluation.errors,
             latency: evaluation.latency,
+            ...(evaluation.synthetic ? { synthetic: evaluation.synthetic } : {}),
           },
         }
       : p,

@@ -6,6 +6,7 @@ import { CountsSchema, JudgeStateSchema, noCounts } from '../judge';
 import type { Plan } from '../plan';
 import { GateCheckSchema } from '../readiness';
 import { ACCOUNT_ID } from '../service-access';
+import { SyntheticWakeUpSchema } from '../synthetic';
 
 /**
  * The rollout record: where a rollout stands, stored in the rollout table and fenced by execution ARN. Every
@@ -89,6 +90,8 @@ const EvaluationSummarySchema = z.strictObject({
   reference: z.enum(['stable', 'baseline']).default('stable'),
   errors: TestEvidenceSchema.nullable().default(null),
   latency: TestEvidenceSchema.extend({ thresholdMs: z.number().nullable() }).nullable().default(null),
+  /** The phase's synthetic requests so far (plan `synthetic`), apart from the real ones in `canary`. */
+  synthetic: z.strictObject({ requests: z.number(), failed: z.number(), aboveCeiling: z.number() }).optional(),
 });
 export type EvaluationSummary = z.output<typeof EvaluationSummarySchema>;
 
@@ -232,6 +235,8 @@ export const RolloutRecordSchema = z.strictObject({
   signals: z.array(SignalRecordSchema).default([]),
   /** The plan's database: readiness, the rollout's snapshot, verifications and any restore. Null without one. */
   database: DatabaseStateSchema.nullable().default(null),
+  /** What each wake-up's synthetic requests answered (plan `synthetic`); absent when none were sent. */
+  synthetic: z.array(SyntheticWakeUpSchema).optional(),
   /** The last time the execution failed at a step (cleared by nothing: the timeline shows the redrive). */
   failure: FailureSchema.nullable().default(null),
   outcome: OutcomeSchema.nullable(),

@@ -51,17 +51,20 @@ export function grantLambdaAliasTarget(role: iam.IRole, plan: Plan): void {
     wildcardResourceFinding(role, target.qualified),
     `lambda:GetFunctionConfiguration (read only) on the versions of ${target.name}, the function ${plan.service} ` +
       'releases: the version being released is only known at run time.' +
-      (smoked(plan) ? ' lambda:InvokeFunction on them too, for the smoke tests of the new version.' : ''),
+      (smoked(plan)
+        ? ' lambda:InvokeFunction on them too, for the smoke tests and synthetic requests of the new version.'
+        : ''),
   );
 }
 
+/** The plan invokes the new version directly: `invoke` smoke tests, or synthetic invocations. */
 function smoked(plan: Plan): boolean {
-  return plan.smokeTests.some((t) => t.type === 'invoke');
+  return plan.smokeTests.some((t) => t.type === 'invoke') || plan.synthetic?.request.type === 'invoke';
 }
 
 /**
  * `lambda:InvokeFunction` on the versions (`<fn>:*`) of the target function when the plan has `invoke` smoke tests
- * (only `lambda-alias` plans may have them): the smoke test invokes the new version directly.
+ * or synthetic invocations (only `lambda-alias` plans may have them): both invoke the new version directly.
  */
 export function grantSmokeTests(role: iam.IRole, plan: Plan): void {
   const target = lambdaAliasArns(plan, Stack.of(role));

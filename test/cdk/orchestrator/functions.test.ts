@@ -16,7 +16,7 @@ describe('RolloutOrchestrator', () => {
   const { roleOf, statementsOfRole } = orchestratorHelpers(() => ({ stack, template }));
 
   describe('step and event functions', () => {
-    it('run one per step and event function, on arm64 Node.js 24 with X-Ray, 256 MB, 30 s and a log group with retention', () => {
+    it('run one per step and event function, on arm64 Node.js 24 with X-Ray, 256 MB, 30 s (bake 45 s) and a log group with retention', () => {
       // Prepare
       const logGroups = template.findResources('AWS::Logs::LogGroup');
       const longer = [
@@ -24,6 +24,7 @@ describe('RolloutOrchestrator', () => {
         stack.orchestrator.functions['check-gates'],
         stack.orchestrator.functions['smoke-test'],
       ].map(logicalId);
+      const bake = logicalId(stack.orchestrator.functions.bake);
 
       // Act
       const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
@@ -38,8 +39,9 @@ describe('RolloutOrchestrator', () => {
           Handler: 'index.handler',
           MemorySize: 256,
           // verify-data waits for the plan's verification function, which reads whole tables; check-gates for the
-          // plan's HTTP checks and check functions; smoke-test for the new version and the smoke URLs.
-          Timeout: longer.includes(id) ? 300 : 30,
+          // plan's HTTP checks and check functions; smoke-test for the new version and the smoke URLs; bake sends
+          // the plan's synthetic requests (at most 20 s) before it judges, inside the shortest interval (1 minute).
+          Timeout: longer.includes(id) ? 300 : id === bake ? 45 : 30,
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         });
