@@ -26,8 +26,8 @@ export const GateOutputSchema = z.strictObject({
  * no other release is half-way through it), the database's readiness (available, with an automated backup
  * younger than the plan's limit) and the plan's readiness checks (its alarms not in ALARM, HTTP health checks,
  * custom check functions), and a feature flag's prerequisite flags for the first phase's tenants. Every check
- * runs, so the record lists each with its result; any failure blocks, naming every failing check. Reads only; the decision and the stable version go on the record. A re-run returns the
- * decision already recorded.
+ * runs, so the record lists each with its result; any failure blocks, naming every failing check. Reads only; the
+ * decision and the stable version go on the record. A re-run returns the decision already recorded.
  */
 export const checkGatesStep = defineStep({
   name: 'check-gates',

@@ -33,9 +33,9 @@ export const ShiftedPhaseSchema = ResolvedPhaseSchema.extend({
  *
  * A feature flag's prerequisite flags are checked for the phase's cohort first: one off (turned off since the
  * gate, or not on for the wider cohort) moves nothing and asks for a rollback (trigger `flag-prerequisite`), which
- * the bake that follows carries out. Rolling back rather than holding: the tenants that have the flag already lack
- * its prerequisite (a kill switch on the prerequisite is meant for what needs it too), and no wait of the workflow
- * would notice the prerequisite come back.
+ * the bake that follows carries out. Rolling back rather than holding: the tenants that have the flag may already
+ * have lost its prerequisite (a kill switch on the prerequisite is meant for what builds on it too), and no wait of
+ * the workflow would notice the prerequisite come back.
  *
  * A phase that needs an approval not given yet moves nothing: the step says `approvalNeeded`, and the workflow
  * waits for the answer (`AwaitPhaseApproval`) before it comes back here.
@@ -54,7 +54,7 @@ export const shiftTrafficStep = defineStep({
     const router = deps.routerFor(record.plan.target, record.rolloutId);
     const failing = (await router.prerequisites?.(phase))?.filter((c) => c.result === 'fail') ?? [];
     if (failing.length) {
-      // Before any write: the tenants that have the flag already lack its prerequisite; rolling back is safe.
+      // Before any write: nothing moves into the phase; the rollback takes the flag (and its dependents) off.
       const now = deps.now();
       const request = {
         trigger: 'flag-prerequisite' as const,
