@@ -76,7 +76,7 @@ export function deployChecks(ctx: Deployment, plan: Plan): void {
   for (const check of plan.readiness.lambda) {
     const key = `lambda:${check.functionName}`;
     ctx.world.lambda.addInvokable(check.functionName, () =>
-      ctx.scenario.world.checks[key] === 'fail'
+      checkResult(ctx, key) === 'fail'
         ? { ok: false, reason: `${check.functionName} says the release must not start (simulated)` }
         : { ok: true },
     );
@@ -97,7 +97,7 @@ export function deploySmokeTargets(ctx: Deployment, plan: Plan): void {
       ctx.world.lambda.addInvokable(target.functionName, (event, qualifier) => {
         const sent = JSON.stringify(event);
         const failing = tests.find(
-          (t) => JSON.stringify(t.payload) === sent && ctx.scenario.world.smoke[t.name] === 'fail',
+          (t) => JSON.stringify(t.payload) === sent && checkResult(ctx, `smoke:${t.name}`) === 'fail',
         );
         ctx.world.note(
           'smoke',
@@ -111,11 +111,30 @@ export function deploySmokeTargets(ctx: Deployment, plan: Plan): void {
   }
 }
 
+/**
+ * A readiness check's or smoke test's result now (`health:<url>`, `lambda:<name>`, `smoke:<name>`): the
+ * scenario's `checks` or `smoke` at the start (pass when unlisted), then the latest `checkChanges` entry due.
+ */
+export function checkResult(ctx: Pick<Deployment, 'scenario' | 'clock'>, key: string): 'pass' | 'fail' {
+  const { world, start } = ctx.scenario;
+  let result = (key.startsWith('smoke:') ? world.smoke[key.slice('smoke:'.length)] : world.checks[key]) ?? 'pass';
+  const elapsed = ctx.clock.now().getTime() - Date.parse(start);
+  let latest = -1;
+  for (const change of world.checkChanges) {
+    const at = durationSeconds(change.at) * 1000;
+    if (change.check === key && at <= elapsed && at >= latest) {
+      result = change.result;
+      latest = at;
+    }
+  }
+  return result;
+}
+
 /** The HTTP health checks' answers: 200 "ok", or 503 "unhealthy" where the scenario's `checks` say `fail`. */
 export function simHttpProbe(ctx: Deployment): HttpProbe {
   return {
     get: async (url) => {
-      const failing = ctx.scenario.world.checks[`health:${url}`] === 'fail';
+      const failing = checkResult(ctx, `health:${url}`) === 'fail';
       ctx.world.note('health', `GET ${url} → ${failing ? '503' : '200'}`);
       return failing ? { status: 503, body: 'unhealthy' } : { status: 200, body: 'ok' };
     },

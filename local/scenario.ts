@@ -200,6 +200,26 @@ export const ScenarioSchema = z.strictObject({
       .describe(
         'Results of the plan’s `invoke` smoke tests, keyed by the smoke test’s name (`fail`: the new version fails with `FunctionError: Unhandled` when invoked with that test’s payload; `pass`: it answers `{"statusCode":200,"body":"ok"}`). Every invoke smoke test passes unless listed here. An `http` smoke test answers as the readiness checks do: `checks` with `health:<url>`.',
       ),
+    checkChanges: z
+      .array(
+        z.strictObject({
+          at: offset,
+          check: z
+            .string()
+            .regex(
+              /^(health|lambda|smoke):.+$/,
+              'expected `health:<url>`, `lambda:<functionName>` or `smoke:<smoke test name>`',
+            )
+            .describe(
+              'The check: `health:<url>` (an HTTP check or HTTP smoke test of that URL), `lambda:<functionName>` (a check function) or `smoke:<name>` (an `invoke` smoke test).',
+            ),
+          result: z.enum(['pass', 'fail']),
+        }),
+      )
+      .default([])
+      .describe(
+        'Readiness checks and smoke tests whose result changes at a given time (`checks` and `smoke` are the results at the start), e.g. a health check that starts failing once the new version serves everyone.',
+      ),
     database: z
       .strictObject({
         rows: z.number().int().min(0).default(100_000).describe('Rows in the tables at the start.'),

@@ -188,6 +188,7 @@ export function snapshotDatabaseDeps(p: Platform, event: OnRollout) {
 export function smokeTestDeps(p: Platform, event: OnRollout) {
   const s = onRollout(p, event);
   const invoker = once(() => new LambdaSmokeInvoker(s.service.get(LambdaClient)));
+  const checks = once(() => new LambdaCheckInvoker(s.service.get(LambdaClient)));
   return {
     now: () => p.now(),
     store: store(p),
@@ -197,6 +198,11 @@ export function smokeTestDeps(p: Platform, event: OnRollout) {
           invoker().invoke(name, qualifier, payload),
       },
       http: p.http,
+    },
+    // The readiness checks run again after promotion (no alarms: they are armed, see core/post-check).
+    readiness: {
+      http: p.http,
+      lambdaChecks: { invoke: (name: string, payload: Record<string, unknown>) => checks().invoke(name, payload) },
     },
   };
 }

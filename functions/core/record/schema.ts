@@ -42,7 +42,8 @@ export const StatusSchema = z.enum([
 ]);
 export type Status = z.output<typeof StatusSchema>;
 
-export const TRIGGERS = ['analysis', 'alarm', 'operator', 'execution-stopped', 'approval'] as const;
+/** `post-check`: a readiness check or smoke test failed when run again at 100 % (the checks after promotion). */
+export const TRIGGERS = ['analysis', 'alarm', 'operator', 'execution-stopped', 'approval', 'post-check'] as const;
 export const TriggerSchema = z.enum(TRIGGERS);
 export type Trigger = z.output<typeof TriggerSchema>;
 
@@ -160,6 +161,16 @@ export const SmokeSchema = z.strictObject({
 });
 export type Smoke = z.output<typeof SmokeSchema>;
 
+/** The checks after 100 % (`readiness.afterPromotion`): the readiness checks and smoke tests run again. */
+export const PostCheckSchema = z.strictObject({
+  decision: z.enum(['pass', 'rollback']),
+  reason: z.string(),
+  checkedAt: z.string(),
+  /** Every check run again with its result (kinds `health`, `lambda`, `smoke`). */
+  checks: z.array(GateCheckSchema).default([]),
+});
+export type PostCheck = z.output<typeof PostCheckSchema>;
+
 /** A signal an operator sent, kept for the audit trail whether it was acted on or not. */
 export const SignalRecordSchema = z.strictObject({
   at: z.string(),
@@ -210,6 +221,8 @@ export const RolloutRecordSchema = z.strictObject({
   gate: GateSchema.nullable(),
   /** The smoke tests' results; null until they ran (and when the plan has none). */
   smoke: SmokeSchema.nullable().default(null),
+  /** The checks after 100 %; null until they ran (absent on records made before them). */
+  postCheck: PostCheckSchema.nullable().default(null),
   rollback: RollbackSchema.nullable(),
   /** The task token of the wait the workflow is in, so that signals can wake it. */
   waiting: z.strictObject({ token: z.string(), since: z.string(), phase: z.number().int() }).nullable(),
