@@ -1,3 +1,4 @@
+import { parameterPathFor } from '../functions/core/configuration';
 import { durationSeconds } from '../functions/core/duration';
 import type { Plan } from '../functions/core/plan';
 import type { HttpProbe } from '../functions/core/readiness';
@@ -43,7 +44,7 @@ export function deployTarget(ctx: Deployment, plan: Plan, account = ctx.world.se
   let deployed: SimTarget;
   switch (target.type) {
     case 'lambda-alias':
-      deployed = simLambdaTarget(world, target, release, Object.keys(scenario.world.versions));
+      deployed = simLambdaTarget(world, target, release, Object.keys(scenario.world.versions), environments(scenario));
       break;
     case 'alb-weighted':
       deployed = simAlbTarget(
@@ -61,11 +62,39 @@ export function deployTarget(ctx: Deployment, plan: Plan, account = ctx.world.se
       break;
     }
   }
+  deployParameters(ctx, plan);
   if (plan.notifications?.topicName) {
     world.sns.addTopic(`arn:aws:sns:${world.settings.region}:${account}:${plan.notifications.topicName}`);
   }
   if (plan.notifications?.topicArn) world.sns.addTopic(plan.notifications.topicArn);
   return deployed;
+}
+
+/** The versions' environment variables, as the scenario gives them. */
+function environments(scenario: Scenario): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    Object.entries(scenario.world.versions).flatMap(([v, b]) => (b.environment ? [[v, b.environment]] : [])),
+  );
+}
+
+/**
+ * For an ALB plan with `readiness.configuration.parameterPath`: each version's environment as parameters under
+ * its path (`secure:<value>`: a `SecureString`), as the team's deploy would write them.
+ */
+function deployParameters(ctx: Deployment, plan: Plan): void {
+  const path = plan.readiness.configuration?.parameterPath;
+  if (plan.target.type !== 'alb-weighted' || !path) return;
+  for (const [version, variables] of Object.entries(environments(ctx.scenario))) {
+    for (const [name, value] of Object.entries(variables)) {
+      const secure = value.startsWith('secure:');
+      const parameter = `${parameterPathFor(path, version)}/${name}`;
+      ctx.world.ssm.putParameter(
+        parameter,
+        secure ? value.slice('secure:'.length) : value,
+        secure ? 'SecureString' : 'String',
+      );
+    }
+  }
 }
 
 /**

@@ -19,6 +19,12 @@ const behaviour = z
     errorRate: ratio.describe('Share of the version\u2019s requests that fail (0.002 = 0.2 %).'),
     p50Ms: z.number().positive().describe('Median latency, ms.'),
     p95Ms: z.number().positive().describe('95th-percentile latency, ms.'),
+    environment: z
+      .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'expected an environment variable name'), z.string())
+      .optional()
+      .describe(
+        'The version\u2019s environment variables (for `readiness.configuration`): a Lambda version\u2019s `Environment.Variables`; for an ALB plan, parameters under the plan\u2019s `parameterPath` for the version (a value `secure:<value>` is a `SecureString`). Default: none.',
+      ),
   })
   .refine((b) => b.p95Ms >= b.p50Ms, { message: 'p95Ms must be at least p50Ms', path: ['p95Ms'] });
 

@@ -9,6 +9,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CloudWatchAlarms } from '../adapters/alarms';
 import type { Clients, Settings } from '../adapters/aws';
+import { configurationSourceFor } from '../adapters/configuration';
 import { endpointStoreFor } from '../adapters/database/endpoint';
 import { databaseFor } from '../adapters/database/factory';
 import { LambdaVerifier } from '../adapters/database/verification';
@@ -20,6 +21,7 @@ import { metricsFor, routerFor } from '../adapters/routers/factory';
 import { DynamoRolloutStore } from '../adapters/store';
 import { StepFunctionsTokens } from '../adapters/tokens';
 import type { DatabasePolicy, EndpointSource } from '../core/database';
+import type { Plan } from '../core/plan';
 import type { HttpProbe } from '../core/readiness';
 import type { RolloutRef } from '../core/record';
 import type { ServiceAccess } from '../core/service-access';
@@ -168,6 +170,13 @@ export function checkGatesDeps(p: Platform, event: OnRollout) {
       http: p.http,
       lambdaChecks: { invoke: (name: string, payload: Record<string, unknown>) => checks().invoke(name, payload) },
     },
+    configurationFor: (plan: Plan, version: string) =>
+      plan.readiness.configuration
+        ? configurationSourceFor(plan.target, plan.readiness.configuration, version, {
+            lambda: () => s.service.get(LambdaClient),
+            ssm: () => s.service.get(SSMClient),
+          })
+        : null,
   };
 }
 
