@@ -88,10 +88,12 @@ function deployParameters(ctx: Deployment, plan: Plan): void {
     for (const [name, value] of Object.entries(variables)) {
       const secure = value.startsWith('secure:');
       const parameter = `${parameterPathFor(path, version)}/${name}`;
+      const written = Date.parse(ctx.scenario.start);
       ctx.world.ssm.putParameter(
         parameter,
         secure ? value.slice('secure:'.length) : value,
         secure ? 'SecureString' : 'String',
+        written,
       );
     }
   }
