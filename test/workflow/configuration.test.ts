@@ -162,7 +162,12 @@ describe('the configuration gate never prints a value', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rollout-pilot-canary-'));
     const file = join(dir, 'canary.json');
     const reportFile = join(dir, 'canary.report.json');
-    const environment = { DATABASE_URL: CANARY_URL, FLASK_SECRET_KEY: CANARY_SECRET, DB_SCHEMA: 'a', GRAPH_API_URL: 'b' };
+    const environment = {
+      DATABASE_URL: CANARY_URL,
+      FLASK_SECRET_KEY: CANARY_SECRET,
+      DB_SCHEMA: 'a',
+      GRAPH_API_URL: 'b',
+    };
     const raw = JSON.parse(readFileSync(join(PROJECT_ROOT, 'examples/scenarios/missing-configuration.json'), 'utf8'));
     raw.name = 'canary';
     raw.description = 'A canary value in the configuration.';
