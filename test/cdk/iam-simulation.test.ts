@@ -519,10 +519,10 @@ const RUNS: Record<string, () => ScenarioInput> = {
     return withWorld(raw, { database: { ...OLD_SNAPSHOTS, ...(raw.world.database as object) } });
   },
   'ALB: approval, promoted (alb-release)': () => kind('alb-approval'),
-  'ALB: configuration read from its parameter path, a literal token blocks': () => {
+  'ALB: configuration read from its parameter path, promoted (alb-release)': () => {
     const raw = example('alb-release');
     const versions = raw.world.versions as Record<string, Record<string, unknown>>;
-    const environment = { DATABASE_URL: 'postgresql://orders-db.internal/orders', ORDERS_API_TOKEN: 'a-literal' };
+    const environment = { DATABASE_URL: 'postgresql://orders-db.internal/orders', ORDERS_API_TOKEN: 'secure:tok' };
     return withWorld(
       { ...raw, plan: 'examples/scenarios/plans/orders-api-configuration.json' },
       { versions: { ...versions, '2.4.0': { ...versions['2.4.0'], environment } } },
