@@ -175,6 +175,8 @@ export const ACCESS: Readonly<Record<string, Entry>> = {
   },
 
   'ssm:GetParameter': { resources: (i, at) => [parameter(at, i.Name)] },
+  // IAM authorizes GetParametersByPath on the path itself, as a parameter ARN (`parameter/<path>`).
+  'ssm:GetParametersByPath': { resources: (i, at) => [parameter(at, String(i.Path ?? '').replace(/\/$/, ''))] },
   'ssm:PutParameter': { resources: (i, at) => [parameter(at, i.Name)] },
   'secretsmanager:GetSecretValue': { resources: (i, at) => [secret(at, i.SecretId)] },
   'secretsmanager:PutSecretValue': { resources: (i, at) => [secret(at, i.SecretId)] },

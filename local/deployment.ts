@@ -1,3 +1,4 @@
+import { parameterPathFor } from '../functions/core/configuration';
 import { durationSeconds } from '../functions/core/duration';
 import type { Plan } from '../functions/core/plan';
 import type { HttpProbe } from '../functions/core/readiness';
@@ -46,7 +47,7 @@ export function deployTarget(ctx: Deployment, plan: Plan, account = ctx.world.se
   let deployed: SimTarget;
   switch (target.type) {
     case 'lambda-alias':
-      deployed = simLambdaTarget(world, target, release, Object.keys(scenario.world.versions));
+      deployed = simLambdaTarget(world, target, release, Object.keys(scenario.world.versions), environments(scenario));
       break;
     case 'alb-weighted':
       deployed = simAlbTarget(
@@ -64,11 +65,41 @@ export function deployTarget(ctx: Deployment, plan: Plan, account = ctx.world.se
       break;
     }
   }
+  deployParameters(ctx, plan);
   if (plan.notifications?.topicName) {
     world.sns.addTopic(`arn:aws:sns:${world.settings.region}:${account}:${plan.notifications.topicName}`);
   }
   if (plan.notifications?.topicArn) world.sns.addTopic(plan.notifications.topicArn);
   return deployed;
+}
+
+/** The versions' environment variables, as the scenario gives them. */
+function environments(scenario: Scenario): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    Object.entries(scenario.world.versions).flatMap(([v, b]) => (b.environment ? [[v, b.environment]] : [])),
+  );
+}
+
+/**
+ * For an ALB plan with `readiness.configuration.parameterPath`: each version's environment as parameters under
+ * its path (`secure:<value>`: a `SecureString`), as the team's deploy would write them.
+ */
+function deployParameters(ctx: Deployment, plan: Plan): void {
+  const path = plan.readiness.configuration?.parameterPath;
+  if (plan.target.type !== 'alb-weighted' || !path) return;
+  for (const [version, variables] of Object.entries(environments(ctx.scenario))) {
+    for (const [name, value] of Object.entries(variables)) {
+      const secure = value.startsWith('secure:');
+      const parameter = `${parameterPathFor(path, version)}/${name}`;
+      const written = Date.parse(ctx.scenario.start);
+      ctx.world.ssm.putParameter(
+        parameter,
+        secure ? value.slice('secure:'.length) : value,
+        secure ? 'SecureString' : 'String',
+        written,
+      );
+    }
+  }
 }
 
 /**
@@ -79,7 +110,7 @@ export function deployChecks(ctx: Deployment, plan: Plan): void {
   for (const check of plan.readiness.lambda) {
     const key = `lambda:${check.functionName}`;
     ctx.world.lambda.addInvokable(check.functionName, () =>
-      ctx.scenario.world.checks[key] === 'fail'
+      checkResult(ctx, key) === 'fail'
         ? { ok: false, reason: `${check.functionName} says the release must not start (simulated)` }
         : { ok: true },
     );
@@ -104,7 +135,7 @@ export function deploySmokeTargets(ctx: Deployment, plan: Plan): void {
         }
         const sent = JSON.stringify(event);
         const failing = tests.find(
-          (t) => JSON.stringify(t.payload) === sent && ctx.scenario.world.smoke[t.name] === 'fail',
+          (t) => JSON.stringify(t.payload) === sent && checkResult(ctx, `smoke:${t.name}`) === 'fail',
         );
         ctx.world.note(
           'smoke',
@@ -118,11 +149,30 @@ export function deploySmokeTargets(ctx: Deployment, plan: Plan): void {
   }
 }
 
+/**
+ * A readiness check's or smoke test's result now (`health:<url>`, `lambda:<name>`, `smoke:<name>`): the
+ * scenario's `checks` or `smoke` at the start (pass when unlisted), then the latest `checkChanges` entry due.
+ */
+export function checkResult(ctx: Pick<Deployment, 'scenario' | 'clock'>, key: string): 'pass' | 'fail' {
+  const { world, start } = ctx.scenario;
+  let result = (key.startsWith('smoke:') ? world.smoke[key.slice('smoke:'.length)] : world.checks[key]) ?? 'pass';
+  const elapsed = ctx.clock.now().getTime() - Date.parse(start);
+  let latest = -1;
+  for (const change of world.checkChanges) {
+    const at = durationSeconds(change.at) * 1000;
+    if (change.check === key && at <= elapsed && at >= latest) {
+      result = change.result;
+      latest = at;
+    }
+  }
+  return result;
+}
+
 /** The HTTP health checks' answers: 200 "ok", or 503 "unhealthy" where the scenario's `checks` say `fail`. */
 export function simHttpProbe(ctx: Deployment): HttpProbe {
   return {
     get: async (url) => {
-      const failing = ctx.scenario.world.checks[`health:${url}`] === 'fail';
+      const failing = checkResult(ctx, `health:${url}`) === 'fail';
       ctx.world.note('health', `GET ${url} → ${failing ? '503' : '200'}`);
       return failing ? { status: 503, body: 'unhealthy' } : { status: 200, body: 'ok' };
     },

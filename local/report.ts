@@ -32,6 +32,8 @@ export interface Report {
   gates: GateCheck[];
   /** Every smoke test of the new version at 0 % traffic and its result; empty when none ran. */
   smokeTests: { name: string; result: string; detail: string }[];
+  /** The readiness checks and smoke tests run again at 100 % and their results; empty when none ran. */
+  postChecks: GateCheck[];
   /** What the scenario said should happen, and whether it did. */
   expected: { outcome: Outcome; trigger: Trigger | null; met: boolean } | null;
   phases: {
@@ -167,6 +169,7 @@ export function buildReport(input: ReportInput): Report {
     errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
     gates: record?.gate?.checks ?? [],
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
+    postChecks: record?.postCheck?.checks ?? [],
     expected: expectedOf(scenario, outcome, rollback),
     phases: phasesOf(record),
     judge: record?.judge

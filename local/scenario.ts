@@ -20,6 +20,12 @@ const behaviour = z
     errorRate: ratio.describe('Share of the version\u2019s requests that fail (0.002 = 0.2 %).'),
     p50Ms: z.number().positive().describe('Median latency, ms.'),
     p95Ms: z.number().positive().describe('95th-percentile latency, ms.'),
+    environment: z
+      .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'expected an environment variable name'), z.string())
+      .optional()
+      .describe(
+        'The version\u2019s environment variables (for `readiness.configuration`): a Lambda version\u2019s `Environment.Variables`; for an ALB plan, parameters under the plan\u2019s `parameterPath` for the version (a value `secure:<value>` is a `SecureString`). Default: none.',
+      ),
   })
   .refine((b) => b.p95Ms >= b.p50Ms, { message: 'p95Ms must be at least p50Ms', path: ['p95Ms'] });
 
@@ -200,6 +206,26 @@ export const ScenarioSchema = z.strictObject({
       .default({})
       .describe(
         'Results of the plan’s `invoke` smoke tests, keyed by the smoke test’s name (`fail`: the new version fails with `FunctionError: Unhandled` when invoked with that test’s payload; `pass`: it answers `{"statusCode":200,"body":"ok"}`). Every invoke smoke test passes unless listed here. An `http` smoke test answers as the readiness checks do: `checks` with `health:<url>`.',
+      ),
+    checkChanges: z
+      .array(
+        z.strictObject({
+          at: offset,
+          check: z
+            .string()
+            .regex(
+              /^(health|lambda|smoke):.+$/,
+              'expected `health:<url>`, `lambda:<functionName>` or `smoke:<smoke test name>`',
+            )
+            .describe(
+              'The check: `health:<url>` (an HTTP check or HTTP smoke test of that URL), `lambda:<functionName>` (a check function) or `smoke:<name>` (an `invoke` smoke test).',
+            ),
+          result: z.enum(['pass', 'fail']),
+        }),
+      )
+      .default([])
+      .describe(
+        'Readiness checks and smoke tests whose result changes at a given time (`checks` and `smoke` are the results at the start), e.g. a health check that starts failing once the new version serves everyone.',
       ),
     database: z
       .strictObject({

@@ -1,4 +1,5 @@
 import { generatedAlarmPrefix } from '../functions/core/alarms';
+import { parameterPathFor } from '../functions/core/configuration';
 import { rolloutSnapshotPrefix } from '../functions/core/database/names';
 import type { Plan } from '../functions/core/plan';
 import {
@@ -92,11 +93,16 @@ function claimTarget(plan: Plan, arn: Arn, claim: Claim): void {
       claim(`${fn}:*`, INVOKE);
       return;
     }
-    case 'alb-weighted':
+    case 'alb-weighted': {
       for (const resource of [target.listenerRuleArn, target.stableTargetGroupArn, target.canaryTargetGroupArn]) {
         claim(resource);
       }
+      // The configuration gate reads the new version's parameters (authorized on the path; `{version}`: any).
+      const path = plan.readiness.configuration?.parameterPath;
+      if (path)
+        claim(arn('ssm', `parameter/${parameterPathFor(path, '*').replace(/^\//, '')}`), ['ssm:GetParametersByPath']);
       return;
+    }
     case 'feature-flag': {
       const item = (flag: string) => `${arn('dynamodb', `table/${target.table}`)}#${flag}`;
       claim(item(target.flag));

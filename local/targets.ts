@@ -64,9 +64,10 @@ export function simLambdaTarget(
   target: Extract<Plan['target'], { type: 'lambda-alias' }>,
   release: SimRelease,
   versions: string[],
+  environments: Record<string, Record<string, string>> = {},
 ): SimTarget {
   const { functionName, alias } = target;
-  world.lambda.addFunction(functionName, versions, alias, release.stableVersion);
+  world.lambda.addFunction(functionName, versions, alias, release.stableVersion, environments);
   const split = () => world.lambda.split(functionName, alias);
   world.traffic.addRoute(
     metricsRoute(

@@ -1,7 +1,7 @@
 /**
  * The rollout workflow, in the order of its runbook: prepare (validate, lock, gates, verify and snapshot the data,
- * smoke tests, arm the alarms), the phase loop (shift traffic, approval, bake and judge), roll back and restore,
- * finish. Retry policies, catch lists and the common parameter block are in policies.ts, each written once.
+ * smoke tests, arm the alarms), the phase loop (shift traffic, approval, bake and judge), the checks after 100 %,
+ * roll back and restore, finish. Retry policies, catch lists and the common parameter block are in policies.ts, each written once.
  *
  * To change the workflow: edit this file (or policies.ts), run `npm run asl` to regenerate
  * statemachines/rollout.asl.json, and commit both. The stack and the simulator load the JSON, never this file;
@@ -194,9 +194,27 @@ function bakeAndJudge() {
       'Act on the verdict. Anything unexpected takes the safe path: roll back.',
       [
         when(equals('$.verdict.decision', 'rollback'), 'Rollback'),
-        when(all(equals('$.verdict.decision', 'pass'), equals('$.phase.final', true)), 'FinishPromoted'),
+        when(all(equals('$.verdict.decision', 'pass'), equals('$.phase.final', true)), 'PostCheck'),
         when(equals('$.verdict.decision', 'pass'), 'ShiftTraffic'),
       ],
+      'Rollback',
+    ),
+  };
+}
+
+/** At the end of the last bake, with all traffic on the new version and its alarms armed: the checks again. */
+function postCheck() {
+  return {
+    PostCheck: step('SmokeTestFunctionArn', {
+      comment:
+        "The checks after 100 % (the runbook's post-check): the plan's HTTP checks, check functions and smoke tests run again against the promoted version, each recorded. A failure records a rollback (trigger post-check) naming every failing check. Nothing to do when the plan runs none (readiness.afterPromotion).",
+      parameters: { ...REF, stage: 'after-promotion' },
+      resultPath: '$.verdict',
+      next: 'PostCheckPassed',
+    }),
+    PostCheckPassed: choice(
+      'Promoted only once the checks pass again; anything else takes the safe path: roll back.',
+      [when(equals('$.verdict.decision', 'pass'), 'FinishPromoted')],
       'Rollback',
     ),
   };
@@ -299,6 +317,7 @@ export const ROLLOUT_DEFINITION = machine({
     ...tryNewVersion(),
     ...shiftTraffic(),
     ...bakeAndJudge(),
+    ...postCheck(),
     ...rollBack(),
     ...restoreData(),
     ...conclude(),

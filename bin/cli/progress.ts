@@ -57,6 +57,11 @@ const STEP_LINES: Partial<Record<string, (progress: Progress) => void>> = {
     line(`${result?.decision === 'pass' ? 'gates passed' : 'BLOCKED'}: ${String(result?.reason ?? '')}`),
   'shift-traffic': shiftTrafficLine,
   bake: bakeLine,
+  // After promotion (the PostCheck state) its answer is a verdict with the phase; before traffic, nothing is printed.
+  'smoke-test': ({ result, line }) => {
+    if (result?.phase === undefined) return;
+    line(`${result.decision === 'pass' ? '✓ checks after 100 %' : '✗ checks after 100 %'}: ${String(result.reason)}`);
+  },
   rollback: ({ result, line, sim }) => {
     line(`↩ traffic back on ${sim.scenario.world.stableVersion} (${String(result?.trigger)})`);
     const restore = result?.restore;

@@ -1,11 +1,14 @@
 import * as z from 'zod';
+import type { ConfigurationSource } from '../adapters/configuration';
 import type { DatabaseGateway } from '../adapters/database/gateway';
 import type { AlarmStates, CheckInvoker, HttpProbe } from '../adapters/readiness';
 import type { TrafficRouter } from '../adapters/routers/router';
 import type { RolloutStore } from '../adapters/store';
+import { runConfiguration } from '../core/configuration';
 import { type DatabasePolicy, type DatabaseReadiness, judgeReadiness } from '../core/database';
 import { type GateReadings, gateDatabasePath, gateVerdict } from '../core/gate';
 import { resolvePhases } from '../core/phase';
+import type { Plan } from '../core/plan';
 import { runReadiness } from '../core/readiness';
 import { type RolloutRecord, RolloutRefSchema, recordGate, recordReadiness } from '../core/record';
 import type { Target } from '../core/target';
@@ -25,9 +28,10 @@ export const GateOutputSchema = z.strictObject({
  * override is recorded), a preflight of the target (the version exists, the target serves another version,
  * no other release is half-way through it), the database's readiness (available, with an automated backup
  * younger than the plan's limit) and the plan's readiness checks (its alarms not in ALARM, HTTP health checks,
- * custom check functions), and a feature flag's prerequisite flags for the first phase's tenants. Every check
- * runs, so the record lists each with its result; any failure blocks, naming every failing check. Reads only; the
- * decision and the stable version go on the record. A re-run returns the decision already recorded.
+ * custom check functions), the new version's configuration (`readiness.configuration`; values never leave the
+ * step) and a feature flag's prerequisite flags for the first phase's tenants. Every check runs, so the record lists
+ * each with its result; any failure blocks, naming every failing check. Reads only; the decision and the stable
+ * version go on the record. A re-run returns the decision already recorded.
  */
 export const checkGatesStep = defineStep({
   name: 'check-gates',
@@ -51,16 +55,18 @@ async function readGates(deps: CheckGatesDeps, record: RolloutRecord, now: Date)
   const { plan } = record;
   const router = deps.routerFor(plan.target, record.rolloutId);
   const subject = { service: plan.service, version: record.version, alarms: plan.alarms };
+  const source = plan.readiness.configuration && deps.configurationFor(plan, record.version);
   // A feature flag's prerequisites must be on for the first phase's tenants (each shift checks its own phase).
   const first = resolvePhases(plan)[0];
-  const [problems, database, readiness, prerequisites] = await Promise.all([
+  const [problems, database, readiness, configuration, prerequisites] = await Promise.all([
     router.preflight(record.version),
     plan.database ? databaseReadiness(deps, plan.database, now) : Promise.resolve(null),
     runReadiness(plan.readiness, subject, deps.readiness),
+    plan.readiness.configuration && source ? runConfiguration(plan.readiness.configuration, source) : [],
     first && router.prerequisites ? router.prerequisites(first) : Promise.resolve([]),
   ]);
   const traffic = problems.length ? null : await router.current();
-  const checks = [...readiness.checks, ...prerequisites];
+  const checks = [...readiness.checks, ...configuration, ...prerequisites];
   return { problems, traffic, target: router.description, database, checks };
 }
 
@@ -77,6 +83,8 @@ export interface CheckGatesDeps {
   databaseFor(policy: DatabasePolicy): DatabaseGateway;
   /** The ports of the plan's readiness checks. */
   readiness: { alarms: AlarmStates; http: HttpProbe; lambdaChecks: CheckInvoker };
+  /** Where the new version's environment is read (`readiness.configuration`); null where there is none. */
+  configurationFor(plan: Plan, version: string): ConfigurationSource | null;
 }
 
 export const handler = lambdaHandler(checkGatesStep, checkGatesDeps);

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AlarmsPolicySchema } from './alarms';
 import { checkCohorts } from './cohort';
+import { checkConfigurationPolicy } from './configuration';
 import { DatabasePolicySchema, databaseHistoryEvents } from './database';
 import { durationSeconds, durationString, isoDuration } from './duration';
 import { InvalidPlan } from './errors';
@@ -9,6 +10,7 @@ import { formatIssues } from './issues';
 import { HealthPolicySchema } from './judge';
 import { NotificationsSchema } from './notifications/policy';
 import { checkLastWeight, checkPhaseKind, checkPhaseNames, type PhasePlan, PhaseSchema, resolvePhases } from './phase';
+import { POST_CHECK_HISTORY_EVENTS } from './post-check';
 import { checkReadinessPolicy, ReadinessPolicySchema } from './readiness';
 import { checkSmokeTests, SmokeTestsSchema } from './smoke';
 import { checkSynthetic, SyntheticTrafficSchema } from './synthetic';
@@ -80,7 +82,8 @@ export const PlanSchema = planObject
   .superRefine(checkPlan)
   .superRefine(checkReadinessPolicy)
   .superRefine(checkSmokeTests)
-  .superRefine((plan, ctx) => checkSynthetic({ ...plan, wakeUps: phaseWakeUps(plan) }, ctx));
+  .superRefine((plan, ctx) => checkSynthetic({ ...plan, wakeUps: phaseWakeUps(plan) }, ctx))
+  .superRefine(checkConfigurationPolicy);
 
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.output<typeof PlanSchema>;
@@ -95,7 +98,8 @@ export function parsePlan(value: unknown, source = 'plan'): Plan {
 /**
  * Step Functions history events a rollout of this plan costs at most: each bake wake-up is one Task state
  * entry (entered, scheduled, started, submitted, timed out, exited), plus the fixed steps and every allowed
- * inconclusive extension, and each approval wait (a shift that asks, the wait, its timeout path and choices).
+ * inconclusive extension, each approval wait (a shift that asks, the wait, its timeout path and choices), the
+ * database's polls and the checks after 100 %.
  */
 export function worstCaseHistoryEvents(plan: Plan): number {
   const EVENTS_PER_WAKE = 6;
@@ -111,7 +115,8 @@ export function worstCaseHistoryEvents(plan: Plan): number {
   );
   const approvals = plan.phases.filter((phase) => phase.approval).length;
   const database = databaseHistoryEvents(plan.database);
-  return FIXED_EVENTS + wakes * EVENTS_PER_WAKE + approvals * EVENTS_PER_APPROVAL + database;
+  const extra = database + POST_CHECK_HISTORY_EVENTS;
+  return FIXED_EVENTS + wakes * EVENTS_PER_WAKE + approvals * EVENTS_PER_APPROVAL + extra;
 }
 
 /** The checks of the phases, in the order their issues are reported. */

@@ -9,6 +9,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CloudWatchAlarms } from '../adapters/alarms';
 import type { Clients, Settings } from '../adapters/aws';
+import { configurationSourceFor } from '../adapters/configuration';
 import { endpointStoreFor } from '../adapters/database/endpoint';
 import { databaseFor } from '../adapters/database/factory';
 import { LambdaVerifier } from '../adapters/database/verification';
@@ -21,6 +22,7 @@ import { DynamoRolloutStore } from '../adapters/store';
 import { AwsSyntheticSender } from '../adapters/synthetic';
 import { StepFunctionsTokens } from '../adapters/tokens';
 import type { DatabasePolicy, EndpointSource } from '../core/database';
+import type { Plan } from '../core/plan';
 import type { HttpProbe } from '../core/readiness';
 import type { RolloutRef } from '../core/record';
 import type { ServiceAccess } from '../core/service-access';
@@ -172,6 +174,13 @@ export function checkGatesDeps(p: Platform, event: OnRollout) {
       http: p.http,
       lambdaChecks: { invoke: (name: string, payload: Record<string, unknown>) => checks().invoke(name, payload) },
     },
+    configurationFor: (plan: Plan, version: string) =>
+      plan.readiness.configuration
+        ? configurationSourceFor(plan.target, plan.readiness.configuration, version, {
+            lambda: () => s.service.get(LambdaClient),
+            ssm: () => s.service.get(SSMClient),
+          })
+        : null,
   };
 }
 
@@ -192,6 +201,7 @@ export function snapshotDatabaseDeps(p: Platform, event: OnRollout) {
 export function smokeTestDeps(p: Platform, event: OnRollout) {
   const s = onRollout(p, event);
   const invoker = once(() => new LambdaSmokeInvoker(s.service.get(LambdaClient)));
+  const checks = once(() => new LambdaCheckInvoker(s.service.get(LambdaClient)));
   return {
     now: () => p.now(),
     store: store(p),
@@ -201,6 +211,11 @@ export function smokeTestDeps(p: Platform, event: OnRollout) {
           invoker().invoke(name, qualifier, payload),
       },
       http: p.http,
+    },
+    // The readiness checks run again after promotion (no alarms: they are armed, see core/post-check).
+    readiness: {
+      http: p.http,
+      lambdaChecks: { invoke: (name: string, payload: Record<string, unknown>) => checks().invoke(name, payload) },
     },
   };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { CheckInvoker, HttpProbe } from '../adapters/readiness';
 import type { RolloutStore } from '../adapters/store';
 import { beginStep, RolloutRefSchema, recordSmoke } from '../core/record';
 import type { SmokeSubject } from '../core/smoke';
@@ -7,10 +8,14 @@ import type { Target } from '../core/target';
 import { smokeTestDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
+import { postCheck } from '../use-cases/post-check';
 
 export const SmokeOutputSchema = z.strictObject({
-  decision: z.enum(['pass', 'blocked']),
+  /** `rollback`: only after promotion (the Rollback state takes this answer as its verdict). */
+  decision: z.enum(['pass', 'blocked', 'rollback']),
   reason: z.string(),
+  /** After promotion: the phase the verdict is about (the last). */
+  phase: z.number().int().optional(),
 });
 
 /**
@@ -19,12 +24,20 @@ export const SmokeOutputSchema = z.strictObject({
  * alias, and so its users, are untouched), `http` tests GET a URL. Every test runs, so the record lists each with
  * its result; any failure blocks, naming every failing test. A plan without smoke tests, or a rollout already
  * rolling back, passes without running anything. A re-run returns the decision already recorded.
+ *
+ * With `stage: 'after-promotion'` (the PostCheck state, at the end of the last phase's bake): the checks after
+ * 100 %, the readiness checks and the smoke tests run again against the promoted version (`use-cases/post-check`);
+ * the answer is a verdict, `pass` or `rollback` (trigger `post-check`).
  */
 export const smokeTestStep = defineStep({
   name: 'smoke-test',
-  input: z.strictObject({ ref: RolloutRefSchema }),
+  input: z.strictObject({
+    ref: RolloutRefSchema,
+    stage: z.enum(['before-traffic', 'after-promotion']).default('before-traffic'),
+  }),
   output: SmokeOutputSchema,
   async run(event, deps: SmokeTestDeps) {
+    if (event.stage === 'after-promotion') return postCheck(event.ref, deps, (r) => subject(r.plan.target, r.version));
     const record = await deps.store.get(event.ref);
     if (record.smoke) return { decision: record.smoke.decision, reason: record.smoke.reason };
     const tests = record.plan.smokeTests;
@@ -58,6 +71,8 @@ export interface SmokeTestDeps {
   store: RolloutStore;
   /** The ports of the smoke tests: direct invocations of a version, and GETs. */
   smoke: SmokeDeps;
+  /** The ports of the readiness checks run again after promotion: GETs and check functions. */
+  readiness: { http: HttpProbe; lambdaChecks: CheckInvoker };
 }
 
 export const handler = lambdaHandler(smokeTestStep, smokeTestDeps);

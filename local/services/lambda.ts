@@ -4,6 +4,8 @@ import { awsError } from '../transport';
 /** A simulated function: its published versions and aliases. */
 interface SimFunction {
   versions: Set<string>;
+  /** Each version's environment variables (`Environment.Variables`); a version without any has none. */
+  environments: Map<string, Record<string, string>>;
   aliases: Map<string, { FunctionVersion: string; weights: Record<string, number> }>;
 }
 
@@ -34,10 +36,17 @@ export class SimLambda {
     private readonly account: string,
   ) {}
 
-  /** Create a function with published versions and an alias on `aliasVersion`. */
-  addFunction(name: string, versions: string[], alias: string, aliasVersion: string): void {
+  /** Create a function with published versions (and their environment variables) and an alias on `aliasVersion`. */
+  addFunction(
+    name: string,
+    versions: string[],
+    alias: string,
+    aliasVersion: string,
+    environments: Record<string, Record<string, string>> = {},
+  ): void {
     this.functions.set(name, {
       versions: new Set(versions),
+      environments: new Map(Object.entries(environments)),
       aliases: new Map([[alias, { FunctionVersion: aliasVersion, weights: {} }]]),
     });
   }
@@ -172,7 +181,15 @@ export class SimLambda {
         `Function not found: ${this.arn(name)}:${version}`,
       );
     }
-    return { FunctionName: name, FunctionArn: `${this.arn(name)}:${version}`, Version: version, State: 'Active' };
+    const variables = fn.environments.get(version);
+    return {
+      FunctionName: name,
+      FunctionArn: `${this.arn(name)}:${version}`,
+      Version: version,
+      State: 'Active',
+      // Lambda leaves `Environment` out of the answer for a version without variables.
+      ...(variables && Object.keys(variables).length ? { Environment: { Variables: { ...variables } } } : {}),
+    };
   }
 
   private invoke(

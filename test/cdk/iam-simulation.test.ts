@@ -306,6 +306,9 @@ function requestsOf(
     case 'ssm:GetParameter':
     case 'ssm:PutParameter':
       return on(call.operation, [arnOf('ssm', `parameter/${text(input.Name).replace(/^\//, '')}`)]);
+    case 'ssm:GetParametersByPath':
+      // Authorized on the path itself, as a parameter ARN.
+      return on(call.operation, [arnOf('ssm', `parameter/${text(input.Path).replace(/^\/|\/$/g, '')}`)]);
     case 'secretsmanager:GetSecretValue':
     case 'secretsmanager:PutSecretValue': {
       const arn = run.secretArns.get(text(input.SecretId));
@@ -516,6 +519,15 @@ const RUNS: Record<string, () => ScenarioInput> = {
     return withWorld(raw, { database: { ...OLD_SNAPSHOTS, ...(raw.world.database as object) } });
   },
   'ALB: approval, promoted (alb-release)': () => kind('alb-approval'),
+  'ALB: configuration read from its parameter path, promoted (alb-release)': () => {
+    const raw = example('alb-release');
+    const versions = raw.world.versions as Record<string, Record<string, unknown>>;
+    const environment = { DATABASE_URL: 'postgresql://orders-db.internal/orders', ORDERS_API_TOKEN: 'secure:tok' };
+    return withWorld(
+      { ...raw, plan: 'examples/scenarios/plans/orders-api-configuration.json' },
+      { versions: { ...versions, '2.4.0': { ...versions['2.4.0'], environment } } },
+    );
+  },
   'ALB: generated alarm, rolled back by on-alarm': () =>
     withWorld(example('alb-release'), {
       alarmChanges: [{ at: 'PT20M', alarm: 'rollout-pilot.orders-api.2.4.0.error-spike', state: 'ALARM' }],

@@ -77,6 +77,7 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
     if (record.rollback.dataDamaged) lines.push('Data:       the release is treated as having damaged data');
   }
   lines.push(...databaseLines(record, when));
+  if (record.postCheck) lines.push(`Post-check: ${record.postCheck.decision}, ${record.postCheck.reason}`);
   lines.push('', 'Phases:');
   for (const p of record.phases) {
     const result = p.result ?? (p.enteredAt ? 'in progress' : 'not reached');

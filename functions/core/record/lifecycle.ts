@@ -47,6 +47,7 @@ export function newRecord(
     judge: null,
     gate: null,
     smoke: null,
+    postCheck: null,
     rollback: null,
     waiting: null,
     alarms: null,

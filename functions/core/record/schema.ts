@@ -45,6 +45,7 @@ export const StatusSchema = z.enum([
 export type Status = z.output<typeof StatusSchema>;
 
 /** `flag-prerequisite`: a shift found a prerequisite flag off for the tenants of the phase it was moving into. */
+/** `post-check`: a readiness check or smoke test failed when run again at 100 % (the checks after promotion). */
 export const TRIGGERS = [
   'analysis',
   'alarm',
@@ -52,6 +53,7 @@ export const TRIGGERS = [
   'execution-stopped',
   'approval',
   'flag-prerequisite',
+  'post-check',
 ] as const;
 export const TriggerSchema = z.enum(TRIGGERS);
 export type Trigger = z.output<typeof TriggerSchema>;
@@ -174,6 +176,16 @@ export const SmokeSchema = z.strictObject({
 });
 export type Smoke = z.output<typeof SmokeSchema>;
 
+/** The checks after 100 % (`readiness.afterPromotion`): the readiness checks and smoke tests run again. */
+export const PostCheckSchema = z.strictObject({
+  decision: z.enum(['pass', 'rollback']),
+  reason: z.string(),
+  checkedAt: z.string(),
+  /** Every check run again with its result (kinds `health`, `lambda`, `smoke`). */
+  checks: z.array(GateCheckSchema).default([]),
+});
+export type PostCheck = z.output<typeof PostCheckSchema>;
+
 /** A signal an operator sent, kept for the audit trail whether it was acted on or not. */
 export const SignalRecordSchema = z.strictObject({
   at: z.string(),
@@ -224,6 +236,8 @@ export const RolloutRecordSchema = z.strictObject({
   gate: GateSchema.nullable(),
   /** The smoke tests' results; null until they ran (and when the plan has none). */
   smoke: SmokeSchema.nullable().default(null),
+  /** The checks after 100 %; null until they ran (absent on records made before them). */
+  postCheck: PostCheckSchema.nullable().default(null),
   rollback: RollbackSchema.nullable(),
   /** The task token of the wait the workflow is in, so that signals can wake it. */
   waiting: z.strictObject({ token: z.string(), since: z.string(), phase: z.number().int() }).nullable(),

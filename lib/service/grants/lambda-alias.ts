@@ -31,7 +31,8 @@ export function lambdaAliasArns(plan: Plan, stack: Stack): LambdaAliasArns | und
  * unqualified ARN; the alias is the request's `Name`, not part of the ARN), so IAM cannot tell one alias of the
  * function from another — the grant names the alias as well so that it still holds if Lambda authorizes the alias
  * ARN. Which alias moves is the router's code (it only ever names the plan's). `lambda:GetFunctionConfiguration`
- * (read only) on its versions (`<fn>:*`): the gate reads the version being released, only known at run time.
+ * (read only) on its versions (`<fn>:*`): the gate reads the version being released, only known at run time (its
+ * state in the preflight, its environment variables' names for `readiness.configuration`).
  * Nothing for other targets.
  */
 export function grantLambdaAliasTarget(role: iam.IRole, plan: Plan): void {

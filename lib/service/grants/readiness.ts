@@ -1,6 +1,8 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { parameterPathFor, VERSION_PLACEHOLDER } from '../../../functions/core/configuration';
 import type { Plan } from '../../../functions/core/plan';
+import { acknowledge, wildcardResourceFinding } from '../../nag';
 import { unique } from '../../plan-set';
 import type { UnscopedAction } from '../../unscoped';
 
@@ -26,8 +28,11 @@ export const GET_METRIC_DATA: UnscopedAction = {
 
 /**
  * The readiness gate's grants: `lambda:InvokeFunction` on exactly the plan's check functions (unqualified ARNs),
- * and, returned for the caller to grant on `*`, `DescribeAlarms` (see {@link DESCRIBE_ALARMS}) when the plan checks
- * its existing alarms.
+ * `ssm:GetParametersByPath` on an ALB plan's configuration path (IAM authorizes it on the path as a parameter ARN;
+ * `{version}` becomes `*`, the version being known only at run time; read only, without decryption), and,
+ * returned for the caller to grant on `*`, `DescribeAlarms` (see {@link DESCRIBE_ALARMS}) when the plan checks its
+ * existing alarms. The configuration of a Lambda version is read with the target's own
+ * `lambda:GetFunctionConfiguration` on its versions (`lambda-alias.ts`).
  */
 export function grantReadinessChecks(role: iam.IRole, plan: Plan): UnscopedAction[] {
   const stack = Stack.of(role);
@@ -46,6 +51,22 @@ export function grantReadinessChecks(role: iam.IRole, plan: Plan): UnscopedActio
         ),
       }),
     );
+  }
+  const path = plan.target.type === 'alb-weighted' ? plan.readiness.configuration?.parameterPath : undefined;
+  if (path) {
+    const arn = stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: parameterPathFor(path, '*').replace(/^\//, ''),
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [arn] }));
+    if (path.includes(VERSION_PLACEHOLDER)) {
+      acknowledge(
+        role,
+        wildcardResourceFinding(role, arn),
+        `ssm:GetParametersByPath (read only, without decryption) on the configuration path of ${plan.service}: its {version} segment is the version being released, only known at run time.`,
+      );
+    }
   }
   return plan.readiness.alarms.check && plan.alarms.existing.length > 0 ? [DESCRIBE_ALARMS] : [];
 }
