@@ -4,6 +4,7 @@ import { flagName } from '../functions/core/flag-dependencies';
 import type { Plan } from '../functions/core/plan';
 import type { VirtualClock } from './clock';
 import { describeError } from './describe';
+import { createFlagTable } from './targets';
 import type { SimWorld } from './world';
 
 /**
@@ -42,13 +43,28 @@ export const FlagsWorldSchema = z
   );
 export type FlagsWorld = z.output<typeof FlagsWorldSchema>;
 
-/** The problems of `world.flags` for this plan: only with a feature-flag plan, and never its own flag. */
-export function flagsWorldProblems(flags: FlagsWorld, plan: Plan): string[] {
+/**
+ * The problems of a scenario's flags for its plan: `world.tenants` and `world.flags` only with a feature-flag plan,
+ * and `world.flags` never naming the plan's own flag.
+ */
+export function flagsWorldProblems(
+  scenario: { plan: string; world: { flags: FlagsWorld; tenants?: readonly unknown[] | undefined } },
+  plan: Plan,
+): string[] {
+  const { flags, tenants } = scenario.world;
+  const { type } = plan.target;
+  const problems =
+    tenants && type !== 'feature-flag'
+      ? [
+          `world.tenants: the plan ${scenario.plan} releases through a ${type} target; tenants need a feature-flag target`,
+        ]
+      : [];
   const names = Object.keys(flags);
-  if (!names.length) return [];
+  if (!names.length) return problems;
   if (plan.target.type !== 'feature-flag') {
     return [
-      `world.flags: the plan releases through a ${plan.target.type} target; other flags need a feature-flag target`,
+      ...problems,
+      `world.flags: the plan releases through a ${type} target; other flags need a feature-flag target`,
     ];
   }
   const own = plan.target.flag;
@@ -57,8 +73,24 @@ export function flagsWorldProblems(flags: FlagsWorld, plan: Plan): string[] {
     : [];
 }
 
+/**
+ * The plans' flags tables, created before the clock is virtual (creating a table runs on real timers), then the
+ * scenario's other flags written.
+ */
+export async function createFlagTables(
+  world: SimWorld,
+  plans: readonly Plan[],
+  plan: Plan,
+  flags: FlagsWorld,
+  start: Date,
+): Promise<void> {
+  const tables = new Set(plans.flatMap((p) => (p.target.type === 'feature-flag' ? [p.target.table] : [])));
+  for (const table of tables) await createFlagTable(world, table);
+  await seedFlags(world, plan, flags, start);
+}
+
 /** Write the other flags' items, before the run starts (`updatedAt`: the scenario's start). */
-export async function seedFlags(world: SimWorld, plan: Plan, flags: FlagsWorld, start: Date): Promise<void> {
+async function seedFlags(world: SimWorld, plan: Plan, flags: FlagsWorld, start: Date): Promise<void> {
   if (plan.target.type !== 'feature-flag') return;
   for (const [flag, item] of Object.entries(flags)) {
     await world.dynamodb.call('PutItem', {

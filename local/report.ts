@@ -172,13 +172,7 @@ export function buildReport(input: ReportInput): Report {
     postChecks: record?.postCheck?.checks ?? [],
     expected: expectedOf(scenario, outcome, rollback),
     phases: phasesOf(record),
-    judge: record?.judge
-      ? {
-          baseline: record.judge.baseline,
-          thresholdMs: record.judge.thresholdMs,
-          thresholdFrom: record.judge.thresholdFrom,
-        }
-      : null,
+    judge: judgeOf(record),
     maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
     finalWeights: finalWeights(input, version),
     rollback,
@@ -209,6 +203,13 @@ export function buildReport(input: ReportInput): Report {
     notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
     timeline: timelineOf(input),
   };
+}
+
+/** The judge's baseline and latency threshold, as the record keeps them. */
+function judgeOf(record: RolloutRecord | undefined): Report['judge'] {
+  if (!record?.judge) return null;
+  const { baseline, thresholdMs, thresholdFrom } = record.judge;
+  return { baseline, thresholdMs, thresholdFrom };
 }
 
 /** The synthetic requests on the record, in all and by phase (in the plan's order). */

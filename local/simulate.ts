@@ -9,7 +9,7 @@ import { VirtualClock } from './clock';
 import type { SimServiceDatabase } from './database';
 import { createDatabase, deployChecks, deploySmokeTargets, deployTarget, simHttpProbe } from './deployment';
 import { describeError, versionOf } from './describe';
-import { flagsWorldProblems, scheduleFlagChanges, seedFlags } from './flags-world';
+import { createFlagTables, flagsWorldProblems, scheduleFlagChanges } from './flags-world';
 import { onboardServices } from './onboarding';
 import { loadPlanFile } from './plan-file';
 import { simPlatform } from './platform';
@@ -27,7 +27,7 @@ import {
 import { type Operators, operatorSignal } from './signals';
 import { FUNCTIONS, functionDeps } from './steps';
 import { SimSyntheticTraffic } from './synthetic';
-import { createFlagTable, type SimTarget } from './targets';
+import type { SimTarget } from './targets';
 import { SIM_ACCOUNT, SimWorld } from './world';
 
 export { loadPlanFile };
@@ -118,16 +118,8 @@ export class Simulator {
       ...(options.extraPlans ?? []).map((p) => ('plan' in p ? p : { plan: p, account: SIM_ACCOUNT })),
     ];
     const plans = services.map((s) => s.plan);
-    for (const problem of flagsWorldProblems(scenario.world.flags, plan)) throw new ScenarioError(problem);
-    if (scenario.world.tenants && plan.target.type !== 'feature-flag') {
-      throw new ScenarioError(
-        `world.tenants: the plan ${scenario.plan} releases through a ${plan.target.type} target; tenants need a feature-flag target`,
-      );
-    }
-    // The flags tables exist before the clock is virtual (creating a table runs on real timers).
-    const tables = new Set(plans.flatMap((p) => (p.target.type === 'feature-flag' ? [p.target.table] : [])));
-    for (const table of tables) await createFlagTable(world, table);
-    await seedFlags(world, plan, scenario.world.flags, start);
+    for (const problem of flagsWorldProblems(scenario, plan)) throw new ScenarioError(problem);
+    await createFlagTables(world, plans, plan, scenario.world.flags, start);
     const sim = new Simulator(scenario, plan, world, clock, start);
     sim.setUp(services, options);
     return sim;
