@@ -1,7 +1,7 @@
 import { type DatabasePolicy, rolloutSnapshotId, TAG } from '../functions/core/database';
 import type { Plan } from '../functions/core/plan';
 import type { Split } from './services/lambda';
-import { SimData } from './services/rds';
+import { SimData } from './services/rds-data';
 import type { SimWorld } from './world';
 
 /** The database a scenario's world starts with, and what the service does to it. */
@@ -75,38 +75,52 @@ export class SimServiceDatabase {
     } else {
       world.rds.addInstance({ identifier: policy.identifier, data, latestBackupAt, tags });
     }
-    for (let day = 1; day <= setup.previousRolloutSnapshots; day++) {
+    this.addEarlierRolloutSnapshots(start);
+    this.publishEndpoint();
+    const verification = policy.verification;
+    if (verification) world.lambda.addInvokable(verification.functionName, (event) => this.verify(event));
+    this.defineDataAlarms();
+  }
+
+  /** The snapshots earlier rollouts left, one a day before `start`. */
+  private addEarlierRolloutSnapshots(start: Date): void {
+    for (let day = 1; day <= this.setup.previousRolloutSnapshots; day++) {
       const version = `earlier-${day}`;
       const execution = `earlier-execution-${day}`;
-      world.rds.addManualSnapshot({
-        source: policy.identifier,
+      this.world.rds.addManualSnapshot({
+        source: this.policy.identifier,
         identifier: rolloutSnapshotId(this.plan.service, version, execution),
         at: start.getTime() - day * 86_400_000,
         tags: { [TAG.service]: this.plan.service, [TAG.version]: version, [TAG.execution]: execution },
       });
     }
+  }
+
+  /** Where the service finds its database: an SSM parameter or a secret, as the plan says. */
+  private publishEndpoint(): void {
+    const { world, policy } = this;
     const endpoint = this.endpointOf(policy.identifier);
     if (policy.endpoint.type === 'ssm-parameter') {
       world.ssm.putParameter(policy.endpoint.name, endpoint.address);
-    } else {
-      world.secrets.createSecret(
-        policy.endpoint.secretId,
-        JSON.stringify({
-          engine: 'postgres',
-          [policy.endpoint.hostKey]: endpoint.address,
-          [policy.endpoint.portKey]: endpoint.port,
-          username: 'app',
-          password: 'simulated',
-          dbname: 'app',
-        }),
-      );
+      return;
     }
-    const verification = policy.verification;
-    if (verification) world.lambda.addInvokable(verification.functionName, (event) => this.verify(event));
+    world.secrets.createSecret(
+      policy.endpoint.secretId,
+      JSON.stringify({
+        engine: 'postgres',
+        [policy.endpoint.hostKey]: endpoint.address,
+        [policy.endpoint.portKey]: endpoint.port,
+        username: 'app',
+        password: 'simulated',
+        dbname: 'app',
+      }),
+    );
+  }
 
-    // The team's data alarms watch the integrity metric: corrupt rows in a minute put them into ALARM.
+  /** The team's data alarms watch the integrity metric: corrupt rows in a minute put them into ALARM. */
+  private defineDataAlarms(): void {
     for (const alarm of this.plan.alarms.existing.filter((a) => a.class === 'data')) {
-      void world.cloudwatch.handle('PutMetricAlarm', {
+      void this.world.cloudwatch.handle('PutMetricAlarm', {
         AlarmName: alarm.name,
         AlarmDescription: `Rows of ${this.plan.service} that fail the integrity check (simulated)`,
         Namespace: INTEGRITY_METRIC.namespace,

@@ -1,14 +1,16 @@
-import { type TableDifference, verificationDifferences } from '../functions/core/database';
 import { isoDuration } from '../functions/core/duration';
 import type { Baseline } from '../functions/core/judge';
 import type { Plan } from '../functions/core/plan';
 import type { GateCheck } from '../functions/core/readiness';
 import type { EvaluationSummary, Outcome, PhaseCounts, RolloutRecord, Trigger } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
+import { type DatabaseReport, databaseReport } from './report-database';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
 import type { SimTarget } from './targets';
 import type { SimWorld } from './world';
+
+export type { DatabaseReport } from './report-database';
 
 /** What a simulated rollout did. The same scenario and seed always give the same report. */
 export interface Report {
@@ -16,6 +18,8 @@ export interface Report {
   description: string | null;
   seed: number;
   service: string;
+  /** The AWS account the service is deployed in (its role, resources and plan). */
+  account: string;
   version: string | null;
   stableVersion: string;
   outcome: Outcome;
@@ -107,43 +111,6 @@ export interface Report {
   timeline: { at: string; kind: string; message: string }[];
 }
 
-/** The database part of a report. */
-export interface DatabaseReport {
-  type: string;
-  identifier: string;
-  /** The rollout's snapshot (the last attempt's), if one was asked for. */
-  snapshotId: string | null;
-  /** Every snapshot this rollout created in RDS (a redrive must not add one). */
-  snapshots: string[];
-  /** Older rollout snapshots deleted to keep `keepSnapshots`. */
-  snapshotsDeleted: string[];
-  /** What the rollback did about the data, and why. */
-  restoreDecision: string | null;
-  restoreReason: string | null;
-  restored: boolean;
-  restoredFrom: string | null;
-  /** The new instance or cluster the service now uses. */
-  restoredTo: string | null;
-  /** The original still exists, available (or backing up), and was never deleted, modified or renamed. */
-  originalKept: boolean;
-  /** Where the service's endpoint points at the end. */
-  serviceUses: string | null;
-  /** Damaged rows in the original database (at the end; it gets no writes after a repoint). */
-  rowsCorruptedBeforeRestore: number;
-  /** Damaged rows in the database the service uses at the end. */
-  corruptRowsAfterRestore: number;
-  /** Writes to the original between the snapshot's point in time and the repoint: not in the restored database. */
-  writesAtRisk: number | null;
-  /** The window of those writes. */
-  window: { from: string | null; to: string | null } | null;
-  approvedBy: string | null;
-  verification: {
-    before: { name: string; rows: number; checksum: string }[] | null;
-    after: { name: string; rows: number; checksum: string }[] | null;
-    differences: TableDifference[];
-  };
-}
-
 export interface ReportInput {
   scenario: Scenario;
   plan: Plan;
@@ -166,46 +133,156 @@ export interface ReportInput {
 export function buildReport(input: ReportInput): Report {
   const { scenario, plan, execution, record, world } = input;
   const version = record?.version ?? versionOf(scenario.input);
-  // The record's outcome when the rollout ended (an alarm can end a failed execution's rollout), else the
-  // execution's. An execution that failed at a step and still holds its lock has not ended its rollout, whatever
-  // the record says: a Finish step that recorded PROMOTED and then failed (its alarms not deleted, its lock not
-  // released) is FAILED at that step until a redrive finishes it.
-  const unfinished = execution.status === 'FAILED' && execution.failed?.redrivable && input.lockHeld;
-  const outcome = unfinished ? 'FAILED' : (record?.outcome ?? outcomeOf(execution));
-  const reason = reasonOf(execution, record);
-  // An alarm or an operator can end the rollout of an execution that failed at a step, after it failed.
-  const executionEnd = execution.history.at(-1)?.at ?? input.end.toISOString();
-  const finishedAt =
-    record?.finishedAt && Date.parse(record.finishedAt) > Date.parse(executionEnd) ? record.finishedAt : executionEnd;
+  const outcome = rolloutOutcome(input);
+  const finishedAt = finishedAtOf(input);
   const served = version ? world.traffic.served.get(version) : undefined;
-  // Both versions are always named, 0 included, so a reader never has to infer a missing key.
-  const weights = {
+  const rollback = rollbackOf(record);
+  return {
+    scenario: scenario.name,
+    description: scenario.description ?? null,
+    seed: scenario.seed,
+    service: plan.service,
+    account: scenario.account ?? world.settings.account,
+    version,
+    stableVersion: scenario.world.stableVersion,
+    outcome,
+    reason: reasonOf(execution, record),
+    errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
+    gates: record?.gate?.checks ?? [],
+    smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
+    expected: expectedOf(scenario, outcome, rollback),
+    phases: phasesOf(record),
+    judge: record?.judge
+      ? {
+          baseline: record.judge.baseline,
+          thresholdMs: record.judge.thresholdMs,
+          thresholdFrom: record.judge.thresholdFrom,
+        }
+      : null,
+    maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
+    finalWeights: finalWeights(input, version),
+    rollback,
+    alarmsArmed: record?.alarms?.armed ?? [],
+    approvals: approvalsOf(record),
+    signals: [...(record?.signals ?? []), ...(input.failedSignals ?? [])].sort(
+      (a, b) => Date.parse(a.at) - Date.parse(b.at),
+    ),
+    database: databaseReport(input),
+    tenants: input.target?.tenants
+      ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
+      : null,
+    failure: failureOf(input),
+    impact: {
+      requestsOnNewVersion: served?.requests ?? 0,
+      failedRequestsOnNewVersion: served?.errors ?? 0,
+      slowRequestsOnNewVersion: served?.slow ?? 0,
+    },
+    stateTransitions: execution.transitions,
+    redrives: execution.redrives,
+    executionArn: execution.arn,
+    startedAt: input.start.toISOString(),
+    finishedAt,
+    virtualDuration: isoDuration((Date.parse(finishedAt) - input.start.getTime()) / 1000),
+    observedUntil: input.end.toISOString(),
+    simulationError: null,
+    notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
+    timeline: timelineOf(input),
+  };
+}
+
+/**
+ * The record's outcome when the rollout ended (an alarm can end a failed execution's rollout), else the
+ * execution's. An execution that failed at a step and still holds its lock has not ended its rollout, whatever
+ * the record says: a Finish step that recorded PROMOTED and then failed (its alarms not deleted, its lock not
+ * released) is FAILED at that step until a redrive finishes it.
+ */
+function rolloutOutcome({ execution, record, lockHeld }: ReportInput): Outcome {
+  const unfinished = execution.status === 'FAILED' && execution.failed?.redrivable && lockHeld;
+  return unfinished ? 'FAILED' : (record?.outcome ?? outcomeOf(execution));
+}
+
+/** An alarm or an operator can end the rollout of an execution that failed at a step, after it failed. */
+function finishedAtOf({ execution, record, end }: ReportInput): string {
+  const executionEnd = execution.history.at(-1)?.at ?? end.toISOString();
+  return record?.finishedAt && Date.parse(record.finishedAt) > Date.parse(executionEnd)
+    ? record.finishedAt
+    : executionEnd;
+}
+
+function expectedOf(scenario: Scenario, outcome: Outcome, rollback: Report['rollback']): Report['expected'] {
+  if (!scenario.expect) return null;
+  const { outcome: wanted, trigger } = scenario.expect;
+  return {
+    outcome: wanted,
+    trigger: trigger ?? null,
+    met: wanted === outcome && (!trigger || trigger === rollback?.trigger),
+  };
+}
+
+/** Both versions are always named, 0 included, so a reader never has to infer a missing key. */
+function finalWeights({ scenario, target }: ReportInput, version: string | null): Report['finalWeights'] {
+  return {
     [scenario.world.stableVersion]: 0,
     ...(version && scenario.world.versions[version] ? { [version]: 0 } : {}),
-    ...Object.fromEntries(Object.entries(input.target?.split() ?? {}).map(([v, f]) => [v, round(f * 100)])),
+    ...Object.fromEntries(Object.entries(target?.split() ?? {}).map(([v, f]) => [v, round(f * 100)])),
   };
-  const rollback = record?.rollback
-    ? {
-        trigger: record.rollback.trigger,
-        reason: record.rollback.reason,
-        phase: record.rollback.phase,
-        alarm: record.rollback.alarm,
-        by: record.rollback.by,
-        detectedAt: record.rollback.detectedAt,
-        trafficRestoredAt: record.rollback.trafficRestoredAt,
-        dataDamaged: record.rollback.dataDamaged,
-      }
-    : null;
-  const expected = scenario.expect
-    ? {
-        outcome: scenario.expect.outcome,
-        trigger: scenario.expect.trigger ?? null,
-        met:
-          scenario.expect.outcome === outcome &&
-          (!scenario.expect.trigger || scenario.expect.trigger === rollback?.trigger),
-      }
-    : null;
+}
 
+function rollbackOf(record: RolloutRecord | undefined): Report['rollback'] {
+  if (!record?.rollback) return null;
+  const { trigger, reason, phase, alarm, by, detectedAt, trafficRestoredAt, dataDamaged } = record.rollback;
+  return { trigger, reason, phase, alarm, by, detectedAt, trafficRestoredAt, dataDamaged };
+}
+
+function phasesOf(record: RolloutRecord | undefined): Report['phases'] {
+  return (record?.phases ?? []).map((p) => ({
+    name: p.name,
+    weight: p.weight,
+    enteredAt: p.enteredAt,
+    leftAt: p.leftAt,
+    result: p.result ?? (p.enteredAt ? 'incomplete' : null),
+    evaluations: p.evaluations,
+    lastEvaluation: p.last,
+    counts: p.counts,
+  }));
+}
+
+function approvalsOf(record: RolloutRecord | undefined): Report['approvals'] {
+  return (record?.phases ?? []).flatMap((p) =>
+    p.approval
+      ? [
+          {
+            phase: p.name,
+            role: p.approval.role,
+            requestedAt: p.approval.requestedAt,
+            decision: p.approval.decision,
+            by: p.approval.by,
+            at: p.approval.at,
+            reason: p.approval.reason,
+          },
+        ]
+      : [],
+  );
+}
+
+/**
+ * The record's, else the execution's failure at a step (its status event may not have reached anyone yet); a
+ * Fail state (rolled back, blocked) is the workflow's answer, not a failure.
+ */
+function failureOf({ record, execution, end }: ReportInput): Report['failure'] {
+  if (record?.failure) return { at: record.failure.at, state: record.failure.state, error: record.failure.error };
+  if (execution.status === 'FAILED' && execution.failed?.redrivable) {
+    return {
+      at: (execution.stoppedAt ?? end).toISOString(),
+      state: execution.failed.state,
+      error: execution.error ?? 'unknown',
+    };
+  }
+  return null;
+}
+
+/** The record's timeline, the world's and the execution's failures, redrives and aborts, by instant. */
+function timelineOf({ record, world, execution }: ReportInput): Report['timeline'] {
   const timeline = [
     ...(record?.timeline ?? []),
     ...world.timeline,
@@ -223,90 +300,7 @@ export function buildReport(input: ReportInput): Report {
   // By instant (not by text: the sources need not write their times alike); `sort` is stable, so entries of the
   // same instant keep their order: the record's, the world's, the execution's.
   timeline.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-
-  return {
-    scenario: scenario.name,
-    description: scenario.description ?? null,
-    seed: scenario.seed,
-    service: plan.service,
-    version,
-    stableVersion: scenario.world.stableVersion,
-    outcome,
-    reason,
-    errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
-    gates: record?.gate?.checks ?? [],
-    smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
-    expected,
-    phases: (record?.phases ?? []).map((p) => ({
-      name: p.name,
-      weight: p.weight,
-      enteredAt: p.enteredAt,
-      leftAt: p.leftAt,
-      result: p.result ?? (p.enteredAt ? 'incomplete' : null),
-      evaluations: p.evaluations,
-      lastEvaluation: p.last,
-      counts: p.counts,
-    })),
-    judge: record?.judge
-      ? {
-          baseline: record.judge.baseline,
-          thresholdMs: record.judge.thresholdMs,
-          thresholdFrom: record.judge.thresholdFrom,
-        }
-      : null,
-    maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
-    finalWeights: weights,
-    rollback,
-    alarmsArmed: record?.alarms?.armed ?? [],
-    approvals: (record?.phases ?? []).flatMap((p) =>
-      p.approval
-        ? [
-            {
-              phase: p.name,
-              role: p.approval.role,
-              requestedAt: p.approval.requestedAt,
-              decision: p.approval.decision,
-              by: p.approval.by,
-              at: p.approval.at,
-              reason: p.approval.reason,
-            },
-          ]
-        : [],
-    ),
-    signals: [...(record?.signals ?? []), ...(input.failedSignals ?? [])].sort(
-      (a, b) => Date.parse(a.at) - Date.parse(b.at),
-    ),
-    database: databaseReport(input),
-    tenants: input.target?.tenants
-      ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
-      : null,
-    // The record's, else the execution's failure at a step (its status event may not have reached anyone yet); a
-    // Fail state (rolled back, blocked) is the workflow's answer, not a failure.
-    failure: record?.failure
-      ? { at: record.failure.at, state: record.failure.state, error: record.failure.error }
-      : execution.status === 'FAILED' && execution.failed?.redrivable
-        ? {
-            at: (execution.stoppedAt ?? input.end).toISOString(),
-            state: execution.failed.state,
-            error: execution.error ?? 'unknown',
-          }
-        : null,
-    impact: {
-      requestsOnNewVersion: served?.requests ?? 0,
-      failedRequestsOnNewVersion: served?.errors ?? 0,
-      slowRequestsOnNewVersion: served?.slow ?? 0,
-    },
-    stateTransitions: execution.transitions,
-    redrives: execution.redrives,
-    executionArn: execution.arn,
-    startedAt: input.start.toISOString(),
-    finishedAt,
-    virtualDuration: isoDuration((Date.parse(finishedAt) - input.start.getTime()) / 1000),
-    observedUntil: input.end.toISOString(),
-    simulationError: null,
-    notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
-    timeline,
-  };
+  return timeline;
 }
 
 function outcomeOf(execution: LocalExecution): Outcome {
@@ -347,58 +341,4 @@ function versionOf(input: unknown): string | null {
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-const MUTATING_RDS = /^rds:(Delete|Modify|Reboot|Stop|Promote|Failover)/;
-
-function databaseReport(input: ReportInput): DatabaseReport | null {
-  const { record, world, database: sim } = input;
-  const policy = input.plan.database;
-  if (!policy || !sim) return null;
-  const db = record?.database ?? null;
-  const restore = db?.restore ?? null;
-  const succeeded = (pattern: RegExp) => world.calls.filter((c) => pattern.test(c.operation) && !c.error);
-  const snapshots = succeeded(/^rds:CreateDB(Cluster)?Snapshot$/).map((c) =>
-    String(c.input.DBSnapshotIdentifier ?? c.input.DBClusterSnapshotIdentifier),
-  );
-  const snapshotsDeleted = succeeded(/^rds:DeleteDB(Cluster)?Snapshot$/).map((c) =>
-    String(c.input.DBSnapshotIdentifier ?? c.input.DBClusterSnapshotIdentifier),
-  );
-  const original = [...world.rds.instances(), ...world.rds.clusters()].find((d) => d.identifier === policy.identifier);
-  const touched = world.calls.some(
-    (c) =>
-      MUTATING_RDS.test(c.operation) &&
-      [c.input.DBInstanceIdentifier, c.input.DBClusterIdentifier].includes(policy.identifier),
-  );
-  const restored = Boolean(restore?.repointed);
-  const serviceUses = sim.current() ?? null;
-  const usedData = serviceUses ? world.rds.data(serviceUses) : undefined;
-  const snapshotAt = db?.snapshot?.createdAt ?? null;
-  const before = db?.verification.before ?? null;
-  const after = db?.verification.after ?? null;
-  return {
-    type: policy.type,
-    identifier: policy.identifier,
-    snapshotId: db?.snapshot?.id ?? null,
-    snapshots,
-    snapshotsDeleted,
-    restoreDecision: restore?.decision ?? null,
-    restoreReason: restore?.reason ?? null,
-    restored,
-    restoredFrom: restored ? (db?.snapshot?.id ?? null) : null,
-    restoredTo: restore?.target ?? null,
-    // Backing up (a snapshot being taken) is the original kept, serving as before.
-    originalKept: Boolean(original && ['available', 'backing-up'].includes(original.status) && !touched),
-    serviceUses,
-    rowsCorruptedBeforeRestore: original?.data.corruptRows() ?? 0,
-    corruptRowsAfterRestore: usedData?.corruptRows() ?? 0,
-    writesAtRisk: restored && snapshotAt ? sim.writesTo(policy.identifier, Date.parse(snapshotAt)) : null,
-    window: restored ? { from: snapshotAt, to: restore?.repointed?.at ?? null } : null,
-    approvedBy: restore?.approvedBy ?? null,
-    verification: {
-      before: before?.tables ?? null,
-      after: after?.tables ?? null,
-      differences: before && after ? verificationDifferences(before, after) : [],
-    },
-  };
 }

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { durationString } from '../functions/core/duration';
 import { formatIssues } from '../functions/core/issues';
 import { OUTCOMES, TRIGGERS } from '../functions/core/record';
+import { ACCOUNT_ID } from '../functions/core/service-access';
 import { visibleText } from '../functions/core/text';
 
 /** A scenario file could not be used; the message names the file and every bad field. */
@@ -42,11 +43,11 @@ const fault = z
     operation: z
       .string()
       .regex(
-        /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing):[A-Z][A-Za-z]+$/,
+        /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing|sts):[A-Z][A-Za-z]+$/,
         'expected service:Operation, e.g. "lambda:UpdateAlias"',
       )
       .describe(
-        'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager or elasticloadbalancing, and the API name (`dynamodb` covers the flags table too).',
+        'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager, elasticloadbalancing or sts (`sts:AssumeRole`: the service role session every step acts through), and the API name (`dynamodb` covers the flags table too).',
       ),
     error: z
       .string()
@@ -142,6 +143,13 @@ export const ScenarioSchema = z.strictObject({
   seed: z.number().int().describe('Seeds every random draw: the same seed and file give the same report.'),
   start: z.iso.datetime({ offset: true }).describe('Where the virtual clock starts, with its UTC offset.'),
   plan: z.string().min(1).describe('The plan file, relative to the project root.'),
+  account: z
+    .string()
+    .regex(ACCOUNT_ID, 'expected an AWS account id: 12 digits')
+    .optional()
+    .describe(
+      'The AWS account the service is deployed in (its `RolloutService` stack: its role, plan parameter and resources); default: the orchestrator\u2019s account, `123456789012`. Its resources carry it in their ARNs; an execution input for it names it as `account`.',
+    ),
   input: z.unknown().describe('The execution input, passed as is (so that bad inputs can be simulated too).'),
   world: z.strictObject({
     stableVersion: z.string().min(1).describe('The version serving all traffic at the start.'),

@@ -1,5 +1,6 @@
 import { type FlagItem, flagOnFor, readFlagItem } from '../functions/core/cohort';
-import { elbDimension, type Plan } from '../functions/core/plan';
+import type { Plan } from '../functions/core/plan';
+import { elbDimension } from '../functions/core/target';
 import type { Route } from './traffic';
 import type { SimWorld } from './world';
 
@@ -192,21 +193,12 @@ export function simFlagTarget(
     const share = total > 0 && newVersion ? on / total : 0;
     return { [release.stableVersion]: 1 - share, ...(newVersion ? { [newVersion]: share } : {}) };
   };
-  const m = target.metrics;
   world.traffic.addRoute(
     metricsRoute(
       // Only a slice's split may mark tenants as having seen the new version, not a peek from a report.
       split,
-      (version) => {
-        const dimensions = {
-          ...m.dimensions,
-          [m.cohortDimension]: version === newVersion ? m.newCohort : m.stableCohort,
-        };
-        const metric = (metricName: string, distribution = false) =>
-          world.cloudwatch.metric({ namespace: m.namespace, metricName, dimensions }, distribution);
-        return { requests: metric(m.requests), errors: metric(m.errors), latency: metric(m.latency, true) };
-      },
-      { latencyScale: m.latencyUnit === 'seconds' ? 1 / 1000 : 1, zeroErrors: true },
+      (version) => flagMetrics(world, target.metrics, version === newVersion),
+      { latencyScale: target.metrics.latencyUnit === 'seconds' ? 1 / 1000 : 1, zeroErrors: true },
     ),
   );
   world.dynamodb.watch(target.table, {
@@ -218,15 +210,7 @@ export function simFlagTarget(
         ConsistentRead: true,
       })) as { Item?: Record<string, AttributeValue> };
       item = readFlagItem(target.flag, out.Item ? unwire(out.Item) : undefined);
-      const cohort = item?.enabled
-        ? [
-            item.tenants.length ? item.tenants.join(', ') : '',
-            item.percentage > 0 ? `${item.percentage}% of tenants` : '',
-          ]
-            .filter(Boolean)
-            .join(' + ') || 'nobody'
-        : 'off';
-      world.note('flag', `${target.flag}: ${cohort}`);
+      world.note('flag', `${target.flag}: ${describeCohort(item)}`);
       cohorts.push({
         at: world.clock.now().toISOString(),
         on: tenants.filter((t) => onFor(t.id)).map((t) => t.id),
@@ -243,6 +227,26 @@ export function simFlagTarget(
     split: peek,
     tenants: { all: tenants, sawNewVersion: () => tenants.map((t) => t.id).filter((id) => saw.has(id)), cohorts },
   };
+}
+
+type FlagMetrics = Extract<Plan['target'], { type: 'feature-flag' }>['metrics'];
+
+/** The metrics the flag service publishes for one cohort: the plan's fixed dimensions and the cohort dimension. */
+function flagMetrics(world: SimWorld, m: FlagMetrics, newCohort: boolean) {
+  const dimensions = { ...m.dimensions, [m.cohortDimension]: newCohort ? m.newCohort : m.stableCohort };
+  const metric = (metricName: string, distribution = false) =>
+    world.cloudwatch.metric({ namespace: m.namespace, metricName, dimensions }, distribution);
+  return { requests: metric(m.requests), errors: metric(m.errors), latency: metric(m.latency, true) };
+}
+
+/** Who a flag item turns the new version on for, as the simulation's notes say it. */
+function describeCohort(item: FlagItem | undefined): string {
+  if (!item?.enabled) return 'off';
+  const parts = [
+    item.tenants.length ? item.tenants.join(', ') : '',
+    item.percentage > 0 ? `${item.percentage}% of tenants` : '',
+  ];
+  return parts.filter(Boolean).join(' + ') || 'nobody';
 }
 
 /** The flags table the service reads (partition key `flag`), empty: every flag is off. */

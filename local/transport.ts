@@ -60,5 +60,6 @@ function statusFor(name: string): number {
   if (name === 'ServiceUnavailable' || name === 'ServiceUnavailableException') return 503;
   if (SERVER.test(name)) return 500;
   if (/NotFound|DoesNotExist/.test(name)) return 404;
+  if (/^(AccessDenied|AuthorizationError|ExpiredToken)/.test(name)) return 403;
   return 400;
 }

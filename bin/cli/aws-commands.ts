@@ -90,6 +90,8 @@ export async function runSignal(
 
 export interface StartOptions {
   service: string;
+  /** The service's AWS account, when it is not the orchestrator's. */
+  account?: string;
   version: string;
   changeId?: string;
   requestedBy?: string;
@@ -102,6 +104,7 @@ export interface StartOptions {
 
 const FLAG_OF: Record<string, string> = {
   service: '--service',
+  account: '--account',
   version: '--version',
   changeId: '--change-id',
   requestedBy: '--requested-by',
@@ -116,6 +119,7 @@ export function startInput(options: StartOptions): Record<string, unknown> {
   }
   const input = {
     service: options.service,
+    ...(options.account ? { account: options.account } : {}),
     version: options.version,
     ...(options.changeId ? { changeId: options.changeId } : {}),
     ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),

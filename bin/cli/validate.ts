@@ -4,14 +4,9 @@ import { formatSeconds } from '../../functions/core/duration';
 import { InvalidPlan } from '../../functions/core/errors';
 import { freezeCheckedSeconds } from '../../functions/core/freeze';
 import { pct } from '../../functions/core/judge';
-import {
-  expectedRolloutSeconds,
-  type Plan,
-  parsePlan,
-  resolvePhases,
-  targetGroupName,
-  worstCaseHistoryEvents,
-} from '../../functions/core/plan';
+import { expectedRolloutSeconds, resolvePhases } from '../../functions/core/phase';
+import { type Plan, parsePlan, worstCaseHistoryEvents } from '../../functions/core/plan';
+import { targetGroupName } from '../../functions/core/target';
 import { type Caught, type DetectionOptions, type DetectionReport, detection } from '../../local/detection';
 import type { Write } from './progress';
 import { UsageError } from './simulate';

@@ -1,28 +1,16 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type DatabaseGateway, databaseFor } from '../adapters/database';
-import {
-  type AlarmStates,
-  type CheckInvoker,
-  CloudWatchAlarmStates,
-  FetchHttpProbe,
-  type HttpProbe,
-  LambdaCheckInvoker,
-} from '../adapters/readiness';
-import type { TrafficRouter } from '../adapters/router';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { routerFor, stepRouterClients } from '../adapters/targets';
+import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { AlarmStates, CheckInvoker, HttpProbe } from '../adapters/readiness';
+import type { TrafficRouter } from '../adapters/routers/router';
+import type { RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, type DatabaseReadiness, judgeReadiness } from '../core/database';
-import { recordReadiness } from '../core/database-record';
-import { checkFreeze } from '../core/freeze';
-import type { Plan, Target } from '../core/plan';
-import { failureReason, type GateCheck, runReadiness } from '../core/readiness';
-import { describeWeights, RolloutRefSchema, recordGate } from '../core/record';
+import { type GateReadings, gateDatabasePath, gateVerdict } from '../core/gate';
+import { runReadiness } from '../core/readiness';
+import { type RolloutRecord, RolloutRefSchema, recordGate, recordReadiness } from '../core/record';
+import type { Target } from '../core/target';
+import { checkGatesDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 export const GateOutputSchema = z.strictObject({
   decision: z.enum(['pass', 'blocked']),
@@ -30,10 +18,6 @@ export const GateOutputSchema = z.strictObject({
   /** `snapshot`: the workflow verifies and snapshots the database before traffic moves. */
   database: z.enum(['snapshot', 'none']),
 });
-
-function databasePath(plan: Plan): 'snapshot' | 'none' {
-  return plan.database?.snapshotBeforeRollout ? 'snapshot' : 'none';
-}
 
 /**
  * The pre-release gates, before anything moves: the freeze windows (an emergency input overrides them, and the
@@ -50,94 +34,29 @@ export const checkGatesStep = defineStep({
   output: GateOutputSchema,
   async run(event, deps: CheckGatesDeps) {
     const record = await deps.store.get(event.ref);
-    const { plan } = record;
-    const database = databasePath(plan);
+    const database = gateDatabasePath(record.plan);
     if (record.gate) return { decision: record.gate.decision, reason: record.gate.reason, database };
-
     const now = deps.now();
-    const freeze = checkFreeze(plan, now, record.request.emergency);
-    const router = deps.routerFor(plan.target, record.rolloutId);
-    const [problems, readiness, checks] = await Promise.all([
-      router.preflight(record.version),
-      plan.database ? databaseReadiness(deps, plan.database, now) : Promise.resolve(null),
-      runReadiness(
-        plan.readiness,
-        { service: plan.service, version: record.version, alarms: plan.alarms },
-        deps.readiness,
-      ),
-    ]);
-    const state = problems.length ? null : await router.current();
-    // The state recorded as the stable version is a second read: it must still be one version serving everything.
-    const split = state ? Object.entries(state.weights).filter(([, w]) => w > 0) : [];
-    if (state && (split.length !== 1 || split[0]?.[0] !== state.primary)) {
-      problems.push(
-        `${router.description} changed while the gate checked it (${describeWeights(state.weights)}); start the release again once it is settled`,
-      );
-    }
-
-    const gateChecks: GateCheck[] = [
-      {
-        kind: 'freeze',
-        target: freeze.window?.name ?? 'freeze windows',
-        name: 'freeze windows',
-        result: freeze.blocked ? 'fail' : 'pass',
-        detail: freeze.reason,
-      },
-      {
-        kind: 'target',
-        target: targetName(plan.target),
-        name: 'target preflight',
-        result: problems.length ? 'fail' : 'pass',
-        detail: problems.length ? problems.join('; ') : `version ${record.version} can be released`,
-      },
-      ...(readiness && plan.database
-        ? [
-            {
-              kind: 'database' as const,
-              target: plan.database.identifier,
-              name: 'database readiness',
-              result: readiness.ready ? ('pass' as const) : ('fail' as const),
-              detail: readiness.reason,
-            },
-          ]
-        : []),
-      ...checks.checks,
-    ];
-    const reasons = [
-      ...(freeze.blocked ? [freeze.reason] : []),
-      ...problems,
-      ...(readiness && !readiness.ready ? [readiness.reason] : []),
-      ...checks.checks.filter((c) => c.result === 'fail').map(failureReason),
-    ];
-    const blocked = reasons.length > 0;
-    const reason = blocked ? reasons.join('; ') : freeze.reason;
+    const verdict = gateVerdict(record, await readGates(deps, record, now), now);
     await deps.store.update(event.ref, (r) =>
-      recordGate(
-        readiness ? recordReadiness(r, readiness, now) : r,
-        {
-          decision: blocked ? 'blocked' : 'pass',
-          reason,
-          window: freeze.window?.name ?? null,
-          overriddenBy: freeze.overriddenBy,
-          checks: gateChecks,
-        },
-        state && !problems.length ? { stableVersion: state.primary, traffic: state.weights } : null,
-        now,
-      ),
+      recordGate(verdict.database ? recordReadiness(r, verdict.database, now) : r, verdict.gate, verdict.stable, now),
     );
-    return { decision: blocked ? ('blocked' as const) : ('pass' as const), reason, database };
+    return { decision: verdict.gate.decision, reason: verdict.gate.reason, database };
   },
 });
 
-function targetName(target: Target): string {
-  switch (target.type) {
-    case 'lambda-alias':
-      return `${target.functionName}:${target.alias}`;
-    case 'alb-weighted':
-      return `${target.listenerRuleArn.split(':').at(-1)}`;
-    case 'feature-flag':
-      return `${target.table}/${target.flag}`;
-  }
+/** Read what the gate decides on: the target's preflight (then its state), the database, the readiness checks. */
+async function readGates(deps: CheckGatesDeps, record: RolloutRecord, now: Date): Promise<GateReadings> {
+  const { plan } = record;
+  const router = deps.routerFor(plan.target, record.rolloutId);
+  const subject = { service: plan.service, version: record.version, alarms: plan.alarms };
+  const [problems, database, readiness] = await Promise.all([
+    router.preflight(record.version),
+    plan.database ? databaseReadiness(deps, plan.database, now) : Promise.resolve(null),
+    runReadiness(plan.readiness, subject, deps.readiness),
+  ]);
+  const traffic = problems.length ? null : await router.current();
+  return { problems, traffic, target: router.description, database, checks: readiness.checks };
 }
 
 async function databaseReadiness(deps: CheckGatesDeps, policy: DatabasePolicy, now: Date): Promise<DatabaseReadiness> {
@@ -155,28 +74,4 @@ export interface CheckGatesDeps {
   readiness: { alarms: AlarmStates; http: HttpProbe; lambdaChecks: CheckInvoker };
 }
 
-export const handler = stepHandler(
-  checkGatesStep,
-  once((): CheckGatesDeps => {
-    const routers = stepRouterClients();
-    const rds = once(() => new RDSClient(STEP_CLIENT_CONFIG));
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target, owner) => routerFor(target, routers, owner),
-      databaseFor: (policy) => databaseFor(policy, rds()),
-      readiness: lazyReadiness(routers.lambda),
-    };
-  }),
-);
-
-/** The real readiness ports; each client is made on first use, so a plan without checks makes none. */
-function lazyReadiness(lambda: () => LambdaClient): CheckGatesDeps['readiness'] {
-  const alarms = once(() => new CloudWatchAlarmStates(new CloudWatchClient(STEP_CLIENT_CONFIG)));
-  const invoker = once(() => new LambdaCheckInvoker(lambda()));
-  return {
-    alarms: { states: (names) => alarms().states(names) },
-    http: new FetchHttpProbe(),
-    lambdaChecks: { invoke: (name, payload) => invoker().invoke(name, payload) },
-  };
-}
+export const handler = lambdaHandler(checkGatesStep, checkGatesDeps);

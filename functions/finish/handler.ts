@@ -1,15 +1,10 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { CloudWatchAlarms } from '../adapters/alarms';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { SnsNotifier } from '../adapters/notifier';
-import { type ConcludeDeps, conclude } from '../adapters/rollout-actions';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore } from '../adapters/store';
-import { outcomeLine } from '../core/messages';
+import { outcomeLine } from '../core/notifications';
 import { OutcomeSchema, RolloutRefSchema } from '../core/record';
+import { finishDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
+import { type ConcludeDeps, conclude } from '../use-cases/conclude';
 
 /**
  * End a rollout: record the outcome, delete the new version's alarms, release the service's lock, and notify,
@@ -29,16 +24,4 @@ export const finishStep = defineStep({
 
 export type FinishDeps = ConcludeDeps;
 
-export const handler = stepHandler(
-  finishStep,
-  once((): FinishDeps => {
-    const settings = settingsFromEnv();
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settings.tableName),
-      notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),
-      alarms: new CloudWatchAlarms(new CloudWatchClient(STEP_CLIENT_CONFIG)),
-      settings,
-    };
-  }),
-);
+export const handler = lambdaHandler(finishStep, finishDeps);

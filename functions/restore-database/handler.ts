@@ -1,28 +1,27 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
-import { announceOnce } from '../adapters/announce';
-import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type DatabaseGateway, databaseFor } from '../adapters/database';
-import { type EndpointStore, endpointStoreFor } from '../adapters/endpoint';
-import { type Notifier, SnsNotifier } from '../adapters/notifier';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import type { Settings } from '../adapters/aws';
+import type { EndpointStore } from '../adapters/database/endpoint';
+import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { Notifier } from '../adapters/notifier';
+import type { RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, type EndpointSource, restoredIdentifier, shortHash, TAG } from '../core/database';
+import { durationSeconds } from '../core/duration';
+import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
+import { restoreApprovalNotification } from '../core/notifications';
 import {
+  type RolloutRecord,
+  type RolloutRef,
+  RolloutRefSchema,
   recordApprovalWaiting,
   recordRepointed,
   recordRestoreAvailable,
   recordRestoreStarted,
   restartRestoreWait,
-} from '../core/database-record';
-import { durationSeconds } from '../core/duration';
-import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
-import { restoreApprovalNotification } from '../core/messages';
-import { type RolloutRecord, type RolloutRef, RolloutRefSchema } from '../core/record';
+} from '../core/record';
+import { restoreDatabaseDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
+import { announceOnce } from '../use-cases/announce';
 
 const ActionSchema = z.enum(['request-approval', 'restore', 'repoint']);
 
@@ -62,12 +61,7 @@ export const restoreDatabaseStep = defineStep({
 
     if (event.action === 'request-approval') {
       if (!event.taskToken) throw new Error('request-approval needs the task token');
-      const token = event.taskToken;
-      const after = await deps.store.update(event.ref, (r) => recordApprovalWaiting(r, token, deps.now()), record);
-      const key = 'approval-requested';
-      if (after.database?.restore?.decision === 'awaiting-approval') {
-        await announceOnce(deps, event.ref, after, key, restoreApprovalNotification);
-      }
+      await requestApproval(deps, event.ref, record, event.taskToken);
       return { action: event.action, status: 'waiting-for-approval' as const, target: null, detail: restore.reason };
     }
 
@@ -85,37 +79,45 @@ export const restoreDatabaseStep = defineStep({
 
     if (event.action === 'restore') return advance(deps, db, policy, event.ref, record, target, tags);
 
-    // repoint
-    const endpoint = restore.endpoint;
-    if (!restore.availableAt || !endpoint) throw new Error(`${target} is not available yet; nothing to repoint to`);
-    if (restore.repointed) {
-      return {
-        action: event.action,
-        status: 'repointed' as const,
-        target,
-        detail: `${restore.repointed.source} already repointed`,
-      };
-    }
-    const store = deps.endpointFor(policy.endpoint);
-    const original = await db.endpoint();
-    const done = await store.repoint(
-      endpoint,
-      original,
-      `rollout-pilot-${shortHash(record.executionArn)}-${shortHash(target)}-repoint`,
-    );
-    await deps.store.update(
-      event.ref,
-      (r) => recordRepointed(r, { source: store.source, ...done }, deps.now()),
-      record,
-    );
-    return {
-      action: event.action,
-      status: 'repointed' as const,
-      target,
-      detail: `${store.source}: ${done.previous} → ${done.value}`,
-    };
+    return repoint(deps, db, policy, event.ref, record, target);
   },
 });
+
+/** Keep the approval's task token on the record, and ask the team, once. */
+async function requestApproval(deps: RestoreDatabaseDeps, ref: RolloutRef, record: RolloutRecord, token: string) {
+  const after = await deps.store.update(ref, (r) => recordApprovalWaiting(r, token, deps.now()), record);
+  if (after.database?.restore?.decision === 'awaiting-approval') {
+    await announceOnce(deps, ref, after, 'approval-requested', restoreApprovalNotification);
+  }
+}
+
+/** Point the service's endpoint parameter or secret at the restored database, once it is available. */
+async function repoint(
+  deps: RestoreDatabaseDeps,
+  db: DatabaseGateway,
+  policy: DatabasePolicy,
+  ref: RolloutRef,
+  record: RolloutRecord,
+  target: string,
+) {
+  const restore = record.database?.restore;
+  const endpoint = restore?.endpoint;
+  if (!restore?.availableAt || !endpoint) throw new Error(`${target} is not available yet; nothing to repoint to`);
+  if (restore.repointed) {
+    const detail = `${restore.repointed.source} already repointed`;
+    return { action: 'repoint' as const, status: 'repointed' as const, target, detail };
+  }
+  const store = deps.endpointFor(policy.endpoint);
+  const original = await db.endpoint();
+  const done = await store.repoint(
+    endpoint,
+    original,
+    `rollout-pilot-${shortHash(record.executionArn)}-${shortHash(target)}-repoint`,
+  );
+  await deps.store.update(ref, (r) => recordRepointed(r, { source: store.source, ...done }, deps.now()), record);
+  const detail = `${store.source}: ${done.previous} → ${done.value}`;
+  return { action: 'repoint' as const, status: 'repointed' as const, target, detail };
+}
 
 async function advance(
   deps: RestoreDatabaseDeps,
@@ -185,20 +187,4 @@ export interface RestoreDatabaseDeps {
   settings: Settings;
 }
 
-export const handler = stepHandler(
-  restoreDatabaseStep,
-  once((): RestoreDatabaseDeps => {
-    const settings = settingsFromEnv();
-    const rds = new RDSClient(STEP_CLIENT_CONFIG);
-    const ssm = once(() => new SSMClient(STEP_CLIENT_CONFIG));
-    const secrets = once(() => new SecretsManagerClient(STEP_CLIENT_CONFIG));
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settings.tableName),
-      databaseFor: (policy) => databaseFor(policy, rds),
-      endpointFor: (source) => endpointStoreFor(source, { ssm, secrets }),
-      notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),
-      settings,
-    };
-  }),
-);
+export const handler = lambdaHandler(restoreDatabaseStep, restoreDatabaseDeps);

@@ -1,15 +1,20 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { ensureOnStable, type TrafficRouter } from '../adapters/router';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { routerFor, stepRouterClients } from '../adapters/targets';
+import { ensureOnStable } from '../adapters/routers/guard';
+import type { TrafficRouter } from '../adapters/routers/router';
+import type { RolloutStore } from '../adapters/store';
+import { VerdictSchema } from '../core/bake';
 import { approvalTimeoutSeconds, type RestoreAction } from '../core/database';
-import { recordRestoreDecision } from '../core/database-record';
-import type { Target } from '../core/plan';
-import { RolloutRefSchema, recordTrafficRestored, requestRollback, TriggerSchema } from '../core/record';
-import { VerdictSchema } from '../core/verdict';
+import {
+  RolloutRefSchema,
+  recordRestoreDecision,
+  recordTrafficRestored,
+  requestRollback,
+  TriggerSchema,
+} from '../core/record';
+import type { Target } from '../core/target';
+import { rollbackDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 /**
  * Put all traffic back on the stable version. Fenced by the record: when traffic was already restored (by the
@@ -95,14 +100,4 @@ export interface RollbackDeps {
   routerFor(target: Target, owner: string): TrafficRouter;
 }
 
-export const handler = stepHandler(
-  rollbackStep,
-  once((): RollbackDeps => {
-    const routers = stepRouterClients();
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target, owner) => routerFor(target, routers, owner),
-    };
-  }),
-);
+export const handler = lambdaHandler(rollbackStep, rollbackDeps);

@@ -1,15 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { FetchHttpProbe, LambdaSmokeInvoker } from '../adapters/readiness';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { RolloutSuperseded } from '../core/errors';
-import type { Target } from '../core/plan';
-import { isFinished, RolloutRefSchema, recordSmoke } from '../core/record';
+import type { RolloutStore } from '../adapters/store';
+import { beginStep, RolloutRefSchema, recordSmoke } from '../core/record';
 import type { SmokeSubject } from '../core/smoke';
 import { runSmokeTests, type SmokeDeps, smokeFailure } from '../core/smoke';
+import type { Target } from '../core/target';
+import { smokeTestDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 export const SmokeOutputSchema = z.strictObject({
   decision: z.enum(['pass', 'blocked']),
@@ -33,9 +30,7 @@ export const smokeTestStep = defineStep({
     const tests = record.plan.smokeTests;
     if (tests.length === 0) return { decision: 'pass' as const, reason: 'the plan has no smoke tests' };
     // A rollback requested before any traffic moved: nothing to test; the workflow goes on to its rollback.
-    if (record.rollback) return { decision: 'pass' as const, reason: 'the rollout is rolling back' };
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    if (beginStep(record).rollback) return { decision: 'pass' as const, reason: 'the rollout is rolling back' };
 
     const checks = await runSmokeTests(tests, subject(record.plan.target, record.version), deps.smoke);
     const failing = checks.filter((c) => c.result === 'fail');
@@ -65,17 +60,4 @@ export interface SmokeTestDeps {
   smoke: SmokeDeps;
 }
 
-export const handler = stepHandler(
-  smokeTestStep,
-  once((): SmokeTestDeps => {
-    const invoker = once(() => new LambdaSmokeInvoker(new LambdaClient(STEP_CLIENT_CONFIG)));
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      smoke: {
-        invoker: { invoke: (name, qualifier, payload) => invoker().invoke(name, qualifier, payload) },
-        http: new FetchHttpProbe(),
-      },
-    };
-  }),
-);
+export const handler = lambdaHandler(smokeTestStep, smokeTestDeps);

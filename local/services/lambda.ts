@@ -19,6 +19,8 @@ export class SimLambda {
   private readonly listeners: ((functionName: string, alias: string) => void)[] = [];
   private readonly changed: ((functionName: string, alias: string, split: Split) => void)[] = [];
   private readonly invokables = new Map<string, (event: unknown, qualifier: string | undefined) => unknown>();
+  /** The account a resource (`function:<name>`…, the ARN's tail) is in, when not this service's own (another account's service). */
+  accountOf: (resource: string) => string | undefined = () => undefined;
 
   constructor(
     private readonly region: string,
@@ -199,6 +201,6 @@ export class SimLambda {
   }
 
   private arn(name: string): string {
-    return `arn:aws:lambda:${this.region}:${this.account}:function:${name}`;
+    return `arn:aws:lambda:${this.region}:${this.accountOf(`function:${name}`) ?? this.account}:function:${name}`;
   }
 }

@@ -17,6 +17,8 @@ const TYPES: readonly string[] = ['String', 'StringList', 'SecureString'];
  */
 export class SimSSM {
   private readonly parameters = new Map<string, Version[]>();
+  /** The account a resource (`function:<name>`…, the ARN's tail) is in, when not this service's own (another account's service). */
+  accountOf: (resource: string) => string | undefined = () => undefined;
 
   constructor(
     private readonly now: () => number,
@@ -119,7 +121,8 @@ export class SimSSM {
   }
 
   private arn(name: string): string {
-    return `arn:aws:ssm:${this.env.region}:${this.env.account}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+    const resource = `parameter${name.startsWith('/') ? '' : '/'}${name}`;
+    return `arn:aws:ssm:${this.env.region}:${this.accountOf(resource) ?? this.env.account}:${resource}`;
   }
 }
 

@@ -17,7 +17,8 @@ import { checkoutPlanVariant, planVariant } from '../workflow/helpers';
 export function operationsInCode(): string[] {
   const dir = join(PROJECT_ROOT, 'functions', 'adapters');
   const found = new Set<string>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+  // Recursive: the routers and the database adapters have folders of their own.
+  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(join(dir, file), 'utf8');
     for (const match of text.matchAll(/aws\(\s*'([a-z0-9-]+:[A-Z][A-Za-z]+)'/g)) found.add(match[1] as string);
   }
@@ -110,6 +111,8 @@ const ERRORS: Record<string, { throttled: string; denied: string; server: string
   ssm: { throttled: 'ThrottlingException', denied: 'AccessDeniedException', server: 'InternalServerError' },
   secretsmanager: { throttled: 'ThrottlingException', denied: 'AccessDeniedException', server: 'InternalServiceError' },
   elasticloadbalancing: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
+  // The service role session every step acts through: a role that cannot be assumed is AccessDenied.
+  sts: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
 };
 
 export const FAULTS = ['throttled-absorbed', 'throttled-outlasting', 'denied', 'server'] as const;
@@ -161,11 +164,12 @@ export interface RunOutcome {
   operations: Set<string>;
 }
 
-/** Run a scenario to its end and collect what the invariants need. */
-export async function runScenario(raw: ScenarioInput): Promise<RunOutcome> {
+/** Run a scenario to its end and collect what the invariants need; `prepare` acts on the world before it starts. */
+export async function runScenario(raw: ScenarioInput, prepare?: (sim: Simulator) => void): Promise<RunOutcome> {
   const scenario = parseScenario(raw);
   const sim = await Simulator.create(scenario);
   try {
+    prepare?.(sim);
     const execution = sim.startExecution(scenario.name, scenario.input);
     await sim.runToEnd();
     const report = await sim.report(execution);
@@ -261,7 +265,10 @@ export function violations(run: RunOutcome, faultedOperation: string | null): st
   if (run.report.outcome === 'FAILED') {
     const told = run.notifications.find((n) => n.subject.includes(`FAILED at ${run.failedState}`));
     const snsBroken = faultedOperation === 'sns:Publish';
-    if (!told && !snsBroken) problems.push(`no notification names the failed step ${run.failedState}`);
+    // A rollout that fails at Validate has not started: it read no plan (so knows no topic), took no lock and moved
+    // nothing; the caller of StartExecution sees the failed execution, as with an invalid input.
+    const started = run.failedState !== 'Validate';
+    if (!told && !snsBroken && started) problems.push(`no notification names the failed step ${run.failedState}`);
     if (told && !(told.message.includes('redrive-execution') && told.message.includes('rollout-pilot abort'))) {
       problems.push('the failure notification does not give the commands to go on');
     }
@@ -309,7 +316,8 @@ export function redriveViolations(
 
 /** The operations that change something (every one but reads): where a crash right after the call matters. */
 export function changesSomething(operation: string): boolean {
-  return !/:(Get|Describe|List|Query|Scan|BatchGet)/.test(operation);
+  // AssumeRole only issues credentials: nothing of the rollout's changes.
+  return !/:(Get|Describe|List|Query|Scan|BatchGet)/.test(operation) && operation !== 'sts:AssumeRole';
 }
 
 /** Approvals a kind needs to end as it does without faults; given again after a redrive (refused when nothing waits). */

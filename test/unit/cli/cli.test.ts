@@ -210,6 +210,48 @@ describe('rollout-pilot start', () => {
     sfn.restore();
   });
 
+  it("passes --account as the service's account, and refuses one that is not 12 digits, naming the flag", async () => {
+    // Prepare
+    const sfn = mockClient(SFNClient);
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
+    const io = capture();
+    const deps = {
+      sfn: new SFNClient({}),
+      stateMachineArn: 'arn:sm',
+      write: io.write,
+      sleep: async () => {},
+      now: () => new Date('2026-11-17T14:00:00Z'),
+    };
+
+    // Act
+    await runStart({ service: 'checkout-api', account: '222222222222', version: '42' }, deps);
+    const bad = await main(
+      [
+        'start',
+        '--service',
+        'checkout-api',
+        '--account',
+        '2222',
+        '--version',
+        '42',
+        '--state-machine-arn',
+        'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+        '--table',
+        't',
+      ],
+      io.write,
+      io.writeError,
+    );
+
+    // Assess
+    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input;
+    expect(JSON.parse(input ?? '')).toEqual({ service: 'checkout-api', account: '222222222222', version: '42' });
+    expect(bad).toBe(2);
+    expect(io.err.at(-1)).toMatch(/--account: expected a 12-digit AWS account id/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    sfn.restore();
+  });
+
   it('with --wait, exits 0 only when the execution succeeded (the version is promoted)', async () => {
     // Prepare
     const sfn = mockClient(SFNClient);

@@ -1,6 +1,6 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FeatureFlagRouter } from '../../../functions/adapters/feature-flag-router';
+import { FeatureFlagRouter } from '../../../functions/adapters/routers/feature-flag';
 import { TargetChanged } from '../../../functions/core/errors';
 import { parsePlan } from '../../../functions/core/plan';
 import { SimDynamoDB } from '../../../local/dynamodb';

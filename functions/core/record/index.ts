@@ -1,0 +1,25 @@
+/**
+ * The rollout record and its pure transitions, one file per family:
+ *
+ * - `schema.ts`: the record's schema and types;
+ * - `lifecycle.ts`: creation, the end, a step's failure;
+ * - `timeline.ts`: the timeline and the notifications sent;
+ * - `gates.ts`: the gate, the smoke tests, the armed alarms;
+ * - `phases.ts`: the current phase, entering it, its evaluations, cutting its bake short;
+ * - `approvals.ts`: a phase's approval;
+ * - `rollback.ts`: the rollback request, traffic restored, data damaged;
+ * - `signals.ts`: operators' signals;
+ * - `database.ts`: readiness, snapshot, verification and restore;
+ * - `prologue.ts`: what every step checks first.
+ */
+
+export * from './approvals';
+export * from './database';
+export * from './gates';
+export * from './lifecycle';
+export * from './phases';
+export * from './prologue';
+export * from './rollback';
+export * from './schema';
+export * from './signals';
+export * from './timeline';

@@ -1,0 +1,236 @@
+import * as z from 'zod';
+import { DatabaseStateSchema } from '../database';
+import { ExecutionInputSchema } from '../input';
+import { CountsSchema, JudgeStateSchema, noCounts } from '../judge';
+import type { Plan } from '../plan';
+import { GateCheckSchema } from '../readiness';
+import { ACCOUNT_ID } from '../service-access';
+
+/**
+ * The rollout record: where a rollout stands, stored in the rollout table and fenced by execution ARN. Every
+ * step reads it, applies one of the pure transitions of this folder, and writes it back conditionally, so that
+ * any step can run again (a retry, a redrive) and reach the same state. This file is its schema.
+ */
+
+/** Identifies a rollout; carried through the state machine as `$.ref`. */
+export const RolloutRefSchema = z.strictObject({
+  service: z.string(),
+  /**
+   * The service's AWS account, set by the validate step. Absent only in a ref made before services had accounts
+   * (an execution started by an earlier deployment): that service is in the orchestrator's account.
+   */
+  account: z.string().regex(ACCOUNT_ID).optional(),
+  rolloutId: z.string(),
+  executionArn: z.string(),
+  startedAt: z.iso.datetime({ offset: true }),
+});
+export type RolloutRef = z.output<typeof RolloutRefSchema>;
+
+export const OUTCOMES = ['PROMOTED', 'ROLLED_BACK', 'BLOCKED', 'FAILED', 'ABORTED'] as const;
+export const OutcomeSchema = z.enum(OUTCOMES);
+export type Outcome = z.output<typeof OutcomeSchema>;
+
+export const StatusSchema = z.enum([
+  'STARTED',
+  'IN_PROGRESS',
+  'ROLLING_BACK',
+  'PROMOTED',
+  'ROLLED_BACK',
+  'BLOCKED',
+  'FAILED',
+  'ABORTED',
+]);
+export type Status = z.output<typeof StatusSchema>;
+
+export const TRIGGERS = ['analysis', 'alarm', 'operator', 'execution-stopped', 'approval'] as const;
+export const TriggerSchema = z.enum(TRIGGERS);
+export type Trigger = z.output<typeof TriggerSchema>;
+
+/** Percent of traffic per version, e.g. `{ "41": 90, "42": 10 }`. */
+export const WeightsSchema = z.record(z.string(), z.number());
+export type Weights = z.output<typeof WeightsSchema>;
+
+const SummarySchema = z.strictObject({
+  requests: z.number(),
+  errorRate: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+});
+
+/** What a test showed at an evaluation (see `TestEvidence` in `judge.ts`). */
+export const TestEvidenceSchema = z.strictObject({
+  evidence: z.number(),
+  limit: z.number(),
+  share: z.number().nullable(),
+  events: z.number(),
+  canaryEvents: z.number(),
+  ruledOut: z.number(),
+  passLimit: z.number(),
+  bound: z.number().nullable(),
+  ceiling: z.number(),
+  pass: z.enum(['shown', 'on-track', 'bound']).nullable(),
+});
+
+const EvaluationSummarySchema = z.strictObject({
+  at: z.string(),
+  decision: z.enum(['continue', 'hold', 'pass', 'rollback']),
+  reason: z.string(),
+  rule: z.string().nullable(),
+  canary: SummarySchema,
+  stable: SummarySchema,
+  reference: z.enum(['stable', 'baseline']).default('stable'),
+  errors: TestEvidenceSchema.nullable().default(null),
+  latency: TestEvidenceSchema.extend({ thresholdMs: z.number().nullable() }).nullable().default(null),
+});
+export type EvaluationSummary = z.output<typeof EvaluationSummarySchema>;
+
+/** The minutes the judge counted in a phase, by version. */
+const PhaseCountsSchema = z.strictObject({ minutes: z.number(), canary: CountsSchema, stable: CountsSchema });
+export type PhaseCounts = z.output<typeof PhaseCountsSchema>;
+
+/** No minute counted yet. */
+export function noPhaseCounts(): PhaseCounts {
+  return { minutes: 0, canary: noCounts(), stable: noCounts() };
+}
+
+const PhaseStateSchema = z.strictObject({
+  name: z.string(),
+  weight: z.number(),
+  enteredAt: z.string().nullable(),
+  leftAt: z.string().nullable(),
+  result: z.enum(['passed', 'rolled-back']).nullable(),
+  evaluations: z.number(),
+  last: EvaluationSummarySchema.nullable(),
+  /** The judged minutes that started in this phase, summed by version. */
+  counts: PhaseCountsSchema.default(noPhaseCounts),
+  /** An operator cut this phase's bake short (`rollout-pilot promote`): who, why, when. */
+  skipped: z.strictObject({ by: z.string(), reason: z.string(), at: z.string() }).nullable().default(null),
+  /** The approval the phase needed before it started: asked when, answered how, by whom, when, why. */
+  approval: z
+    .strictObject({
+      role: z.string(),
+      requestedAt: z.string(),
+      decision: z.enum(['approved', 'rejected', 'timed-out']).nullable(),
+      by: z.string().nullable(),
+      at: z.string().nullable(),
+      reason: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
+});
+export type PhaseState = z.output<typeof PhaseStateSchema>;
+export type PhaseApproval = NonNullable<PhaseState['approval']>;
+
+const TimelineEntrySchema = z.strictObject({ at: z.string(), kind: z.string(), message: z.string() });
+export type TimelineEntry = z.output<typeof TimelineEntrySchema>;
+
+export const RollbackSchema = z.strictObject({
+  trigger: TriggerSchema,
+  reason: z.string(),
+  /** When the problem was seen: the evaluation time, or the alarm's state-change time. */
+  detectedAt: z.string(),
+  /** When traffic was back to 100 % stable; null until then. */
+  trafficRestoredAt: z.string().nullable(),
+  phase: z.string().nullable(),
+  by: z.string().nullable(),
+  alarm: z.string().nullable(),
+  /** A `data`-class alarm fired, or an operator said so: the release is treated as having damaged data. */
+  dataDamaged: z.boolean().default(false),
+});
+export type Rollback = z.output<typeof RollbackSchema>;
+
+export const GateSchema = z.strictObject({
+  decision: z.enum(['pass', 'blocked']),
+  reason: z.string(),
+  checkedAt: z.string(),
+  /** The freeze window that applied, if any (also when an emergency overrode it). */
+  window: z.string().nullable(),
+  overriddenBy: z.string().nullable(),
+  /** Every check of the gate with its result: freeze, target, database, alarms, health and custom checks. */
+  checks: z.array(GateCheckSchema).default([]),
+});
+export type Gate = z.output<typeof GateSchema>;
+
+/** The smoke tests of the new version at 0 % traffic (the smoke-test step), each with its result. */
+export const SmokeSchema = z.strictObject({
+  decision: z.enum(['pass', 'blocked']),
+  reason: z.string(),
+  checkedAt: z.string(),
+  /** Every smoke test with its result (kind `smoke`). */
+  checks: z.array(GateCheckSchema).default([]),
+});
+export type Smoke = z.output<typeof SmokeSchema>;
+
+/** A signal an operator sent, kept for the audit trail whether it was acted on or not. */
+export const SignalRecordSchema = z.strictObject({
+  at: z.string(),
+  type: z.enum(['abort', 'promote', 'approve', 'reject']),
+  by: z.string(),
+  reason: z.string().nullable(),
+  accepted: z.boolean(),
+  /** What was done, or why nothing was. */
+  result: z.string(),
+});
+export type SignalRecord = z.output<typeof SignalRecordSchema>;
+
+/** The execution failed at a step and waits for an operator (redrive or abort). */
+export const FailureSchema = z.strictObject({
+  at: z.string(),
+  state: z.string(),
+  error: z.string(),
+  cause: z.string(),
+});
+export type Failure = z.output<typeof FailureSchema>;
+
+export const RolloutRecordSchema = z.strictObject({
+  service: z.string(),
+  /** The service's account (see `RolloutRefSchema`); absent on records made before services had accounts. */
+  account: z.string().regex(ACCOUNT_ID).optional(),
+  rolloutId: z.string(),
+  executionArn: z.string(),
+  startedAt: z.string(),
+  version: z.string(),
+  /** The version serving all traffic before the rollout; read from the target by the gate step. */
+  stableVersion: z.string().nullable(),
+  request: ExecutionInputSchema,
+  /**
+   * The plan as the rollout started with it. It was validated (and its defaults filled in) when the execution
+   * started and is never changed afterwards, so reading a record does not validate it again.
+   */
+  plan: z.custom<Plan>((value) => typeof value === 'object' && value !== null && 'phases' in value, {
+    message: 'expected the frozen plan',
+  }),
+  /** The version of the service's plan parameter the plan was read from (null: a plan not read from one). */
+  planVersion: z.number().int().nullable().default(null),
+  status: StatusSchema,
+  phaseIndex: z.number().int(),
+  phases: z.array(PhaseStateSchema),
+  traffic: WeightsSchema.nullable(),
+  /** The judge's state: the baseline and threshold fixed before the first phase, and the evidence so far. */
+  judge: JudgeStateSchema.nullable().default(null),
+  gate: GateSchema.nullable(),
+  /** The smoke tests' results; null until they ran (and when the plan has none). */
+  smoke: SmokeSchema.nullable().default(null),
+  rollback: RollbackSchema.nullable(),
+  /** The task token of the wait the workflow is in, so that signals can wake it. */
+  waiting: z.strictObject({ token: z.string(), since: z.string(), phase: z.number().int() }).nullable(),
+  /** The alarms armed for the new version (deleted when the rollout ends). */
+  alarms: z
+    .strictObject({ armed: z.array(z.string()), at: z.string() })
+    .nullable()
+    .default(null),
+  signals: z.array(SignalRecordSchema).default([]),
+  /** The plan's database: readiness, the rollout's snapshot, verifications and any restore. Null without one. */
+  database: DatabaseStateSchema.nullable().default(null),
+  /** The last time the execution failed at a step (cleared by nothing: the timeline shows the redrive). */
+  failure: FailureSchema.nullable().default(null),
+  outcome: OutcomeSchema.nullable(),
+  reason: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** Notification keys already published, so that a redrive does not notify twice. */
+  notified: z.array(z.string()),
+  timeline: z.array(TimelineEntrySchema),
+  /** Optimistic-concurrency counter: every write expects the revision it read. */
+  revision: z.number().int(),
+  updatedAt: z.string(),
+});
+export type RolloutRecord = z.output<typeof RolloutRecordSchema>;

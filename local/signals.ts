@@ -1,0 +1,72 @@
+import type { VirtualClock } from './clock';
+import { describeError } from './describe';
+import type { Report } from './report';
+import type { Invoker, LocalExecution } from './runner';
+import type { Scenario } from './scenario';
+import type { SimWorld } from './world';
+
+/** What an operator's signal acts on: the last execution, the signal function, the report's failed signals. */
+export interface Operators {
+  world: SimWorld;
+  service: string;
+  clock: VirtualClock;
+  execution: LocalExecution | undefined;
+  failedSignals: Report['signals'];
+  invoke: Invoker;
+  /** What broke the simulator itself (a redrive that could not run). */
+  crashed(error: unknown): void;
+}
+
+/**
+ * An operator's action from the scenario, at its time. A signal whose invocation fails (the signal function
+ * throws, e.g. DynamoDB refuses its reads) is what the CLI would show as a failed command: it is noted in the
+ * timeline and the report's signals, and the run goes on.
+ */
+export async function operatorSignal(ops: Operators, signal: Scenario['world']['signals'][number]): Promise<unknown> {
+  const { world, execution } = ops;
+  const who = signal.by ?? 'an operator';
+  switch (signal.type) {
+    case 'redrive':
+      if (execution?.status === 'FAILED' && execution.failed?.redrivable) {
+        world.note('redrive', `${who} redrives the execution from ${execution.failed.state}`);
+        execution.redrive().catch((error: unknown) => ops.crashed(error));
+      } else {
+        world.note('redrive', `${who} cannot redrive: the execution is ${execution?.status ?? 'not started'}`);
+      }
+      return undefined;
+    case 'stop-execution':
+      world.note('stop', `${who} stops the execution in the console (it is ${execution?.status ?? 'not started'})`);
+      execution?.stop();
+      return undefined;
+    case 'abort':
+    case 'promote':
+    case 'approve':
+    case 'reject': {
+      const { at: _at, ...rest } = signal;
+      const event = { ...rest, service: ops.service };
+      world.note(
+        signal.type,
+        `${who}: rollout-pilot ${signal.type}${signal.reason ? ` --reason "${signal.reason}"` : ''}`,
+      );
+      const at = ops.clock.now().toISOString();
+      let result: { accepted: boolean; message: string };
+      try {
+        result = (await ops.invoke('signal', event as never)) as { accepted: boolean; message: string };
+      } catch (error) {
+        const message = `failed: the signal function answered ${describeError(error)}`;
+        world.note(signal.type, message);
+        ops.failedSignals.push({
+          at,
+          type: signal.type,
+          by: who,
+          reason: signal.reason ?? null,
+          accepted: false,
+          result: message,
+        });
+        return { accepted: false, message };
+      }
+      world.note(signal.type, `${result.accepted ? 'accepted' : 'ignored'}: ${result.message}`);
+      return result;
+    }
+  }
+}
