@@ -13,7 +13,11 @@ export interface MigrationContext {
   inTransaction: boolean;
 }
 
-export const newContext = (): MigrationContext => ({ newTables: new Set(), newColumns: new Set(), inTransaction: false });
+export const newContext = (): MigrationContext => ({
+  newTables: new Set(),
+  newColumns: new Set(),
+  inTransaction: false,
+});
 
 /** Schema-qualified as written: a mismatch only costs a downgrade, never lets an unsafe statement through. */
 export const tableKey = (schema: string | null | undefined, name: string): string =>
@@ -33,9 +37,12 @@ export const classified = (rule: RuleName, reason: string, targets?: readonly st
 });
 
 /** Rules that stay as they are on a new table: a foreign key also locks the table it references. */
-const KEEP_ON_NEW_TABLE: ReadonlySet<RuleName> = new Set<RuleName>(['adding-foreign-key-constraint', 'add_foreign_key_mysql']);
+const KEEP_ON_NEW_TABLE: ReadonlySet<RuleName> = new Set<RuleName>([
+  'adding-foreign-key-constraint',
+  'add_foreign_key',
+]);
 
-const DOWNGRADABLE: ReadonlySet<string> = new Set(['warning', 'unsafe-for-rollback']);
+const DOWNGRADABLE: ReadonlySet<string> = new Set(['warning', 'unsafe']);
 
 /** The finding, or `new-table` for a warning or unsafe finding when every table it touches is new in this set. */
 export function settle(result: Classified, ctx: MigrationContext): Finding {

@@ -30,7 +30,7 @@ export interface StatementVerdict {
 }
 
 export interface MigrationSummary {
-  /** Any statement unsafe for a rollback or unparseable: the release cannot be undone by moving traffic. */
+  /** Any statement unsafe for a rollback (or unread): the release cannot be undone by moving traffic alone. */
   readonly blocking: boolean;
   readonly statements: number;
   readonly byClass: Readonly<Record<MigrationClass, number>>;
@@ -58,8 +58,7 @@ export function summarize(statements: readonly StatementVerdict[]): MigrationSum
   const byClass: Record<MigrationClass, number> = {
     additive: 0,
     warning: 0,
-    'unsafe-for-rollback': 0,
-    unparseable: 0,
+    unsafe: 0,
   };
   for (const s of statements) byClass[s.class]++;
   return { blocking: statements.some((s) => isBlocking(s.class)), statements: statements.length, byClass };
@@ -67,12 +66,9 @@ export function summarize(statements: readonly StatementVerdict[]): MigrationSum
 
 /**
  * Classifies the statements of migration files applied in the given order (what an earlier file creates is
- * new for the later ones). Never throws on input text: what it cannot read is `unparseable`.
+ * new for the later ones). Never throws on input text: what it cannot read is `unsafe` (rule `unparsed`).
  */
-export async function classifyMigrations(
-  files: readonly MigrationFile[],
-  engine: Engine,
-): Promise<MigrationReport> {
+export async function classifyMigrations(files: readonly MigrationFile[], engine: Engine): Promise<MigrationReport> {
   if (engine === 'postgres') await loadPostgresParser();
   const classifyFile = engine === 'postgres' ? classifyPostgresFile : classifyMysqlFile;
   const ctx = newContext();

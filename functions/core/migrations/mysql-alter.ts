@@ -15,13 +15,16 @@ function lockingOption(spec: Obj): Finding | undefined {
   if (resource === 'algorithm') {
     const algorithm = (str(spec.algorithm) ?? '').toUpperCase();
     return algorithm === 'COPY'
-      ? finding('copy_algorithm', 'ALGORITHM=COPY copies the table while writes are blocked')
+      ? finding('copy-algorithm', 'ALGORITHM=COPY copies the table while writes are blocked')
       : neutral(`ALGORITHM=${algorithm}`);
   }
   if (resource === 'lock') {
     const lock = (str(spec.lock) ?? '').toUpperCase();
     return lock === 'SHARED' || lock === 'EXCLUSIVE'
-      ? finding('lock_option', `LOCK=${lock} blocks ${lock === 'SHARED' ? 'writes' : 'reads and writes'} while it runs`)
+      ? finding(
+          'blocking-lock-option',
+          `LOCK=${lock} blocks ${lock === 'SHARED' ? 'writes' : 'reads and writes'} while it runs`,
+        )
       : neutral(`LOCK=${lock}`);
   }
   return undefined;
@@ -47,13 +50,19 @@ function addColumn(spec: Obj, table: string, ctx: MigrationContext): Finding {
     );
   }
   if (spec.auto_increment) {
-    return finding('add_column_auto_incrementing', `adds AUTO_INCREMENT column ${name}: the table is copied while writes are blocked`);
+    return finding(
+      'add_column_auto_incrementing',
+      `adds AUTO_INCREMENT column ${name}: the table is copied while writes are blocked`,
+    );
   }
   if (defaultValue?.parentheses === true) {
-    return finding('add_column_default_callable', `adds ${name} with an expression default: the table is copied while writes are blocked`);
+    return finding(
+      'add_column_default_callable',
+      `adds ${name} with an expression default: the table is copied while writes are blocked`,
+    );
   }
   if (spec.reference_definition) {
-    return finding('add_foreign_key_mysql', `adds ${name} with a foreign key: the table is copied while writes are blocked`);
+    return finding('add_foreign_key', `adds ${name} with a foreign key: the table is copied while writes are blocked`);
   }
   const kind = defaultValue ? 'column with a constant default' : 'nullable column';
   return finding('adding-optional-field', `adds ${kind} ${name}: the running version ignores it`);
@@ -65,12 +74,15 @@ function addConstraint(spec: Obj, table: string): Finding {
   const name = str(definition.constraint) ?? str(definition.index) ?? '';
   if (type === 'foreign key') {
     return finding(
-      'add_foreign_key_mysql',
+      'add_foreign_key',
       `adds foreign key ${name} on ${table}: with foreign_key_checks on, the table is copied while writes are blocked`,
     );
   }
   if (type === 'check') {
-    return finding('add_check_constraint_mysql', `adds check ${name} on ${table}: every row is checked while writes are blocked`);
+    return finding(
+      'add_check_constraint',
+      `adds check ${name} on ${table}: every row is checked while writes are blocked`,
+    );
   }
   if (type.startsWith('unique') || type === 'primary key') {
     return finding('extending-object', `adds ${type} ${name} on ${table}, built in place while writes go on`);
@@ -82,7 +94,10 @@ function changeColumn(spec: Obj, table: string): Finding {
   const column = columnName(spec.column);
   const old = spec.old_column === undefined ? column : columnName(spec.old_column);
   if (old.toLowerCase() !== column.toLowerCase()) {
-    return finding('renaming-column', `renames ${table}.${old} to ${column}: the running version still uses the old name`);
+    return finding(
+      'renaming-column',
+      `renames ${table}.${old} to ${column}: the running version still uses the old name`,
+    );
   }
   return finding(
     'changing-column-type',
@@ -94,14 +109,23 @@ function dropSpec(spec: Obj, table: string): Finding {
   const resource = lower(spec.resource);
   const keyword = lower(spec.keyword);
   if (resource === 'column') {
-    return finding('ban-drop-column', `drops column ${table}.${columnName(spec.column)}: the running version still reads and writes it`);
+    return finding(
+      'ban-drop-column',
+      `drops column ${table}.${columnName(spec.column)}: the running version still reads and writes it`,
+    );
   }
   if (resource === 'index' || keyword === 'key' || keyword === 'index') {
     const index = str(spec.index) ?? str(spec.key) ?? '?';
-    return finding('ban-drop-index', `drops index ${index} on ${table}: the running version's queries or upserts may need it`);
+    return finding(
+      'ban-drop-index',
+      `drops index ${index} on ${table}: the running version's queries or upserts may need it`,
+    );
   }
   const name = str(spec.constraint) ?? str(spec.key) ?? keyword;
-  return finding('ban-drop-constraint', `drops ${keyword} ${name} on ${table}: the running version may rely on its guarantee`);
+  return finding(
+    'ban-drop-constraint',
+    `drops ${keyword} ${name} on ${table}: the running version may rely on its guarantee`,
+  );
 }
 
 function classifySpec(spec: Obj, table: string, ctx: MigrationContext): Finding {
@@ -118,7 +142,10 @@ function classifySpec(spec: Obj, table: string, ctx: MigrationContext): Finding 
   if (action === 'change' || action === 'modify') return changeColumn(spec, table);
   if (action === 'rename' && resource === 'column') return changeColumn(spec, table);
   if (action === 'rename' && resource === 'table') {
-    return finding('renaming-table', `renames ${table} to ${str(spec.table) ?? '?'}: the running version still uses the old name`);
+    return finding(
+      'renaming-table',
+      `renames ${table} to ${str(spec.table) ?? '?'}: the running version still uses the old name`,
+    );
   }
   if (resource === 'comment') return neutral('a table comment');
   return finding('unclassified-statement', `ALTER TABLE ${table} ${action} ${resource}: no rule classifies it`);

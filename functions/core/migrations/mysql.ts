@@ -1,5 +1,12 @@
 import * as nodeSqlParser from 'node-sql-parser/build/mysql.js';
-import { type Classified, type ClassifiedStatement, classified, type MigrationContext, settle, shortText } from './context';
+import {
+  type Classified,
+  type ClassifiedStatement,
+  classified,
+  type MigrationContext,
+  settle,
+  shortText,
+} from './context';
 import { deletes, inserts, updateColumns } from './dml';
 import { classifyMysqlAlter, indexOptions } from './mysql-alter';
 import { callsFunctions, columnName, lower, type Obj, obj, objs, str, tableOf } from './mysql-nodes';
@@ -61,7 +68,8 @@ const DROP_RULES: Readonly<Record<string, RuleName>> = {
 
 function drop(ast: Obj): Classified {
   const keyword = lower(ast.keyword);
-  const names = typeof ast.name === 'string' ? [ast.name] : objs(ast.name).map((n) => (n.column ? columnName(n) : tableOf(n)));
+  const names =
+    typeof ast.name === 'string' ? [ast.name] : objs(ast.name).map((n) => (n.column ? columnName(n) : tableOf(n)));
   const targets = keyword === 'table' ? names : undefined;
   return classified(
     DROP_RULES[keyword] ?? 'unclassified-statement',
@@ -101,7 +109,11 @@ function classifyAst(ast: Obj, ctx: MigrationContext): Classified {
     case 'drop':
       return drop(ast);
     case 'truncate':
-      return classified('truncating-table', `empties ${tables().join(', ')}: a rollback does not bring the rows back`, tables());
+      return classified(
+        'truncating-table',
+        `empties ${tables().join(', ')}: a rollback does not bring the rows back`,
+        tables(),
+      );
     case 'insert':
       return insert(ast, ctx);
     case 'replace':
@@ -140,7 +152,7 @@ function classifyChunk(chunk: MysqlChunk, ctx: MigrationContext): Finding {
   try {
     parsed = parser.astify(chunk.text, { database: 'MySQL' });
   } catch (e) {
-    return finding('syntax-error', `node-sql-parser (MySQL) rejects it: ${message(e)}`);
+    return finding('unparsed', `node-sql-parser (MySQL) rejects it: ${message(e)}`);
   }
   const findings = objs(parsed).map((ast) => settle(classifyAst(ast, ctx), ctx));
   return worst(findings, finding('neutral', 'no statement'));

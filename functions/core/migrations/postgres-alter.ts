@@ -3,7 +3,14 @@ import { type Classified, columnKey, type MigrationContext } from './context';
 import { bodyOf, kindOf, namesOf, relationKey, relationName } from './postgres-nodes';
 import { classOf, type Finding, finding, worst } from './rules';
 
-const SERIAL_TYPES: ReadonlySet<string> = new Set(['serial', 'bigserial', 'smallserial', 'serial2', 'serial4', 'serial8']);
+const SERIAL_TYPES: ReadonlySet<string> = new Set([
+  'serial',
+  'bigserial',
+  'smallserial',
+  'serial2',
+  'serial4',
+  'serial8',
+]);
 
 /**
  * Functions that are not VOLATILE (pg_proc.provolatile <> 'v') and common in defaults. Since PostgreSQL 11 a
@@ -102,9 +109,15 @@ export function classifyConstraint(c: Constraint, table: string): Finding {
         `adds exclusion constraint ${name}on ${table}, building its index under an ACCESS EXCLUSIVE lock`,
       );
     case 'CONSTR_NOTNULL':
-      return finding('adding-not-nullable-field', `adds a NOT NULL constraint on ${table}: the running version's inserts that leave the column empty fail`);
+      return finding(
+        'adding-not-nullable-field',
+        `adds a NOT NULL constraint on ${table}: the running version's inserts that leave the column empty fail`,
+      );
     default:
-      return finding('unclassified-statement', `adds a ${c.contype ?? 'unknown'} constraint on ${table}: no rule classifies it`);
+      return finding(
+        'unclassified-statement',
+        `adds a ${c.contype ?? 'unknown'} constraint on ${table}: no rule classifies it`,
+      );
   }
 }
 
@@ -163,8 +176,14 @@ function columnDefault(cmd: AlterTableCmd, table: string, ctx: MigrationContext)
     return extending(`${cmd.def ? 'sets' : 'drops'} the default of ${col}, added earlier in these migrations`);
   }
   return cmd.def
-    ? finding('ban-set-default', `changes the default of ${col}: the running version's inserts that omit it write the new value`)
-    : finding('ban-drop-default', `drops the default of ${col}: the running version's inserts that omit it get NULL or fail`);
+    ? finding(
+        'ban-set-default',
+        `changes the default of ${col}: the running version's inserts that omit it write the new value`,
+      )
+    : finding(
+        'ban-drop-default',
+        `drops the default of ${col}: the running version's inserts that omit it get NULL or fail`,
+      );
 }
 
 function classifyCommand(cmd: AlterTableCmd, table: string, ctx: MigrationContext): Finding {
@@ -182,9 +201,15 @@ function classifyCommand(cmd: AlterTableCmd, table: string, ctx: MigrationContex
         `changes the type of ${col}: the table is rewritten under an ACCESS EXCLUSIVE lock and the running version may not read or write the new type`,
       );
     case 'AT_SetNotNull':
-      return finding('adding-not-nullable-field', `sets NOT NULL on ${col}: the running version's inserts that leave it empty fail`);
+      return finding(
+        'adding-not-nullable-field',
+        `sets NOT NULL on ${col}: the running version's inserts that leave it empty fail`,
+      );
     case 'AT_DropNotNull':
-      return finding('ban-drop-not-null', `drops NOT NULL on ${col}: the new version may write NULLs the running version does not expect`);
+      return finding(
+        'ban-drop-not-null',
+        `drops NOT NULL on ${col}: the new version may write NULLs the running version does not expect`,
+      );
     case 'AT_ColumnDefault':
       return columnDefault(cmd, table, ctx);
     case 'AT_AddConstraint':

@@ -53,7 +53,11 @@ export function truncate(s: TruncateStmt): Classified {
       tables,
     );
   }
-  return classified('truncating-table', `empties ${tables.join(', ')}: a rollback does not bring the rows back`, tables);
+  return classified(
+    'truncating-table',
+    `empties ${tables.join(', ')}: a rollback does not bring the rows back`,
+    tables,
+  );
 }
 
 /** Functions a read-only SELECT in a migration may call: pg_dump's header sets the search path with it. */

@@ -20,7 +20,7 @@ function embedded(sql: string, ctx: MigrationContext, out: Finding[]): void {
       if (raw.stmt) out.push(settle(classifyPostgresNode(raw.stmt, ctx), ctx));
     }
   } catch (e) {
-    out.push(finding('syntax-error', `in a DO block, PostgreSQL's parser rejects "${sql}": ${message(e)}`));
+    out.push(finding('unparsed', `in a DO block, PostgreSQL's parser rejects "${sql}": ${message(e)}`));
   }
 }
 
@@ -61,13 +61,18 @@ function walk(statement: PlStatement, ctx: MigrationContext, out: Finding[]): vo
       return;
     }
     case 'PLpgSQL_stmt_if':
-      return walkIf(s, ctx, out);
+      walkIf(s, ctx, out);
+      return;
     case 'PLpgSQL_stmt_execsql':
-      return embedded(queryOf(s.sqlstmt), ctx, out);
+      embedded(queryOf(s.sqlstmt), ctx, out);
+      return;
     case 'PLpgSQL_stmt_perform':
-      return embedded(queryOf(s.expr), ctx, out);
+      embedded(queryOf(s.expr), ctx, out);
+      return;
     default:
-      out.push(finding('opaque-code', `a DO block with ${kind.replace('PLpgSQL_stmt_', '')}: what it runs cannot be seen`));
+      out.push(
+        finding('opaque-code', `a DO block with ${kind.replace('PLpgSQL_stmt_', '')}: what it runs cannot be seen`),
+      );
   }
 }
 
@@ -89,7 +94,7 @@ export function classifyDo(stmt: DoStmt, ctx: MigrationContext): Finding {
     const wrapper = `CREATE FUNCTION ${TAG}() RETURNS void LANGUAGE plpgsql AS $${TAG}$${body}$${TAG}$`;
     parsed = parsePlPgSQLSync(wrapper) as typeof parsed;
   } catch (e) {
-    return finding('syntax-error', `the PL/pgSQL parser rejects the DO block: ${message(e)}`);
+    return finding('unparsed', `the PL/pgSQL parser rejects the DO block: ${message(e)}`);
   }
   const scratch: MigrationContext = {
     newTables: new Set(ctx.newTables),

@@ -168,7 +168,8 @@ const HANDLERS: Record<string, Handler> = {
   CreateFunctionStmt: (s: CreateFunctionStmt) =>
     (s.replace ? replaced : created)(s.is_procedure ? 'procedure' : 'function', namesOf(s.funcname).join('.')),
   CreateTrigStmt: (s: CreateTrigStmt) => (s.replace ? replaced : created)('trigger', s.trigname ?? '?'),
-  CreateSeqStmt: (s: { sequence?: Parameters<typeof relationName>[0] }) => created('sequence', relationName(s.sequence)),
+  CreateSeqStmt: (s: { sequence?: Parameters<typeof relationName>[0] }) =>
+    created('sequence', relationName(s.sequence)),
   CompositeTypeStmt: (s: { typevar?: Parameters<typeof relationName>[0] }) => created('type', relationName(s.typevar)),
   CreateEnumStmt: (s: { typeName?: Node[] }) => created('type', namesOf(s.typeName).join('.')),
   CreateRangeStmt: (s: { typeName?: Node[] }) => created('type', namesOf(s.typeName).join('.')),

@@ -111,7 +111,7 @@ function lineOf(bytes: Uint8Array, p: Piece): number {
 
 function classifyPiece(p: Piece, ctx: MigrationContext): Finding {
   if (p.error !== undefined || !p.node) {
-    return finding('syntax-error', `PostgreSQL's parser rejects it: ${p.error ?? 'no statement'}`);
+    return finding('unparsed', `PostgreSQL's parser rejects it: ${p.error ?? 'no statement'}`);
   }
   const doStmt = bodyOf<DoStmt>(p.node, 'DoStmt');
   if (doStmt) return classifyDo(doStmt, ctx);
