@@ -257,6 +257,15 @@ export const ScenarioSchema = z.strictObject({
       .describe(
         'For an ALB plan: which of the plan\u2019s target groups serves all traffic at the start (`canary` after an earlier release was promoted into it: the stable version then runs there, and the new one is deployed into the plan\u2019s `stableTargetGroupArn`).',
       ),
+    s3: z
+      .record(
+        z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, 'expected s3://<bucket>/<key>'),
+        z.string(),
+      )
+      .default({})
+      .describe(
+        'Objects in S3 at the start, by `s3://<bucket>/<key>`, with their text: for instance a release\u2019s migration files, which an execution input names by their prefix (`migrations.s3`).',
+      ),
     metricsDelay: durationString({ maxSeconds: 600 })
       .default('PT1M')
       .describe('How long after a minute ends its datapoint is visible.'),

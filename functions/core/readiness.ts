@@ -164,7 +164,17 @@ export function checkReadinessPolicy(
 
 /** The kinds of checks a gate reports: the readiness checks, and the other gates listed alongside them. */
 /** `smoke`: a smoke test of the new version at 0 % traffic (the smoke-test step, after the gate). */
-export const GATE_CHECK_KINDS = ['freeze', 'target', 'database', 'alarm', 'health', 'lambda', 'smoke'] as const;
+/** `migration`: one statement of the release's migrations, classified (functions/core/migrations/gate.ts). */
+export const GATE_CHECK_KINDS = [
+  'freeze',
+  'target',
+  'database',
+  'alarm',
+  'health',
+  'lambda',
+  'smoke',
+  'migration',
+] as const;
 
 /** One check of the gate and its result, as the record and the report keep it. */
 export const GateCheckSchema = z.strictObject({

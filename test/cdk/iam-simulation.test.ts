@@ -306,6 +306,11 @@ function requestsOf(
     case 'ssm:GetParameter':
     case 'ssm:PutParameter':
       return on(call.operation, [arnOf('ssm', `parameter/${text(input.Name).replace(/^\//, '')}`)]);
+    case 's3:ListObjectsV2':
+      // S3 authorizes a listing as s3:ListBucket on the bucket, the prefix asked for in its s3:prefix condition key.
+      return on('s3:ListBucket', [`arn:aws:s3:::${text(input.Bucket)}`], { 's3:prefix': text(input.Prefix ?? '') });
+    case 's3:GetObject':
+      return on(call.operation, [`arn:aws:s3:::${text(input.Bucket)}/${text(input.Key)}`]);
     case 'secretsmanager:GetSecretValue':
     case 'secretsmanager:PutSecretValue': {
       const arn = run.secretArns.get(text(input.SecretId));

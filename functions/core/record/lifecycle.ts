@@ -47,6 +47,7 @@ export function newRecord(
     judge: null,
     gate: null,
     smoke: null,
+    migrationApproval: null,
     rollback: null,
     waiting: null,
     alarms: null,
