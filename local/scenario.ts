@@ -101,7 +101,7 @@ const signal = z
       type: z
         .literal('approve')
         .describe(
-          '`rollout-pilot approve`: approve the phase approval the rollout waits for, else the database restore that waits for it.',
+          '`rollout-pilot approve`: approve the unsafe migrations or the phase approval the rollout waits for, else the database restore that waits for it.',
         ),
       by,
       reason: reason.optional(),
@@ -111,7 +111,7 @@ const signal = z
       type: z
         .literal('reject')
         .describe(
-          '`rollout-pilot reject`: reject the phase approval the rollout waits for (the release is rolled back), else decline the database restore (the data stays as it is).',
+          '`rollout-pilot reject`: reject the unsafe migrations (the release is blocked) or the phase approval (the release is rolled back) the rollout waits for, else decline the database restore (the data stays as it is).',
         ),
       by,
       reason,

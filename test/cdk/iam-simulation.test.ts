@@ -534,6 +534,8 @@ const RUNS: Record<string, () => ScenarioInput> = {
       alarmChanges: [{ at: 'PT2H', alarm: 'rollout-pilot.tenant-portal.2026.11.3.error-spike', state: 'ALARM' }],
     });
   },
+  'migrations in S3: listed and read through the service role (destructive-migration)': () =>
+    example('destructive-migration'),
   'operator abort through signal (operator-abort)': () => example('operator-abort'),
   'stopped in the console, ended by reconcile (console-stop)': () => example('console-stop'),
   'status event lost, ended by reconcile (lost-execution-event)': () => example('lost-execution-event'),
