@@ -29,6 +29,8 @@ export {
   RECONCILE_EVERY,
 } from './orchestrator/events';
 export {
+  bundlingFor,
+  FUNCTION_ASSETS,
   FUNCTION_BUNDLING,
   functionEntry,
   LAMBDA_CREDENTIALS,

@@ -33,6 +33,33 @@ export const FUNCTION_BUNDLING = {
   esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
 } as const satisfies NonNullable<NodejsFunctionProps['bundling']>;
 
+/**
+ * Files a function loads at run time from beside its bundle, copied there after bundling (relative to the project
+ * root). The check-gates step parses PostgreSQL migrations with libpg-query, PostgreSQL's parser compiled to
+ * WebAssembly: its glue code reads `libpg-query.wasm` from the folder of the module that loads it, which in a bundle
+ * is the bundle's own folder (`/var/task`). No other function carries the parser or the file.
+ */
+export const FUNCTION_ASSETS: Readonly<Record<string, readonly string[]>> = {
+  'check-gates': ['node_modules/libpg-query/wasm/libpg-query.wasm'],
+};
+
+/** The bundling of function `name`: {@link FUNCTION_BUNDLING}, and the copy of its {@link FUNCTION_ASSETS}. */
+export function bundlingFor(name: string): NonNullable<NodejsFunctionProps['bundling']> {
+  const assets = FUNCTION_ASSETS[name];
+  if (!assets?.length) return FUNCTION_BUNDLING;
+  return {
+    ...FUNCTION_BUNDLING,
+    // The WebAssembly glue finds its folder through CommonJS's `__dirname`, which an ES module does not define.
+    banner: `${FUNCTION_BUNDLING.banner}const __dirname=import.meta.dirname;`,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) =>
+        assets.map((file) => `cp "${join(inputDir, file)}" "${outputDir}/"`),
+    },
+  };
+}
+
 /** A function's entry: `functions/<name>/handler.ts`. */
 export function functionEntry(name: string): string {
   return join(REPO_ROOT, 'functions', name, 'handler.ts');
@@ -108,7 +135,7 @@ export function buildFunction(
     role,
     environment: context.environment,
     ...spec.options,
-    bundling: FUNCTION_BUNDLING,
+    bundling: bundlingFor(name),
   });
   return { fn, logGroup };
 }
