@@ -95,7 +95,7 @@ function approveMigrations() {
         "The release's migrations hold statements unsafe for a rollback: ask for the plan's migrations approval (notify once) and wait for rollout-pilot approve | reject, up to its timeout. Nothing has moved yet.",
       payload: { ...REF, action: 'migration-request' },
       timeoutSecondsPath: '$.gate.approvalTimeoutSeconds',
-      resultPath: '$.migrationApproval',
+      resultPath: '$.verdict',
       catch: onTimeout('MigrationApprovalTimedOut'),
       next: 'MigrationApproved',
     }),
@@ -103,12 +103,15 @@ function approveMigrations() {
       comment:
         'Nobody answered in time: record it; the release is blocked (an answer that reached the record first stands).',
       parameters: { ...REF, action: 'migration-timed-out' },
-      resultPath: '$.migrationApproval',
+      resultPath: '$.verdict',
       next: 'MigrationApproved',
     }),
     MigrationApproved: choice(
-      'Approved: go on as the gate would have (verify and snapshot the database first when the plan has one). Rejected or timed out: blocked, nothing moved.',
-      [when(equals('$.migrationApproval.decision', 'approved'), 'AfterMigrationApproval')],
+      'Approved: go on as the gate would have (verify and snapshot the database first when the plan has one). An abort during the wait: the rollback path (nothing to move back). Rejected or timed out: blocked, nothing moved.',
+      [
+        when(equals('$.verdict.decision', 'approved'), 'AfterMigrationApproval'),
+        when(equals('$.verdict.decision', 'rollback'), 'Rollback'),
+      ],
       'FinishBlocked',
     ),
     AfterMigrationApproval: choice(

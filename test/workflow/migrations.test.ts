@@ -67,6 +67,18 @@ describe('the migration safety gate', () => {
     expect(callsOf(simulator, 'lambda:UpdateAlias')).toEqual([]);
   });
 
+  it('takes the rollback path when an operator aborts during the wait: nothing had moved', async () => {
+    const scenario = destructive((raw) => {
+      raw.world.signals = [{ at: 'PT5M', type: 'abort', by: 'oncall@example.com', reason: 'wrong release' }];
+    });
+
+    const { report } = await run(scenario);
+
+    expect(report.outcome).toBe('ROLLED_BACK');
+    expect(report.rollback).toMatchObject({ trigger: 'operator', by: 'oncall@example.com' });
+    expect(report.maxWeight).toBe(0);
+  });
+
   it('blocks at the gate, without waiting, when the plan lets no unsafe migration through', async () => {
     const plan = checkoutPlanVariant((p) => {
       (p.migrations as Record<string, unknown>).unsafe = 'block';
