@@ -716,6 +716,18 @@ describe('IAM of the synthesized stack, in a policy simulator', () => {
             req('dynamodb:DeleteItem', table, leading(target.flag)),
           );
         }
+        const location = plan.migrations?.location;
+        if (location) {
+          // Listing the whole bucket or another prefix, reading beside the prefix, writing into it.
+          const [, bucket = '', prefix = ''] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location) ?? [];
+          requests.push(
+            req('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': '' }),
+            req('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': 'secrets/' }),
+            req('s3:GetObject', `arn:aws:s3:::${bucket}/secrets/db.env`),
+            req('s3:PutObject', `arn:aws:s3:::${bucket}/${prefix}V99__evil.sql`),
+            req('s3:DeleteObject', `arn:aws:s3:::${bucket}/${prefix}V1__init.sql`),
+          );
+        }
         const database = plan.database;
         if (database) {
           // Retagging a snapshot of a service whose name starts with this one's would get round the tag that

@@ -81,7 +81,7 @@ describe('the migration safety gate', () => {
 
   it('blocks at the gate, without waiting, when the plan lets no unsafe migration through', async () => {
     const plan = checkoutPlanVariant((p) => {
-      (p.migrations as Record<string, unknown>).unsafe = 'block';
+      delete (p.migrations as Record<string, unknown>).unsafe;
     });
     const scenario = destructive((raw) => {
       raw.plan = plan;

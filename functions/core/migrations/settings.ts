@@ -46,26 +46,29 @@ export const MigrationsPolicySchema = z
         "Where the service's migration files are kept, `s3://<bucket>/<prefix>/`: a release's `migrations.s3` must be under it. The service's role is granted `s3:ListBucket` on the bucket with an `s3:prefix` condition and `s3:GetObject` on the prefix, nothing else. Without it, releases pass their migrations inline only.",
       ),
     unsafe: z
-      .union([
-        z.literal('block'),
-        z.strictObject({
-          approval: z
-            .strictObject({
-              role: visibleText({ max: 64 }).describe(
-                'Who must approve, e.g. `dba` (visible text on one line): named in the notification; anyone who runs `rollout-pilot approve` answers it, and who did is recorded.',
-              ),
-              timeout: durationString({ minSeconds: 300, maxSeconds: 7 * 86_400 })
-                .default('PT4H')
-                .describe(
-                  'How long the workflow waits (ISO-8601, `PT5M` to `P7D`); without an answer the release is blocked.',
+      .preprocess(
+        // "block" (the default spelled out) is taken as omitted. Anything else must be the approval object, so that a
+        // bad role or timeout is named by its own path rather than as a union with no matching branch.
+        (value) => (value === 'block' ? undefined : value),
+        z
+          .strictObject({
+            approval: z
+              .strictObject({
+                role: visibleText({ max: 64 }).describe(
+                  'Who must approve, e.g. `dba` (visible text on one line): named in the notification; anyone who runs `rollout-pilot approve` answers it, and who did is recorded.',
                 ),
-            })
-            .describe('The approval an unsafe migration needs before anything moves.'),
-        }),
-      ])
-      .default('block')
+                timeout: durationString({ minSeconds: 300, maxSeconds: 7 * 86_400 })
+                  .default('PT4H')
+                  .describe(
+                    'How long the workflow waits (ISO-8601, `PT5M` to `P7D`); without an answer the release is blocked.',
+                  ),
+              })
+              .describe('The approval an unsafe migration needs before anything moves.'),
+          })
+          .optional(),
+      )
       .describe(
-        'What a statement unsafe for a rollback does: `block` (the default) blocks the release, naming the statement and the rule; `{ "approval": { "role", "timeout" } }` waits for that approval before anything moves (rejected or timed out: blocked).',
+        'What a statement unsafe for a rollback needs: omitted (the default), nothing lets it through: the release is blocked, naming the statement and the rule; `{ "approval": { "role", "timeout" } }` waits for that approval before anything moves (rejected or timed out: blocked).',
       ),
   })
   .describe(
@@ -76,7 +79,7 @@ export type MigrationsPolicy = z.output<typeof MigrationsPolicySchema>;
 
 /** The approval an unsafe migration needs (role and timeout in seconds), or null when it simply blocks. */
 export function migrationApprovalOf(policy: MigrationsPolicy): { role: string; timeoutSeconds: number } | null {
-  if (policy.unsafe === 'block') return null;
+  if (!policy.unsafe) return null;
   return { role: policy.unsafe.approval.role, timeoutSeconds: durationSeconds(policy.unsafe.approval.timeout) };
 }
 

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { parseS3Prefix } from '../../../functions/core/migrations/settings';
 import type { Plan } from '../../../functions/core/plan';
+import { acknowledge, wildcardResourceFinding } from '../../nag';
 
 /**
  * The migration gate reads a release's `.sql` files from the plan's `migrations.location` (`s3://bucket/prefix/`):
@@ -22,10 +23,12 @@ export function grantMigrationFiles(role: iam.IRole, plan: Plan): void {
       conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
     }),
   );
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:GetObject'],
-      resources: [`arn:${partition}:s3:::${bucket}/${prefix}*`],
-    }),
+  const objects = `arn:${partition}:s3:::${bucket}/${prefix}*`;
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+  acknowledge(
+    role,
+    wildcardResourceFinding(role, objects),
+    `s3:GetObject on the plan's migrations.location (${location}) only: each release's migration files are ` +
+      'named by the pipeline under it, so their keys are only known at run time.',
   );
 }
