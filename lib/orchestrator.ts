@@ -30,8 +30,8 @@ export {
 } from './orchestrator/events';
 export {
   bundlingFor,
-  FUNCTION_ASSETS,
   FUNCTION_BUNDLING,
+  FUNCTION_RUNTIME_FILES,
   functionEntry,
   LAMBDA_CREDENTIALS,
   REPO_ROOT,

@@ -41,6 +41,7 @@ export async function bundleFunction(name: string, dir: string): Promise<string>
     mainFields: [...FUNCTION_BUNDLING.mainFields],
     banner: { js: bundlingFor(name).banner ?? FUNCTION_BUNDLING.banner },
     alias: { [from]: to },
+    external: [...(bundlingFor(name).externalModules ?? [])],
     logLevel: 'warning',
   });
   return outfile;

@@ -587,7 +587,9 @@ describe('IAM of the synthesized stack, in a policy simulator', () => {
       expect(operationsInCode().filter((operation) => !called.has(operation))).toEqual([]);
       // validate reads the service's plan through the service's role (issue 15).
       expect([...callers].sort()).toEqual(expectedCallers.sort());
-      expect(new Set(runs.map((r) => r.outcome))).toEqual(new Set(['PROMOTED', 'ROLLED_BACK', 'ABORTED', 'FAILED', 'BLOCKED']));
+      expect(new Set(runs.map((r) => r.outcome))).toEqual(
+        new Set(['PROMOTED', 'ROLLED_BACK', 'ABORTED', 'FAILED', 'BLOCKED']),
+      );
     });
 
     it('are each allowed for the role of the function that made it', async () => {
