@@ -29,7 +29,9 @@ export {
   RECONCILE_EVERY,
 } from './orchestrator/events';
 export {
+  bundlingFor,
   FUNCTION_BUNDLING,
+  FUNCTION_RUNTIME_FILES,
   functionEntry,
   LAMBDA_CREDENTIALS,
   REPO_ROOT,

@@ -191,6 +191,16 @@ export const ACCESS: Readonly<Record<string, Entry>> = {
   'dynamodb:BatchWriteItem': { resources: (i, at) => batchItems(i, at, 'write') },
   'dynamodb:DescribeTable': { resources: (i, at) => [{ arn: table(i.TableName, at) }] },
 
+  // S3 names no Region or account in its ARNs. ListBucket is on the bucket; the prefix asked for is what its
+  // `s3:prefix` condition sees, so the key matched against grants is the bucket ARN followed by that prefix.
+  's3:ListObjectsV2': {
+    action: 's3:ListBucket',
+    resources: (i) => [
+      { arn: `arn:aws:s3:::${String(i.Bucket)}`, key: `arn:aws:s3:::${String(i.Bucket)}/${String(i.Prefix ?? '')}` },
+    ],
+  },
+  's3:GetObject': { resources: (i) => [{ arn: `arn:aws:s3:::${String(i.Bucket)}/${String(i.Key)}` }] },
+
   // STS authorizes AssumeRole with the role's trust policy itself; GetCallerIdentity needs no permission.
   'sts:AssumeRole': { resources: none },
   'sts:GetCallerIdentity': { resources: none },

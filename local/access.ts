@@ -95,6 +95,7 @@ const DENIED: Record<string, string> = {
   secretsmanager: 'AccessDeniedException',
   dynamodb: 'AccessDeniedException',
   sts: 'AccessDenied',
+  s3: 'AccessDenied',
 };
 
 /** And an expired session's credentials (JSON services: `ExpiredTokenException`; query services: `ExpiredToken`). */
@@ -109,6 +110,7 @@ const EXPIRED: Record<string, string> = {
   secretsmanager: 'ExpiredTokenException',
   dynamodb: 'ExpiredTokenException',
   sts: 'ExpiredTokenException',
+  s3: 'ExpiredToken',
 };
 
 /** Why a call is refused: the error's name and message, as the service would answer. */

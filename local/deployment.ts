@@ -70,6 +70,10 @@ export function deployTarget(ctx: Deployment, plan: Plan, account = ctx.world.se
     world.sns.addTopic(`arn:aws:sns:${world.settings.region}:${account}:${plan.notifications.topicName}`);
   }
   if (plan.notifications?.topicArn) world.sns.addTopic(plan.notifications.topicArn);
+  for (const [location, text] of Object.entries(scenario.world.s3)) {
+    const [, bucket = '', key = ''] = /^s3:\/\/([^/]+)\/(.+)$/.exec(location) ?? [];
+    world.s3.putObject(bucket, key, text, Date.parse(scenario.start));
+  }
   return deployed;
 }
 

@@ -3,7 +3,14 @@ import type { DependentResult } from '../functions/core/flag-dependencies';
 import type { Baseline } from '../functions/core/judge';
 import type { Plan } from '../functions/core/plan';
 import type { GateCheck } from '../functions/core/readiness';
-import type { EvaluationSummary, Outcome, PhaseCounts, RolloutRecord, Trigger } from '../functions/core/record';
+import type {
+  EvaluationSummary,
+  MigrationApproval,
+  Outcome,
+  PhaseCounts,
+  RolloutRecord,
+  Trigger,
+} from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
 import { type DatabaseReport, databaseReport } from './report-database';
 import type { LocalExecution } from './runner';
@@ -30,6 +37,15 @@ export interface Report {
   errorName: string | null;
   /** Every check of the gate (freeze, target, database, alarms, health and custom checks) and its result. */
   gates: GateCheck[];
+  /**
+   * The release's migrations as the gate classified them: each statement (`file:line`), its rule, result and detail
+   * (they are also among `gates`, kind `migration`), and the approval unsafe ones needed. Null when the input named
+   * no migrations.
+   */
+  migrations: {
+    statements: { at: string; rule: string; result: string; detail: string }[];
+    approval: MigrationApproval | null;
+  } | null;
   /** Every smoke test of the new version at 0 % traffic and its result; empty when none ran. */
   smokeTests: { name: string; result: string; detail: string }[];
   /** The readiness checks and smoke tests run again at 100 % and their results; empty when none ran. */
@@ -168,6 +184,7 @@ export function buildReport(input: ReportInput): Report {
     reason: reasonOf(execution, record),
     errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
     gates: record?.gate?.checks ?? [],
+    migrations: migrationsOf(record),
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     postChecks: record?.postCheck?.checks ?? [],
     expected: expectedOf(scenario, outcome, rollback),
@@ -299,6 +316,14 @@ function phasesOf(record: RolloutRecord | undefined): Report['phases'] {
     lastEvaluation: p.last,
     counts: p.counts,
   }));
+}
+
+function migrationsOf(record: RolloutRecord | undefined): Report['migrations'] {
+  if (!record?.request.migrations) return null;
+  const statements = (record.gate?.checks ?? [])
+    .filter((c) => c.kind === 'migration')
+    .map((c) => ({ at: c.target, rule: /\(([^)]+)\)$/.exec(c.name)?.[1] ?? '-', result: c.result, detail: c.detail }));
+  return { statements, approval: record.migrationApproval };
 }
 
 function approvalsOf(record: RolloutRecord | undefined): Report['approvals'] {

@@ -108,7 +108,7 @@ const signal = z
       type: z
         .literal('approve')
         .describe(
-          '`rollout-pilot approve`: approve the phase approval the rollout waits for, else the database restore that waits for it.',
+          '`rollout-pilot approve`: approve the unsafe migrations or the phase approval the rollout waits for, else the database restore that waits for it.',
         ),
       by,
       reason: reason.optional(),
@@ -118,7 +118,7 @@ const signal = z
       type: z
         .literal('reject')
         .describe(
-          '`rollout-pilot reject`: reject the phase approval the rollout waits for (the release is rolled back), else decline the database restore (the data stays as it is).',
+          '`rollout-pilot reject`: reject the unsafe migrations (the release is blocked) or the phase approval (the release is rolled back) the rollout waits for, else decline the database restore (the data stays as it is).',
         ),
       by,
       reason,
@@ -284,6 +284,15 @@ export const ScenarioSchema = z.strictObject({
       .default('stable')
       .describe(
         'For an ALB plan: which of the plan\u2019s target groups serves all traffic at the start (`canary` after an earlier release was promoted into it: the stable version then runs there, and the new one is deployed into the plan\u2019s `stableTargetGroupArn`).',
+      ),
+    s3: z
+      .record(
+        z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, 'expected s3://<bucket>/<key>'),
+        z.string(),
+      )
+      .default({})
+      .describe(
+        'Objects in S3 at the start, by `s3://<bucket>/<key>`, with their text: for instance a release\u2019s migration files, which an execution input names by their prefix (`migrations.s3`).',
       ),
     metricsDelay: durationString({ maxSeconds: 600 })
       .default('PT1M')

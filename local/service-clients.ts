@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -37,6 +38,7 @@ export function simClientsAs(world: SimWorld, principal: ClientPrincipal = 'invo
     [SSMClient, () => world.ssmClient(principal)],
     [SecretsManagerClient, () => world.secretsClient(principal)],
     [STSClient, () => world.stsClient(principal)],
+    [S3Client, () => world.s3Client(principal)],
   ]);
   const made = new Map<ClientClass<unknown>, unknown>();
   return {

@@ -1,6 +1,7 @@
 import { generatedAlarmPrefix } from '../functions/core/alarms';
 import { parameterPathFor } from '../functions/core/configuration';
 import { rolloutSnapshotPrefix } from '../functions/core/database/names';
+import { parseS3Prefix } from '../functions/core/migrations/settings';
 import type { Plan } from '../functions/core/plan';
 import {
   externalIdOf,
@@ -50,7 +51,8 @@ export function onboardService(
  * lib/service/grants/*): its function (the alias calls are authorized on it; its versions, to invoke and describe), its
  * listener rule and two target groups, its flag item (by leading key), its check and verification functions, its
  * database, automated and rollout snapshots and the databases restored from them, its endpoint parameter or secret,
- * its existing alarms and the generated `rollout-pilot.<service>.` ones, its own topic, and its plan parameter.
+ * its existing alarms and the generated `rollout-pilot.<service>.` ones, its own topic, its plan parameter, and its
+ * migration files' S3 prefix (to list and read).
  */
 export function claimServiceResources(
   ownership: Ownership,
@@ -70,6 +72,11 @@ export function claimServiceResources(
   if (plan.notifications?.topicArn) claim(plan.notifications.topicArn);
   claim(planParameterArn('aws', region, where.orchestrator, { service: plan.service, account }));
   if (plan.database) claimDatabase(plan, plan.database, arn, claim);
+  if (plan.migrations?.location) {
+    // ListBucket is granted with an s3:prefix condition: the listing's key (local/access-table.ts) is the prefix.
+    const { bucket, prefix } = parseS3Prefix(plan.migrations.location);
+    claim(`arn:aws:s3:::${bucket}/${prefix}*`, ['s3:ListBucket', 's3:GetObject']);
+  }
 }
 
 type Arn = (service: string, resource: string) => string;

@@ -2,21 +2,15 @@ import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as lambdaSdk from '@aws-sdk/client-lambda';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as rdsSdk from '@aws-sdk/client-rds';
-import { RDSClient } from '@aws-sdk/client-rds';
+import * as s3Sdk from '@aws-sdk/client-s3';
 import * as secretsSdk from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as sfnSdk from '@aws-sdk/client-sfn';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import * as snsSdk from '@aws-sdk/client-sns';
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as ssmSdk from '@aws-sdk/client-ssm';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import * as stsSdk from '@aws-sdk/client-sts';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { Settings } from '../functions/adapters/aws';
 import type { Plan } from '../functions/core/plan';
 import { DEFAULT_ORCHESTRATOR_NAME } from '../functions/core/service-access';
@@ -34,6 +28,7 @@ import { SimEventBridge } from './services/events';
 import { type RolePrincipal, SimIAM } from './services/iam';
 import { SimLambda } from './services/lambda';
 import { SimRDS } from './services/rds';
+import { SimS3 } from './services/s3';
 import { SimSecretsManager } from './services/secrets';
 import { SimStepFunctions } from './services/sfn';
 import { SimSNS } from './services/sns';
@@ -82,6 +77,7 @@ const SERVICES: Record<string, [Record<string, unknown>, string]> = {
   secretsmanager: [secretsSdk, 'SecretsManagerServiceException'],
   elasticloadbalancing: [elbv2Sdk, 'ElasticLoadBalancingV2ServiceException'],
   sts: [stsSdk, 'STSServiceException'],
+  s3: [s3Sdk, 'S3ServiceException'],
 };
 
 /**
@@ -103,6 +99,7 @@ export class SimWorld {
   /** SSM Parameter Store. */
   readonly ssm: SimSSM;
   readonly secrets: SimSecretsManager;
+  readonly s3 = new SimS3(() => this.clock.now().getTime());
   readonly traffic: TrafficModel;
   /** The default event bus: CloudWatch publishes its alarms' state changes here. */
   readonly events: SimEventBridge;
@@ -267,13 +264,13 @@ export class SimWorld {
     return this.withoutServiceRole.has(functionName);
   }
 
-  lambdaClient(principal: ClientPrincipal = 'invocation'): LambdaClient {
-    return this.connected(new LambdaClient(this.clientConfig()), 'lambda', principal, this.lambda);
+  lambdaClient(principal: ClientPrincipal = 'invocation'): lambdaSdk.LambdaClient {
+    return this.connected(new lambdaSdk.LambdaClient(this.clientConfig()), 'lambda', principal, this.lambda);
   }
 
-  elbv2Client(principal: ClientPrincipal = 'invocation'): ElasticLoadBalancingV2Client {
+  elbv2Client(principal: ClientPrincipal = 'invocation'): elbv2Sdk.ElasticLoadBalancingV2Client {
     return this.connected(
-      new ElasticLoadBalancingV2Client(this.clientConfig()),
+      new elbv2Sdk.ElasticLoadBalancingV2Client(this.clientConfig()),
       'elasticloadbalancing',
       principal,
       this.elbv2,
@@ -284,29 +281,33 @@ export class SimWorld {
     return this.connected(new CloudWatchClient(this.clientConfig()), 'cloudwatch', principal, this.cloudwatch);
   }
 
-  snsClient(principal: ClientPrincipal = 'invocation'): SNSClient {
-    return this.connected(new SNSClient(this.clientConfig()), 'sns', principal, this.sns);
+  snsClient(principal: ClientPrincipal = 'invocation'): snsSdk.SNSClient {
+    return this.connected(new snsSdk.SNSClient(this.clientConfig()), 'sns', principal, this.sns);
   }
 
-  sfnClient(principal: ClientPrincipal = 'invocation'): SFNClient {
-    return this.connected(new SFNClient(this.clientConfig()), 'states', principal, this.sfn);
+  sfnClient(principal: ClientPrincipal = 'invocation'): sfnSdk.SFNClient {
+    return this.connected(new sfnSdk.SFNClient(this.clientConfig()), 'states', principal, this.sfn);
   }
 
-  rdsClient(principal: ClientPrincipal = 'invocation'): RDSClient {
-    return this.connected(new RDSClient(this.clientConfig()), 'rds', principal, this.rds);
+  rdsClient(principal: ClientPrincipal = 'invocation'): rdsSdk.RDSClient {
+    return this.connected(new rdsSdk.RDSClient(this.clientConfig()), 'rds', principal, this.rds);
   }
 
-  ssmClient(principal: ClientPrincipal = 'invocation'): SSMClient {
-    return this.connected(new SSMClient(this.clientConfig()), 'ssm', principal, this.ssm);
+  ssmClient(principal: ClientPrincipal = 'invocation'): ssmSdk.SSMClient {
+    return this.connected(new ssmSdk.SSMClient(this.clientConfig()), 'ssm', principal, this.ssm);
   }
 
   secretsClient(principal: ClientPrincipal = 'invocation'): SecretsManagerClient {
     return this.connected(new SecretsManagerClient(this.clientConfig()), 'secretsmanager', principal, this.secrets);
   }
 
+  s3Client(principal: ClientPrincipal = 'invocation'): s3Sdk.S3Client {
+    return this.connected(new s3Sdk.S3Client(this.clientConfig()), 's3', principal, this.s3);
+  }
+
   /** STS: `AssumeRole` is authorized by the role's trust policy, against the caller. */
-  stsClient(principal: ClientPrincipal = 'invocation'): STSClient {
-    return this.connected(new STSClient(this.clientConfig()), 'sts', principal, this.sts);
+  stsClient(principal: ClientPrincipal = 'invocation'): stsSdk.STSClient {
+    return this.connected(new stsSdk.STSClient(this.clientConfig()), 'sts', principal, this.sts);
   }
 
   /**

@@ -75,11 +75,48 @@ function admit() {
       next: 'GatesPassed',
     }),
     GatesPassed: choice(
-      'A blocked release ends here, with nothing changed. A plan with a database verifies and snapshots it first.',
+      'A blocked release ends here, with nothing changed. Unsafe migrations the plan lets through with an approval wait for it first. A plan with a database verifies and snapshots it first.',
       [
         when(equals('$.gate.decision', 'blocked'), 'FinishBlocked'),
+        when(equals('$.gate.migrations', 'approval'), 'AwaitMigrationApproval'),
         when(equals('$.gate.database', 'snapshot'), 'VerifyBeforeSnapshot'),
       ],
+      'SmokeTest',
+    ),
+    ...approveMigrations(),
+  };
+}
+
+/** Unsafe migrations the plan lets through with an approval: asked, then waited for, before anything moves. */
+function approveMigrations() {
+  return {
+    AwaitMigrationApproval: stepWaitingForToken('AwaitApprovalFunctionArn', {
+      comment:
+        "The release's migrations hold statements unsafe for a rollback: ask for the plan's migrations approval (notify once) and wait for rollout-pilot approve | reject, up to its timeout. Nothing has moved yet.",
+      payload: { ...REF, action: 'migration-request' },
+      timeoutSecondsPath: '$.gate.approvalTimeoutSeconds',
+      resultPath: '$.verdict',
+      catch: onTimeout('MigrationApprovalTimedOut'),
+      next: 'MigrationApproved',
+    }),
+    MigrationApprovalTimedOut: step('AwaitApprovalFunctionArn', {
+      comment:
+        'Nobody answered in time: record it; the release is blocked (an answer that reached the record first stands).',
+      parameters: { ...REF, action: 'migration-timed-out' },
+      resultPath: '$.verdict',
+      next: 'MigrationApproved',
+    }),
+    MigrationApproved: choice(
+      'Approved: go on as the gate would have (verify and snapshot the database first when the plan has one). An abort during the wait: the rollback path (nothing to move back). Rejected or timed out: blocked, nothing moved.',
+      [
+        when(equals('$.verdict.decision', 'approved'), 'AfterMigrationApproval'),
+        when(equals('$.verdict.decision', 'rollback'), 'Rollback'),
+      ],
+      'FinishBlocked',
+    ),
+    AfterMigrationApproval: choice(
+      'A plan with a database verifies and snapshots it before the smoke tests.',
+      [when(equals('$.gate.database', 'snapshot'), 'VerifyBeforeSnapshot')],
       'SmokeTest',
     ),
   };

@@ -6,6 +6,7 @@ import type { TaskTokens } from '../adapters/tokens';
 import { phaseApprovalNotification } from '../core/notifications';
 import {
   decidePhaseApproval,
+  MIGRATION_WAIT,
   openStep,
   type RolloutRecord,
   RolloutRefSchema,
@@ -16,15 +17,16 @@ import { awaitApprovalDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
 import { announceOnce } from '../use-cases/announce';
+import { migrationApproval } from '../use-cases/migration-approval';
 
-const ActionSchema = z.enum(['request', 'timed-out']);
+const ActionSchema = z.enum(['request', 'timed-out', 'migration-request', 'migration-timed-out']);
 
 /**
  * What ends an approval wait, as the workflow's `PhaseApproved` choice reads it from `$.verdict` (a `rollback`
  * is a verdict the Rollback state takes as it is). Null while the wait goes on.
  */
 const AnswerSchema = z.strictObject({
-  decision: z.enum(['approved', 'proceed', 'rollback']).nullable(),
+  decision: z.enum(['approved', 'proceed', 'rollback', 'blocked']).nullable(),
   reason: z.string(),
   phase: z.number().int(),
 });
@@ -38,12 +40,18 @@ const AnswerSchema = z.strictObject({
  *   asked for, completes the wait at once (a redrive asks again with a new token and notifies nothing).
  * - `timed-out` (after the wait's `States.Timeout`): record that nobody answered in time, then roll back or
  *   proceed as the plan's `onTimeout` says. An answer that reached the record first stands.
+ * - `migration-request` | `migration-timed-out`: the same for the approval unsafe migrations need before anything
+ *   moves (`AwaitMigrationApproval`, functions/use-cases/migration-approval.ts); not approved in time: `blocked`.
  */
 export const awaitApprovalStep = defineStep({
   name: 'await-approval',
   input: z.strictObject({ ref: RolloutRefSchema, action: ActionSchema, taskToken: z.string().min(1).optional() }),
   output: AnswerSchema,
   async run(event, deps: AwaitApprovalDeps) {
+    if (event.action === 'migration-request' || event.action === 'migration-timed-out') {
+      const answer = await migrationApproval(deps, event.ref, event.action, event.taskToken);
+      return { ...answer, phase: MIGRATION_WAIT };
+    }
     const start = await openStep(deps.store, event.ref);
     let record = start.record;
     const { index } = start;

@@ -1,26 +1,39 @@
 import * as z from 'zod';
 import type { ConfigurationSource } from '../adapters/configuration';
 import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { MigrationFiles } from '../adapters/migrations';
 import type { AlarmStates, CheckInvoker, HttpProbe } from '../adapters/readiness';
 import type { TrafficRouter } from '../adapters/routers/router';
 import type { RolloutStore } from '../adapters/store';
 import { runConfiguration } from '../core/configuration';
 import { type DatabasePolicy, type DatabaseReadiness, judgeReadiness } from '../core/database';
 import { type GateReadings, gateDatabasePath, gateVerdict } from '../core/gate';
+import type { MigrationGate } from '../core/migrations/gate';
 import { resolvePhases } from '../core/phase';
 import type { Plan } from '../core/plan';
 import { runReadiness } from '../core/readiness';
-import { type RolloutRecord, RolloutRefSchema, recordGate, recordReadiness } from '../core/record';
+import {
+  needMigrationApproval,
+  type RolloutRecord,
+  RolloutRefSchema,
+  recordGate,
+  recordReadiness,
+} from '../core/record';
 import type { Target } from '../core/target';
 import { checkGatesDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
+import { checkMigrations } from '../use-cases/migration-gate';
 
 export const GateOutputSchema = z.strictObject({
   decision: z.enum(['pass', 'blocked']),
   reason: z.string(),
   /** `snapshot`: the workflow verifies and snapshots the database before traffic moves. */
   database: z.enum(['snapshot', 'none']),
+  /** `approval`: unsafe migrations wait for the plan's approval (`AwaitMigrationApproval`) before anything moves. */
+  migrations: z.enum(['approval', 'none']),
+  /** The approval wait's `TimeoutSecondsPath` (0 without one). */
+  approvalTimeoutSeconds: z.number().int(),
 });
 
 /**
@@ -40,34 +53,59 @@ export const checkGatesStep = defineStep({
   async run(event, deps: CheckGatesDeps) {
     const record = await deps.store.get(event.ref);
     const database = gateDatabasePath(record.plan);
-    if (record.gate) return { decision: record.gate.decision, reason: record.gate.reason, database };
+    if (record.gate)
+      return { decision: record.gate.decision, reason: record.gate.reason, database, ...waitFor(record) };
     const now = deps.now();
-    const verdict = gateVerdict(record, await readGates(deps, record, now), now);
-    await deps.store.update(event.ref, (r) =>
-      recordGate(verdict.database ? recordReadiness(r, verdict.database, now) : r, verdict.gate, verdict.stable, now),
-    );
-    return { decision: verdict.gate.decision, reason: verdict.gate.reason, database };
+    const { readings, migrations } = await readGates(deps, record, now);
+    const verdict = gateVerdict(record, readings, now);
+    const approval = verdict.gate.decision === 'pass' ? (migrations?.approval ?? null) : null;
+    const after = await deps.store.update(event.ref, (r) => {
+      const gated = recordGate(
+        verdict.database ? recordReadiness(r, verdict.database, now) : r,
+        verdict.gate,
+        verdict.stable,
+        now,
+      );
+      return approval ? needMigrationApproval(gated, approval) : gated;
+    });
+    return { decision: verdict.gate.decision, reason: verdict.gate.reason, database, ...waitFor(after) };
   },
 });
 
-/** Read what the gate decides on: the target's preflight (then its state), the database, the readiness checks. */
-async function readGates(deps: CheckGatesDeps, record: RolloutRecord, now: Date): Promise<GateReadings> {
+/** Whether the workflow waits for the migrations' approval next (as the record says: a re-run reads it). */
+function waitFor(record: RolloutRecord) {
+  const approval = record.gate?.decision === 'pass' ? record.migrationApproval : null;
+  return approval
+    ? { migrations: 'approval' as const, approvalTimeoutSeconds: approval.timeoutSeconds }
+    : { migrations: 'none' as const, approvalTimeoutSeconds: 0 };
+}
+
+/**
+ * Read what the gate decides on: the target's preflight (then its state), the database, the readiness checks,
+ * the release's migrations.
+ */
+async function readGates(
+  deps: CheckGatesDeps,
+  record: RolloutRecord,
+  now: Date,
+): Promise<{ readings: GateReadings; migrations: MigrationGate | null }> {
   const { plan } = record;
   const router = deps.routerFor(plan.target, record.rolloutId);
   const subject = { service: plan.service, version: record.version, alarms: plan.alarms };
   const source = plan.readiness.configuration && deps.configurationFor(plan, record.version);
   // A feature flag's prerequisites must be on for the first phase's tenants (each shift checks its own phase).
   const first = resolvePhases(plan)[0];
-  const [problems, database, readiness, configuration, prerequisites] = await Promise.all([
+  const [problems, database, readiness, configuration, prerequisites, migrations] = await Promise.all([
     router.preflight(record.version),
     plan.database ? databaseReadiness(deps, plan.database, now) : Promise.resolve(null),
     runReadiness(plan.readiness, subject, deps.readiness),
     plan.readiness.configuration && source ? runConfiguration(plan.readiness.configuration, source) : [],
     first && router.prerequisites ? router.prerequisites(first) : Promise.resolve([]),
+    checkMigrations(deps.migrations, record),
   ]);
   const traffic = problems.length ? null : await router.current();
-  const checks = [...readiness.checks, ...configuration, ...prerequisites];
-  return { problems, traffic, target: router.description, database, checks };
+  const checks = [...readiness.checks, ...configuration, ...prerequisites, ...(migrations?.checks ?? [])];
+  return { readings: { problems, traffic, target: router.description, database, checks }, migrations };
 }
 
 async function databaseReadiness(deps: CheckGatesDeps, policy: DatabasePolicy, now: Date): Promise<DatabaseReadiness> {
@@ -85,6 +123,8 @@ export interface CheckGatesDeps {
   readiness: { alarms: AlarmStates; http: HttpProbe; lambdaChecks: CheckInvoker };
   /** Where the new version's environment is read (`readiness.configuration`); null where there is none. */
   configurationFor(plan: Plan, version: string): ConfigurationSource | null;
+  /** The release's migration files in S3, read through the service's role. */
+  migrations: MigrationFiles;
 }
 
 export const handler = lambdaHandler(checkGatesStep, checkGatesDeps);

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { InvalidRolloutInput } from './errors';
 import { formatIssues } from './issues';
+import { MigrationsInputSchema, migrationInputProblems } from './migrations/settings';
 import { type Plan, SERVICE_NAME } from './plan';
 import { ACCOUNT_ID } from './service-access';
 import { flagOffLabel, targetGroupName } from './target';
@@ -50,6 +51,7 @@ export const ExecutionInputSchema = z
       })
       .optional()
       .describe('Overrides the freeze windows. The reason and approver are recorded in the audit trail and notified.'),
+    migrations: MigrationsInputSchema.optional(),
   })
   .describe('Rollout Pilot execution input');
 
@@ -87,6 +89,9 @@ export function checkExecutionInput(
   const versionFlagged = problems.some((p) => p.startsWith('version:'));
   if (plan && typeof raw.version === 'string' && !versionFlagged)
     problems.push(...targetVersionProblems(plan, raw.version));
+  if (plan && parsed.success && parsed.data.migrations) {
+    problems.push(...migrationInputProblems(parsed.data.migrations, plan.migrations, plan.service));
+  }
   if (!parsed.success || !plan || problems.length) throw new InvalidRolloutInput(problems);
   return { input: parsed.data, plan };
 }

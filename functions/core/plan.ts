@@ -8,6 +8,7 @@ import { InvalidPlan } from './errors';
 import { FreezePolicySchema } from './freeze';
 import { formatIssues } from './issues';
 import { HealthPolicySchema } from './judge';
+import { MigrationsPolicySchema } from './migrations/settings';
 import { NotificationsSchema } from './notifications/policy';
 import { checkLastWeight, checkPhaseKind, checkPhaseNames, type PhasePlan, PhaseSchema, resolvePhases } from './phase';
 import { POST_CHECK_HISTORY_EVENTS } from './post-check';
@@ -69,6 +70,7 @@ const planObject = z.strictObject({
   notifications: NotificationsSchema.optional(),
   alarms: AlarmsPolicySchema.prefault({}),
   database: DatabasePolicySchema.optional(),
+  migrations: MigrationsPolicySchema.optional(),
   readiness: ReadinessPolicySchema.prefault({}),
   smokeTests: SmokeTestsSchema,
   synthetic: SyntheticTrafficSchema.optional(),

@@ -174,6 +174,7 @@ export function checkReadinessPolicy(
 /** `smoke`: a smoke test of the new version at 0 % traffic (the smoke-test step, after the gate). */
 /** `flag-prerequisite`: a prerequisite flag of a feature-flag target, on for the first phase's tenants. */
 /** `configuration`: the new version's environment variables (`readiness.configuration`). */
+/** `migration`: one statement of the release's migrations, classified (functions/core/migrations/gate.ts). */
 export const GATE_CHECK_KINDS = [
   'freeze',
   'target',
@@ -184,6 +185,7 @@ export const GATE_CHECK_KINDS = [
   'smoke',
   'flag-prerequisite',
   'configuration',
+  'migration',
 ] as const;
 
 /** One check of the gate and its result, as the record and the report keep it. */

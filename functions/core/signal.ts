@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { decideMigrationAnswer, type MigrationAnswerDecision } from './migrations/signal';
 import { SERVICE_NAME } from './plan';
 import {
   awaitsInconclusiveAnswer,
@@ -74,6 +75,8 @@ export type SignalDecision =
   | { act: 'answer-phase'; index: number; name: string; answer: Answer; already: string | null }
   /** Answer the approval a database restore waits for (`retry`: this same answer reached the record before). */
   | { act: 'answer-restore'; decision: 'approved' | 'rejected'; token: string; retry: boolean; reason: string }
+  /** Answer the approval unsafe migrations wait for, before anything moves. */
+  | MigrationAnswerDecision
   /** A rollout already rolling back now treats the release as having damaged data; `otherwise` if it already did. */
   | { act: 'mark-data-damaged'; otherwise: string }
   | { act: 'abort'; request: RollbackRequest }
@@ -129,9 +132,11 @@ function inconclusiveAnswer(record: RolloutRecord, signal: SentSignal): SentSign
       };
 }
 
-/** An approval or a rejection: of the phase waiting for one, else of the restore waiting for one. */
+/** An approval or a rejection: of unsafe migrations or a phase waiting for one, else of the restore waiting for one. */
 function decideAnswer(record: RolloutRecord, answer: Answer): SignalDecision {
   const decision = answer.type === 'approve' ? 'approved' : 'rejected';
+  const migrations = decideMigrationAnswer(record, decision);
+  if (migrations) return migrations;
   const index = pendingPhaseApproval(record) ?? answeredAgain(record, decision);
   if (index !== null) {
     const approval = record.phases[index]?.approval;

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -14,6 +15,7 @@ import { endpointStoreFor } from '../adapters/database/endpoint';
 import { databaseFor } from '../adapters/database/factory';
 import { LambdaVerifier } from '../adapters/database/verification';
 import { StepFunctionsExecutions } from '../adapters/executions';
+import { S3MigrationFiles } from '../adapters/migrations';
 import { type Notification, SnsNotifier } from '../adapters/notifier';
 import { type PlanStore, SsmPlanStore } from '../adapters/plan-store';
 import { CloudWatchAlarmStates, LambdaCheckInvoker, LambdaSmokeInvoker } from '../adapters/readiness';
@@ -164,6 +166,7 @@ export function checkGatesDeps(p: Platform, event: OnRollout) {
   // A plan without readiness checks makes none of their clients.
   const states = once(() => new CloudWatchAlarmStates(s.service.get(CloudWatchClient)));
   const checks = once(() => new LambdaCheckInvoker(s.service.get(LambdaClient)));
+  const migrationFiles = once(() => new S3MigrationFiles(s.service.get(S3Client)));
   return {
     now: () => p.now(),
     store: store(p),
@@ -181,6 +184,7 @@ export function checkGatesDeps(p: Platform, event: OnRollout) {
             ssm: () => s.service.get(SSMClient),
           })
         : null,
+    migrations: { read: (bucket: string, prefix: string) => migrationFiles().read(bucket, prefix) },
   };
 }
 

@@ -1,5 +1,7 @@
 import { refOfLock } from '../adapters/store';
+import { migrationAnswerResult } from '../core/migrations/signal';
 import {
+  decideMigrationApproval,
   decidePhaseApproval,
   markDataDamaged,
   type RolloutRecord,
@@ -36,7 +38,8 @@ export { type Signal, type SignalResult, SignalResultSchema, SignalSchema } from
  * - `abort`: roll back now. Traffic goes to the stable version from here, then the workflow is woken to finish
  *   the rollback (or, if the execution failed at a step, the rollout is ended here).
  * - `promote`: cut the current bake short; the phase passes now and the workflow moves to the next one.
- * - `approve` | `reject`: answer the approval a phase waits for before it starts (a rejection rolls the release
+ * - `approve` | `reject`: answer the approval unsafe migrations wait for before anything moves (a rejection
+ *   blocks the release), or the approval a phase waits for before it starts (a rejection rolls the release
  *   back); otherwise a database restore that waits for an approval.
  * - `abort` with `restoreData` on a rollout already rolling back (before its restore decision): the release is
  *   now treated as having damaged data.
@@ -82,6 +85,16 @@ async function carryOut(
       await deps.store.update(ref, (r) => recordApprovalDecision(r, answer, sent.by, reason, deps.now()));
       const woke = await deps.tokens.succeed(token, { decision: answer, by: sent.by, reason: sent.reason });
       return restoreAnswerResult(record, decision, woke);
+    }
+    case 'answer-migration': {
+      const after = decision.retry
+        ? record
+        : await deps.store.update(ref, (r) =>
+            decideMigrationApproval(r, decision.decision, sent.by, sent.reason, deps.now()),
+          );
+      const result = { decision: decision.decision === 'approved' ? 'approved' : 'blocked', reason: sent.reason };
+      const woke = await deps.tokens.succeed(decision.token, result);
+      return migrationAnswerResult(after, decision, woke);
     }
     case 'mark-data-damaged': {
       const marked = await deps.store.update(ref, (r) => markDataDamaged(r, sent.by, sent.reason, deps.now()));

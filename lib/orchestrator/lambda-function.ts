@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -32,6 +32,51 @@ export const FUNCTION_BUNDLING = {
   // Lambda supplies credentials in the environment: bundle only the env provider (see lambda-credentials.ts).
   esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}` },
 } as const satisfies NonNullable<NodejsFunctionProps['bundling']>;
+
+/**
+ * What a function loads at run time from its asset instead of its bundle: modules left out of the bundle
+ * (`external`) and the files copied into the asset after bundling (relative to the project root, to the same path
+ * in the asset unless `to` says). The check-gates step parses migrations: PostgreSQL with libpg-query,
+ * PostgreSQL's parser compiled to WebAssembly, whose glue code reads `libpg-query.wasm` from the folder of the module
+ * that loads it (in a bundle, the bundle's folder, `/var/task`); MySQL with node-sql-parser's MySQL grammar (266 KB
+ * minified, with its one dependency), loaded from the asset's `node_modules` so that the bundle stays under 1 MB.
+ * No other function carries either parser.
+ */
+export const FUNCTION_RUNTIME_FILES: Readonly<
+  Record<string, { external: readonly string[]; files: readonly { from: string; to?: string }[] }>
+> = {
+  'check-gates': {
+    external: ['node-sql-parser'],
+    files: [
+      { from: 'node_modules/libpg-query/wasm/libpg-query.wasm', to: 'libpg-query.wasm' },
+      { from: 'node_modules/node-sql-parser/package.json' },
+      { from: 'node_modules/node-sql-parser/build/mysql.js' },
+      { from: 'node_modules/big-integer/package.json' },
+      { from: 'node_modules/big-integer/BigInteger.js' },
+    ],
+  },
+};
+
+/** The bundling of function `name`: {@link FUNCTION_BUNDLING}, with its {@link FUNCTION_RUNTIME_FILES}. */
+export function bundlingFor(name: string): NonNullable<NodejsFunctionProps['bundling']> {
+  const runtime = FUNCTION_RUNTIME_FILES[name];
+  if (!runtime) return FUNCTION_BUNDLING;
+  return {
+    ...FUNCTION_BUNDLING,
+    externalModules: [...runtime.external],
+    // The WebAssembly glue finds its folder through CommonJS's `__dirname`, which an ES module does not define.
+    banner: `${FUNCTION_BUNDLING.banner}const __dirname=import.meta.dirname;`,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) =>
+        runtime.files.map(({ from, to = from }) => {
+          const target = join(outputDir, to);
+          return `mkdir -p "${dirname(target)}" && cp "${join(inputDir, from)}" "${target}"`;
+        }),
+    },
+  };
+}
 
 /** A function's entry: `functions/<name>/handler.ts`. */
 export function functionEntry(name: string): string {
@@ -108,7 +153,7 @@ export function buildFunction(
     role,
     environment: context.environment,
     ...spec.options,
-    bundling: FUNCTION_BUNDLING,
+    bundling: bundlingFor(name),
   });
   return { fn, logGroup };
 }

@@ -13,6 +13,7 @@ import { grantUnscoped } from '../unscoped';
 import { grantGeneratedAlarms } from './grants/alarms';
 import { grantDatabase } from './grants/database';
 import { grantSmokeTests } from './grants/lambda-alias';
+import { grantMigrationFiles } from './grants/migrations';
 import { GET_METRIC_DATA, grantReadinessChecks } from './grants/readiness';
 import { grantPublish } from './grants/topics';
 import { grantTrafficTarget } from './grants/traffic';
@@ -72,6 +73,7 @@ export function grantServiceAccess(role: iam.Role, plan: Plan, resources: Servic
   grantGeneratedAlarms(role, plan);
   grantDatabase(role, plan);
   grantSmokeTests(role, plan);
+  grantMigrationFiles(role, plan);
   const readinessUnscoped = grantReadinessChecks(role, plan);
   grantUnscoped(role, [GET_METRIC_DATA, ...trafficUnscoped, ...readinessUnscoped]);
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { EVENT_FUNCTIONS } from '../../functions/catalog';
-import { FUNCTION_BUNDLING, functionEntry, REPO_ROOT } from '../../lib/orchestrator';
+import { bundlingFor, FUNCTION_BUNDLING, functionEntry, REPO_ROOT } from '../../lib/orchestrator';
 import { STEP_PLACEHOLDERS } from '../../statemachines/rollout';
 
 export interface BundleFigures {
@@ -39,8 +39,9 @@ export async function bundleFunction(name: string, dir: string): Promise<string>
     minify: FUNCTION_BUNDLING.minify,
     sourcemap: FUNCTION_BUNDLING.sourceMap,
     mainFields: [...FUNCTION_BUNDLING.mainFields],
-    banner: { js: FUNCTION_BUNDLING.banner },
+    banner: { js: bundlingFor(name).banner ?? FUNCTION_BUNDLING.banner },
     alias: { [from]: to },
+    external: [...(bundlingFor(name).externalModules ?? [])],
     logLevel: 'warning',
   });
   return outfile;

@@ -309,6 +309,11 @@ function requestsOf(
     case 'ssm:GetParametersByPath':
       // Authorized on the path itself, as a parameter ARN.
       return on(call.operation, [arnOf('ssm', `parameter/${text(input.Path).replace(/^\/|\/$/g, '')}`)]);
+    case 's3:ListObjectsV2':
+      // S3 authorizes a listing as s3:ListBucket on the bucket, the prefix asked for in its s3:prefix condition key.
+      return on('s3:ListBucket', [`arn:aws:s3:::${text(input.Bucket)}`], { 's3:prefix': text(input.Prefix ?? '') });
+    case 's3:GetObject':
+      return on(call.operation, [`arn:aws:s3:::${text(input.Bucket)}/${text(input.Key)}`]);
     case 'secretsmanager:GetSecretValue':
     case 'secretsmanager:PutSecretValue': {
       const arn = run.secretArns.get(text(input.SecretId));
@@ -545,6 +550,8 @@ const RUNS: Record<string, () => ScenarioInput> = {
     example('flag-prerequisite-turned-off'),
   'Lambda alias: synthetic invocations of the new version (quiet-service-synthetic)': () =>
     example('quiet-service-synthetic'),
+  'migrations in S3: listed and read through the service role (destructive-migration)': () =>
+    example('destructive-migration'),
   'operator abort through signal (operator-abort)': () => example('operator-abort'),
   'stopped in the console, ended by reconcile (console-stop)': () => example('console-stop'),
   'status event lost, ended by reconcile (lost-execution-event)': () => example('lost-execution-event'),
@@ -596,7 +603,9 @@ describe('IAM of the synthesized stack, in a policy simulator', () => {
       expect(operationsInCode().filter((operation) => !called.has(operation))).toEqual([]);
       // validate reads the service's plan through the service's role (issue 15).
       expect([...callers].sort()).toEqual(expectedCallers.sort());
-      expect(new Set(runs.map((r) => r.outcome))).toEqual(new Set(['PROMOTED', 'ROLLED_BACK', 'ABORTED', 'FAILED']));
+      expect(new Set(runs.map((r) => r.outcome))).toEqual(
+        new Set(['PROMOTED', 'ROLLED_BACK', 'ABORTED', 'FAILED', 'BLOCKED']),
+      );
     });
 
     it('are each allowed for the role of the function that made it', async () => {
@@ -723,6 +732,18 @@ describe('IAM of the synthesized stack, in a policy simulator', () => {
             // Only reading and updating the flag's own item: never replacing or deleting it.
             req('dynamodb:PutItem', table, leading(target.flag)),
             req('dynamodb:DeleteItem', table, leading(target.flag)),
+          );
+        }
+        const location = plan.migrations?.location;
+        if (location) {
+          // Listing the whole bucket or another prefix, reading beside the prefix, writing into it.
+          const [, bucket = '', prefix = ''] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location) ?? [];
+          requests.push(
+            req('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': '' }),
+            req('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': 'secrets/' }),
+            req('s3:GetObject', `arn:aws:s3:::${bucket}/secrets/db.env`),
+            req('s3:PutObject', `arn:aws:s3:::${bucket}/${prefix}V99__evil.sql`),
+            req('s3:DeleteObject', `arn:aws:s3:::${bucket}/${prefix}V1__init.sql`),
           );
         }
         const database = plan.database;

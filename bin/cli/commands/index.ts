@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import * as abort from './abort';
+import * as checkMigrations from './check-migrations';
 import * as report from './report';
 import { approve, promote, reject } from './signals';
 import * as simulate from './simulate';
@@ -12,6 +13,7 @@ import * as watch from './watch';
 export const COMMANDS: readonly CliCommand[] = [
   simulate,
   validate,
+  checkMigrations,
   start,
   status,
   watch,

@@ -107,3 +107,26 @@ export function inconclusiveApprovalNotification(record: RolloutRecord, index: n
     attributes: { service: record.service, event: 'inconclusive-approval-requested' },
   };
 }
+
+/** The release's migrations hold statements unsafe for a rollback: the plan's role must approve before anything moves. */
+export function migrationApprovalNotification(record: RolloutRecord) {
+  const approval = record.migrationApproval;
+  const unsafe = (record.gate?.checks ?? []).filter((c) => c.kind === 'migration' && c.detail.startsWith('unsafe'));
+  const lines = [
+    `${record.service} ${record.version}: its migrations hold ${approval?.unsafe ?? unsafe.length} statement(s) unsafe for a rollback: once they run, moving traffic back to ${record.stableVersion ?? 'the stable version'} no longer undoes the release.`,
+    `Nothing has moved. The ${approval?.role ?? '-'} approval is needed before anything does.`,
+    '',
+    ...unsafe.slice(0, 10).map((c) => `  ${c.name}: ${c.detail}`),
+    ...(unsafe.length > 10 ? [`  … and ${unsafe.length - 10} more (rollout-pilot report)`] : []),
+    '',
+    `Approve:    rollout-pilot approve --service ${record.service} --reason "..."`,
+    `Reject:     rollout-pilot reject --service ${record.service} --reason "..."`,
+    `Waits:      ${approval?.timeoutSeconds ?? '-'}s; without an answer the release is blocked.`,
+    `Execution:  ${record.executionArn}`,
+  ];
+  return {
+    subject: subject(record.service, record.version, `waits for ${approval?.role ?? 'an'} approval: UNSAFE MIGRATIONS`),
+    message: lines.join('\n'),
+    attributes: { service: record.service, event: 'approval-requested' },
+  };
+}

@@ -1,7 +1,7 @@
 import { formatSeconds } from '../duration';
 import { localTime } from '../freeze';
 import type { Outcome, RolloutRecord } from '../record';
-import { describeWeights } from '../record';
+import { describeWeights, migrationBlockedReason } from '../record';
 import { databaseLines, databaseSummary } from './database';
 import { subject } from './subject';
 
@@ -38,9 +38,11 @@ export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
   }
 }
 
-/** Why a rollout was blocked: the gate, or (the gate having passed) its smoke tests. */
+/** Why a rollout was blocked: the gate, or (the gate having passed) the migrations' approval or the smoke tests. */
 function blockedReason(record: RolloutRecord): string {
   if (record.gate?.decision !== 'pass') return record.gate?.reason ?? 'a gate refused it';
+  const migrations = migrationBlockedReason(record);
+  if (migrations) return migrations;
   if (record.smoke?.decision === 'blocked') return record.smoke.reason;
   return record.gate.reason;
 }

@@ -7,6 +7,7 @@
  * - `gates.ts`: the gate, the smoke tests, the armed alarms;
  * - `phases.ts`: the current phase, entering it, its evaluations, cutting its bake short;
  * - `approvals.ts`: a phase's approval;
+ * - `migrations.ts`: the approval unsafe migrations need before anything moves;
  * - `rollback.ts`: the rollback request, traffic restored, data damaged;
  * - `signals.ts`: operators' signals;
  * - `database.ts`: readiness, snapshot, verification and restore;
@@ -17,6 +18,7 @@ export * from './approvals';
 export * from './database';
 export * from './gates';
 export * from './lifecycle';
+export * from './migrations';
 export * from './phases';
 export * from './prologue';
 export * from './rollback';

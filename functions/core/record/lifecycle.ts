@@ -48,6 +48,7 @@ export function newRecord(
     gate: null,
     smoke: null,
     postCheck: null,
+    migrationApproval: null,
     rollback: null,
     waiting: null,
     alarms: null,

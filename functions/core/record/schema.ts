@@ -186,6 +186,20 @@ export const PostCheckSchema = z.strictObject({
 });
 export type PostCheck = z.output<typeof PostCheckSchema>;
 
+export const MigrationApprovalSchema = z.strictObject({
+  role: z.string(),
+  timeoutSeconds: z.number().int(),
+  /** How many statements are unsafe for a rollback. */
+  unsafe: z.number().int(),
+  /** When the workflow asked (null: the gate found it needed, the workflow has not asked yet). */
+  requestedAt: z.string().nullable(),
+  decision: z.enum(['approved', 'rejected', 'timed-out']).nullable(),
+  by: z.string().nullable(),
+  at: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type MigrationApproval = z.output<typeof MigrationApprovalSchema>;
+
 /** A signal an operator sent, kept for the audit trail whether it was acted on or not. */
 export const SignalRecordSchema = z.strictObject({
   at: z.string(),
@@ -238,8 +252,14 @@ export const RolloutRecordSchema = z.strictObject({
   smoke: SmokeSchema.nullable().default(null),
   /** The checks after 100 %; null until they ran (absent on records made before them). */
   postCheck: PostCheckSchema.nullable().default(null),
+  /**
+   * The approval the release's unsafe migrations need before anything moves (the plan's
+   * `migrations.unsafe.approval`): set by the gate, asked by the workflow, answered by `rollout-pilot approve |
+   * reject`. Null when none is needed (and on records made before the migration gate).
+   */
+  migrationApproval: MigrationApprovalSchema.nullable().default(null),
   rollback: RollbackSchema.nullable(),
-  /** The task token of the wait the workflow is in, so that signals can wake it. */
+  /** The task token of the wait the workflow is in, so that signals can wake it (phase -1: the migrations' approval). */
   waiting: z.strictObject({ token: z.string(), since: z.string(), phase: z.number().int() }).nullable(),
   /** The alarms armed for the new version (deleted when the rollout ends). */
   alarms: z
