@@ -1,150 +1,16 @@
 import { isoDuration } from '../functions/core/duration';
-import type { DependentResult } from '../functions/core/flag-dependencies';
-import type { Baseline } from '../functions/core/judge';
 import type { Plan } from '../functions/core/plan';
-import type { GateCheck } from '../functions/core/readiness';
-import type {
-  EvaluationSummary,
-  MigrationApproval,
-  Outcome,
-  PhaseCounts,
-  RolloutRecord,
-  Trigger,
-} from '../functions/core/record';
+import type { Outcome, RolloutRecord } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
-import { type DatabaseReport, databaseReport } from './report-database';
+import { databaseReport } from './report-database';
+import type { Report } from './report-shape';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
 import type { SimTarget } from './targets';
 import type { SimWorld } from './world';
 
 export type { DatabaseReport } from './report-database';
-
-/** What a simulated rollout did. The same scenario and seed always give the same report. */
-export interface Report {
-  scenario: string;
-  description: string | null;
-  seed: number;
-  service: string;
-  /** The AWS account the service is deployed in (its role, resources and plan). */
-  account: string;
-  version: string | null;
-  stableVersion: string;
-  outcome: Outcome;
-  /** Why it ended so, in one line. */
-  reason: string | null;
-  /** The execution's error when it was not promoted. */
-  errorName: string | null;
-  /** Every check of the gate (freeze, target, database, alarms, health and custom checks) and its result. */
-  gates: GateCheck[];
-  /**
-   * The release's migrations as the gate classified them: each statement (`file:line`), its rule, result and detail
-   * (they are also among `gates`, kind `migration`), and the approval unsafe ones needed. Null when the input named
-   * no migrations.
-   */
-  migrations: {
-    statements: { at: string; rule: string; result: string; detail: string }[];
-    approval: MigrationApproval | null;
-  } | null;
-  /** Every smoke test of the new version at 0 % traffic and its result; empty when none ran. */
-  smokeTests: { name: string; result: string; detail: string }[];
-  /** The readiness checks and smoke tests run again at 100 % and their results; empty when none ran. */
-  postChecks: GateCheck[];
-  /** What the scenario said should happen, and whether it did. */
-  expected: { outcome: Outcome; trigger: Trigger | null; met: boolean } | null;
-  phases: {
-    name: string;
-    weight: number;
-    enteredAt: string | null;
-    leftAt: string | null;
-    result: string | null;
-    /** How often the judge evaluated the phase, its last evaluation (with each test's evidence) and its counts. */
-    evaluations: number;
-    lastEvaluation: EvaluationSummary | null;
-    counts: PhaseCounts;
-  }[];
-  /** The judge's reference: the stable version before the rollout, and the latency threshold `T` (ms). */
-  judge: { baseline: Baseline | null; thresholdMs: number | null; thresholdFrom: string | null } | null;
-  /** The largest percent of traffic the new version ever had. */
-  maxWeight: number;
-  /** Percent of traffic per version at the end. */
-  finalWeights: Record<string, number>;
-  rollback: {
-    trigger: Trigger;
-    reason: string;
-    phase: string | null;
-    /** The alarm that triggered it (`trigger: alarm`). */
-    alarm: string | null;
-    /** The operator who asked for it (`trigger: operator`). */
-    by: string | null;
-    /** When the problem was seen: the alarm's state-change time, the evaluation, the signal. */
-    detectedAt: string;
-    trafficRestoredAt: string | null;
-    /** A `data`-class alarm fired, or the operator said the release damaged data. */
-    dataDamaged: boolean;
-    /** A feature flag's dependent flags and what the rollback did to each (absent when it had none to look at). */
-    dependents?: DependentResult[];
-  } | null;
-  /** The alarms armed on the new version for the rollout. */
-  alarmsArmed: string[];
-  /** The approvals phases needed before they started: asked when, answered how, by whom, when, why. */
-  approvals: {
-    phase: string;
-    role: string;
-    requestedAt: string;
-    decision: 'approved' | 'rejected' | 'timed-out' | null;
-    by: string | null;
-    at: string | null;
-    reason: string | null;
-  }[];
-  /** Operators' signals, and what came of each. */
-  signals: { at: string; type: string; by: string; reason: string | null; accepted: boolean; result: string }[];
-  /** The plan's database: the snapshot, any restore, and what happened to the data. Null without one. */
-  database: DatabaseReport | null;
-  /**
-   * For a feature-flag target: how many tenants there are, and every tenant that was in the new version's cohort
-   * while sending requests (in the order the scenario lists them). Null for other targets.
-   */
-  tenants: { total: number; sawNewVersion: string[] } | null;
-  /** Where the execution failed at a step, if it did (it may have been redriven since). */
-  failure: { at: string; state: string; error: string } | null;
-  /**
-   * What the new version served the users (real requests only): requests, failed ones, and ones slower than the
-   * stable version's p95 (as set).
-   */
-  impact: { requestsOnNewVersion: number; failedRequestsOnNewVersion: number; slowRequestsOnNewVersion: number };
-  /**
-   * The synthetic requests the rollout sent the new version (plan `synthetic`), as its record counts them, apart
-   * from the users' (`impact`): in all and by phase, with the failed ones and those slower than the plan's latency
-   * ceiling. Null when none were sent.
-   */
-  synthetic: {
-    requests: number;
-    failed: number;
-    aboveCeiling: number;
-    phases: { phase: string; wakeUps: number; requests: number; failed: number; aboveCeiling: number }[];
-  } | null;
-  stateTransitions: number;
-  redrives: number;
-  executionArn: string;
-  startedAt: string;
-  /** When the rollout ended: its execution's last event, or later when the rollout was ended outside it. */
-  finishedAt: string;
-  virtualDuration: string;
-  /**
-   * Until when the simulation watched the world: the end, or later (a scheduled signal, an event on its way, the
-   * horizon after a failure at a step while the new version still served traffic).
-   */
-  observedUntil: string;
-  /** Set when the simulation itself failed (not the rollout): the report stops where it did. */
-  simulationError: string | null;
-  notifications: { at: string; subject: string }[];
-  /**
-   * Everything that happened, in time order; at the same instant, the rollout record's entries first (in the order
-   * written), then the world's, then the execution's.
-   */
-  timeline: { at: string; kind: string; message: string }[];
-}
+export type { Report } from './report-shape';
 
 export interface ReportInput {
   scenario: Scenario;
