@@ -50,11 +50,11 @@ const fault = z
     operation: z
       .string()
       .regex(
-        /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing|sts):[A-Z][A-Za-z]+$/,
+        /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing|sts|s3):[A-Z][A-Za-z0-9]+$/,
         'expected service:Operation, e.g. "lambda:UpdateAlias"',
       )
       .describe(
-        'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager, elasticloadbalancing or sts (`sts:AssumeRole`: the service role session every step acts through), and the API name (`dynamodb` covers the flags table too).',
+        'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager, elasticloadbalancing, sts (`sts:AssumeRole`: the service role session every step acts through) or s3 (the release\u2019s migration files: `s3:ListObjectsV2`, `s3:GetObject`), and the API name (`dynamodb` covers the flags table too).',
       ),
     error: z
       .string()

@@ -1,11 +1,11 @@
-import { execSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundlingFor, FUNCTION_BUNDLING, REPO_ROOT } from '../../lib/orchestrator';
-import { bundleFunction } from '../bench/bundles';
+import { afterBundling, bundleFunction } from '../bench/bundles';
 
 /**
  * libpg-query is PostgreSQL's parser compiled to WebAssembly; its glue code reads `libpg-query.wasm` from beside the
@@ -13,12 +13,6 @@ import { bundleFunction } from '../bench/bundles';
  * `NodejsFunction` bundles it (`FUNCTION_BUNDLING`) and its `afterBundling` hook (`bundlingFor`) copies the file
  * there: these tests run both, then the parser inside the bundle.
  */
-
-/** Run the function's afterBundling commands as the CDK does, with the project as input and `dir` as output. */
-function afterBundling(name: string, dir: string): void {
-  const hooks = bundlingFor(name).commandHooks;
-  for (const command of hooks?.afterBundling(REPO_ROOT, dir) ?? []) execSync(command);
-}
 
 /** Bundle an entry with the functions' bundling options, as bench/bundles.ts bundles a step. */
 async function bundleEntry(entry: string, outfile: string): Promise<void> {

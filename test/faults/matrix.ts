@@ -20,7 +20,7 @@ export function operationsInCode(): string[] {
   // Recursive: the routers and the database adapters have folders of their own.
   for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(join(dir, file), 'utf8');
-    for (const match of text.matchAll(/aws\(\s*'([a-z0-9-]+:[A-Z][A-Za-z]+)'/g)) found.add(match[1] as string);
+    for (const match of text.matchAll(/aws\(\s*'([a-z0-9-]+:[A-Z][A-Za-z0-9]+)'/g)) found.add(match[1] as string);
   }
   return [...found].sort();
 }
@@ -94,6 +94,29 @@ export const KINDS: Record<string, () => ScenarioInput> = {
   'business-alarm': () => example('business-alarm'),
   /** A feature flag: the pilot tenant's regression turns the flag off. */
   flag: () => example('pilot-tenant-regression'),
+  /**
+   * A Lambda alias with every gate of issue 16 that calls AWS: migrations read from S3, the new version's
+   * configuration, a smoke test, synthetic invocations in each bake, the checks after 100 %: promoted.
+   */
+  gates: () => {
+    const environment = { DATABASE_URL: 'postgresql://checkout@db.internal/checkout', DB_SCHEMA: 'checkout' };
+    const plan = checkoutPlanVariant((p) => {
+      delete p.database;
+      (p.alarms as Record<string, unknown>).existing = [];
+      (p.readiness as Record<string, unknown>).configuration = { required: ['DATABASE_URL', 'DB_SCHEMA'] };
+      p.smokeTests = [{ name: 'quote', type: 'invoke', payload: { action: 'quote' } }];
+      p.synthetic = { requestsPerWakeUp: 5, request: { type: 'invoke', payloads: [{ action: 'quote' }] } };
+    });
+    const raw = checkout(plan, {
+      versions: { '41': { ...HEALTHY, environment }, '42': { ...HEALTHY, environment } },
+      s3: {
+        's3://checkout-api-migrations/releases/42/V42_1__add_column.sql':
+          'ALTER TABLE customers ADD COLUMN marketing_opt_in boolean;\n',
+      },
+    });
+    raw.input = { ...(raw.input as object), migrations: { s3: 's3://checkout-api-migrations/releases/42/' } };
+    return raw;
+  },
 };
 
 /** The faults, by the error each service answers with. */
@@ -113,6 +136,8 @@ const ERRORS: Record<string, { throttled: string; denied: string; server: string
   elasticloadbalancing: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
   // The service role session every step acts through: a role that cannot be assumed is AccessDenied.
   sts: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
+  // S3 throttles with 503 SlowDown (not a 4xx), and answers 500 InternalError.
+  s3: { throttled: 'SlowDown', denied: 'AccessDenied', server: 'InternalError' },
 };
 
 export const FAULTS = ['throttled-absorbed', 'throttled-outlasting', 'denied', 'server'] as const;
