@@ -25,12 +25,18 @@ export function functionNames(): string[] {
 /** Bundle one function into `dir/<name>.mjs` as `NodejsFunction` does with `FUNCTION_BUNDLING`. */
 export async function bundleFunction(name: string, dir: string): Promise<string> {
   const outfile = join(dir, `${name}.mjs`);
+  await bundleEntry(name, functionEntry(name), outfile);
+  return outfile;
+}
+
+/** Bundle `entry` into `outfile` with function `name`'s bundling options (its banner and external modules). */
+export async function bundleEntry(name: string, entry: string, outfile: string): Promise<void> {
   const [flag, value] = Object.entries(FUNCTION_BUNDLING.esbuildArgs)[0] as [string, string];
   if (flag !== '--alias') throw new Error(`bench: FUNCTION_BUNDLING has ${flag}; teach bundles.ts to pass it`);
   const [from, to] = value.split('=') as [string, string];
   await build({
     absWorkingDir: REPO_ROOT,
-    entryPoints: [functionEntry(name)],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
@@ -44,7 +50,6 @@ export async function bundleFunction(name: string, dir: string): Promise<string>
     external: [...(bundlingFor(name).externalModules ?? [])],
     logLevel: 'warning',
   });
-  return outfile;
 }
 
 /** Run the function's afterBundling commands as the CDK does, with the project as input and `dir` as output. */

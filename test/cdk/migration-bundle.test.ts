@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundlingFor, FUNCTION_BUNDLING, REPO_ROOT } from '../../lib/orchestrator';
-import { afterBundling, bundleFunction } from '../bench/bundles';
+import { REPO_ROOT } from '../../lib/orchestrator';
+import { afterBundling, bundleEntry, bundleFunction } from '../bench/bundles';
 
 /**
  * libpg-query is PostgreSQL's parser compiled to WebAssembly; its glue code reads `libpg-query.wasm` from beside the
@@ -13,26 +12,6 @@ import { afterBundling, bundleFunction } from '../bench/bundles';
  * `NodejsFunction` bundles it (`FUNCTION_BUNDLING`) and its `afterBundling` hook (`bundlingFor`) copies the file
  * there: these tests run both, then the parser inside the bundle.
  */
-
-/** Bundle an entry with the functions' bundling options, as bench/bundles.ts bundles a step. */
-async function bundleEntry(entry: string, outfile: string): Promise<void> {
-  const [from, to] = (FUNCTION_BUNDLING.esbuildArgs['--alias'] as string).split('=') as [string, string];
-  await build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: FUNCTION_BUNDLING.format,
-    target: FUNCTION_BUNDLING.target,
-    minify: FUNCTION_BUNDLING.minify,
-    mainFields: [...FUNCTION_BUNDLING.mainFields],
-    banner: { js: bundlingFor('check-gates').banner ?? '' },
-    alias: { [from]: to },
-    external: [...(bundlingFor('check-gates').externalModules ?? [])],
-    logLevel: 'warning',
-  });
-}
 
 const runNode = (file: string) =>
   spawnSync('node', [file], { encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1' } });
@@ -76,8 +55,8 @@ describe('the migration parser in the bundled Lambda', () => {
     const entry = join(REPO_ROOT, 'test/cdk/fixtures-bundle/migration-parser.ts');
     const without = mkdtempSync(join(tmpdir(), 'rollout-pilot-bundle-'));
     const withWasm = mkdtempSync(join(tmpdir(), 'rollout-pilot-bundle-'));
-    await bundleEntry(entry, join(without, 'index.mjs'));
-    await bundleEntry(entry, join(withWasm, 'index.mjs'));
+    await bundleEntry('check-gates', entry, join(without, 'index.mjs'));
+    await bundleEntry('check-gates', entry, join(withWasm, 'index.mjs'));
     afterBundling('check-gates', withWasm);
 
     const ok = runNode(join(withWasm, 'index.mjs'));
