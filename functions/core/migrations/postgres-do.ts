@@ -70,10 +70,20 @@ function walk(statement: PlStatement, ctx: MigrationContext, out: Finding[]): vo
       embedded(queryOf(s.expr), ctx, out);
       return;
     default:
-      out.push(
-        finding('opaque-code', `a DO block with ${kind.replace('PLpgSQL_stmt_', '')}: what it runs cannot be seen`),
-      );
+      out.push(finding('opaque-code', `a DO block with ${plpgsqlWords(kind)}: what it runs cannot be seen`));
   }
+}
+
+/** What a PL/pgSQL statement the gate cannot see into is, in words (`PLpgSQL_stmt_dynexecute`: dynamic EXECUTE). */
+function plpgsqlWords(kind: string): string {
+  const words: Record<string, string> = {
+    dynexecute: 'a dynamic EXECUTE',
+    dynfors: 'a loop over a dynamic query',
+    call: 'a procedure CALL',
+    raise: 'a RAISE',
+  };
+  const name = kind.replace('PLpgSQL_stmt_', '');
+  return words[name] ?? `a PL/pgSQL ${name} statement`;
 }
 
 const stringArg = (arg: DefElem | undefined): string | undefined => bodyOf<{ sval?: string }>(arg?.arg, 'String')?.sval;
