@@ -29,6 +29,8 @@ export interface WriteBatch {
   writes: number;
   corrupt: number;
   byVersion: Record<string, number>;
+  /** Writes the service refused in that minute because it was in maintenance (plan `database.maintenance`). */
+  held?: number;
 }
 
 /**
@@ -77,6 +79,7 @@ export class SimServiceDatabase {
     }
     this.addEarlierRolloutSnapshots(start);
     this.publishEndpoint();
+    if (policy.maintenance) world.ssm.putParameter(policy.maintenance.name, policy.maintenance.offValue);
     const verification = policy.verification;
     if (verification) world.lambda.addInvokable(verification.functionName, (event) => this.verify(event));
     this.defineDataAlarms();
@@ -169,6 +172,28 @@ export class SimServiceDatabase {
     return world.rds.endpointOwner(address);
   }
 
+  /** The service reads its maintenance switch: while it has the on value, it takes no writes. */
+  inMaintenance(): boolean {
+    const m = this.policy.maintenance;
+    return Boolean(m && this.maintenanceValue() === m.onValue);
+  }
+
+  /** The maintenance switch's value now (undefined without one). */
+  maintenanceValue(): string | undefined {
+    const m = this.policy.maintenance;
+    return m ? this.world.ssm.value(m.name) : undefined;
+  }
+
+  /** Writes the service refused while in maintenance, at or after `fromMs` (before `toMs`). */
+  writesHeld(fromMs: number, toMs = Number.POSITIVE_INFINITY): number {
+    return this.writes.filter((w) => w.at >= fromMs && w.at < toMs).reduce((n, w) => n + (w.held ?? 0), 0);
+  }
+
+  /** Writes to any database between `fromMs` and `toMs`. */
+  writesBetween(fromMs: number, toMs: number): number {
+    return this.writes.filter((w) => w.at >= fromMs && w.at < toMs).reduce((n, w) => n + w.writes, 0);
+  }
+
   /** Writes to `database` at or after `fromMs`. */
   writesTo(database: string, fromMs: number): number {
     return this.writes.filter((w) => w.database === database && w.at >= fromMs).reduce((n, w) => n + w.writes, 0);
@@ -194,9 +219,19 @@ export class SimServiceDatabase {
       writes += n;
       if (version === setup.corruptsDataVersion) corrupt += n;
     }
+    if (this.inMaintenance()) {
+      // The service answers reads and refuses writes: what it would have written is counted, not written.
+      if (database) this.writes.push({ at: now, database, writes: 0, corrupt: 0, byVersion: {}, held: writes });
+      this.publishCorrupt(now, 0);
+      return;
+    }
     if (data && writes > 0) data.write(this.tables[0] ?? 'orders', writes, corrupt);
     if (database) this.writes.push({ at: now, database, writes, corrupt, byVersion });
-    world.cloudwatch
+    this.publishCorrupt(now, corrupt);
+  }
+
+  private publishCorrupt(now: number, corrupt: number): void {
+    this.world.cloudwatch
       .metric({ ...INTEGRITY_METRIC, dimensions: { Service: this.plan.service } })
       .add(now - 1, corrupt, 1);
   }

@@ -2,6 +2,12 @@ import { type TableDifference, verificationDifferences } from '../functions/core
 import type { Plan } from '../functions/core/plan';
 import type { RolloutRecord } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
+import {
+  type MaintenanceReport,
+  maintenanceReport,
+  type RecoveryReport,
+  recoveryReport,
+} from './report-maintenance';
 import type { SimWorld } from './world';
 
 /** The database part of a report. */
@@ -29,11 +35,18 @@ export interface DatabaseReport {
   rowsCorruptedBeforeRestore: number;
   /** Damaged rows in the database the service uses at the end. */
   corruptRowsAfterRestore: number;
-  /** Writes to the original between the snapshot's point in time and the repoint: not in the restored database. */
+  /**
+   * Writes to the original between the snapshot's point in time and the repoint: not in the restored database.
+   * In maintenance the service writes nothing, so these are the writes before maintenance went on.
+   */
   writesAtRisk: number | null;
   /** The window of those writes. */
   window: { from: string | null; to: string | null } | null;
   approvedBy: string | null;
+  /** Maintenance mode during the restore (plan `database.maintenance`); null without one or without a restore. */
+  maintenance: MaintenanceReport | null;
+  /** The restore's recovery point and time against the plan's `rpo` and `rto`; null until a restore completed. */
+  recovery: RecoveryReport | null;
   verification: {
     before: { name: string; rows: number; checksum: string }[] | null;
     after: { name: string; rows: number; checksum: string }[] | null;
@@ -96,6 +109,8 @@ export function databaseReport(input: DatabaseReportInput): DatabaseReport | nul
     writesAtRisk: restored && snapshotAt ? sim.writesTo(policy.identifier, Date.parse(snapshotAt)) : null,
     window: restored ? { from: snapshotAt, to: restore?.repointed?.at ?? null } : null,
     approvedBy: restore?.approvedBy ?? null,
+    maintenance: maintenanceReport(record, sim, world.clock.now().getTime()),
+    recovery: recoveryReport(record),
     verification: {
       before: before?.tables ?? null,
       after: after?.tables ?? null,

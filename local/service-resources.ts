@@ -142,6 +142,9 @@ function claimDatabase(plan: Plan, database: NonNullable<Plan['database']>, arn:
       endpoint.secretId.startsWith('arn:') ? endpoint.secretId : arn('secretsmanager', `secret:${endpoint.secretId}*`),
     );
   if (database.verification) claimInvocable(arn('lambda', `function:${database.verification.functionName}`), claim);
+  const maintenance = database.maintenance;
+  if (maintenance)
+    claim(arn('ssm', `parameter/${maintenance.name.replace(/^\//, '')}`), ['ssm:GetParameter', 'ssm:PutParameter']);
 }
 
 /** `<identifier>-restored-`, as functions/core/database/names.ts `restoredIdentifier` names every restored copy. */

@@ -278,7 +278,7 @@ function rollBack() {
     ),
     AwaitRestoreApproval: stepWaitingForToken('RestoreDatabaseFunctionArn', {
       comment:
-        "Ask the team and wait for rollout-pilot approve | reject, up to the plan's approvalTimeout. Traffic is already on the stable version; without an answer the data is left as it is.",
+        "Maintenance on (plan database.maintenance), then ask the team and wait for rollout-pilot approve | reject, up to the plan's approvalTimeout. Traffic is already on the stable version; without an answer the data is left as it is and maintenance stays on.",
       payload: { ...REF, action: 'request-approval' },
       timeoutSecondsPath: '$.rollback.approvalTimeoutSeconds',
       resultPath: '$.approval',
@@ -298,7 +298,7 @@ function restoreData() {
   return {
     RestoreDatabase: step('RestoreDatabaseFunctionArn', {
       comment:
-        'Restore the snapshot into a NEW instance or cluster named after the execution (for Aurora, then its writer), one look at a time. The original is never deleted, renamed or modified.',
+        'Maintenance on first (plan database.maintenance; already on when an approval was asked), then restore the snapshot into a NEW instance or cluster named after the execution (for Aurora, then its writer), one look at a time. The original is never deleted, renamed or modified.',
       parameters: { ...REF, action: 'restore' },
       resultPath: '$.restore',
       next: 'RestoreReady',
@@ -321,6 +321,13 @@ function restoreData() {
         "Point the service's endpoint parameter or secret at the restored database; the previous value is kept (parameter history, AWSPREVIOUS, the record).",
       parameters: { ...REF, action: 'repoint' },
       resultPath: '$.repoint',
+      next: 'EndMaintenance',
+    }),
+    EndMaintenance: step('RestoreDatabaseFunctionArn', {
+      comment:
+        "Only now, with the restored database verified and the service repointed: maintenance off (the value it had before is put back, unless someone else changed it since), and the restore's recovery point and time recorded. Maintenance went on before the restore started (before the approval was asked, or at the first look of an automatic restore).",
+      parameters: { ...REF, action: 'end-maintenance' },
+      resultPath: '$.maintenance',
       next: 'FinishRolledBack',
     }),
   };

@@ -2,9 +2,17 @@ import * as z from 'zod';
 import type { Settings } from '../adapters/aws';
 import type { EndpointStore } from '../adapters/database/endpoint';
 import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { MaintenanceSwitch } from '../adapters/database/maintenance';
 import type { Notifier } from '../adapters/notifier';
 import type { RolloutStore } from '../adapters/store';
-import { type DatabasePolicy, type EndpointSource, restoredIdentifier, shortHash, TAG } from '../core/database';
+import {
+  type DatabasePolicy,
+  type EndpointSource,
+  type MaintenancePolicy,
+  restoredIdentifier,
+  shortHash,
+  TAG,
+} from '../core/database';
 import { durationSeconds } from '../core/duration';
 import { DatabaseRestoreFailed, DatabaseTimeout } from '../core/errors';
 import { restoreApprovalNotification } from '../core/notifications';
@@ -22,8 +30,9 @@ import { restoreDatabaseDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
 import { announceOnce } from '../use-cases/announce';
+import { endMaintenance, turnMaintenanceOn } from '../use-cases/maintenance';
 
-const ActionSchema = z.enum(['request-approval', 'restore', 'repoint']);
+const ActionSchema = z.enum(['request-approval', 'restore', 'repoint', 'end-maintenance']);
 
 /**
  * The data half of a rollback, after traffic is back on the stable version; each action is one state of the
@@ -35,6 +44,12 @@ const ActionSchema = z.enum(['request-approval', 'restore', 'repoint']);
  *   named after the execution, with the original's settings (for Aurora, then its writer instance), until it is
  *   available. Fails the step when RDS reports a failed restore, or after `restoreTimeout` (a redrive waits again).
  * - `repoint`: point the service's endpoint parameter or secret at the restored database.
+ * - `end-maintenance`: put the maintenance switch back (plan `database.maintenance`), then record the restore's
+ *   recovery point and time.
+ *
+ * Maintenance goes on when the damage is known, before anything else: before the approval is asked (every minute
+ * of the wait would add writes the restored database will not have) or at the first look of an automatic restore.
+ * A restore that fails, times out or is declined leaves it on (see `core/notifications/maintenance.ts`).
  *
  * Nothing here deletes, renames or modifies the original database: what was written to it after the snapshot
  * is still there to recover. Every action is safe to run again (names from the execution, the record's first
@@ -45,7 +60,7 @@ export const restoreDatabaseStep = defineStep({
   input: z.strictObject({ ref: RolloutRefSchema, action: ActionSchema, taskToken: z.string().min(1).optional() }),
   output: z.strictObject({
     action: ActionSchema,
-    status: z.enum(['waiting-for-approval', 'creating', 'available', 'repointed']),
+    status: z.enum(['waiting-for-approval', 'creating', 'available', 'repointed', 'maintenance-ended']),
     target: z.string().nullable(),
     detail: z.string(),
   }),
@@ -61,7 +76,8 @@ export const restoreDatabaseStep = defineStep({
 
     if (event.action === 'request-approval') {
       if (!event.taskToken) throw new Error('request-approval needs the task token');
-      await requestApproval(deps, event.ref, record, event.taskToken);
+      const on = restore.decision === 'awaiting-approval' ? await turnMaintenanceOn(deps, event.ref, record) : record;
+      await requestApproval(deps, event.ref, on, event.taskToken);
       return { action: event.action, status: 'waiting-for-approval' as const, target: null, detail: restore.reason };
     }
 
@@ -77,7 +93,15 @@ export const restoreDatabaseStep = defineStep({
       [TAG.restoredFrom]: snapshot.id,
     };
 
-    if (event.action === 'restore') return advance(deps, db, policy, event.ref, record, target, tags);
+    if (event.action === 'restore') {
+      const on = await turnMaintenanceOn(deps, event.ref, record);
+      return advance(deps, db, policy, event.ref, on, target, tags);
+    }
+    if (event.action === 'end-maintenance') {
+      const after = await endMaintenance(deps, event.ref, record);
+      const detail = after.database?.maintenance?.detail ?? 'no maintenance switch in the plan';
+      return { action: event.action, status: 'maintenance-ended' as const, target, detail };
+    }
 
     return repoint(deps, db, policy, event.ref, record, target);
   },
@@ -183,6 +207,7 @@ export interface RestoreDatabaseDeps {
   store: RolloutStore;
   databaseFor(policy: DatabasePolicy): DatabaseGateway;
   endpointFor(source: EndpointSource): EndpointStore;
+  maintenanceFor(policy: MaintenancePolicy): MaintenanceSwitch;
   notifier: Notifier;
   settings: Settings;
 }

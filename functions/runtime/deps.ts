@@ -12,6 +12,7 @@ import { CloudWatchAlarms } from '../adapters/alarms';
 import type { Clients, Settings } from '../adapters/aws';
 import { configurationSourceFor } from '../adapters/configuration';
 import { endpointStoreFor } from '../adapters/database/endpoint';
+import { maintenanceSwitchFor } from '../adapters/database/maintenance';
 import { databaseFor } from '../adapters/database/factory';
 import { LambdaVerifier } from '../adapters/database/verification';
 import { StepFunctionsExecutions } from '../adapters/executions';
@@ -23,7 +24,7 @@ import { metricsFor, routerFor } from '../adapters/routers/factory';
 import { DynamoRolloutStore } from '../adapters/store';
 import { AwsSyntheticSender } from '../adapters/synthetic';
 import { StepFunctionsTokens } from '../adapters/tokens';
-import type { DatabasePolicy, EndpointSource } from '../core/database';
+import type { DatabasePolicy, EndpointSource, MaintenancePolicy } from '../core/database';
 import type { Plan } from '../core/plan';
 import type { HttpProbe } from '../core/readiness';
 import type { RolloutRef } from '../core/record';
@@ -232,6 +233,7 @@ export function restoreDatabaseDeps(p: Platform, event: OnRollout) {
     store: store(p),
     databaseFor: databases(s),
     endpointFor: (source: EndpointSource) => endpointStoreFor(source, clients),
+    maintenanceFor: (policy: MaintenancePolicy) => maintenanceSwitchFor(policy, clients.ssm),
     notifier: notifier(s),
     settings: p.settings(),
   };

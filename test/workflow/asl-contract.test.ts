@@ -212,6 +212,7 @@ describe('the rollout state machine definition', () => {
         DatabaseRestoreFailed: new errors.DatabaseRestoreFailed('restore failed'),
         VerificationFailed: new errors.VerificationFailed('no checksum'),
         TargetChanged: new errors.TargetChanged('flag turned off by hand'),
+        MaintenanceChanged: new errors.MaintenanceChanged('maintenance switch set by hand'),
       } satisfies Record<(typeof ROLLOUT_ERRORS)[number]['errorName'], RolloutPilotError>;
 
       // Assess

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { durationSeconds, durationString } from '../duration';
+import { MaintenancePolicySchema } from './maintenance';
+import { recoveryTargetFields } from './recovery';
 
 /**
  * The service's database and what the workflow does with it: a readiness gate (available, with a recent
@@ -113,6 +115,8 @@ export const DatabasePolicySchema = z
       .discriminatedUnion('type', [ssmEndpoint, secretEndpoint])
       .describe('Where the service finds its database; a restore repoints it to the restored one.'),
     verification: verification.optional(),
+    maintenance: MaintenancePolicySchema.optional(),
+    ...recoveryTargetFields,
   })
   .describe(
     'The database the service shares with its stable version: snapshotted before traffic moves, restored into a new instance or cluster when a release damaged data.',
@@ -133,7 +137,9 @@ export function databaseHistoryEvents(policy: DatabasePolicy | undefined): numbe
   const polls = (iso: string) => Math.ceil(durationSeconds(iso) / DATABASE_POLL_SECONDS) + 1;
   const snapshot = policy.snapshotBeforeRollout ? polls(policy.snapshotTimeout) : 0;
   const restore = policy.restore === 'never' ? 0 : polls(policy.restoreTimeout);
-  return (snapshot + restore) * EVENTS_PER_POLL;
+  // EndMaintenance, after the repoint: one Task state.
+  const endMaintenance = policy.restore === 'never' ? 0 : 1;
+  return (snapshot + restore + endMaintenance) * EVENTS_PER_POLL;
 }
 
 /** `host` or `host:port`, in the form the parameter had before. */

@@ -1,5 +1,7 @@
 import * as z from 'zod';
+import { MaintenanceStateSchema } from './maintenance';
 import { DATABASE_TYPES, type DatabasePolicy } from './policy';
+import { RecoveryMeasureSchema } from './recovery';
 import { DatabaseReadinessSchema } from './readiness';
 import { VerificationSchema } from './verification';
 
@@ -60,6 +62,10 @@ export const DatabaseStateSchema = z.strictObject({
   pruned: z.array(z.string()),
   verification: z.strictObject({ before: VerificationSchema.nullable(), after: VerificationSchema.nullable() }),
   restore: RestoreStateSchema.nullable(),
+  /** The maintenance switch during a restore (plan `database.maintenance`); absent until it was read. */
+  maintenance: MaintenanceStateSchema.optional(),
+  /** The recovery point and time of a completed restore; absent until the service runs on the restored database. */
+  recovery: RecoveryMeasureSchema.optional(),
 });
 export type DatabaseState = z.output<typeof DatabaseStateSchema>;
 

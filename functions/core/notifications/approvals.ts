@@ -1,5 +1,6 @@
 import type { RolloutRecord } from '../record';
 import { describeWeights } from '../record';
+import { maintenanceLines } from './maintenance';
 import { subject } from './subject';
 
 /** The notifications that ask someone to decide: a phase's approval, an inconclusive phase, a database restore. */
@@ -25,6 +26,7 @@ export function restoreApprovalNotification(record: RolloutRecord) {
     `Waits:      ${policy?.approvalTimeout ?? '-'}; without an answer the rollout ends with the data untouched.`,
     `Execution:  ${record.executionArn}`,
     `Decision:   ${restore?.reason ?? '-'}`,
+    ...maintenanceLines(record, (iso) => iso ?? '-'),
   ];
   return {
     subject: subject(record.service, record.version, 'rolled back: APPROVE DATABASE RESTORE?'),

@@ -1,5 +1,6 @@
 import { verificationDifferences } from '../database';
 import type { RolloutRecord } from '../record';
+import { maintenanceLines, maintenanceSummary, recoveryLines } from './maintenance';
 
 /** What a notification says about the plan's database: the snapshot, the restore, the verifications. */
 
@@ -8,10 +9,12 @@ export function databaseSummary(record: RolloutRecord): string | null {
   const db = record.database;
   const restore = db?.restore;
   if (!db || !restore || restore.decision === 'not-needed') return null;
+  const flags = maintenanceSummary(record);
+  const also = flags ? `; ${flags}` : '';
   if (restore.repointed) {
-    return `database restored from snapshot ${db.snapshot?.id} into ${restore.target}, the service now uses it; ${db.identifier} is kept as it was`;
+    return `database restored from snapshot ${db.snapshot?.id} into ${restore.target}, the service now uses it; ${db.identifier} is kept as it was${also}`;
   }
-  return restore.reason;
+  return `${restore.reason}${also}`;
 }
 
 /** The database lines of a notification: the snapshot, the restore, the writes at risk, the verifications. */
@@ -41,6 +44,7 @@ export function databaseLines(record: RolloutRecord, when: (iso: string | null) 
       lines.push(`Restore:    ${restore.decision}: ${restore.reason}`);
     }
   }
+  lines.push(...maintenanceLines(record, when), ...recoveryLines(record, when));
   const { before, after } = db.verification;
   if (before)
     lines.push(`Verified:   before the snapshot: ${before.tables.map((t) => `${t.name} ${t.rows} rows`).join(', ')}`);

@@ -1,5 +1,6 @@
 import type { RolloutRecord, Weights } from '../record';
 import { describeWeights } from '../record';
+import { maintenanceLines } from './maintenance';
 import { outcomeLine, SUBJECT_VERBS } from './outcome';
 import { subject } from './subject';
 
@@ -30,6 +31,7 @@ export function failureNotification(record: RolloutRecord, live?: LiveTraffic) {
     `Traffic:    ${trafficLine(record, live)}`,
     `Alarms:     ${record.alarms?.armed.length ? 'armed: an alarm still rolls the release back at once' : 'none armed'}`,
     `Lock:       held by ${record.executionArn}`,
+    ...maintenanceLines(record, (iso) => iso ?? '-'),
     '',
     ...whatToDo(record.executionArn, record.service),
   ];

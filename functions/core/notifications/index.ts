@@ -6,6 +6,7 @@
 export * from './approvals';
 export * from './database';
 export * from './failure';
+export * from './maintenance';
 export * from './outcome';
 export * from './policy';
 export * from './subject';

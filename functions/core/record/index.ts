@@ -11,6 +11,7 @@
  * - `rollback.ts`: the rollback request, traffic restored, data damaged;
  * - `signals.ts`: operators' signals;
  * - `database.ts`: readiness, snapshot, verification and restore;
+ * - `maintenance.ts`: maintenance mode during a restore, and the restore's RPO and RTO;
  * - `prologue.ts`: what every step checks first.
  */
 
@@ -18,6 +19,7 @@ export * from './approvals';
 export * from './database';
 export * from './gates';
 export * from './lifecycle';
+export * from './maintenance';
 export * from './migrations';
 export * from './phases';
 export * from './prologue';

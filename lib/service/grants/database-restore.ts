@@ -3,7 +3,7 @@ import type { DatabaseGrants, DatabaseResources } from './database-uses';
 
 /**
  * restore-database: restore a rollout snapshot into a new database (and, for a cluster, its writer), then repoint
- * the plan's endpoint. Resource types per action, from the Service Authorization Reference (`list_amazonrds`):
+ * the plan's endpoint; with maintenance mode, read and write the plan's maintenance parameter (only that one). Resource types per action, from the Service Authorization Reference (`list_amazonrds`):
  * - RestoreDBInstanceFromDBSnapshot `db*`, `og*`, `pg*`, `subgrp*` and `snapshot`; RestoreDBClusterFromSnapshot
  *   `cluster*`, `cluster-pg*`, `og*`, `subgrp*` and `cluster-snapshot`; CreateDBInstance `db*` and `cluster`, `og`,
  *   `pg`, `subgrp`, `secgrp`. The restores copy the original's subnet group and parameter groups, and keep the
@@ -39,6 +39,9 @@ export function restoreGrants(grants: DatabaseGrants, db: DatabaseResources, sta
       [secretArn(stack, endpoint.secretId)],
     );
   }
+  // Maintenance mode during a restore: read the switch, turn it on, put its value back; that parameter only.
+  const maintenance = db.plan.database.maintenance;
+  if (maintenance) grants.allow(['ssm:GetParameter', 'ssm:PutParameter'], [parameterArn(stack, maintenance.name)]);
 }
 
 /**
