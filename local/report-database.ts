@@ -40,7 +40,7 @@ export interface DatabaseReport {
    * In maintenance the service writes nothing, so these are the writes before maintenance went on.
    */
   writesAtRisk: number | null;
-  /** The window of those writes. */
+  /** The window of those writes: from the snapshot's point in time to maintenance on (or the repoint). */
   window: { from: string | null; to: string | null } | null;
   approvedBy: string | null;
   /** Maintenance mode during the restore (plan `database.maintenance`); null without one or without a restore. */
@@ -107,7 +107,10 @@ export function databaseReport(input: DatabaseReportInput): DatabaseReport | nul
     rowsCorruptedBeforeRestore: original?.data.corruptRows() ?? 0,
     corruptRowsAfterRestore: usedData?.corruptRows() ?? 0,
     writesAtRisk: restored && snapshotAt ? sim.writesTo(policy.identifier, Date.parse(snapshotAt)) : null,
-    window: restored ? { from: snapshotAt, to: restore?.repointed?.at ?? null } : null,
+    // In maintenance the service stopped writing before the repoint: the window ends there.
+    window: restored
+      ? { from: snapshotAt, to: db?.recovery?.writesStoppedAt ?? restore?.repointed?.at ?? null }
+      : null,
     approvedBy: restore?.approvedBy ?? null,
     maintenance: maintenanceReport(record, sim, world.clock.now().getTime()),
     recovery: recoveryReport(record),

@@ -40,7 +40,8 @@ export interface Report {
   /** The readiness checks and smoke tests run again at 100 % and their results; empty when none ran. */
   postChecks: GateCheck[];
   /** What the scenario said should happen, and whether it did. */
-  expected: { outcome: Outcome; trigger: Trigger | null; met: boolean } | null;
+  /** `unmet`: the scenario's database expectations the run missed, in words (absent when all are met). */
+  expected: { outcome: Outcome; trigger: Trigger | null; met: boolean; unmet?: string[] } | null;
   phases: {
     name: string;
     weight: number;

@@ -2,6 +2,7 @@ import { isoDuration } from '../functions/core/duration';
 import type { Plan } from '../functions/core/plan';
 import type { Outcome, RolloutRecord } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
+import { unmetDatabaseExpectations } from './expect-database';
 import { databaseReport } from './report-database';
 import type { Report } from './report-shape';
 import type { LocalExecution } from './runner';
@@ -53,7 +54,7 @@ export function buildReport(input: ReportInput): Report {
     migrations: migrationsOf(record),
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     postChecks: record?.postCheck?.checks ?? [],
-    expected: expectedOf(scenario, outcome, rollback),
+    expected: expectedOf(scenario, outcome, rollback, databaseReport(input)),
     phases: phasesOf(record),
     judge: judgeOf(record),
     maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
@@ -136,13 +137,20 @@ function finishedAtOf({ execution, record, end }: ReportInput): string {
     : executionEnd;
 }
 
-function expectedOf(scenario: Scenario, outcome: Outcome, rollback: Report['rollback']): Report['expected'] {
+function expectedOf(
+  scenario: Scenario,
+  outcome: Outcome,
+  rollback: Report['rollback'],
+  database: Report['database'],
+): Report['expected'] {
   if (!scenario.expect) return null;
   const { outcome: wanted, trigger } = scenario.expect;
+  const unmet = unmetDatabaseExpectations(scenario.expect.database, database);
   return {
     outcome: wanted,
     trigger: trigger ?? null,
-    met: wanted === outcome && (!trigger || trigger === rollback?.trigger),
+    met: wanted === outcome && (!trigger || trigger === rollback?.trigger) && !unmet.length,
+    ...(unmet.length ? { unmet } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { OUTCOMES, TRIGGERS } from '../functions/core/record';
 import { ACCOUNT_ID } from '../functions/core/service-access';
 import { visibleText } from '../functions/core/text';
 import { FlagsWorldSchema } from './flags-world';
+import { ExpectDatabaseSchema } from './expect-database';
 
 /** A scenario file could not be used; the message names the file and every bad field. */
 export class ScenarioError extends Error {
@@ -302,6 +303,7 @@ export const ScenarioSchema = z.strictObject({
     .strictObject({
       outcome: z.enum(OUTCOMES),
       trigger: z.enum(TRIGGERS).optional(),
+      database: ExpectDatabaseSchema.optional(),
     })
     .optional()
     .describe('The outcome the description promises; the simulator reports whether it was met.'),

@@ -159,6 +159,7 @@ function restoreLine({ invocation, result, line, state }: Progress): void {
   if (status === 'waiting-for-approval') line(`⛁ waiting for approval: ${String(result?.detail)}`);
   else if (status === 'available') line(`⛁ restored: ${String(result?.detail)}`);
   else if (status === 'repointed') line(`⛁ service repointed: ${String(result?.detail)}`);
+  else if (status === 'maintenance-ended') line(`⛁ maintenance: ${String(result?.detail)}`);
   else if (invocation.event && state.lastRestore !== status)
     line(`⛁ restoring ${String(result?.target)}: ${String(result?.detail)}`);
   state.lastRestore = status;

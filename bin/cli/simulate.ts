@@ -207,7 +207,7 @@ function summaryLine(report: Report, timeZone: string, wallMs: number): string {
   const expected = report.expected
     ? report.expected.met
       ? ' ✓ as expected'
-      : ` ✗ expected ${report.expected.outcome}`
+      : ` ✗ expected ${report.expected.outcome}${report.expected.unmet ? ` (${report.expected.unmet.join('; ')})` : ''}`
     : '';
   const synthetic = report.synthetic
     ? ` + ${report.synthetic.requests.toLocaleString('en-US')} synthetic (${report.synthetic.failed.toLocaleString('en-US')} failed)`

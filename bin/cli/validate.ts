@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { recoveryTargetWarnings } from '../../functions/core/database';
 import { formatSeconds } from '../../functions/core/duration';
 import { InvalidPlan } from '../../functions/core/errors';
 import { freezeCheckedSeconds } from '../../functions/core/freeze';
@@ -78,11 +79,29 @@ export function runValidate(paths: string[], write: Write, options: { detection?
       write(
         `    database ${db.type} ${db.identifier}: backup younger than ${db.maxBackupAge}; ${db.snapshotBeforeRollout ? `snapshot before traffic moves, keep ${db.keepSnapshots}` : 'no snapshot'}; restore ${db.restore}${db.restore === 'on-approval' ? ` (waits ${db.approvalTimeout})` : ''}; endpoint in ${endpoint}${db.verification ? `; verified by ${db.verification.functionName}` : ''}`,
       );
+      if (db.maintenance || db.rpo || db.rto) {
+        const targets = [db.rpo ? `RPO ${db.rpo}` : null, db.rto ? `RTO ${db.rto}` : null].filter(Boolean).join(', ');
+        write(
+          `    ${db.maintenance ? `maintenance during a restore: SSM ${db.maintenance.name} (${db.maintenance.offValue} → ${db.maintenance.onValue})` : 'no maintenance mode'}${targets ? `; ${targets}` : ''}`,
+        );
+      }
+      for (const warning of recoveryWarnings(plan)) write(`    ⚠ warning: ${warning}`);
     }
     if (options.detection) for (const line of describeDetection(detection(plan, options.detection))) write(line);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   return plans;
+}
+
+/** Why the plan may miss its `rpo` or `rto` (warnings: the plan is valid; see `recoveryTargetWarnings`). */
+export function recoveryWarnings(plan: Plan): string[] {
+  const db = plan.database;
+  if (!db) return [];
+  return recoveryTargetWarnings({
+    ...db,
+    maintenance: Boolean(db.maintenance),
+    rolloutSeconds: expectedRolloutSeconds(plan),
+  });
 }
 
 /** The freeze check's count of a rollout with a snapshot first: ` (4h for the freeze check: a snapshot of up to 2h first)`. */
