@@ -40,7 +40,9 @@ export function unmetDatabaseExpectations(wanted: ExpectDatabase | undefined, db
   if (wanted.writesWhileInMaintenance !== undefined) {
     const writes = m?.writesWhileOn ?? 0;
     if (writes > wanted.writesWhileInMaintenance) {
-      unmet.push(`database.writesWhileInMaintenance: expected at most ${wanted.writesWhileInMaintenance}, got ${writes}`);
+      unmet.push(
+        `database.writesWhileInMaintenance: expected at most ${wanted.writesWhileInMaintenance}, got ${writes}`,
+      );
     }
   }
   for (const key of ['rpoMet', 'rtoMet'] as const) {

@@ -2,12 +2,7 @@ import { type TableDifference, verificationDifferences } from '../functions/core
 import type { Plan } from '../functions/core/plan';
 import type { RolloutRecord } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
-import {
-  type MaintenanceReport,
-  maintenanceReport,
-  type RecoveryReport,
-  recoveryReport,
-} from './report-maintenance';
+import { type MaintenanceReport, maintenanceReport, type RecoveryReport, recoveryReport } from './report-maintenance';
 import type { SimWorld } from './world';
 
 /** The database part of a report. */
@@ -108,9 +103,7 @@ export function databaseReport(input: DatabaseReportInput): DatabaseReport | nul
     corruptRowsAfterRestore: usedData?.corruptRows() ?? 0,
     writesAtRisk: restored && snapshotAt ? sim.writesTo(policy.identifier, Date.parse(snapshotAt)) : null,
     // In maintenance the service stopped writing before the repoint: the window ends there.
-    window: restored
-      ? { from: snapshotAt, to: db?.recovery?.writesStoppedAt ?? restore?.repointed?.at ?? null }
-      : null,
+    window: restored ? { from: snapshotAt, to: db?.recovery?.writesStoppedAt ?? restore?.repointed?.at ?? null } : null,
     approvedBy: restore?.approvedBy ?? null,
     maintenance: maintenanceReport(record, sim, world.clock.now().getTime()),
     recovery: recoveryReport(record),

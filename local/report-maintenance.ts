@@ -57,9 +57,7 @@ export function maintenanceReport(
     offAt: m.status === 'off' ? m.offAt : null,
     valueAtEnd: sim.maintenanceValue() ?? null,
     onBeforeRestore: onMs !== null && (!restore?.startedAt || onMs <= Date.parse(restore.startedAt)),
-    offAfterRepoint: Boolean(
-      m.offAt && restore?.repointed && Date.parse(m.offAt) >= Date.parse(restore.repointed.at),
-    ),
+    offAfterRepoint: Boolean(m.offAt && restore?.repointed && Date.parse(m.offAt) >= Date.parse(restore.repointed.at)),
     writesWhileOn: onMs === null ? 0 : sim.writesBetween(onMs, untilMs),
     writesHeld: onMs === null ? 0 : sim.writesHeld(onMs, untilMs),
   };

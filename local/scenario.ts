@@ -5,8 +5,8 @@ import { formatIssues } from '../functions/core/issues';
 import { OUTCOMES, TRIGGERS } from '../functions/core/record';
 import { ACCOUNT_ID } from '../functions/core/service-access';
 import { visibleText } from '../functions/core/text';
-import { FlagsWorldSchema } from './flags-world';
 import { ExpectDatabaseSchema } from './expect-database';
+import { FlagsWorldSchema } from './flags-world';
 
 /** A scenario file could not be used; the message names the file and every bad field. */
 export class ScenarioError extends Error {

@@ -56,7 +56,10 @@ export async function turnMaintenanceOn(
     return on(null, `${control.source} was already ${policy.onValue} (not set by Rollout Pilot): left as it is`);
   }
   const version = await control.write(policy.onValue);
-  const raced = version !== read.previousVersion + 1 ? `; a change made between the read and the write (version ${read.previousVersion + 1}) was written over` : '';
+  const raced =
+    version !== read.previousVersion + 1
+      ? `; a change made between the read and the write (version ${read.previousVersion + 1}) was written over`
+      : '';
   return on(version, `${control.source}: ${read.previous} → ${policy.onValue} (version ${version})${raced}`);
 }
 

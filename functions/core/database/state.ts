@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { MaintenanceStateSchema } from './maintenance';
 import { DATABASE_TYPES, type DatabasePolicy } from './policy';
-import { RecoveryMeasureSchema } from './recovery';
 import { DatabaseReadinessSchema } from './readiness';
+import { RecoveryMeasureSchema } from './recovery';
 import { VerificationSchema } from './verification';
 
 /** The snapshot of this rollout, as the record keeps it. */
