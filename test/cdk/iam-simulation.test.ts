@@ -519,6 +519,8 @@ const RUNS: Record<string, () => ScenarioInput> = {
   'Lambda alias with RDS: rolled back by the analysis, old snapshots pruned': () =>
     withWorld(kind('lambda-db-regression'), { database: OLD_SNAPSHOTS }),
   'RDS: data alarm, restore on approval (data-corruption)': () => kind('rds-restore'),
+  'RDS: restore on approval with maintenance mode, RPO and RTO (restore-with-maintenance)': () =>
+    example('restore-with-maintenance'),
   'Aurora: automatic restore, secret repointed, old cluster snapshots pruned': () => {
     const raw = kind('aurora-restore');
     return withWorld(raw, { database: { ...OLD_SNAPSHOTS, ...(raw.world.database as object) } });

@@ -139,6 +139,36 @@ describe('RolloutService', () => {
       ]);
     });
 
+    it('give maintenance mode during a restore GetParameter and PutParameter on that parameter only, and nothing when the plan never restores', () => {
+      // Prepare
+      const maintenance = { type: 'ssm-parameter', name: '/orders-api/maintenance' } as const;
+      const withMaintenance = (restore: 'on-approval' | 'never') =>
+        plan({
+          database: {
+            type: 'rds-instance',
+            identifier: 'orders-db',
+            restore,
+            endpoint: { type: 'ssm-parameter', name: '/orders-api/db-endpoint' },
+            maintenance,
+          },
+        });
+
+      // Act
+      const restoring = grantsOf(synthService(withMaintenance('on-approval')));
+      const never = grantsOf(synthService(withMaintenance('never')));
+
+      // Assess
+      const onSwitch = (grants: Grant[]) =>
+        grants.filter((g) => g.resources.some((r) => r.includes('parameter/orders-api/maintenance')));
+      expect(onSwitch(restoring)).toEqual([
+        {
+          actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+          resources: [arnHere('ssm', 'parameter/orders-api/maintenance')],
+        },
+      ]);
+      expect(onSwitch(never)).toEqual([]);
+    });
+
     it('never delete or modify a database, and delete only the service’s tagged rollout snapshots', () => {
       // Act
       const statements = [orders, ledger, reports].flatMap(grantsOf);
