@@ -590,7 +590,8 @@ describe('IAM of the synthesized stack, in a policy simulator', () => {
     beforeAll(async () => {
       runs = [];
       for (const [name, scenario] of Object.entries(RUNS)) runs.push(await record(name, parseScenario(scenario())));
-    });
+      // 17 simulated rollouts: about a minute on a loaded machine.
+    }, 180_000);
 
     it('cover every AWS operation the functions call, made by every function', () => {
       // Prepare
