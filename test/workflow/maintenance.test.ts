@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../local/simulate';
-import { callsOf, exampleScenario, run, scenario } from './helpers';
+import { callsOf, checkoutPlanVariant, exampleScenario, run, scenario } from './helpers';
 
 const PLAN = 'examples/scenarios/plans/checkout-api-maintenance.json';
 const SWITCH = '/checkout-api/maintenance';
@@ -117,6 +117,33 @@ describe('maintenance mode during a restore', () => {
     expect(simulator.world.ssm.history(SWITCH)).toEqual(['off', 'on', 'off']);
     expect(report.database?.maintenance).toMatchObject({ status: 'off', writesWhileOn: 0 });
     expect(report.database?.recovery).toMatchObject({ rpoMet: true, rtoMet: true });
+  });
+
+  it('a restore slower than the RTO is flagged in the report, the outcome line and the notification', async () => {
+    // Prepare: an RTO of 20 minutes; the approval comes 20 minutes in, and the restore takes 14 more.
+    const plan = checkoutPlanVariant((p) => {
+      const db = p.database as Record<string, unknown>;
+      db.maintenance = { type: 'ssm-parameter', name: SWITCH };
+      db.rpo = 'PT1H';
+      db.rto = 'PT20M';
+    });
+
+    // Act
+    const { report, simulator } = await run(
+      scenario({
+        plan,
+        world: {
+          database: { rows: 100_000, writesPerMinute: 50, corruptsDataVersion: '42' },
+          signals: [{ at: 'PT20M', type: 'approve', by: 'dana', reason: 'restore' }],
+        },
+      }),
+    );
+
+    // Assess
+    expect(report.database?.recovery).toMatchObject({ rpoMet: true, rtoMet: false, rtoTarget: 'PT20M' });
+    expect(report.reason).toContain('RTO target MISSED');
+    const finished = simulator.world.sns.messages.at(-1)?.message ?? '';
+    expect(finished).toMatch(/RTO: {8}\d+m \d+s \(target 20m, MISSED\)/);
   });
 
   it('someone else changes the switch during the restore: it is not written over, and the notification says so', async () => {
