@@ -36,7 +36,7 @@ export function databaseLines(record: RolloutRecord, when: (iso: string | null) 
       lines.push(
         `Restored:   ${restore.target} from ${db.snapshot?.id}, available ${when(restore.availableAt)}`,
         `Repointed:  ${restore.repointed.source}: ${restore.repointed.previous} → ${restore.repointed.value}`,
-        `At risk:    writes from ${when(db.snapshot?.createdAt ?? null)} to ${when(restore.repointed.at)} are not in the restored database;`,
+        `At risk:    writes from ${when(db.snapshot?.createdAt ?? null)} to ${when(db.recovery?.writesStoppedAt ?? restore.repointed.at)} are not in the restored database;`,
         `            they are still in ${db.identifier}, which was not touched (recover them from there).`,
       );
       if (restore.approvedBy) lines.push(`Approved:   by ${restore.approvedBy}`);
