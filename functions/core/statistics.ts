@@ -127,3 +127,25 @@ export function logGamma(x: number): number {
 function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
 }
+
+/**
+ * `P(X ≥ x)` for `X ~ Binomial(n, p)`: the p-value of a one-sided test that a rate is at most `p`, given `x` events
+ * in `n` trials. Summed exactly in log space, over the tail on the far side of the mode from `x`'s (so that it
+ * stops as soon as the terms no longer change the sum, whatever `n`).
+ */
+export function binomialUpperTail(x: number, n: number, p: number): number {
+  if (x <= 0 || p >= 1) return 1;
+  if (x > n || p <= 0) return 0;
+  const logChoose = logGamma(n + 1);
+  const term = (k: number) =>
+    Math.exp(logChoose - logGamma(k + 1) - logGamma(n - k + 1) + k * Math.log(p) + (n - k) * Math.log1p(-p));
+  const upper = x > n * p;
+  let sum = 0;
+  // Above the mean: P(X ≥ x) from x up. At or below it: 1 − P(X < x), from x − 1 down.
+  for (let k = upper ? x : x - 1; upper ? k <= n : k >= 0; k += upper ? 1 : -1) {
+    const t = term(k);
+    sum += t;
+    if (t < sum * 1e-13) break;
+  }
+  return upper ? Math.min(1, sum) : Math.max(0, 1 - sum);
+}
