@@ -1,6 +1,7 @@
 import type { DependentResult } from '../functions/core/flag-dependencies';
 import type { Baseline } from '../functions/core/judge';
 import type { GateCheck } from '../functions/core/readiness';
+import type { Recovery } from '../functions/core/recovery';
 import type { EvaluationSummary, MigrationApproval, Outcome, PhaseCounts, Trigger } from '../functions/core/record';
 import type { DatabaseReport } from './report-database';
 
@@ -40,7 +41,13 @@ export interface Report {
   /** The readiness checks and smoke tests run again at 100 % and their results; empty when none ran. */
   postChecks: GateCheck[];
   /** What the scenario said should happen, and whether it did. */
-  expected: { outcome: Outcome; trigger: Trigger | null; met: boolean } | null;
+  expected: {
+    outcome: Outcome;
+    trigger: Trigger | null;
+    /** The recovery the scenario expects after the rollback (when it names one). */
+    recovery?: Recovery['status'];
+    met: boolean;
+  } | null;
   phases: {
     name: string;
     weight: number;
@@ -74,6 +81,12 @@ export interface Report {
     /** A feature flag's dependent flags and what the rollback did to each (absent when it had none to look at). */
     dependents?: DependentResult[];
   } | null;
+  /**
+   * The stable version after the rollback, over the plan's `recovery.watch`: recovered, still degraded,
+   * inconclusive or unknown, with its numbers before the rollout and over the watch, and `summary` in words. Null
+   * when there was no rollback or traffic never moved.
+   */
+  recovery: (Recovery & { summary: string }) | null;
   /** The alarms armed on the new version for the rollout. */
   alarmsArmed: string[];
   /** The approvals phases needed before they started: asked when, answered how, by whom, when, why. */

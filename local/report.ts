@@ -1,6 +1,7 @@
 import { isoDuration } from '../functions/core/duration';
 import type { Plan } from '../functions/core/plan';
 import type { Outcome, RolloutRecord } from '../functions/core/record';
+import { describeRecovery } from '../functions/core/recovery';
 import type { SimServiceDatabase } from './database';
 import { databaseReport } from './report-database';
 import type { Report } from './report-shape';
@@ -53,12 +54,15 @@ export function buildReport(input: ReportInput): Report {
     migrations: migrationsOf(record),
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     postChecks: record?.postCheck?.checks ?? [],
-    expected: expectedOf(scenario, outcome, rollback),
+    expected: expectedOf(scenario, outcome, rollback, record?.recovery),
     phases: phasesOf(record),
     judge: judgeOf(record),
     maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
     finalWeights: finalWeights(input, version),
     rollback,
+    recovery: record?.recovery
+      ? { ...record.recovery, summary: describeRecovery(record.recovery, plan.recovery.watch) }
+      : null,
     alarmsArmed: record?.alarms?.armed ?? [],
     approvals: approvalsOf(record),
     signals: [...(record?.signals ?? []), ...(input.failedSignals ?? [])].sort(
@@ -136,13 +140,22 @@ function finishedAtOf({ execution, record, end }: ReportInput): string {
     : executionEnd;
 }
 
-function expectedOf(scenario: Scenario, outcome: Outcome, rollback: Report['rollback']): Report['expected'] {
+function expectedOf(
+  scenario: Scenario,
+  outcome: Outcome,
+  rollback: Report['rollback'],
+  recovery: RolloutRecord['recovery'],
+): Report['expected'] {
   if (!scenario.expect) return null;
-  const { outcome: wanted, trigger } = scenario.expect;
+  const { outcome: wanted, trigger, recovery: recovered } = scenario.expect;
   return {
     outcome: wanted,
     trigger: trigger ?? null,
-    met: wanted === outcome && (!trigger || trigger === rollback?.trigger),
+    ...(recovered ? { recovery: recovered } : {}),
+    met:
+      wanted === outcome &&
+      (!trigger || trigger === rollback?.trigger) &&
+      (!recovered || recovered === recovery?.status),
   };
 }
 

@@ -74,7 +74,7 @@ const STEP_LINES: Partial<Record<string, (progress: Progress) => void>> = {
     if (result?.status !== undefined) {
       if (result.status !== 'not-watched')
         line(
-          `${RECOVERY_MARK[String(result.status)] ?? '?'} recovery ${String(result.status)}: ${String(result.reason)}`,
+          `${RECOVERY_MARK[String(result.status)] ?? '?'} ${String(result.status).replace('-', ' ')} after the rollback: ${String(result.reason)}`,
         );
       return;
     }
