@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { durationSeconds, durationString, formatSeconds } from './duration';
 import type { Baseline } from './judge/state';
 import { ms, pct } from './judge/words';
-import { binomialUpperTail, upperConfidenceBound } from './statistics';
+import { binomialUpperTail, exactUpperBound } from './statistics';
 
 /**
  * Recovery after a rollback (the runbook's "verify that the metrics recover"): once traffic is back on the stable
@@ -11,7 +11,7 @@ import { binomialUpperTail, upperConfidenceBound } from './statistics';
  *
  * The comparison, for errors and for requests slower than the baseline's p95 (the judge's threshold `T`, so about
  * 5 % of the baseline's requests): the baseline's rate is bounded above (an upper confidence bound, `α/4`), the
- * tolerated rate is that bound times the plan's ratio (for errors, or plus its points if larger), and a one-sided
+ * tolerated rate is that bound (exact, Clopper–Pearson: one look) times the plan's ratio (for errors, or plus its points if larger), and a one-sided
  * binomial test (`α/4`) asks whether the window's rate is above the tolerated one. Either test rejecting is "still
  * degraded"; by a union bound, a stable version back at its baseline rates is reported still degraded with
  * probability at most `α`. A window with fewer than `minRequests` requests, or a service without a baseline, is
@@ -166,7 +166,7 @@ export function judgeRecovery(policy: RecoveryPolicy, baseline: Baseline | null,
     };
   }
   const share = policy.alpha / 4;
-  const bound = upperConfidenceBound(baseline.errors, baseline.requests, share);
+  const bound = exactUpperBound(baseline.errors, baseline.requests, share);
   const tolerated = Math.min(1, Math.max(bound * policy.errorRatio, bound + policy.errorPoints));
   const errors = { tolerated, pValue: binomialUpperTail(window.errors, window.requests, tolerated) };
   const latency = latencyTest(policy, baseline, window, share);
@@ -189,7 +189,7 @@ export function judgeRecovery(policy: RecoveryPolicy, baseline: Baseline | null,
 
 function latencyTest(policy: RecoveryPolicy, baseline: Baseline, window: WindowCounts, share: number) {
   if (baseline.slow === null || window.slow === null || baseline.samples <= 0 || window.samples <= 0) return null;
-  const bound = upperConfidenceBound(baseline.slow, baseline.samples, share);
+  const bound = exactUpperBound(baseline.slow, baseline.samples, share);
   const tolerated = Math.min(1, bound * policy.slowRatio);
   return { tolerated, pValue: binomialUpperTail(window.slow, window.samples, tolerated) };
 }
