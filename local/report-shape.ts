@@ -1,8 +1,8 @@
 import type { DependentResult } from '../functions/core/flag-dependencies';
 import type { Baseline } from '../functions/core/judge';
 import type { GateCheck } from '../functions/core/readiness';
-import type { Recovery } from '../functions/core/recovery';
 import type { EvaluationSummary, MigrationApproval, Outcome, PhaseCounts, Trigger } from '../functions/core/record';
+import type { Recovery } from '../functions/core/recovery';
 import type { DatabaseReport } from './report-database';
 
 /**

@@ -4,8 +4,8 @@ import type { TrafficRouter } from '../adapters/routers/router';
 import type { RolloutStore } from '../adapters/store';
 import { VerdictSchema } from '../core/bake';
 import { approvalTimeoutSeconds, type RestoreAction } from '../core/database';
-import { RECOVERY_STATUSES, recoveryWatchSeconds } from '../core/recovery';
 import {
+  type RolloutRecord,
   type RolloutRef,
   RolloutRefSchema,
   recordRestoreDecision,
@@ -13,6 +13,7 @@ import {
   requestRollback,
   TriggerSchema,
 } from '../core/record';
+import { RECOVERY_STATUSES, recoveryWatchSeconds } from '../core/recovery';
 import type { Target } from '../core/target';
 import { rollbackDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
@@ -84,26 +85,7 @@ async function rollBack(
   );
   const rollback = record.rollback;
   if (!rollback) throw new Error(`rollout ${record.rolloutId} is finished (${record.outcome}) and cannot roll back`);
-  if (!rollback.trafficRestoredAt) {
-    if (record.stableVersion) {
-      const weights = await deps
-        .routerFor(record.plan.target, record.rolloutId)
-        .revert(record.stableVersion, record.version);
-      record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, weights, deps.now()));
-    } else {
-      // The gate never learned the stable version, so traffic was never moved.
-      record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, r.traffic ?? {}, deps.now()));
-    }
-  } else if (record.stableVersion) {
-    // Restored already (by the alarm handler, or an earlier attempt); a shift that landed since is undone here.
-    const weights = await ensureOnStable(
-      deps.routerFor(record.plan.target, record.rolloutId),
-      record.stableVersion,
-      record.version,
-    );
-    if (weights)
-      record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, weights, deps.now(), true));
-  }
+  record = await restoreTraffic(deps, event.ref, record, rollback.trafficRestoredAt);
   record = await turnOffDependents(deps, event.ref, record);
   const restored = record.rollback?.trafficRestoredAt ?? now.toISOString();
   // Only now, with traffic on the stable version, is the data looked at (see `decideRestore`).
@@ -127,6 +109,28 @@ async function rollBack(
     approvalTimeoutSeconds: plan.database ? approvalTimeoutSeconds(plan.database) : 0,
     watchSeconds: moved ? recoveryWatchSeconds(plan.recovery, plan.health.datapointDelay) : 0,
   };
+}
+
+/** All traffic back on the stable version, unless the record says it already is (then only a stray shift is undone). */
+async function restoreTraffic(deps: RollbackDeps, ref: RolloutRef, record: RolloutRecord, restoredAt: string | null) {
+  if (!restoredAt) {
+    if (record.stableVersion) {
+      const weights = await deps
+        .routerFor(record.plan.target, record.rolloutId)
+        .revert(record.stableVersion, record.version);
+      return deps.store.update(ref, (r) => recordTrafficRestored(r, weights, deps.now()));
+    }
+    // The gate never learned the stable version, so traffic was never moved.
+    return deps.store.update(ref, (r) => recordTrafficRestored(r, r.traffic ?? {}, deps.now()));
+  }
+  if (!record.stableVersion) return record;
+  // Restored already (by the alarm handler, or an earlier attempt); a shift that landed since is undone here.
+  const weights = await ensureOnStable(
+    deps.routerFor(record.plan.target, record.rolloutId),
+    record.stableVersion,
+    record.version,
+  );
+  return weights ? deps.store.update(ref, (r) => recordTrafficRestored(r, weights, deps.now(), true)) : record;
 }
 
 export interface RollbackDeps extends RecoveryDeps {

@@ -184,7 +184,10 @@ describe('rollback with dependent flags', () => {
     const { router, calls } = fakeRouter([], TURNED_OFF);
 
     // Act
-    await rollbackStep.run({ ref: REF }, { now: () => atMinute(1), store, routerFor: () => router, metricsFor: noMetrics });
+    await rollbackStep.run(
+      { ref: REF },
+      { now: () => atMinute(1), store, routerFor: () => router, metricsFor: noMetrics },
+    );
 
     // Assess
     expect(calls).not.toContain('turnOffDependents');
