@@ -2,6 +2,7 @@ import type { DependentResult } from '../functions/core/flag-dependencies';
 import type { Baseline } from '../functions/core/judge';
 import type { GateCheck } from '../functions/core/readiness';
 import type { EvaluationSummary, MigrationApproval, Outcome, PhaseCounts, Trigger } from '../functions/core/record';
+import type { Recovery } from '../functions/core/recovery';
 import type { DatabaseReport } from './report-database';
 
 /**
@@ -41,7 +42,14 @@ export interface Report {
   postChecks: GateCheck[];
   /** What the scenario said should happen, and whether it did. */
   /** `unmet`: the scenario's database expectations the run missed, in words (absent when all are met). */
-  expected: { outcome: Outcome; trigger: Trigger | null; met: boolean; unmet?: string[] } | null;
+  expected: {
+    outcome: Outcome;
+    trigger: Trigger | null;
+    /** The recovery the scenario expects after the rollback (when it names one). */
+    recovery?: Recovery['status'];
+    met: boolean;
+    unmet?: string[];
+  } | null;
   phases: {
     name: string;
     weight: number;
@@ -75,6 +83,12 @@ export interface Report {
     /** A feature flag's dependent flags and what the rollback did to each (absent when it had none to look at). */
     dependents?: DependentResult[];
   } | null;
+  /**
+   * The stable version after the rollback, over the plan's `recovery.watch`: recovered, still degraded,
+   * inconclusive or unknown, with its numbers before the rollout and over the watch, and `summary` in words. Null
+   * when there was no rollback or traffic never moved.
+   */
+  recovery: (Recovery & { summary: string }) | null;
   /** The alarms armed on the new version for the rollout. */
   alarmsArmed: string[];
   /** The approvals phases needed before they started: asked when, answered how, by whom, when, why. */

@@ -1,6 +1,7 @@
 import { isoDuration } from '../functions/core/duration';
 import type { Plan } from '../functions/core/plan';
 import type { Outcome, RolloutRecord } from '../functions/core/record';
+import { describeRecovery } from '../functions/core/recovery';
 import type { SimServiceDatabase } from './database';
 import { unmetDatabaseExpectations } from './expect-database';
 import { databaseReport } from './report-database';
@@ -54,12 +55,15 @@ export function buildReport(input: ReportInput): Report {
     migrations: migrationsOf(record),
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     postChecks: record?.postCheck?.checks ?? [],
-    expected: expectedOf(scenario, outcome, rollback, databaseReport(input)),
+    expected: expectedOf(scenario, outcome, rollback, databaseReport(input), record?.recovery),
     phases: phasesOf(record),
     judge: judgeOf(record),
     maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
     finalWeights: finalWeights(input, version),
     rollback,
+    recovery: record?.recovery
+      ? { ...record.recovery, summary: describeRecovery(record.recovery, plan.recovery.watch) }
+      : null,
     alarmsArmed: record?.alarms?.armed ?? [],
     approvals: approvalsOf(record),
     signals: [...(record?.signals ?? []), ...(input.failedSignals ?? [])].sort(
@@ -142,14 +146,20 @@ function expectedOf(
   outcome: Outcome,
   rollback: Report['rollback'],
   database: Report['database'],
+  recovery: RolloutRecord['recovery'],
 ): Report['expected'] {
   if (!scenario.expect) return null;
-  const { outcome: wanted, trigger } = scenario.expect;
+  const { outcome: wanted, trigger, recovery: recovered } = scenario.expect;
   const unmet = unmetDatabaseExpectations(scenario.expect.database, database);
   return {
     outcome: wanted,
     trigger: trigger ?? null,
-    met: wanted === outcome && (!trigger || trigger === rollback?.trigger) && !unmet.length,
+    ...(recovered ? { recovery: recovered } : {}),
+    met:
+      wanted === outcome &&
+      (!trigger || trigger === rollback?.trigger) &&
+      (!recovered || recovered === recovery?.status) &&
+      !unmet.length,
     ...(unmet.length ? { unmet } : {}),
   };
 }

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { durationString } from '../functions/core/duration';
 import { formatIssues } from '../functions/core/issues';
 import { OUTCOMES, TRIGGERS } from '../functions/core/record';
+import { RECOVERY_STATUSES } from '../functions/core/recovery';
 import { ACCOUNT_ID } from '../functions/core/service-access';
 import { visibleText } from '../functions/core/text';
 import { ExpectDatabaseSchema } from './expect-database';
@@ -304,6 +305,12 @@ export const ScenarioSchema = z.strictObject({
       outcome: z.enum(OUTCOMES),
       trigger: z.enum(TRIGGERS).optional(),
       database: ExpectDatabaseSchema.optional(),
+      recovery: z
+        .enum(RECOVERY_STATUSES)
+        .optional()
+        .describe(
+          'What the check after the rollback should find about the stable version (recovered, still-degraded, inconclusive, unknown).',
+        ),
     })
     .optional()
     .describe('The outcome the description promises; the simulator reports whether it was met.'),

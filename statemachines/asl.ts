@@ -56,7 +56,8 @@ export interface ChoiceState<N extends string> {
 export interface WaitState<N extends string> {
   readonly Type: 'Wait';
   readonly Comment: string;
-  readonly Seconds: number;
+  readonly Seconds?: number;
+  readonly SecondsPath?: string;
   readonly Next: N;
 }
 
@@ -169,6 +170,11 @@ export function all(...conditions: Condition[]): Condition {
 
 export function wait<N extends string>(comment: string, seconds: number, next: N): WaitState<N> {
   return { Type: 'Wait', Comment: comment, Seconds: seconds, Next: next };
+}
+
+/** A Wait whose length (seconds) is read from the input at `secondsPath`. */
+export function waitFor<N extends string>(comment: string, secondsPath: string, next: N): WaitState<N> {
+  return { Type: 'Wait', Comment: comment, SecondsPath: secondsPath, Next: next };
 }
 
 /** A Fail state whose cause is read from the input at `causePath`. */

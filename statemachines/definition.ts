@@ -1,7 +1,7 @@
 /**
  * The rollout workflow, in the order of its runbook: prepare (validate, lock, gates, verify and snapshot the data,
  * smoke tests, arm the alarms), the phase loop (shift traffic, approval, bake and judge), the checks after 100 %,
- * roll back and restore, finish. Retry policies, catch lists and the common parameter block are in policies.ts, each written once.
+ * roll back and restore, watch the stable version recover, finish. Retry policies, catch lists and the common parameter block are in policies.ts, each written once.
  *
  * To change the workflow: edit this file (or policies.ts), run `npm run asl` to regenerate
  * statemachines/rollout.asl.json, and commit both. The stack and the simulator load the JSON, never this file;
@@ -20,6 +20,7 @@ import {
   type TokenTaskOptions,
   task,
   wait,
+  waitFor,
   waitForTaskToken,
   when,
 } from './asl';
@@ -274,7 +275,7 @@ function rollBack() {
         when(equals('$.rollback.restore', 'automatic'), 'RestoreDatabase'),
         when(equals('$.rollback.restore', 'on-approval'), 'AwaitRestoreApproval'),
       ],
-      'FinishRolledBack',
+      'WatchRecovery',
     ),
     AwaitRestoreApproval: stepWaitingForToken('RestoreDatabaseFunctionArn', {
       comment:
@@ -282,13 +283,13 @@ function rollBack() {
       payload: { ...REF, action: 'request-approval' },
       timeoutSecondsPath: '$.rollback.approvalTimeoutSeconds',
       resultPath: '$.approval',
-      catch: onTimeout('FinishRolledBack', '$.approval'),
+      catch: onTimeout('WatchRecovery', '$.approval'),
       next: 'RestoreApproved',
     }),
     RestoreApproved: choice(
       'Declined: the rollout ends with the data as it is.',
       [when(equals('$.approval.decision', 'approved'), 'RestoreDatabase')],
-      'FinishRolledBack',
+      'WatchRecovery',
     ),
   };
 }
@@ -328,6 +329,24 @@ function restoreData() {
         "Only now, with the restored database verified and the service repointed: maintenance off (the value it had before is put back, unless someone else changed it since), and the restore's recovery point and time recorded. Maintenance went on before the restore started (before the approval was asked, or at the first look of an automatic restore).",
       parameters: { ...REF, action: 'end-maintenance' },
       resultPath: '$.maintenance',
+      next: 'WatchRecovery',
+    }),
+  };
+}
+
+/** Traffic is safe: watch the stable version for the plan's time, then judge once whether it recovered. */
+function verifyRecovery() {
+  return {
+    WatchRecovery: waitFor(
+      "Watch the stable version for the plan's recovery.watch (plus the datapoint delay, so the window is complete in CloudWatch); no wait when traffic never moved.",
+      '$.rollback.watchSeconds',
+      'CheckRecovery',
+    ),
+    CheckRecovery: step('RollbackFunctionArn', {
+      comment:
+        "Whether the stable version's error rate and p95 over the watch returned to its baseline before the rollout: recovered, still degraded (the cause is elsewhere), inconclusive (too little traffic) or unknown (CloudWatch could not be read). Recorded once; it never fails the rollback.",
+      parameters: { ...REF, action: 'check-recovery' },
+      resultPath: '$.recovery',
       next: 'FinishRolledBack',
     }),
   };
@@ -364,6 +383,7 @@ export const ROLLOUT_DEFINITION = machine({
     ...postCheck(),
     ...rollBack(),
     ...restoreData(),
+    ...verifyRecovery(),
     ...conclude(),
   },
 });

@@ -9,6 +9,7 @@ import { ExecutionInputSchema } from '../../functions/core/input';
 import { formatIssues } from '../../functions/core/issues';
 import { pct } from '../../functions/core/judge';
 import { describeWeights, isFinished, type RolloutRecord } from '../../functions/core/record';
+import { describeRecovery } from '../../functions/core/recovery';
 import { SignalResultSchema, SignalSchema } from '../../functions/signal/handler';
 import type { Write } from './progress';
 import { UsageError } from './simulate';
@@ -294,6 +295,7 @@ export function statusLines(record: RolloutRecord): string[] {
       `rollback (${record.rollback.trigger}): ${record.rollback.reason}; traffic restored ${when(record.rollback.trafficRestoredAt)}`,
     );
   }
+  if (record.recovery) lines.push(describeRecovery(record.recovery, record.plan.recovery.watch));
   for (const phase of record.phases) {
     const a = phase.approval;
     if (!a) continue;

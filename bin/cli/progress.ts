@@ -51,6 +51,13 @@ export function progressPrinter(write: Write, everyMinutes = 5) {
   };
 }
 
+const RECOVERY_MARK: Record<string, string> = {
+  recovered: '✓',
+  'still-degraded': '✗',
+  inconclusive: '?',
+  unknown: '?',
+};
+
 /** What each step prints; a step not listed prints nothing. */
 const STEP_LINES: Partial<Record<string, (progress: Progress) => void>> = {
   'check-gates': ({ result, line }) =>
@@ -63,6 +70,14 @@ const STEP_LINES: Partial<Record<string, (progress: Progress) => void>> = {
     line(`${result.decision === 'pass' ? '✓ checks after 100 %' : '✗ checks after 100 %'}: ${String(result.reason)}`);
   },
   rollback: ({ result, line, sim }) => {
+    // The same function checks the recovery after the watch: its answer has a status instead of a trigger.
+    if (result?.status !== undefined) {
+      if (result.status !== 'not-watched')
+        line(
+          `${RECOVERY_MARK[String(result.status)] ?? '?'} ${String(result.status).replace('-', ' ')} after the rollback: ${String(result.reason)}`,
+        );
+      return;
+    }
     line(`↩ traffic back on ${sim.scenario.world.stableVersion} (${String(result?.trigger)})`);
     const restore = result?.restore;
     if (restore === 'on-approval') line('⛁ the release damaged data: the restore waits for an approval');

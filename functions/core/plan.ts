@@ -13,6 +13,7 @@ import { NotificationsSchema } from './notifications/policy';
 import { checkLastWeight, checkPhaseKind, checkPhaseNames, type PhasePlan, PhaseSchema, resolvePhases } from './phase';
 import { POST_CHECK_HISTORY_EVENTS } from './post-check';
 import { checkReadinessPolicy, ReadinessPolicySchema } from './readiness';
+import { RECOVERY_HISTORY_EVENTS, RecoveryPolicySchema } from './recovery';
 import { checkSmokeTests, SmokeTestsSchema } from './smoke';
 import { checkSynthetic, SyntheticTrafficSchema } from './synthetic';
 import { TargetSchema } from './target';
@@ -26,7 +27,7 @@ import { visibleText } from './text';
  *
  * This file composes the plan from its concepts, each with its schema beside its behaviour (`target.ts`,
  * `phase.ts`, `cohort.ts`, `judge/`, `freeze.ts`, `notifications/`, `alarms.ts`, `database/`, `readiness.ts`,
- * `smoke.ts`, `synthetic.ts`), and checks what spans several of them: a phase's bake against the health policy's delays, and the
+ * `smoke.ts`, `synthetic.ts`, `recovery.ts`), and checks what spans several of them: a phase's bake against the health policy's delays, and the
  * workflow's history budget.
  *
  * Every field carries a description: the README's plan reference and `examples/schemas/plan.schema.json`
@@ -70,6 +71,7 @@ const planObject = z.strictObject({
   notifications: NotificationsSchema.optional(),
   alarms: AlarmsPolicySchema.prefault({}),
   database: DatabasePolicySchema.optional(),
+  recovery: RecoveryPolicySchema.prefault({}),
   migrations: MigrationsPolicySchema.optional(),
   readiness: ReadinessPolicySchema.prefault({}),
   smokeTests: SmokeTestsSchema,
@@ -101,7 +103,7 @@ export function parsePlan(value: unknown, source = 'plan'): Plan {
  * Step Functions history events a rollout of this plan costs at most: each bake wake-up is one Task state
  * entry (entered, scheduled, started, submitted, timed out, exited), plus the fixed steps and every allowed
  * inconclusive extension, each approval wait (a shift that asks, the wait, its timeout path and choices), the
- * database's polls and the checks after 100 %.
+ * database's polls, the checks after 100 % and the recovery watch after a rollback.
  */
 export function worstCaseHistoryEvents(plan: Plan): number {
   const EVENTS_PER_WAKE = 6;
@@ -117,7 +119,7 @@ export function worstCaseHistoryEvents(plan: Plan): number {
   );
   const approvals = plan.phases.filter((phase) => phase.approval).length;
   const database = databaseHistoryEvents(plan.database);
-  const extra = database + POST_CHECK_HISTORY_EVENTS;
+  const extra = database + POST_CHECK_HISTORY_EVENTS + RECOVERY_HISTORY_EVENTS;
   return FIXED_EVENTS + wakes * EVENTS_PER_WAKE + approvals * EVENTS_PER_APPROVAL + extra;
 }
 

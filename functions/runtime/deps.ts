@@ -268,7 +268,8 @@ export function bakeDeps(p: Platform, event: OnRollout) {
 }
 
 export function rollbackDeps(p: Platform, event: OnRollout) {
-  return { now: () => p.now(), store: store(p), routerFor: routers(onRollout(p, event)) };
+  const s = onRollout(p, event);
+  return { now: () => p.now(), store: store(p), routerFor: routers(s), metricsFor: metrics(s) };
 }
 
 function concludeDeps(p: Platform, s: Scope) {

@@ -9,7 +9,7 @@ import {
   recordMaintenanceOff,
   recordMaintenanceOn,
   recordMaintenanceRead,
-  recordRecovery,
+  recordRecoveryObjectives,
 } from '../core/record';
 
 export interface MaintenanceDeps {
@@ -87,7 +87,7 @@ export async function endMaintenance(
     maintenanceOnAt: m && m.status !== 'changed' ? m.onAt : null,
     maintenanceOffAt: m?.status === 'off' && m.onVersion !== null ? m.offAt : null,
   });
-  return deps.store.update(ref, (r) => recordRecovery(r, recovery, deps.now()), current);
+  return deps.store.update(ref, (r) => recordRecoveryObjectives(r, recovery, deps.now()), current);
 }
 
 async function turnMaintenanceOff(

@@ -27,7 +27,10 @@ export interface RollBackNowDeps extends ConcludeDeps {
 
 export interface RollBackNowResult {
   record: RolloutRecord;
-  /** This request is the recorded trigger (false: another trigger came first, or the rollout had ended). */
+  /**
+   * This request is the recorded trigger and this call acted on it (false: another trigger came first, the rollout
+   * had ended, or a duplicate of the request found traffic already restored).
+   */
   first: boolean;
   /** Traffic was moved by this call (false: it was already on the stable version, or never moved). */
   moved: boolean;
@@ -62,7 +65,10 @@ export async function rollBackNow(
   const result = { first: false, moved: false, woke: false, concluded: false };
   const rollback = record.rollback;
   if (!rollback) return { record, ...result };
-  result.first = rollback.trigger === request.trigger && rollback.detectedAt === request.detectedAt;
+  // The recorded request, not yet acted on: a duplicate delivery of it (EventBridge delivers at least once) finds
+  // traffic already restored while the rollout is still rolling back (its recovery watch) and is not first.
+  result.first =
+    rollback.trigger === request.trigger && rollback.detectedAt === request.detectedAt && !rollback.trafficRestoredAt;
   const waiting = record.waiting;
 
   if (!rollback.trafficRestoredAt) {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { durationSeconds, durationString } from '../duration';
 import { MaintenancePolicySchema } from './maintenance';
-import { recoveryTargetFields } from './recovery';
+import { recoveryTargetFields } from './recovery-objectives';
 
 /**
  * The service's database and what the workflow does with it: a readiness gate (available, with a recent

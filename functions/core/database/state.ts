@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { MaintenanceStateSchema } from './maintenance';
 import { DATABASE_TYPES, type DatabasePolicy } from './policy';
 import { DatabaseReadinessSchema } from './readiness';
-import { RecoveryMeasureSchema } from './recovery';
+import { RecoveryMeasureSchema } from './recovery-objectives';
 import { VerificationSchema } from './verification';
 
 /** The snapshot of this rollout, as the record keeps it. */

@@ -3,6 +3,7 @@ import { localTime } from '../freeze';
 import type { Outcome, RolloutRecord } from '../record';
 import { describeWeights, migrationBlockedReason } from '../record';
 import { databaseLines, databaseSummary } from './database';
+import { recoveryLines } from './recovery';
 import { subject } from './subject';
 
 /**
@@ -79,6 +80,7 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
     if (record.rollback.dataDamaged) lines.push('Data:       the release is treated as having damaged data');
   }
   lines.push(...databaseLines(record, when));
+  lines.push(...recoveryLines(record));
   if (record.postCheck) lines.push(`Post-check: ${record.postCheck.decision}, ${record.postCheck.reason}`);
   lines.push('', 'Phases:');
   for (const p of record.phases) {

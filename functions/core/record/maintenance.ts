@@ -76,7 +76,7 @@ export function recordMaintenanceChanged(record: RolloutRecord, detail: string, 
 }
 
 /** The restore's recovery point and time. The first measure stands. */
-export function recordRecovery(record: RolloutRecord, recovery: RecoveryMeasure, now: Date): RolloutRecord {
+export function recordRecoveryObjectives(record: RolloutRecord, recovery: RecoveryMeasure, now: Date): RolloutRecord {
   const db = record.database;
   if (!db || db.recovery) return record;
   return note({ ...record, database: { ...db, recovery } }, now, 'recovery', recoveryMessage(recovery));

@@ -1,4 +1,5 @@
 import type { DependentResult } from '../flag-dependencies';
+import type { Recovery } from '../recovery';
 import { isFinished } from './lifecycle';
 import type { Rollback, RolloutRecord, Weights } from './schema';
 import { describeWeights, note } from './timeline';
@@ -77,4 +78,13 @@ export function recordDependents(record: RolloutRecord, results: readonly Depend
     'dependent-flags',
     results.map((r) => `${r.flag} ${r.result}: ${r.detail}`).join('; '),
   );
+}
+
+/**
+ * What the check after the rollback found about the stable version. Idempotent: the first result stands, so a
+ * re-run of the check returns what is recorded and reads nothing again.
+ */
+export function recordRecovery(record: RolloutRecord, recovery: Recovery, now: Date): RolloutRecord {
+  if (record.recovery || isFinished(record)) return record;
+  return note({ ...record, recovery }, now, 'recovery', `${recovery.status}: ${recovery.reason}`);
 }

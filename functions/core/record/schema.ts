@@ -5,6 +5,7 @@ import { ExecutionInputSchema } from '../input';
 import { CountsSchema, JudgeStateSchema, noCounts } from '../judge';
 import type { Plan } from '../plan';
 import { GateCheckSchema } from '../readiness';
+import { RecoverySchema } from '../recovery';
 import { ACCOUNT_ID } from '../service-access';
 import { SyntheticWakeUpSchema } from '../synthetic';
 
@@ -271,6 +272,8 @@ export const RolloutRecordSchema = z.strictObject({
   database: DatabaseStateSchema.nullable().default(null),
   /** What each wake-up's synthetic requests answered (plan `synthetic`); absent when none were sent. */
   synthetic: z.array(SyntheticWakeUpSchema).optional(),
+  /** The stable version after a rollback: back to its baseline or not (`recovery.ts`); absent until checked. */
+  recovery: RecoverySchema.optional(),
   /** The last time the execution failed at a step (cleared by nothing: the timeline shows the redrive). */
   failure: FailureSchema.nullable().default(null),
   outcome: OutcomeSchema.nullable(),

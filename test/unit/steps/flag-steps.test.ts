@@ -144,7 +144,7 @@ describe('rollback with dependent flags', () => {
     );
     const store = memoryStore(record);
     const { router, calls } = fakeRouter([], TURNED_OFF);
-    const deps = { now: () => atMinute(31), store, routerFor: () => router };
+    const deps = { now: () => atMinute(31), store, routerFor: () => router, metricsFor: noMetrics };
 
     // Act
     const first = await rollbackStep.run({ ref: REF }, deps);
@@ -184,10 +184,18 @@ describe('rollback with dependent flags', () => {
     const { router, calls } = fakeRouter([], TURNED_OFF);
 
     // Act
-    await rollbackStep.run({ ref: REF }, { now: () => atMinute(1), store, routerFor: () => router });
+    await rollbackStep.run(
+      { ref: REF },
+      { now: () => atMinute(1), store, routerFor: () => router, metricsFor: noMetrics },
+    );
 
     // Assess
     expect(calls).not.toContain('turnOffDependents');
     expect(store.record().rollback?.dependents).toBeUndefined();
   });
 });
+
+/** The rollback action reads no metrics (only the recovery check does). */
+function noMetrics(): never {
+  throw new Error('the rollback read metrics');
+}
