@@ -65,10 +65,7 @@ export async function rollBackNow(
   const result = { first: false, moved: false, woke: false, concluded: false };
   const rollback = record.rollback;
   if (!rollback) return { record, ...result };
-  // The recorded request, not yet acted on: a duplicate delivery of it (EventBridge delivers at least once) finds
-  // traffic already restored while the rollout is still rolling back (its recovery watch) and is not first.
-  result.first =
-    rollback.trigger === request.trigger && rollback.detectedAt === request.detectedAt && !rollback.trafficRestoredAt;
+  result.first = isFirstRequest(rollback, request);
   const waiting = record.waiting;
 
   if (!rollback.trafficRestoredAt) {
@@ -115,6 +112,16 @@ export async function rollBackNow(
     result.concluded = true;
   }
   return { record, ...result };
+}
+
+/**
+ * This request is the recorded one, not yet acted on: a duplicate delivery of it (EventBridge delivers at least once)
+ * finds traffic already restored while the rollout is still rolling back (its recovery watch) and is not first.
+ */
+function isFirstRequest(rollback: NonNullable<RolloutRecord['rollback']>, request: RollbackRequest): boolean {
+  return (
+    rollback.trigger === request.trigger && rollback.detectedAt === request.detectedAt && !rollback.trafficRestoredAt
+  );
 }
 
 /** The execution's status; `running` when the caller knows it, which skips the lookup. */
