@@ -15,6 +15,7 @@ import { endpointStoreFor } from '../adapters/database/endpoint';
 import { databaseFor } from '../adapters/database/factory';
 import { LambdaVerifier } from '../adapters/database/verification';
 import { StepFunctionsExecutions } from '../adapters/executions';
+import { DynamoFreezeStore } from '../adapters/freeze-store';
 import { S3MigrationFiles } from '../adapters/migrations';
 import { type Notification, SnsNotifier } from '../adapters/notifier';
 import { type PlanStore, SsmPlanStore } from '../adapters/plan-store';
@@ -108,6 +109,10 @@ function store(p: Platform) {
   return new DynamoRolloutStore(p.clients.get(DynamoDBClient), p.settings().tableName, () => p.now());
 }
 
+function freezes(p: Platform) {
+  return new DynamoFreezeStore(p.clients.get(DynamoDBClient), p.settings().tableName);
+}
+
 /** The router of a plan's target; each client is made when a target of its kind first needs it. */
 function routers({ service }: Scope): (target: Target, owner: string) => ReturnType<typeof routerFor> {
   const clients = {
@@ -170,6 +175,7 @@ export function checkGatesDeps(p: Platform, event: OnRollout) {
   return {
     now: () => p.now(),
     store: store(p),
+    freezes: freezes(p),
     routerFor: routers(s),
     databaseFor: databases(s),
     readiness: {
@@ -270,7 +276,15 @@ export function rollbackDeps(p: Platform, event: OnRollout) {
 }
 
 function concludeDeps(p: Platform, s: Scope) {
-  return { now: () => p.now(), store: store(p), notifier: notifier(s), alarms: alarms(s), settings: p.settings() };
+  const settings = p.settings();
+  return {
+    now: () => p.now(),
+    store: store(p),
+    freezes: freezes(p),
+    notifier: notifier(s),
+    alarms: alarms(s),
+    settings,
+  };
 }
 
 export function finishDeps(p: Platform, event: OnRollout) {
@@ -282,6 +296,7 @@ export function eventDeps(p: Platform): EventDeps {
   const shared = {
     now: () => p.now(),
     store: store(p),
+    freezes: freezes(p),
     settings: p.settings(),
     tokens: tokens(p),
     executions: new StepFunctionsExecutions(p.clients.get(SFNClient)),
