@@ -1,4 +1,5 @@
 import { isoDuration } from '../functions/core/duration';
+import type { IncidentFreeze } from '../functions/core/incident-freeze';
 import type { Plan } from '../functions/core/plan';
 import type { Outcome, RolloutRecord } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
@@ -17,6 +18,8 @@ export interface ReportInput {
   plan: Plan;
   execution: LocalExecution;
   record: RolloutRecord | undefined;
+  /** The freeze on incident this rollout put on its service, as it is now (null: none, or a later one replaced it). */
+  froze?: IncidentFreeze | null;
   world: SimWorld;
   trafficHistory: { at: string; split: Record<string, number> }[];
   /** The released target as its users meet it at the end. */
@@ -33,7 +36,7 @@ export interface ReportInput {
 /** Assemble the report of one execution. */
 export function buildReport(input: ReportInput): Report {
   const { scenario, plan, execution, record, world } = input;
-  const version = record?.version ?? versionOf(scenario.input);
+  const version = record?.version ?? versionOf(execution.startInput ?? scenario.input);
   const outcome = rolloutOutcome(input);
   const finishedAt = finishedAtOf(input);
   const served = version ? world.traffic.served.get(version) : undefined;
@@ -45,11 +48,12 @@ export function buildReport(input: ReportInput): Report {
     service: plan.service,
     account: scenario.account ?? world.settings.account,
     version,
-    stableVersion: scenario.world.stableVersion,
+    stableVersion: record?.stableVersion ?? scenario.world.stableVersion,
     outcome,
     reason: reasonOf(execution, record),
     errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
     gates: record?.gate?.checks ?? [],
+    incidentFreeze: { atGate: record?.gate?.incident ?? null, froze: input.froze ?? null },
     migrations: migrationsOf(record),
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     postChecks: record?.postCheck?.checks ?? [],
@@ -83,6 +87,7 @@ export function buildReport(input: ReportInput): Report {
     virtualDuration: isoDuration((Date.parse(finishedAt) - input.start.getTime()) / 1000),
     observedUntil: input.end.toISOString(),
     simulationError: null,
+    releases: [],
     notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
     timeline: timelineOf(input),
   };

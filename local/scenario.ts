@@ -123,8 +123,42 @@ const signal = z
       by,
       reason,
     }),
+    z.strictObject({
+      at: offset,
+      type: z
+        .literal('start')
+        .describe(
+          'A pipeline starts another execution (another release of the service, once the one before has ended or not), as `rollout-pilot start` does.',
+        ),
+      name: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'expected lowercase letters, digits and hyphens (at most 80)')
+        .describe(
+          'The execution\u2019s name (unique in the scenario; the first execution is named after the scenario).',
+        ),
+      input: z.unknown().describe('Its execution input, passed as is (as `input`).'),
+    }),
+    z.strictObject({
+      at: offset,
+      type: z
+        .literal('unfreeze')
+        .describe('`rollout-pilot unfreeze`: lift the service\u2019s freeze after a rolled-back rollout.'),
+      by,
+      reason,
+    }),
   ])
   .describe('What operators do, and when.');
+
+/** What one release of the scenario must end with (`expect.releases`). */
+const releaseExpectation = z.strictObject({
+  outcome: z.enum(OUTCOMES),
+  trigger: z.enum(TRIGGERS).optional().describe('What rolled it back, when it was.'),
+  reasonContains: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Text its reason (the report\u2019s `reason`: why it was blocked, rolled back, promoted) contains.'),
+});
 
 const alarmChange = z
   .strictObject({
@@ -300,8 +334,15 @@ export const ScenarioSchema = z.strictObject({
   }),
   expect: z
     .strictObject({
-      outcome: z.enum(OUTCOMES),
+      outcome: z.enum(OUTCOMES).describe('The last execution\u2019s outcome (the only one without `start` signals).'),
       trigger: z.enum(TRIGGERS).optional(),
+      releases: z
+        .array(releaseExpectation)
+        .min(1)
+        .optional()
+        .describe(
+          'Every execution\u2019s outcome, in the order they started: `input`\u2019s first, then each `start` signal\u2019s. Met when each is, and as many executions ran.',
+        ),
     })
     .optional()
     .describe('The outcome the description promises; the simulator reports whether it was met.'),
@@ -340,6 +381,10 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
   if (corrupts !== undefined && !scenario.world.versions[corrupts]) {
     problems.push(`world.database.corruptsDataVersion: "${corrupts}" is not one of world.versions`);
   }
+  const names = [scenario.name, ...scenario.world.signals.flatMap((s) => (s.type === 'start' ? [s.name] : []))];
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) problems.push(`world.signals: the execution name "${name}" is used twice`);
+  });
   const ids = scenario.world.tenants?.map((t) => t.id) ?? [];
   ids.forEach((id, i) => {
     if (ids.indexOf(id) !== i) problems.push(`world.tenants[${i}].id: tenant "${id}" is listed twice`);
