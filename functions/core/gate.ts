@@ -70,9 +70,12 @@ export function gateVerdict(record: RolloutRecord, readings: GateReadings, now: 
   return { gate, stable, database: readiness };
 }
 
-/** A gate that passes says why the release may start now: the freeze windows, and an overridden incident freeze. */
+/**
+ * A gate that passes says why the release may start now: the freeze windows, and the service's last freeze on
+ * incident when there is one (overridden, lifted by an operator or by itself), so that the lift is on the record.
+ */
 function passReason(freeze: FreezeDecision, incident: IncidentDecision): string {
-  return incident.overriddenBy ? `${freeze.reason}; ${incident.reason}` : freeze.reason;
+  return incident.incident ? `${freeze.reason}; ${incident.reason}` : freeze.reason;
 }
 
 /** The state recorded as the stable version is a second read: it must still be one version serving everything. */
