@@ -1,8 +1,8 @@
 import { formatSeconds } from '../../functions/core/duration';
 import { localTime } from '../../functions/core/freeze';
 import { odds, pct } from '../../functions/core/judge';
-import type { Invocation } from '../../local/runner';
 import { versionOf } from '../../local/describe';
+import type { Invocation } from '../../local/runner';
 import type { Simulator } from '../../local/simulate';
 
 /** Where progress lines go (stdout by default; tests collect them). */
