@@ -24,7 +24,8 @@ export interface OperatorPolicyProps {
  */
 export function buildOperatorPolicy(scope: Construct, props: OperatorPolicyProps): iam.ManagedPolicy {
   const policy = new iam.ManagedPolicy(scope, 'OperatorPolicy', {
-    description: 'Rollout Pilot operators (the rollout-pilot CLI): start, follow, stop, redrive and signal rollouts, lift freezes',
+    description:
+      'Rollout Pilot operators (the rollout-pilot CLI): start, follow, stop, redrive and signal rollouts, lift freezes',
     statements: [
       // The CLI finds the state machine and the table in the stack's outputs.
       new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }),
