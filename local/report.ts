@@ -152,9 +152,9 @@ function expectedOf(scenario: Scenario, outcome: Outcome, rollback: Report['roll
 }
 
 /** Both versions are always named, 0 included, so a reader never has to infer a missing key. */
-function finalWeights({ scenario, target }: ReportInput, version: string | null): Report['finalWeights'] {
+function finalWeights({ scenario, target, record }: ReportInput, version: string | null): Report['finalWeights'] {
   return {
-    [scenario.world.stableVersion]: 0,
+    [record?.stableVersion ?? scenario.world.stableVersion]: 0,
     ...(version && scenario.world.versions[version] ? { [version]: 0 } : {}),
     ...Object.fromEntries(Object.entries(target?.split() ?? {}).map(([v, f]) => [v, round(f * 100)])),
   };

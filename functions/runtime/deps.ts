@@ -109,8 +109,14 @@ function store(p: Platform) {
   return new DynamoRolloutStore(p.clients.get(DynamoDBClient), p.settings().tableName, () => p.now());
 }
 
-function freezes(p: Platform) {
-  return new DynamoFreezeStore(p.clients.get(DynamoDBClient), p.settings().tableName);
+/** The rollout store and the services' freezes, on the one DynamoDB client of the function. */
+function tables(p: Platform) {
+  const client = p.clients.get(DynamoDBClient);
+  const { tableName } = p.settings();
+  return {
+    store: new DynamoRolloutStore(client, tableName, () => p.now()),
+    freezes: new DynamoFreezeStore(client, tableName),
+  };
 }
 
 /** The router of a plan's target; each client is made when a target of its kind first needs it. */
@@ -174,8 +180,7 @@ export function checkGatesDeps(p: Platform, event: OnRollout) {
   const migrationFiles = once(() => new S3MigrationFiles(s.service.get(S3Client)));
   return {
     now: () => p.now(),
-    store: store(p),
-    freezes: freezes(p),
+    ...tables(p),
     routerFor: routers(s),
     databaseFor: databases(s),
     readiness: {
@@ -276,15 +281,7 @@ export function rollbackDeps(p: Platform, event: OnRollout) {
 }
 
 function concludeDeps(p: Platform, s: Scope) {
-  const settings = p.settings();
-  return {
-    now: () => p.now(),
-    store: store(p),
-    freezes: freezes(p),
-    notifier: notifier(s),
-    alarms: alarms(s),
-    settings,
-  };
+  return { now: () => p.now(), ...tables(p), notifier: notifier(s), alarms: alarms(s), settings: p.settings() };
 }
 
 export function finishDeps(p: Platform, event: OnRollout) {
@@ -295,8 +292,7 @@ export function finishDeps(p: Platform, event: OnRollout) {
 export function eventDeps(p: Platform): EventDeps {
   const shared = {
     now: () => p.now(),
-    store: store(p),
-    freezes: freezes(p),
+    ...tables(p),
     settings: p.settings(),
     tokens: tokens(p),
     executions: new StepFunctionsExecutions(p.clients.get(SFNClient)),
