@@ -48,7 +48,7 @@ export function buildReport(input: ReportInput): Report {
     service: plan.service,
     account: scenario.account ?? world.settings.account,
     version,
-    stableVersion: record?.stableVersion ?? scenario.world.stableVersion,
+    stableVersion: stableAtStart(input),
     outcome,
     reason: reasonOf(execution, record),
     errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
@@ -152,12 +152,23 @@ function expectedOf(scenario: Scenario, outcome: Outcome, rollback: Report['roll
 }
 
 /** Both versions are always named, 0 included, so a reader never has to infer a missing key. */
-function finalWeights({ scenario, target, record }: ReportInput, version: string | null): Report['finalWeights'] {
+function finalWeights(input: ReportInput, version: string | null): Report['finalWeights'] {
+  const { scenario, target } = input;
   return {
-    [record?.stableVersion ?? scenario.world.stableVersion]: 0,
+    [stableAtStart(input)]: 0,
     ...(version && scenario.world.versions[version] ? { [version]: 0 } : {}),
     ...Object.fromEntries(Object.entries(target?.split() ?? {}).map(([v, f]) => [v, round(f * 100)])),
   };
+}
+
+/**
+ * The version serving most when the execution started: after the last routing change before it (an earlier release
+ * of the scenario), else the scenario's stable version.
+ */
+function stableAtStart({ scenario, trafficHistory, start }: ReportInput): string {
+  const before = trafficHistory.filter((h) => Date.parse(h.at) <= start.getTime()).at(-1);
+  const serving = before && Object.entries(before.split).sort((a, b) => b[1] - a[1])[0];
+  return serving?.[0] ?? scenario.world.stableVersion;
 }
 
 function rollbackOf(record: RolloutRecord | undefined): Report['rollback'] {
