@@ -1,7 +1,15 @@
 import type { DependentResult } from '../functions/core/flag-dependencies';
+import type { IncidentFreeze } from '../functions/core/incident-freeze';
 import type { Baseline } from '../functions/core/judge';
 import type { GateCheck } from '../functions/core/readiness';
-import type { EvaluationSummary, MigrationApproval, Outcome, PhaseCounts, Trigger } from '../functions/core/record';
+import type {
+  EvaluationSummary,
+  Gate,
+  MigrationApproval,
+  Outcome,
+  PhaseCounts,
+  Trigger,
+} from '../functions/core/record';
 import type { Recovery } from '../functions/core/recovery';
 import type { DatabaseReport } from './report-database';
 
@@ -27,6 +35,12 @@ export interface Report {
   errorName: string | null;
   /** Every check of the gate (freeze, target, database, alarms, health and custom checks) and its result. */
   gates: GateCheck[];
+  /**
+   * The freeze on incident: the service's freeze as the gate found it (blocking, overridden by an emergency, lifted
+   * by an operator or past its time; null when there was none), and the freeze this rollout put on the service when
+   * it rolled back, as it is at the end (with its lift, if any).
+   */
+  incidentFreeze: { atGate: Gate['incident'] | null; froze: IncidentFreeze | null };
   /**
    * The release's migrations as the gate classified them: each statement (`file:line`), its rule, result and detail
    * (they are also among `gates`, kind `migration`), and the approval unsafe ones needed. Null when the input named
@@ -142,10 +156,30 @@ export interface Report {
   observedUntil: string;
   /** Set when the simulation itself failed (not the rollout): the report stops where it did. */
   simulationError: string | null;
+  /**
+   * Every execution of the scenario (its `input`, then each `start` signal's) in the order they started, with its
+   * outcome and what `expect.releases` said of it. The rest of the report is about one of them (the last).
+   */
+  releases: Release[];
   notifications: { at: string; subject: string }[];
   /**
    * Everything that happened, in time order; at the same instant, the rollout record's entries first (in the order
    * written), then the world's, then the execution's.
    */
   timeline: { at: string; kind: string; message: string }[];
+}
+
+/** One execution of a scenario with several (`start` signals), and what `expect.releases` said of it. */
+export interface Release {
+  execution: string;
+  version: string | null;
+  stableVersion: string;
+  outcome: Outcome;
+  trigger: Trigger | null;
+  reason: string | null;
+  startedAt: string;
+  finishedAt: string;
+  /** Who overrode the service's freeze after an earlier rollback, in an emergency. */
+  overriddenBy: string | null;
+  expected: { outcome: Outcome; trigger: Trigger | null; reasonContains: string | null; met: boolean } | null;
 }

@@ -1,4 +1,5 @@
 import { isoDuration } from '../functions/core/duration';
+import type { IncidentFreeze } from '../functions/core/incident-freeze';
 import type { Plan } from '../functions/core/plan';
 import type { Outcome, RolloutRecord } from '../functions/core/record';
 import { describeRecovery } from '../functions/core/recovery';
@@ -19,6 +20,8 @@ export interface ReportInput {
   plan: Plan;
   execution: LocalExecution;
   record: RolloutRecord | undefined;
+  /** The freeze on incident this rollout put on its service, as it is now (null: none, or a later one replaced it). */
+  froze?: IncidentFreeze | null;
   world: SimWorld;
   trafficHistory: { at: string; split: Record<string, number> }[];
   /** The released target as its users meet it at the end. */
@@ -35,7 +38,7 @@ export interface ReportInput {
 /** Assemble the report of one execution. */
 export function buildReport(input: ReportInput): Report {
   const { scenario, plan, execution, record, world } = input;
-  const version = record?.version ?? versionOf(scenario.input);
+  const version = record?.version ?? versionOf(execution.startInput ?? scenario.input);
   const outcome = rolloutOutcome(input);
   const finishedAt = finishedAtOf(input);
   const served = version ? world.traffic.served.get(version) : undefined;
@@ -47,11 +50,12 @@ export function buildReport(input: ReportInput): Report {
     service: plan.service,
     account: scenario.account ?? world.settings.account,
     version,
-    stableVersion: scenario.world.stableVersion,
+    stableVersion: stableAtStart(input),
     outcome,
     reason: reasonOf(execution, record),
     errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
     gates: record?.gate?.checks ?? [],
+    incidentFreeze: { atGate: record?.gate?.incident ?? null, froze: input.froze ?? null },
     migrations: migrationsOf(record),
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     postChecks: record?.postCheck?.checks ?? [],
@@ -88,6 +92,7 @@ export function buildReport(input: ReportInput): Report {
     virtualDuration: isoDuration((Date.parse(finishedAt) - input.start.getTime()) / 1000),
     observedUntil: input.end.toISOString(),
     simulationError: null,
+    releases: [],
     notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
     timeline: timelineOf(input),
   };
@@ -165,12 +170,23 @@ function expectedOf(
 }
 
 /** Both versions are always named, 0 included, so a reader never has to infer a missing key. */
-function finalWeights({ scenario, target }: ReportInput, version: string | null): Report['finalWeights'] {
+function finalWeights(input: ReportInput, version: string | null): Report['finalWeights'] {
+  const { scenario, target } = input;
   return {
-    [scenario.world.stableVersion]: 0,
+    [stableAtStart(input)]: 0,
     ...(version && scenario.world.versions[version] ? { [version]: 0 } : {}),
     ...Object.fromEntries(Object.entries(target?.split() ?? {}).map(([v, f]) => [v, round(f * 100)])),
   };
+}
+
+/**
+ * The version serving most when the execution started: after the last routing change before it (an earlier release
+ * of the scenario), else the scenario's stable version.
+ */
+function stableAtStart({ scenario, trafficHistory, start }: ReportInput): string {
+  const before = trafficHistory.filter((h) => Date.parse(h.at) <= start.getTime()).at(-1);
+  const serving = before && Object.entries(before.split).sort((a, b) => b[1] - a[1])[0];
+  return serving?.[0] ?? scenario.world.stableVersion;
 }
 
 function rollbackOf(record: RolloutRecord | undefined): Report['rollback'] {

@@ -3,11 +3,10 @@ import * as z from 'zod';
 import { durationString } from '../functions/core/duration';
 import { formatIssues } from '../functions/core/issues';
 import { OUTCOMES, TRIGGERS } from '../functions/core/record';
-import { RECOVERY_STATUSES } from '../functions/core/recovery';
 import { ACCOUNT_ID } from '../functions/core/service-access';
 import { visibleText } from '../functions/core/text';
-import { ExpectDatabaseSchema } from './expect-database';
 import { FlagsWorldSchema } from './flags-world';
+import { ExpectSchema } from './scenario-expect';
 
 /** A scenario file could not be used; the message names the file and every bad field. */
 export class ScenarioError extends Error {
@@ -122,6 +121,29 @@ const signal = z
         .describe(
           '`rollout-pilot reject`: reject the unsafe migrations (the release is blocked) or the phase approval (the release is rolled back) the rollout waits for, else decline the database restore (the data stays as it is).',
         ),
+      by,
+      reason,
+    }),
+    z.strictObject({
+      at: offset,
+      type: z
+        .literal('start')
+        .describe(
+          'A pipeline starts another execution (another release of the service, once the one before has ended or not), as `rollout-pilot start` does.',
+        ),
+      name: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'expected lowercase letters, digits and hyphens (at most 80)')
+        .describe(
+          'The execution\u2019s name (unique in the scenario; the first execution is named after the scenario).',
+        ),
+      input: z.unknown().describe('Its execution input, passed as is (as `input`).'),
+    }),
+    z.strictObject({
+      at: offset,
+      type: z
+        .literal('unfreeze')
+        .describe('`rollout-pilot unfreeze`: lift the service\u2019s freeze after a rolled-back rollout.'),
       by,
       reason,
     }),
@@ -300,20 +322,7 @@ export const ScenarioSchema = z.strictObject({
       .default('PT1M')
       .describe('How long after a minute ends its datapoint is visible.'),
   }),
-  expect: z
-    .strictObject({
-      outcome: z.enum(OUTCOMES),
-      trigger: z.enum(TRIGGERS).optional(),
-      database: ExpectDatabaseSchema.optional(),
-      recovery: z
-        .enum(RECOVERY_STATUSES)
-        .optional()
-        .describe(
-          'What the check after the rollback should find about the stable version (recovered, still-degraded, inconclusive, unknown).',
-        ),
-    })
-    .optional()
-    .describe('The outcome the description promises; the simulator reports whether it was met.'),
+  expect: ExpectSchema.optional(),
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;
@@ -349,6 +358,10 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
   if (corrupts !== undefined && !scenario.world.versions[corrupts]) {
     problems.push(`world.database.corruptsDataVersion: "${corrupts}" is not one of world.versions`);
   }
+  const names = [scenario.name, ...scenario.world.signals.flatMap((s) => (s.type === 'start' ? [s.name] : []))];
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) problems.push(`world.signals: the execution name "${name}" is used twice`);
+  });
   const ids = scenario.world.tenants?.map((t) => t.id) ?? [];
   ids.forEach((id, i) => {
     if (ids.indexOf(id) !== i) problems.push(`world.tenants[${i}].id: tenant "${id}" is listed twice`);

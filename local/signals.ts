@@ -1,3 +1,5 @@
+import type { FreezeStore } from '../functions/adapters/freeze-store';
+import { unfreeze } from '../functions/use-cases/unfreeze';
 import type { VirtualClock } from './clock';
 import { describeError } from './describe';
 import type { Report } from './report';
@@ -13,6 +15,10 @@ export interface Operators {
   execution: LocalExecution | undefined;
   failedSignals: Report['signals'];
   invoke: Invoker;
+  /** The services' freezes on incident, as `rollout-pilot unfreeze` writes them (the scenario's faults apply). */
+  freezes: FreezeStore;
+  /** Start another execution now, as a pipeline does (`start`). */
+  startExecution(name: string, input: unknown): LocalExecution;
   /** What broke the simulator itself (a redrive that could not run). */
   crashed(error: unknown): void;
 }
@@ -24,8 +30,14 @@ export interface Operators {
  */
 export async function operatorSignal(ops: Operators, signal: Scenario['world']['signals'][number]): Promise<unknown> {
   const { world, execution } = ops;
-  const who = signal.by ?? 'an operator';
+  const who = ('by' in signal ? signal.by : undefined) ?? 'an operator';
   switch (signal.type) {
+    case 'start':
+      world.note('start', `a pipeline starts execution ${signal.name}: ${JSON.stringify(signal.input)}`);
+      ops.startExecution(signal.name, signal.input);
+      return undefined;
+    case 'unfreeze':
+      return unfreezeSignal(ops, signal);
     case 'redrive':
       if (execution?.status === 'FAILED' && execution.failed?.redrivable) {
         world.note('redrive', `${who} redrives the execution from ${execution.failed.state}`);
@@ -68,5 +80,26 @@ export async function operatorSignal(ops: Operators, signal: Scenario['world']['
       world.note(signal.type, `${result.accepted ? 'accepted' : 'ignored'}: ${result.message}`);
       return result;
     }
+  }
+}
+
+/** `rollout-pilot unfreeze`, as the CLI runs it: a failure is noted in the timeline and the report's signals. */
+async function unfreezeSignal(
+  ops: Operators,
+  signal: Extract<Scenario['world']['signals'][number], { type: 'unfreeze' }>,
+): Promise<unknown> {
+  const { world } = ops;
+  world.note('unfreeze', `${signal.by}: rollout-pilot unfreeze --service ${ops.service} --reason "${signal.reason}"`);
+  const at = ops.clock.now();
+  try {
+    const result = await unfreeze(ops.freezes, ops.service, { by: signal.by, reason: signal.reason }, at);
+    world.note('unfreeze', result.message);
+    return result;
+  } catch (error) {
+    const message = `failed: ${describeError(error)}`;
+    world.note('unfreeze', message);
+    const failed = { at: at.toISOString(), type: 'unfreeze', by: signal.by, reason: signal.reason };
+    ops.failedSignals.push({ ...failed, accepted: false, result: message });
+    return { lifted: false, message };
   }
 }

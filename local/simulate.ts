@@ -1,7 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoFreezeStore } from '../functions/adapters/freeze-store';
 import { DynamoRolloutStore } from '../functions/adapters/store';
 import { durationSeconds, formatSeconds } from '../functions/core/duration';
+import type { IncidentFreeze } from '../functions/core/incident-freeze';
 import type { Plan } from '../functions/core/plan';
 import type { RolloutRecord } from '../functions/core/record';
 import { readRolloutDefinition } from '../statemachines/rollout';
@@ -14,6 +16,7 @@ import { onboardServices } from './onboarding';
 import { loadPlanFile } from './plan-file';
 import { simPlatform } from './platform';
 import { buildReport, type Report } from './report';
+import { withReleases } from './report-releases';
 import { Random } from './rng';
 import { type Invocation, LocalExecution, lambdaInvoker, prepareDefinition, quietSteps } from './runner';
 import { type Scenario, ScenarioError } from './scenario';
@@ -25,12 +28,13 @@ import {
   scheduleWorldChanges,
 } from './scenario-events';
 import { type Operators, operatorSignal } from './signals';
+import { SimulationError } from './simulation-error';
 import { FUNCTIONS, functionDeps } from './steps';
 import { SimSyntheticTraffic } from './synthetic';
 import type { SimTarget } from './targets';
 import { SIM_ACCOUNT, SimWorld } from './world';
 
-export { loadPlanFile };
+export { loadPlanFile, SimulationError };
 
 /** The project root: plan paths in scenarios are relative to it. (The bundled CLI's launcher passes it.) */
 export const PROJECT_ROOT = process.env.ROLLOUT_PILOT_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
@@ -73,6 +77,8 @@ export class Simulator {
   readonly store: DynamoRolloutStore;
   /** The rollout table for the simulator's own reads (reports): no fault applies, nothing is logged. */
   readonly records: DynamoRolloutStore;
+  /** The services' freezes on incident, as the operators' CLI reads and lifts them (the scenario's faults apply). */
+  readonly freezes: DynamoFreezeStore;
   /** Operators' signals whose invocation failed (the signal function threw): they are in the report. */
   readonly failedSignals: Report['signals'] = [];
 
@@ -95,6 +101,7 @@ export class Simulator {
     this.records = new DynamoRolloutStore(world.dynamoClient({ bookkeeping: true }), world.settings.tableName, () =>
       clock.now(),
     );
+    this.freezes = new DynamoFreezeStore(world.dynamoClient(), world.settings.tableName);
   }
 
   static async create(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
@@ -193,6 +200,8 @@ export class Simulator {
       execution: this.executions.at(-1),
       failedSignals: this.failedSignals,
       invoke: this.invoke,
+      freezes: this.freezes,
+      startExecution: (name, input) => this.startExecution(name, input),
       crashed: (error) => this.crashed(error),
     };
   }
@@ -217,8 +226,10 @@ export class Simulator {
   /** Every routing change of the released target: `{ version: fraction }`. */
   readonly trafficHistory: { at: string; split: Record<string, number> }[] = [];
 
-  /** Start an execution now. */
+  /** Start an execution now (its version deployed where the target needs it first, as the pipeline does). */
   startExecution(name: string, input: unknown): LocalExecution {
+    const version = versionOf(input);
+    if (version && this.scenario.world.versions[version]) this.target?.deploy?.(version);
     const execution = new LocalExecution(
       this.machine.definition,
       this.machine.bindings,
@@ -259,12 +270,12 @@ export class Simulator {
   async runToEnd(): Promise<void> {
     await this.run(() => this.settled());
     const failed = this.waitingForRedrive();
-    if (failed && this.newVersionShare() > 0) {
-      const version = versionOf(this.scenario.input);
+    if (failed && this.newVersionShare(failed) > 0) {
+      const version = versionOf(failed.startInput);
       const watched = (this.clock.now().getTime() - (failed.stoppedAt?.getTime() ?? 0)) / 1000;
       this.world.note(
         'horizon',
-        `the simulation stops ${formatSeconds(Math.round(watched))} after the execution failed at ${failed.failed?.state} (it watches up to ${formatHorizon()}): ${version} still has ${Math.round(this.newVersionShare() * 1000) / 10}% of the traffic, and the rollout waits for a redrive or an abort`,
+        `the simulation stops ${formatSeconds(Math.round(watched))} after the execution failed at ${failed.failed?.state} (it watches up to ${formatSeconds(FAILURE_HORIZON_MS / 1000)}): ${version} still has ${Math.round(this.newVersionShare(failed) * 1000) / 10}% of the traffic, and the rollout waits for a redrive or an abort`,
       );
     }
   }
@@ -284,7 +295,7 @@ export class Simulator {
     // A rollout that failed at a step is still guarded by its alarms: the world runs on while the new version
     // serves traffic, up to the horizon.
     const failed = this.waitingForRedrive();
-    if (!failed?.stoppedAt || this.newVersionShare() === 0) return true;
+    if (!failed?.stoppedAt || this.newVersionShare(failed) === 0) return true;
     return now >= failed.stoppedAt.getTime() + FAILURE_HORIZON_MS;
   }
 
@@ -298,9 +309,9 @@ export class Simulator {
     return last?.status === 'FAILED' && last.failed?.redrivable ? last : undefined;
   }
 
-  /** The share of the released target's traffic the scenario's new version has now. */
-  private newVersionShare(): number {
-    const version = versionOf(this.scenario.input);
+  /** The share of the released target's traffic an execution's new version has now. */
+  private newVersionShare(execution: LocalExecution): number {
+    const version = versionOf(execution.startInput);
     return version ? (this.target?.split()[version] ?? 0) : 0;
   }
 
@@ -313,22 +324,35 @@ export class Simulator {
     return records.find((r) => r.executionArn === execution.arn);
   }
 
-  /** The report of an execution (the last one by default). */
+  /** The report of an execution (the last one by default), with every release of the scenario. */
   async report(execution = this.executions.at(-1)): Promise<Report> {
     if (!execution) throw new Error('no execution was started');
     this.world.catchUp();
+    const freezes = new DynamoFreezeStore(
+      this.world.dynamoClient({ bookkeeping: true }),
+      this.world.settings.tableName,
+    );
+    const freeze = (await freezes.get(this.plan.service)) ?? null;
+    const reports = await Promise.all(this.executions.map((e) => this.single(e, freeze)));
+    return withReleases(this.scenario, reports, this.executions.indexOf(execution));
+  }
+
+  /** The report of one execution, on its own. */
+  private async single(execution: LocalExecution, freeze: IncidentFreeze | null): Promise<Report> {
+    const record = await this.record(execution);
     return buildReport({
       scenario: this.scenario,
       plan: this.plan,
       execution,
-      record: await this.record(execution),
+      record,
+      froze: freeze && record && freeze.executionArn === record.executionArn ? freeze : null,
       world: this.world,
       trafficHistory: this.trafficHistory,
       target: this.target,
       database: this.database,
       failedSignals: this.failedSignals,
       lockHeld: (await this.records.lockHolder(this.plan.service))?.executionArn === execution.arn,
-      start: this.start,
+      start: execution === this.executions[0] ? this.start : new Date(execution.history[0]?.at ?? this.start),
       end: this.clock.now(),
     });
   }
@@ -341,21 +365,6 @@ export class Simulator {
 
   offset(iso: string): Date {
     return new Date(this.start.getTime() + durationSeconds(iso) * 1000);
-  }
-}
-
-/**
- * The simulation itself failed (a bug, a stall, a run past the virtual limit), not the rollout. It carries the
- * report of what happened up to then, when one could be made (`simulationError` says why it is partial).
- */
-export class SimulationError extends Error {
-  override readonly name = 'SimulationError';
-  constructor(
-    message: string,
-    readonly report: Report | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
   }
 }
 
@@ -388,9 +397,4 @@ export async function simulate(
   } finally {
     simulator.dispose();
   }
-}
-
-/** The horizon in words: `1h`. */
-function formatHorizon(): string {
-  return formatSeconds(FAILURE_HORIZON_MS / 1000);
 }

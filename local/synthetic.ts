@@ -11,6 +11,8 @@ interface SyntheticWorld {
   world: SimWorld;
   scenario: Scenario;
   clock: VirtualClock;
+  /** The executions started so far: the last one's version is the one a synthetic GET reaches. */
+  executions?: readonly { startInput: unknown }[];
 }
 
 /**
@@ -60,7 +62,7 @@ export class SimSyntheticTraffic {
   }
 
   /**
-   * GETs of the plans' synthetic URLs: they reach the scenario's new version (a version-pinned stage), which
+   * GETs of the plans' synthetic URLs: they reach the new version of the last execution started (a version-pinned stage), which
    * answers 200, or 500 at its error rate. For a Lambda target its metrics go under the version's `Resource`, as
    * for an API stage that integrates `functionName:<version>`; for other targets none are written (the URL
    * reaches the new version outside the target's judged metrics, as docs/analysis.md asks).
@@ -68,7 +70,7 @@ export class SimSyntheticTraffic {
   get(plans: readonly Plan[]): SyntheticSender['get'] {
     return async (url, headers) => {
       const plan = plans.find((p) => p.synthetic?.request.type === 'http' && p.synthetic.request.url === url);
-      const version = versionOf(this.ctx.scenario.input);
+      const version = versionOf(this.ctx.executions?.at(-1)?.startInput ?? this.ctx.scenario.input);
       if (!plan || version === null || !(SYNTHETIC_LABEL in headers)) {
         return { ok: false, durationMs: null, detail: `GET ${url}: no such host (simulated)` };
       }

@@ -14,6 +14,11 @@ export interface SimTenant {
 export interface SimTarget {
   /** Fraction (0..1) of requests per version, right now. */
   split(): Record<string, number>;
+  /**
+   * A later release of the scenario (a `start` signal) deploys its version where the target takes it: an ALB's
+   * idle target group (the one serving nothing). A Lambda function has every version published already.
+   */
+  deploy?(version: string): void;
   /** For a feature flag: the tenants, and those that were ever in the cohort while sending requests. */
   tenants?: {
     all: SimTenant[];
@@ -120,6 +125,7 @@ export function simAlbTarget(
   const versionIn = new Map<string, string>([[stableGroup, release.stableVersion]]);
   if (release.newVersion) versionIn.set(canaryGroup, release.newVersion);
   const groupOf = new Map([...versionIn].map(([group, version]) => [version, group]));
+  const deploy = idleGroupDeployer(world, rule, [canaryGroup, stableGroup], versionIn, groupOf);
   const byVersion = (groups: Record<string, number>) => {
     const out: Record<string, number> = {};
     for (const [group, share] of Object.entries(groups)) {
@@ -153,7 +159,30 @@ export function simAlbTarget(
   world.elbv2.afterRoutingChange((changed, groups) => {
     if (changed === rule) release.onChange(byVersion(groups));
   });
-  return { split };
+  return { split, deploy };
+}
+
+/**
+ * A later release deployed into the group that serves nothing, as a pipeline deploys into the idle target group; a
+ * version already in a group stays where it is.
+ */
+function idleGroupDeployer(
+  world: SimWorld,
+  rule: string,
+  groups: readonly string[],
+  versionIn: Map<string, string>,
+  groupOf: Map<string, string>,
+): (version: string) => void {
+  return (version) => {
+    if (groupOf.has(version)) return;
+    const shares = world.elbv2.split(rule);
+    const idle = groups.find((g) => !((shares[g] ?? 0) > 0));
+    if (!idle) throw new Error(`no idle target group of ${rule} to deploy ${version} into`);
+    const replaced = versionIn.get(idle);
+    if (replaced !== undefined) groupOf.delete(replaced);
+    versionIn.set(idle, version);
+    groupOf.set(version, idle);
+  };
 }
 
 /** Tenants a flag scenario gets when it names none: 200, evenly sharing the scenario's request rate. */

@@ -1,6 +1,7 @@
 import { formatSeconds } from '../../functions/core/duration';
 import { localTime } from '../../functions/core/freeze';
 import { odds, pct } from '../../functions/core/judge';
+import { versionOf } from '../../local/describe';
 import type { Invocation } from '../../local/runner';
 import type { Simulator } from '../../local/simulate';
 
@@ -18,6 +19,8 @@ interface PrinterState {
   lastBakeLine: number;
   lastDecision: string;
   lastRestore: string;
+  /** The version each execution found serving everything, by execution ARN (a scenario may release several). */
+  stable: Map<string, string>;
 }
 
 /** One invocation to print: its result, where its lines go, and the printer's memory. */
@@ -36,8 +39,9 @@ interface Progress {
  * are in the plan's time zone.
  */
 export function progressPrinter(write: Write, everyMinutes = 5) {
-  const state: PrinterState = { lastBakeLine: 0, lastDecision: '', lastRestore: '' };
+  const state: PrinterState = { lastBakeLine: 0, lastDecision: '', lastRestore: '', stable: new Map() };
   return (invocation: Invocation, sim: Simulator) => {
+    noteStable(sim, invocation, state);
     const tz = sim.plan.timeZone;
     const at = localTime(new Date(invocation.at), tz).text.slice(-5);
     const line = (text: string) => write(`  ${at}  ${text}`);
@@ -69,7 +73,7 @@ const STEP_LINES: Partial<Record<string, (progress: Progress) => void>> = {
     if (result?.phase === undefined) return;
     line(`${result.decision === 'pass' ? '✓ checks after 100 %' : '✗ checks after 100 %'}: ${String(result.reason)}`);
   },
-  rollback: ({ result, line, sim }) => {
+  rollback: ({ result, line, sim, invocation, state }) => {
     // The same function checks the recovery after the watch: its answer has a status instead of a trigger.
     if (result?.status !== undefined) {
       if (result.status !== 'not-watched')
@@ -78,7 +82,7 @@ const STEP_LINES: Partial<Record<string, (progress: Progress) => void>> = {
         );
       return;
     }
-    line(`↩ traffic back on ${sim.scenario.world.stableVersion} (${String(result?.trigger)})`);
+    line(`↩ traffic back on ${releaseOf(sim, invocation, state).stable} (${String(result?.trigger)})`);
     const restore = result?.restore;
     if (restore === 'on-approval') line('⛁ the release damaged data: the restore waits for an approval');
     if (restore === 'automatic') line('⛁ the release damaged data: restoring the database (restore: automatic)');
@@ -149,13 +153,11 @@ function bakeLine({ invocation, sim, result, line, state, everyMinutes }: Progre
   if (decision === 'hold' && state.lastDecision === 'hold' && !due) return;
   state.lastBakeLine = now;
   state.lastDecision = decision;
-  const version = sim.executions.at(-1)
-    ? String((sim.scenario.input as { version?: string })?.version ?? 'new')
-    : 'new';
+  const { version, stable } = releaseOf(sim, invocation, state);
   const reference = result?.reference === 'baseline' ? ' before the rollout' : '';
   const synthetic = result?.synthetic as { requests: number; failed: number } | undefined;
   const extra = synthetic ? ` + ${synthetic.requests} synthetic (${synthetic.failed} failed)` : '';
-  const stats = `${version} ${describe(result?.canary as Summary)}${extra} | ${sim.scenario.world.stableVersion}${reference} ${describe(result?.stable as Summary)}`;
+  const stats = `${version} ${describe(result?.canary as Summary)}${extra} | ${stable}${reference} ${describe(result?.stable as Summary)}`;
   const errors = result?.errors as { evidence: number; limit: number } | null | undefined;
   const latency = result?.latency as { evidence: number } | null | undefined;
   const evidence =
@@ -166,6 +168,29 @@ function bakeLine({ invocation, sim, result, line, state, everyMinutes }: Progre
   else if (decision === 'hold') line(`  ${String(result?.phase)} HOLD: ${String(result?.reason)}`);
   else if (decision === 'pass') line(`✓ ${String(result?.phase)} passed: ${String(result?.reason)}`);
   else line(`✗ ${String(result?.phase)} ROLL BACK: ${String(result?.reason)}`);
+}
+
+/** The execution an invocation acts for (its event's `ref`), else the last one started. */
+function executionOf(sim: Simulator, invocation: Invocation) {
+  const arn = (invocation.event as { ref?: { executionArn?: string } } | null)?.ref?.executionArn;
+  return sim.executions.find((e) => e.arn === arn) ?? sim.executions.at(-1);
+}
+
+/** The first time an execution's step runs, nothing has moved yet: the version serving most is its stable one. */
+function noteStable(sim: Simulator, invocation: Invocation, state: PrinterState): void {
+  const execution = executionOf(sim, invocation);
+  if (!execution || state.stable.has(execution.arn)) return;
+  const serving = Object.entries(sim.target?.split() ?? {}).sort((a, b) => b[1] - a[1])[0]?.[0];
+  state.stable.set(execution.arn, serving ?? sim.scenario.world.stableVersion);
+}
+
+/** The new and the stable version of the rollout an invocation acts for. */
+function releaseOf(sim: Simulator, invocation: Invocation, state: PrinterState): { version: string; stable: string } {
+  const execution = executionOf(sim, invocation);
+  return {
+    version: versionOf(execution?.startInput) ?? 'new',
+    stable: (execution && state.stable.get(execution.arn)) ?? sim.scenario.world.stableVersion,
+  };
 }
 
 /** A restore's line when its status changes (a poll that finds it unchanged prints nothing). */

@@ -224,7 +224,21 @@ function summaryLine(report: Report, timeZone: string, wallMs: number): string {
       `         ${report.version} still has ${serving}% of the traffic at ${until}: the rollout waits for a redrive or an abort`,
     );
   }
+  if (report.releases.length > 1) lines.push(...releaseLines(report, timeZone));
   return lines.join('\n');
+}
+
+/** A scenario with several releases: each one's outcome, in the order they started. */
+function releaseLines(report: Report, timeZone: string): string[] {
+  return [
+    `         ${report.releases.length} releases:`,
+    ...report.releases.map((r, i) => {
+      const end = localTime(new Date(r.finishedAt), timeZone).text.slice(-5);
+      const expected = r.expected ? (r.expected.met ? ' ✓' : ` ✗ expected ${r.expected.outcome}`) : '';
+      const override = r.overriddenBy ? ` (emergency, approved by ${r.overriddenBy})` : '';
+      return `         ${i + 1}. ${end} ${r.execution}: ${r.version ?? '-'} over ${r.stableVersion} → ${r.outcome}${expected}${override}`;
+    }),
+  ];
 }
 
 function table(runs: ScenarioRun[]): string {

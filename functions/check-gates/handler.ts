@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ConfigurationSource } from '../adapters/configuration';
 import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { FreezeStore } from '../adapters/freeze-store';
 import type { MigrationFiles } from '../adapters/migrations';
 import type { AlarmStates, CheckInvoker, HttpProbe } from '../adapters/readiness';
 import type { TrafficRouter } from '../adapters/routers/router';
@@ -37,8 +38,8 @@ export const GateOutputSchema = z.strictObject({
 });
 
 /**
- * The pre-release gates, before anything moves: the freeze windows (an emergency input overrides them, and the
- * override is recorded), a preflight of the target (the version exists, the target serves another version,
+ * The pre-release gates, before anything moves: the freeze windows and the freeze after a rolled-back rollout (an
+ * emergency input overrides them, and the override is recorded), a preflight of the target (the version exists, the target serves another version,
  * no other release is half-way through it), the database's readiness (available, with an automated backup
  * younger than the plan's limit) and the plan's readiness checks (its alarms not in ALARM, HTTP health checks,
  * custom check functions), the new version's configuration (`readiness.configuration`; values never leave the
@@ -95,17 +96,19 @@ async function readGates(
   const source = plan.readiness.configuration && deps.configurationFor(plan, record.version);
   // A feature flag's prerequisites must be on for the first phase's tenants (each shift checks its own phase).
   const first = resolvePhases(plan)[0];
-  const [problems, database, readiness, configuration, prerequisites, migrations] = await Promise.all([
+  const [problems, database, readiness, configuration, prerequisites, migrations, incident] = await Promise.all([
     router.preflight(record.version),
     plan.database ? databaseReadiness(deps, plan.database, now) : Promise.resolve(null),
     runReadiness(plan.readiness, subject, deps.readiness),
     plan.readiness.configuration && source ? runConfiguration(plan.readiness.configuration, source) : [],
     first && router.prerequisites ? router.prerequisites(first) : Promise.resolve([]),
     checkMigrations(deps.migrations, record),
+    deps.freezes.get(plan.service),
   ]);
   const traffic = problems.length ? null : await router.current();
   const checks = [...readiness.checks, ...configuration, ...prerequisites, ...(migrations?.checks ?? [])];
-  return { readings: { problems, traffic, target: router.description, database, checks }, migrations };
+  const readings = { problems, traffic, target: router.description, database, checks, incident: incident ?? null };
+  return { readings, migrations };
 }
 
 async function databaseReadiness(deps: CheckGatesDeps, policy: DatabasePolicy, now: Date): Promise<DatabaseReadiness> {
@@ -116,6 +119,8 @@ async function databaseReadiness(deps: CheckGatesDeps, policy: DatabasePolicy, n
 export interface CheckGatesDeps {
   now(): Date;
   store: RolloutStore;
+  /** The services' freezes on incident (a rolled-back rollout freezes its service's releases). */
+  freezes: FreezeStore;
   /** The router of a plan's target, writing as rollout `owner`. */
   routerFor(target: Target, owner: string): TrafficRouter;
   databaseFor(policy: DatabasePolicy): DatabaseGateway;

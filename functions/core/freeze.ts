@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { DatabasePolicy } from './database/policy';
-import { durationSeconds, formatSeconds } from './duration';
+import { durationSeconds, durationString, formatSeconds } from './duration';
 import { expectedRolloutSeconds, type PhasedPlan } from './phase';
 import { visibleText } from './text';
 
@@ -37,6 +37,22 @@ const dateWindow = z
   })
   .describe('A single frozen day.');
 
+const afterIncident = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'A rollout that ends `ROLLED_BACK` freezes the service\u2019s releases: the next start is `BLOCKED` naming the incident until an operator lifts it (`rollout-pilot unfreeze`), `lift` passes, or an input with `emergency` overrides it.',
+      ),
+    lift: durationString({ minSeconds: 60, maxSeconds: 30 * 86_400 })
+      .default('PT24H')
+      .describe(
+        'How long after the rollback the freeze lifts by itself. A day: long enough for the team to find the cause and decide on the fix, short enough that a freeze nobody lifted does not stop the service\u2019s releases for good.',
+      ),
+  })
+  .describe('Stop the line after a rollback (a freeze on incident).');
+
 export const FreezePolicySchema = z
   .strictObject({
     weekly: z.array(weeklyWindow).default([]).describe('Windows that repeat every week.'),
@@ -47,6 +63,7 @@ export const FreezePolicySchema = z
       .describe(
         'Also block a release that would still be running when a window starts (its phases\u2019 bakes added up), not only one that starts inside a window.',
       ),
+    afterIncident: afterIncident.prefault({}),
   })
   .describe('When not to release. An execution input with `emergency` overrides it, and the override is recorded.');
 export type FreezePolicy = z.output<typeof FreezePolicySchema>;

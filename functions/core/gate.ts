@@ -1,5 +1,6 @@
 import type { DatabaseReadiness } from './database';
 import { checkFreeze, type FreezeDecision } from './freeze';
+import { checkIncidentFreeze, type IncidentDecision, type IncidentFreeze } from './incident-freeze';
 import type { Plan } from './plan';
 import { failureReason, type GateCheck } from './readiness';
 import { describeWeights, type Gate, type RolloutRecord, type Weights } from './record';
@@ -29,6 +30,8 @@ export interface GateReadings {
   database: DatabaseReadiness | null;
   /** The plan's readiness checks, each with its result. */
   checks: readonly GateCheck[];
+  /** The service's latest freeze on incident (absent or null: none). */
+  incident?: IncidentFreeze | null;
 }
 
 /** The gate's verdict: what the record keeps of it, the stable version it learned, the database's readiness. */
@@ -43,10 +46,12 @@ export interface GateVerdict {
 export function gateVerdict(record: RolloutRecord, readings: GateReadings, now: Date): GateVerdict {
   const { plan } = record;
   const freeze = checkFreeze(plan, now, record.request.emergency);
+  const incident = checkIncidentFreeze(plan, readings.incident ?? null, now, record.request.emergency);
   const problems = [...readings.problems, ...unsettled(readings)];
   const readiness = readings.database;
   const reasons = [
     ...(freeze.blocked ? [freeze.reason] : []),
+    ...(incident.blocked ? [incident.reason] : []),
     ...problems,
     ...(readiness && !readiness.ready ? [readiness.reason] : []),
     ...readings.checks.filter((c) => c.result === 'fail').map(failureReason),
@@ -54,14 +59,23 @@ export function gateVerdict(record: RolloutRecord, readings: GateReadings, now: 
   const blocked = reasons.length > 0;
   const gate = {
     decision: blocked ? ('blocked' as const) : ('pass' as const),
-    reason: blocked ? reasons.join('; ') : freeze.reason,
+    reason: blocked ? reasons.join('; ') : passReason(freeze, incident),
     window: freeze.window?.name ?? null,
-    overriddenBy: freeze.overriddenBy,
-    checks: gateChecks(record, freeze, problems, readings),
+    overriddenBy: freeze.overriddenBy ?? incident.overriddenBy,
+    ...(incident.incident ? { incident: { ...incident.incident, overriddenBy: incident.overriddenBy } } : {}),
+    checks: gateChecks(record, { freeze, incident }, problems, readings),
   };
   const { traffic } = readings;
   const stable = traffic && !problems.length ? { stableVersion: traffic.primary, traffic: traffic.weights } : null;
   return { gate, stable, database: readiness };
+}
+
+/**
+ * A gate that passes says why the release may start now: the freeze windows, and the service's last freeze on
+ * incident when there is one (overridden, lifted by an operator or by itself), so that the lift is on the record.
+ */
+function passReason(freeze: FreezeDecision, incident: IncidentDecision): string {
+  return incident.incident ? `${freeze.reason}; ${incident.reason}` : freeze.reason;
 }
 
 /** The state recorded as the stable version is a second read: it must still be one version serving everything. */
@@ -77,7 +91,7 @@ function unsettled({ traffic, target }: GateReadings): string[] {
 /** Every check the gate ran, with its result, as the record lists them. */
 function gateChecks(
   record: RolloutRecord,
-  freeze: FreezeDecision,
+  { freeze, incident }: { freeze: FreezeDecision; incident: IncidentDecision },
   problems: readonly string[],
   readings: GateReadings,
 ): GateCheck[] {
@@ -89,6 +103,13 @@ function gateChecks(
     name: 'freeze windows',
     result: freeze.blocked ? 'fail' : 'pass',
     detail: freeze.reason,
+  };
+  const incidentCheck: GateCheck = {
+    kind: 'freeze',
+    target: incident.incident ? `rollout ${incident.incident.rolloutId}` : plan.service,
+    name: 'incident freeze',
+    result: incident.blocked ? 'fail' : 'pass',
+    detail: incident.reason,
   };
   const targetCheck: GateCheck = {
     kind: 'target',
@@ -109,5 +130,5 @@ function gateChecks(
           },
         ]
       : [];
-  return [freezeCheck, targetCheck, ...databaseCheck, ...readings.checks];
+  return [freezeCheck, incidentCheck, targetCheck, ...databaseCheck, ...readings.checks];
 }

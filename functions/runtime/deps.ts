@@ -16,6 +16,7 @@ import { databaseFor } from '../adapters/database/factory';
 import { maintenanceSwitchFor } from '../adapters/database/maintenance';
 import { LambdaVerifier } from '../adapters/database/verification';
 import { StepFunctionsExecutions } from '../adapters/executions';
+import { DynamoFreezeStore } from '../adapters/freeze-store';
 import { S3MigrationFiles } from '../adapters/migrations';
 import { type Notification, SnsNotifier } from '../adapters/notifier';
 import { type PlanStore, SsmPlanStore } from '../adapters/plan-store';
@@ -109,6 +110,16 @@ function store(p: Platform) {
   return new DynamoRolloutStore(p.clients.get(DynamoDBClient), p.settings().tableName, () => p.now());
 }
 
+/** The rollout store and the services' freezes, on the one DynamoDB client of the function. */
+function tables(p: Platform) {
+  const client = p.clients.get(DynamoDBClient);
+  const { tableName } = p.settings();
+  return {
+    store: new DynamoRolloutStore(client, tableName, () => p.now()),
+    freezes: new DynamoFreezeStore(client, tableName),
+  };
+}
+
 /** The router of a plan's target; each client is made when a target of its kind first needs it. */
 function routers({ service }: Scope): (target: Target, owner: string) => ReturnType<typeof routerFor> {
   const clients = {
@@ -170,7 +181,7 @@ export function checkGatesDeps(p: Platform, event: OnRollout) {
   const migrationFiles = once(() => new S3MigrationFiles(s.service.get(S3Client)));
   return {
     now: () => p.now(),
-    store: store(p),
+    ...tables(p),
     routerFor: routers(s),
     databaseFor: databases(s),
     readiness: {
@@ -273,7 +284,7 @@ export function rollbackDeps(p: Platform, event: OnRollout) {
 }
 
 function concludeDeps(p: Platform, s: Scope) {
-  return { now: () => p.now(), store: store(p), notifier: notifier(s), alarms: alarms(s), settings: p.settings() };
+  return { now: () => p.now(), ...tables(p), notifier: notifier(s), alarms: alarms(s), settings: p.settings() };
 }
 
 export function finishDeps(p: Platform, event: OnRollout) {
@@ -284,7 +295,7 @@ export function finishDeps(p: Platform, event: OnRollout) {
 export function eventDeps(p: Platform): EventDeps {
   const shared = {
     now: () => p.now(),
-    store: store(p),
+    ...tables(p),
     settings: p.settings(),
     tokens: tokens(p),
     executions: new StepFunctionsExecutions(p.clients.get(SFNClient)),

@@ -1,10 +1,13 @@
 import type { AlarmManager } from '../adapters/alarms';
 import type { Settings } from '../adapters/aws';
+import type { FreezeStore } from '../adapters/freeze-store';
 import type { Notifier } from '../adapters/notifier';
 import type { RolloutStore } from '../adapters/store';
+import { incidentFreeze } from '../core/incident-freeze';
 import { outcomeLine, outcomeNotification } from '../core/notifications';
 import {
   finishRecord,
+  note,
   type Outcome,
   type RolloutRecord,
   type RolloutRef,
@@ -19,22 +22,32 @@ import { announceOnce } from './announce';
 export interface ConcludeDeps {
   now(): Date;
   store: RolloutStore;
+  /** The services' freezes on incident: a rolled-back rollout freezes its service. */
+  freezes: FreezeStore;
   notifier: Notifier;
   alarms: AlarmManager;
   settings: Settings;
 }
 
 /**
- * End a rollout: record the outcome (the first one stands), delete its generated alarms, release the service's
- * lock, and notify once. A redrive, or a second handler reaching the same end, repeats nothing visible.
+ * End a rollout: record the outcome (the first one stands), freeze the service after a rollback (before the lock
+ * is released, so that no start slips in between), delete its generated alarms, release the service's lock, and
+ * notify once. A redrive, or a second handler reaching the same end, repeats nothing visible.
  */
 export async function conclude(deps: ConcludeDeps, ref: RolloutRef, outcome: Outcome): Promise<RolloutRecord> {
   const now = deps.now();
   const record = await deps.store.update(ref, (r) => {
     const settled = settleApproval(r, now);
-    return finishRecord(settled, outcome, outcomeLine(settled, outcome), now);
+    const finished = finishRecord(settled, outcome, outcomeLine(settled, outcome), now);
+    const freeze = finished === settled ? null : incidentFreeze(finished, finished.plan, now);
+    return freeze
+      ? note(finished, now, 'frozen', `releases of ${freeze.service} frozen until ${freeze.until} (or an unfreeze)`)
+      : finished;
   });
   const final = record.outcome ?? outcome;
+  // From the record as written: a re-run computes the same freeze, which the store does not write twice.
+  const freeze = incidentFreeze(record, record.plan, now);
+  if (freeze) await deps.freezes.freeze(freeze);
   if (record.alarms?.armed.length) await deps.alarms.disarm(record.alarms.armed);
   await deps.store.releaseLock(ref);
   const key = `finished:${final}`;

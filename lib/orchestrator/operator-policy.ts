@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { FREEZES_KEY } from '../../functions/adapters/freeze-store';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 
 /** What the operator policy is scoped to. */
@@ -16,10 +17,15 @@ export interface OperatorPolicyProps {
   readonly table: dynamodb.ITable;
 }
 
-/** What an operator needs for the `rollout-pilot` CLI: start, follow, stop, redrive and signal rollouts. */
+/**
+ * What an operator needs for the `rollout-pilot` CLI: start, follow, stop, redrive and signal rollouts, and lift a
+ * service's freeze after a rollback (`unfreeze`): a conditional write in the freezes' partition only, never on a
+ * record or a lock.
+ */
 export function buildOperatorPolicy(scope: Construct, props: OperatorPolicyProps): iam.ManagedPolicy {
   const policy = new iam.ManagedPolicy(scope, 'OperatorPolicy', {
-    description: 'Rollout Pilot operators (the rollout-pilot CLI): start, follow, stop, redrive and signal rollouts',
+    description:
+      'Rollout Pilot operators (the rollout-pilot CLI): start, follow, stop, redrive and signal rollouts, lift freezes',
     statements: [
       // The CLI finds the state machine and the table in the stack's outputs.
       new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }),
@@ -38,6 +44,11 @@ export function buildOperatorPolicy(scope: Construct, props: OperatorPolicyProps
       }),
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.signal.functionArn] }),
       new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.table.tableArn] }),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [FREEZES_KEY] } },
+      }),
     ],
   });
   acknowledge(

@@ -77,6 +77,7 @@ describe('the readiness gate', () => {
     ]);
     expect(report.gates.map((g) => [g.kind, g.target, g.result])).toEqual([
       ['freeze', 'freeze windows', 'pass'],
+      ['freeze', 'checkout-api', 'pass'],
       ['target', 'checkout-api:live', 'pass'],
       ['database', 'checkout-db', 'pass'],
       ['alarm', 'checkout-api-login-failures', 'fail'],
@@ -115,6 +116,7 @@ describe('the readiness gate', () => {
     expect(report.outcome).toBe('PROMOTED');
     expect(report.gates.map((g) => [g.kind, g.target, g.result])).toEqual([
       ['freeze', 'freeze windows', 'pass'],
+      ['freeze', 'checkout-api', 'pass'],
       ['target', 'checkout-api:live', 'pass'],
       ['database', 'checkout-db', 'pass'],
       ['alarm', 'checkout-api-login-failures', 'pass'],

@@ -6,6 +6,7 @@ import { approve, promote, reject } from './signals';
 import * as simulate from './simulate';
 import * as start from './start';
 import * as status from './status';
+import * as unfreeze from './unfreeze';
 import * as validate from './validate';
 import * as watch from './watch';
 
@@ -22,4 +23,5 @@ export const COMMANDS: readonly CliCommand[] = [
   promote,
   approve,
   reject,
+  unfreeze,
 ];

@@ -1,5 +1,6 @@
 import { formatSeconds } from '../duration';
 import { localTime } from '../freeze';
+import { incidentFreeze } from '../incident-freeze';
 import type { Outcome, RolloutRecord } from '../record';
 import { describeWeights, migrationBlockedReason } from '../record';
 import { databaseLines, databaseSummary } from './database';
@@ -72,6 +73,12 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
     `Execution:  ${record.executionArn}`,
   ];
   if (record.gate?.overriddenBy) lines.push(`Freeze:     overridden in an emergency by ${record.gate.overriddenBy}`);
+  const frozen = incidentFreeze(record, record.plan, new Date(record.finishedAt ?? record.updatedAt));
+  if (frozen) {
+    lines.push(
+      `Frozen:     releases of ${record.service} until ${when(frozen.until)}, or \`rollout-pilot unfreeze --service ${record.service} --reason R --by WHO\``,
+    );
+  }
   if (record.traffic) lines.push(`Traffic:    ${describeWeights(record.traffic)}`);
   if (record.rollback) {
     lines.push(

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { DatabaseStateSchema } from '../database';
 import { DependentResultSchema } from '../flag-dependencies';
+import { IncidentFreezeSchema } from '../incident-freeze';
 import { ExecutionInputSchema } from '../input';
 import { CountsSchema, JudgeStateSchema, noCounts } from '../judge';
 import type { Plan } from '../plan';
@@ -162,6 +163,11 @@ export const GateSchema = z.strictObject({
   /** The freeze window that applied, if any (also when an emergency overrode it). */
   window: z.string().nullable(),
   overriddenBy: z.string().nullable(),
+  /**
+   * The service's latest freeze on incident as the gate found it (lifted, past its time, overridden by an emergency
+   * or blocking); absent when there was none (and on records made before freezes on incident).
+   */
+  incident: IncidentFreezeSchema.extend({ overriddenBy: z.string().nullable() }).optional(),
   /** Every check of the gate with its result: freeze, target, database, alarms, health and custom checks. */
   checks: z.array(GateCheckSchema).default([]),
 });

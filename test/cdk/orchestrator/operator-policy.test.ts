@@ -13,7 +13,7 @@ describe('RolloutOrchestrator', () => {
   });
 
   describe('operators', () => {
-    it('get a managed policy for the CLI: start, follow, stop, redrive, signal and read the table, nothing more', () => {
+    it('get a managed policy for the CLI: start, follow, stop, redrive, signal, read the table and write only freezes, nothing more', () => {
       // Prepare
       const stateMachine = { Ref: logicalId(stack.orchestrator.stateMachine) };
       const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId(stack.orchestrator.stateMachine)}.Name>:*`;
@@ -49,6 +49,12 @@ describe('RolloutOrchestrator', () => {
           Effect: 'Allow',
           Action: ['dynamodb:GetItem', 'dynamodb:Query'],
           Resource: `<${logicalId(stack.orchestrator.table)}.Arn>`,
+        },
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:PutItem',
+          Resource: `<${logicalId(stack.orchestrator.table)}.Arn>`,
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['FREEZES'] } },
         },
       ]);
       expect(policy?.Properties.Roles).toBeUndefined();

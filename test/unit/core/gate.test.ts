@@ -48,10 +48,11 @@ describe('gateVerdict', () => {
     expect(verdict.stable).toEqual({ stableVersion: '41', traffic: { '41': 100 } });
     expect(verdict.gate.checks.map((c) => [c.kind, c.result])).toEqual([
       ['freeze', 'pass'],
+      ['freeze', 'pass'],
       ['target', 'pass'],
       ['alarm', 'pass'],
     ]);
-    expect(verdict.gate.checks[1]).toEqual({
+    expect(verdict.gate.checks[2]).toEqual({
       kind: 'target',
       target: 'checkout-api:live',
       name: 'target preflight',
@@ -72,7 +73,7 @@ describe('gateVerdict', () => {
     expect(verdict.gate.reason.split('; ')).toHaveLength(2);
     expect(verdict.gate.reason).toMatch(/^version 42 of checkout-api does not exist; /);
     expect(verdict.stable).toBeNull();
-    expect(verdict.gate.checks[1]).toMatchObject({ kind: 'target', result: 'fail', detail: problems[0] });
+    expect(verdict.gate.checks[2]).toMatchObject({ kind: 'target', result: 'fail', detail: problems[0] });
   });
 
   it('blocks when the target no longer serves one version on the second read', () => {
@@ -119,7 +120,7 @@ describe('gateVerdict', () => {
 
     // Assess
     expect(verdict.gate).toMatchObject({ decision: 'blocked', reason: notReady.reason });
-    expect(verdict.gate.checks[2]).toEqual({
+    expect(verdict.gate.checks[3]).toEqual({
       kind: 'database',
       target: 'orders-db',
       name: 'database readiness',

@@ -51,7 +51,12 @@ describe('parsePlan', () => {
       latencyP95: { regression: { ratio: 2 }, ceilingMs: 800, rollbackAboveMs: 2000 },
       inconclusive: { maxExtension: 'PT30M', onInconclusive: 'rollback', approvalTimeout: 'PT4H' },
     });
-    expect(parsed.freeze).toEqual({ weekly: [], dates: [], checkRolloutDuration: true });
+    expect(parsed.freeze).toEqual({
+      weekly: [],
+      dates: [],
+      checkRolloutDuration: true,
+      afterIncident: { enabled: true, lift: 'PT24H' },
+    });
   });
 
   it('fills a weekly window’s missing times with the whole day and a date’s kind with holiday', () => {
