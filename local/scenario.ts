@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { durationString } from '../functions/core/duration';
 import { formatIssues } from '../functions/core/issues';
-import { OUTCOMES, TRIGGERS } from '../functions/core/record';
 import { ACCOUNT_ID } from '../functions/core/service-access';
 import { visibleText } from '../functions/core/text';
 import { FlagsWorldSchema } from './flags-world';
