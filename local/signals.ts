@@ -1,7 +1,9 @@
 import type { VirtualClock } from './clock';
 import { describeError } from './describe';
 import type { Report } from './report';
+import type { DynamoRolloutStore } from '../functions/adapters/store';
 import type { Invoker, LocalExecution } from './runner';
+import { startRestoreSignal } from './restore-signal';
 import type { Scenario } from './scenario';
 import type { SimWorld } from './world';
 
@@ -13,6 +15,11 @@ export interface Operators {
   execution: LocalExecution | undefined;
   failedSignals: Report['signals'];
   invoke: Invoker;
+  /** Every execution started so far, and how to start another (`restore`). */
+  executions: readonly LocalExecution[];
+  startExecution(name: string, input: unknown): LocalExecution;
+  /** The rollout table, read as the CLI reads it. */
+  records: DynamoRolloutStore;
   /** What broke the simulator itself (a redrive that could not run). */
   crashed(error: unknown): void;
 }
@@ -34,6 +41,8 @@ export async function operatorSignal(ops: Operators, signal: Scenario['world']['
         world.note('redrive', `${who} cannot redrive: the execution is ${execution?.status ?? 'not started'}`);
       }
       return undefined;
+    case 'restore':
+      return startRestoreSignal(ops, signal);
     case 'stop-execution':
       world.note('stop', `${who} stops the execution in the console (it is ${execution?.status ?? 'not started'})`);
       execution?.stop();

@@ -193,6 +193,9 @@ export class Simulator {
       execution: this.executions.at(-1),
       failedSignals: this.failedSignals,
       invoke: this.invoke,
+      executions: this.executions,
+      startExecution: (name, input) => this.startExecution(name, input),
+      records: this.records,
       crashed: (error) => this.crashed(error),
     };
   }

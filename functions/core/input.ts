@@ -3,6 +3,7 @@ import { InvalidRolloutInput } from './errors';
 import { formatIssues } from './issues';
 import { MigrationsInputSchema, migrationInputProblems } from './migrations/settings';
 import { type Plan, SERVICE_NAME } from './plan';
+import { RestoreRequestSchema } from './restore-request';
 import { ACCOUNT_ID } from './service-access';
 import { flagOffLabel, targetGroupName } from './target';
 import { visibleText } from './text';
@@ -52,6 +53,13 @@ export const ExecutionInputSchema = z
       .optional()
       .describe('Overrides the freeze windows. The reason and approver are recorded in the audit trail and notified.'),
     migrations: MigrationsInputSchema.optional(),
+    restore: RestoreRequestSchema.optional(),
+    drill: z
+      .literal(true)
+      .optional()
+      .describe(
+        "A rollback drill (`rollout-pilot drill`): the plan's `drill` test version is released, its generated alarm is set to ALARM at the first phase, and the rollback through the alarm path is measured and logged. Not an incident.",
+      ),
   })
   .describe('Rollout Pilot execution input');
 

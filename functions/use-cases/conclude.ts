@@ -9,6 +9,7 @@ import {
   type RolloutRecord,
   type RolloutRef,
   recordApprovalDecision,
+  restoreOutcome,
 } from '../core/record';
 import { announceOnce } from './announce';
 
@@ -32,7 +33,9 @@ export async function conclude(deps: ConcludeDeps, ref: RolloutRef, outcome: Out
   const now = deps.now();
   const record = await deps.store.update(ref, (r) => {
     const settled = settleApproval(r, now);
-    return finishRecord(settled, outcome, outcomeLine(settled, outcome), now);
+    // A restore after the end reaches the rollback's end state: it ends RESTORED, or BLOCKED when not approved.
+    const effective = restoreOutcome(settled, outcome);
+    return finishRecord(settled, effective, outcomeLine(settled, effective), now);
   });
   const final = record.outcome ?? outcome;
   if (record.alarms?.armed.length) await deps.alarms.disarm(record.alarms.armed);

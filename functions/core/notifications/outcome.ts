@@ -24,7 +24,12 @@ export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
       const data = databaseSummary(record);
       return `${who} rolled back${where} (${rb.trigger}): ${rb.reason}${stable}${data ? `; ${data}` : ''}`;
     }
+    case 'RESTORED':
+      return `${record.service}: ${databaseSummary(record) ?? 'the database was restored'} (restore after rollout ${record.request.restore?.rollout}, asked by ${record.request.restore?.by})`;
     case 'BLOCKED':
+      if (record.request.restore && !record.gate) {
+        return `${record.service}: restore after rollout ${record.request.restore.rollout} not done: ${record.database?.restore?.reason ?? 'not approved'}; nothing changed`;
+      }
       // A smoke test runs after the database snapshot: traffic has not moved, but the snapshot exists.
       return record.gate?.decision === 'pass' && record.smoke?.decision === 'blocked'
         ? `${who} blocked before any traffic moved: ${blockedReason(record)}`
@@ -54,6 +59,7 @@ export const SUBJECT_VERBS: Readonly<Record<Outcome, string>> = {
   BLOCKED: 'blocked',
   FAILED: 'FAILED',
   ABORTED: 'aborted',
+  RESTORED: 'RESTORED',
 };
 
 /** The notification for a finished rollout. */

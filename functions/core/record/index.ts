@@ -25,3 +25,4 @@ export * from './rollback';
 export * from './schema';
 export * from './signals';
 export * from './timeline';
+export * from './restore-after-end';

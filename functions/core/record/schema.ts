@@ -28,7 +28,8 @@ export const RolloutRefSchema = z.strictObject({
 });
 export type RolloutRef = z.output<typeof RolloutRefSchema>;
 
-export const OUTCOMES = ['PROMOTED', 'ROLLED_BACK', 'BLOCKED', 'FAILED', 'ABORTED'] as const;
+/** `RESTORED`: a restore after the end (input `restore`) repointed the service to the restored database. */
+export const OUTCOMES = ['PROMOTED', 'ROLLED_BACK', 'BLOCKED', 'FAILED', 'ABORTED', 'RESTORED'] as const;
 export const OutcomeSchema = z.enum(OUTCOMES);
 export type Outcome = z.output<typeof OutcomeSchema>;
 
@@ -41,6 +42,7 @@ export const StatusSchema = z.enum([
   'BLOCKED',
   'FAILED',
   'ABORTED',
+  'RESTORED',
 ]);
 export type Status = z.output<typeof StatusSchema>;
 
