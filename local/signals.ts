@@ -1,9 +1,9 @@
+import type { DynamoRolloutStore } from '../functions/adapters/store';
 import type { VirtualClock } from './clock';
 import { describeError } from './describe';
 import type { Report } from './report';
-import type { DynamoRolloutStore } from '../functions/adapters/store';
-import type { Invoker, LocalExecution } from './runner';
 import { startRestoreSignal } from './restore-signal';
+import type { Invoker, LocalExecution } from './runner';
 import type { Scenario } from './scenario';
 import type { SimWorld } from './world';
 

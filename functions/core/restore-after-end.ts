@@ -18,9 +18,10 @@ export function restoreSourceProblem(source: RolloutRecord, policy: DatabasePoli
     return `restore.rollout: ${source.service}'s plan says database.restore "never"; a restore needs "on-approval" or "automatic"`;
   }
   if (!source.outcome) return `restore.rollout: rollout ${id} has not finished (${source.status}); abort it first`;
-  if (source.request.restore) return `restore.rollout: ${id} is itself a restore; name the rollout that took the snapshot`;
+  if (source.request.restore)
+    return `restore.rollout: ${id} is itself a restore; name the rollout that took the snapshot`;
   const snapshot = source.database?.snapshot;
-  if (!snapshot || snapshot.status !== 'available') {
+  if (snapshot?.status !== 'available') {
     return `restore.rollout: rollout ${id} has no available snapshot to restore (${snapshot ? `snapshot ${snapshot.id} ${snapshot.status}` : 'it took none'})`;
   }
   if (source.database?.identifier !== policy.identifier) {
@@ -47,6 +48,9 @@ export function restoreInput(source: RolloutRecord, who: { by: string; reason: s
 
 /** The execution name of a restore: `restore-<rollout>-<UTC time>`, at most 80 characters. */
 export function restoreExecutionName(rolloutId: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `restore-${rolloutId.slice(0, 80 - 'restore-'.length - stamp.length - 1)}-${stamp}`;
 }

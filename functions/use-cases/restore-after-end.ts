@@ -26,7 +26,8 @@ export async function prepareRestoreAfterEnd(
 ): Promise<{ restore: 'none' | 'on-approval' | 'automatic'; approvalTimeoutSeconds: number; detail: string }> {
   const policy = record.plan.database;
   const timeout = policy ? approvalTimeoutSeconds(policy) : 0;
-  if (record.gate?.decision === 'blocked') return { restore: 'none', approvalTimeoutSeconds: 0, detail: record.gate.reason };
+  if (record.gate?.decision === 'blocked')
+    return { restore: 'none', approvalTimeoutSeconds: 0, detail: record.gate.reason };
   const existing = record.database?.restore;
   if (existing) {
     const action = existing.decision === 'awaiting-approval' ? 'on-approval' : 'automatic';

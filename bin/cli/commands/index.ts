@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import * as abort from './abort';
 import * as checkMigrations from './check-migrations';
 import * as report from './report';
+import * as restore from './restore';
 import { approve, promote, reject } from './signals';
 import * as simulate from './simulate';
 import * as start from './start';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly CliCommand[] = [
   promote,
   approve,
   reject,
+  restore,
 ];
