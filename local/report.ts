@@ -1,8 +1,10 @@
+import type { DrillLogEntry } from '../functions/core/drill-log';
 import { isoDuration } from '../functions/core/duration';
 import type { Plan } from '../functions/core/plan';
 import type { Outcome, RolloutRecord } from '../functions/core/record';
 import type { SimServiceDatabase } from './database';
 import { databaseReport } from './report-database';
+import { drillExpectationMet, drillReport } from './report-drill';
 import type { Report } from './report-shape';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
@@ -26,6 +28,8 @@ export interface ReportInput {
   failedSignals?: Report['signals'];
   /** The execution still holds the service's lock at the end (it failed at a step, and nothing ended the rollout). */
   lockHeld?: boolean;
+  /** The service's drill log (read as bookkeeping). */
+  drillLog?: readonly DrillLogEntry[];
   start: Date;
   end: Date;
 }
@@ -38,6 +42,7 @@ export function buildReport(input: ReportInput): Report {
   const finishedAt = finishedAtOf(input);
   const served = version ? world.traffic.served.get(version) : undefined;
   const rollback = rollbackOf(record);
+  const drill = drillReport(record, input.drillLog ?? []);
   return {
     scenario: scenario.name,
     description: scenario.description ?? null,
@@ -53,7 +58,7 @@ export function buildReport(input: ReportInput): Report {
     migrations: migrationsOf(record),
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     postChecks: record?.postCheck?.checks ?? [],
-    expected: expectedOf(scenario, outcome, rollback),
+    expected: expectedOf(scenario, outcome, rollback, drillExpectationMet(scenario.expect, drill)),
     phases: phasesOf(record),
     judge: judgeOf(record),
     maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
@@ -65,6 +70,7 @@ export function buildReport(input: ReportInput): Report {
       (a, b) => Date.parse(a.at) - Date.parse(b.at),
     ),
     database: databaseReport(input),
+    drill,
     tenants: input.target?.tenants
       ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
       : null,
@@ -136,13 +142,18 @@ function finishedAtOf({ execution, record, end }: ReportInput): string {
     : executionEnd;
 }
 
-function expectedOf(scenario: Scenario, outcome: Outcome, rollback: Report['rollback']): Report['expected'] {
+function expectedOf(
+  scenario: Scenario,
+  outcome: Outcome,
+  rollback: Report['rollback'],
+  drillMet: boolean,
+): Report['expected'] {
   if (!scenario.expect) return null;
   const { outcome: wanted, trigger } = scenario.expect;
   return {
     outcome: wanted,
     trigger: trigger ?? null,
-    met: wanted === outcome && (!trigger || trigger === rollback?.trigger),
+    met: wanted === outcome && (!trigger || trigger === rollback?.trigger) && drillMet,
   };
 }
 

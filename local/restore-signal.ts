@@ -1,7 +1,19 @@
+import { DynamoRolloutStore } from '../functions/adapters/store';
 import { RestoreRefused, restoreExecution } from '../functions/use-cases/start-restore';
+import type { VirtualClock } from './clock';
 import { describeError } from './describe';
+import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
-import type { Operators } from './signals';
+import type { SimWorld } from './world';
+
+/** What the signal needs of the operators' view (local/signals.ts `Operators`). */
+interface Operators {
+  world: SimWorld;
+  service: string;
+  clock: VirtualClock;
+  executions: readonly LocalExecution[];
+  startExecution(name: string, input: unknown): LocalExecution;
+}
 
 type RestoreSignal = Extract<Scenario['world']['signals'][number], { type: 'restore' }>;
 
@@ -21,8 +33,10 @@ export async function startRestoreSignal(ops: Operators, signal: RestoreSignal):
     return undefined;
   }
   try {
+    // The rollout table as the CLI reads it (the scenario's DynamoDB faults apply).
+    const records = new DynamoRolloutStore(ops.world.dynamoClient(), ops.world.settings.tableName);
     const { name, input } = await restoreExecution(
-      ops.records,
+      records,
       { service: ops.service, rollout, by: signal.by, reason: signal.reason },
       ops.clock.now(),
     );

@@ -316,6 +316,17 @@ export const ScenarioSchema = z.strictObject({
     .strictObject({
       outcome: z.enum(OUTCOMES),
       trigger: z.enum(TRIGGERS).optional(),
+      drill: z
+        .strictObject({
+          passed: z.boolean().describe('The drill log entry says passed (true) or failed (false).'),
+          withinSeconds: z
+            .number()
+            .positive()
+            .optional()
+            .describe('Traffic back on the stable version at most this long after the alarm.'),
+        })
+        .optional()
+        .describe('A rollback drill (input `drill`): its result, and exactly one entry appended to the drill log.'),
     })
     .optional()
     .describe('The outcome the description promises; the simulator reports whether it was met.'),

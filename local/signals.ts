@@ -1,4 +1,3 @@
-import type { DynamoRolloutStore } from '../functions/adapters/store';
 import type { VirtualClock } from './clock';
 import { describeError } from './describe';
 import type { Report } from './report';
@@ -18,8 +17,6 @@ export interface Operators {
   /** Every execution started so far, and how to start another (`restore`). */
   executions: readonly LocalExecution[];
   startExecution(name: string, input: unknown): LocalExecution;
-  /** The rollout table, read as the CLI reads it. */
-  records: DynamoRolloutStore;
   /** What broke the simulator itself (a redrive that could not run). */
   crashed(error: unknown): void;
 }

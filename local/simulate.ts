@@ -14,6 +14,7 @@ import { onboardServices } from './onboarding';
 import { loadPlanFile } from './plan-file';
 import { simPlatform } from './platform';
 import { buildReport, type Report } from './report';
+import { readDrillLog } from './report-drill';
 import { Random } from './rng';
 import { type Invocation, LocalExecution, lambdaInvoker, prepareDefinition, quietSteps } from './runner';
 import { type Scenario, ScenarioError } from './scenario';
@@ -195,7 +196,6 @@ export class Simulator {
       invoke: this.invoke,
       executions: this.executions,
       startExecution: (name, input) => this.startExecution(name, input),
-      records: this.records,
       crashed: (error) => this.crashed(error),
     };
   }
@@ -331,6 +331,7 @@ export class Simulator {
       database: this.database,
       failedSignals: this.failedSignals,
       lockHeld: (await this.records.lockHolder(this.plan.service))?.executionArn === execution.arn,
+      drillLog: await readDrillLog(this.world, this.plan.service),
       start: this.start,
       end: this.clock.now(),
     });

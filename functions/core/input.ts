@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { drillInput } from './drill';
 import { InvalidRolloutInput } from './errors';
 import { formatIssues } from './issues';
 import { MigrationsInputSchema, migrationInputProblems } from './migrations/settings';
@@ -88,8 +89,10 @@ export function checkExecutionInput(
   value: unknown,
   found: PlanLookup | undefined,
 ): { input: ExecutionInput; plan: Plan } {
+  const drill = drillInput(value, found && 'plan' in found ? found.plan : undefined);
+  value = drill.value;
   const parsed = ExecutionInputSchema.safeParse(value);
-  const problems = parsed.success ? [] : formatIssues(parsed.error, '(input)');
+  const problems = [...drill.problems, ...(parsed.success ? [] : formatIssues(parsed.error, '(input)'))];
   // The plan checks run on the raw fields too, so that one failed start names everything that is wrong.
   const raw = (typeof value === 'object' && value !== null ? value : {}) as { version?: unknown };
   const plan = found && 'plan' in found ? found.plan : undefined;

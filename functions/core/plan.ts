@@ -3,6 +3,7 @@ import { AlarmsPolicySchema } from './alarms';
 import { checkCohorts } from './cohort';
 import { checkConfigurationPolicy } from './configuration';
 import { DatabasePolicySchema, databaseHistoryEvents } from './database';
+import { DrillPolicySchema } from './drill';
 import { durationSeconds, durationString, isoDuration } from './duration';
 import { InvalidPlan } from './errors';
 import { FreezePolicySchema } from './freeze';
@@ -74,6 +75,7 @@ const planObject = z.strictObject({
   readiness: ReadinessPolicySchema.prefault({}),
   smokeTests: SmokeTestsSchema,
   synthetic: SyntheticTrafficSchema.optional(),
+  drill: DrillPolicySchema.optional(),
 });
 
 /** The plan before the checks that span several of its parts. */

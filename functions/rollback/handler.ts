@@ -16,6 +16,7 @@ import { rollbackDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
 import { turnOffDependents } from '../use-cases/dependents';
+import { checkDrillTraffic } from '../use-cases/drill';
 
 /**
  * Put all traffic back on the stable version. Fenced by the record: when traffic was already restored (by the
@@ -73,6 +74,7 @@ export const rollbackStep = defineStep({
         record = await deps.store.update(event.ref, (r) => recordTrafficRestored(r, weights, deps.now(), true));
     }
     record = await turnOffDependents(deps, event.ref, record);
+    record = await checkDrillTraffic(deps, deps.routerFor(record.plan.target, record.rolloutId), event.ref, record);
     const restored = record.rollback?.trafficRestoredAt ?? now.toISOString();
     // Only now, with traffic on the stable version, is the data looked at (see `decideRestore`).
     let action: RestoreAction = 'none';

@@ -1,7 +1,8 @@
+import { drillLogLine } from '../drill-log';
 import { formatSeconds } from '../duration';
 import { localTime } from '../freeze';
 import type { Outcome, RolloutRecord } from '../record';
-import { describeWeights, migrationBlockedReason } from '../record';
+import { describeWeights, drillResult, migrationBlockedReason } from '../record';
 import { databaseLines, databaseSummary } from './database';
 import { subject } from './subject';
 
@@ -78,6 +79,8 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
   ];
   if (record.gate?.overriddenBy) lines.push(`Freeze:     overridden in an emergency by ${record.gate.overriddenBy}`);
   if (record.traffic) lines.push(`Traffic:    ${describeWeights(record.traffic)}`);
+  if (record.request.drill)
+    lines.push(`Drill:      a rollback drill, not an incident: ${drillLogLine(drillResult(record))}`);
   if (record.rollback) {
     lines.push(
       `Rollback:   ${record.rollback.trigger}${record.rollback.alarm ? ` (alarm ${record.rollback.alarm})` : ''}${record.rollback.by ? ` by ${record.rollback.by}` : ''}, detected ${when(record.rollback.detectedAt)}, traffic restored ${when(record.rollback.trafficRestoredAt)}`,

@@ -16,6 +16,7 @@
 
 export * from './approvals';
 export * from './database';
+export * from './drill';
 export * from './gates';
 export * from './lifecycle';
 export * from './migrations';

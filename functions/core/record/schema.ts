@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DatabaseStateSchema } from '../database';
+import { DrillRunSchema } from '../drill-log';
 import { DependentResultSchema } from '../flag-dependencies';
 import { ExecutionInputSchema } from '../input';
 import { CountsSchema, JudgeStateSchema, noCounts } from '../judge';
@@ -273,6 +274,8 @@ export const RolloutRecordSchema = z.strictObject({
   database: DatabaseStateSchema.nullable().default(null),
   /** What each wake-up's synthetic requests answered (plan `synthetic`); absent when none were sent. */
   synthetic: z.array(SyntheticWakeUpSchema).optional(),
+  /** A rollback drill (input `drill`): the alarm it set and what the router read after; absent otherwise. */
+  drill: DrillRunSchema.optional(),
   /** The last time the execution failed at a step (cleared by nothing: the timeline shows the redrive). */
   failure: FailureSchema.nullable().default(null),
   outcome: OutcomeSchema.nullable(),
