@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import * as abort from './abort';
 import * as checkMigrations from './check-migrations';
+import * as drill from './drill';
 import * as report from './report';
 import * as restore from './restore';
 import { approve, promote, reject } from './signals';
@@ -24,4 +25,5 @@ export const COMMANDS: readonly CliCommand[] = [
   approve,
   reject,
   restore,
+  drill,
 ];
