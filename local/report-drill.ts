@@ -49,7 +49,7 @@ export function drillReport(record: RolloutRecord | undefined, log: readonly Dri
 export function drillExpectationMet(expect: Scenario['expect'], drill: DrillReport | null): boolean {
   const wanted = expect?.drill;
   if (!wanted) return true;
-  if (!drill || drill.logEntries !== 1 || drill.passed !== wanted.passed) return false;
+  if (drill?.logEntries !== 1 || drill.passed !== wanted.passed) return false;
   return wanted.withinSeconds === undefined || (drill.seconds !== null && drill.seconds <= wanted.withinSeconds);
 }
 

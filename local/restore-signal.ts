@@ -44,7 +44,7 @@ export async function startRestoreSignal(ops: Operators, signal: RestoreSignal):
     return ops.startExecution(name, input);
   } catch (error) {
     if (!(error instanceof RestoreRefused)) throw error;
-    ops.world.note('restore', `refused: ${describeError(error)}`);
+    ops.world.note('restore', `refused: ${error.message}`);
     return undefined;
   }
 }
