@@ -1,7 +1,6 @@
 import { DynamoRolloutStore } from '../functions/adapters/store';
 import { RestoreRefused, restoreExecution } from '../functions/use-cases/start-restore';
 import type { VirtualClock } from './clock';
-import { describeError } from './describe';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
 import type { SimWorld } from './world';
