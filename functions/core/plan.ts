@@ -14,6 +14,7 @@ import { NotificationsSchema } from './notifications/policy';
 import { checkLastWeight, checkPhaseKind, checkPhaseNames, type PhasePlan, PhaseSchema, resolvePhases } from './phase';
 import { POST_CHECK_HISTORY_EVENTS } from './post-check';
 import { checkReadinessPolicy, ReadinessPolicySchema } from './readiness';
+import { RESTORE_MODE_HISTORY_EVENTS } from './restore-request';
 import { checkSmokeTests, SmokeTestsSchema } from './smoke';
 import { checkSynthetic, SyntheticTrafficSchema } from './synthetic';
 import { TargetSchema } from './target';
@@ -119,7 +120,7 @@ export function worstCaseHistoryEvents(plan: Plan): number {
   );
   const approvals = plan.phases.filter((phase) => phase.approval).length;
   const database = databaseHistoryEvents(plan.database);
-  const extra = database + POST_CHECK_HISTORY_EVENTS;
+  const extra = database + POST_CHECK_HISTORY_EVENTS + RESTORE_MODE_HISTORY_EVENTS;
   return FIXED_EVENTS + wakes * EVENTS_PER_WAKE + approvals * EVENTS_PER_APPROVAL + extra;
 }
 

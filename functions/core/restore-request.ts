@@ -17,3 +17,9 @@ export const RestoreRequestSchema = z
     'Restore a finished rollout\u2019s snapshot into a new database and repoint the service to it (`rollout-pilot restore`), instead of a release. Not subject to freeze windows; `version` is the version serving now.',
   );
 export type RestoreRequest = z.output<typeof RestoreRequestSchema>;
+
+/**
+ * History events every execution spends on the Choice states of the restore mode: `ReleaseOrRestore` after the lock
+ * and `RolledBackOrRestored` after `FinishRolledBack` (entered and exited: 2 each).
+ */
+export const RESTORE_MODE_HISTORY_EVENTS = 4;
