@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { InvalidPlan } from '../functions/core/errors';
 import { type Plan, parsePlan } from '../functions/core/plan';
 import { InvalidOrchestratorProps, REPO_ROOT } from './orchestrator';
+import { drillSchedulesOf } from './orchestrator/drill-schedules';
 import { type Deployment, planArnProblems } from './plan-arns';
 import { InvalidPlanSet, planSetProblems } from './plan-set';
 import { RolloutPilotStack } from './rollout-stack';
@@ -185,6 +186,7 @@ export function buildApp(options: BuildAppOptions = {}): RolloutPilotApp {
     name,
     serviceAccounts: contextList(app.node.tryGetContext(SERVICE_ACCOUNTS_CONTEXT_KEY)),
     organizationId: app.node.tryGetContext(ORGANIZATION_CONTEXT_KEY),
+    drillSchedules: drillSchedulesOf(plans),
   });
   const services = plans.map(
     (plan) =>

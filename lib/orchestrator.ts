@@ -5,6 +5,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -12,6 +13,7 @@ import { Construct } from 'constructs';
 import type { EventFunctionName } from '../functions/catalog';
 import { DEFAULT_ORCHESTRATOR_NAME, serviceRoleArnPattern } from '../functions/core/service-access';
 import type { StepName } from '../statemachines/rollout';
+import { buildDrillSchedules, type DrillSchedule } from './orchestrator/drill-schedules';
 import { buildAlarmRule, buildEventBus, buildReconcileSchedule } from './orchestrator/events';
 import { buildEventFunctions, buildStepFunctions } from './orchestrator/functions';
 import { type FunctionContext, functionEnvironment } from './orchestrator/lambda-function';
@@ -78,6 +80,14 @@ export interface RolloutOrchestratorProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * The services' monthly rollback drills (plan `drill.schedule`), started here on their schedules (see
+   * `orchestrator/drill-schedules.ts` for why here and not in the services' stacks).
+   *
+   * @default none
+   */
+  readonly drillSchedules?: readonly DrillSchedule[];
 }
 
 /**
@@ -123,6 +133,8 @@ export class RolloutOrchestrator extends Construct {
    * not deliver it or the function failed it on every attempt: a message here is a missed safety action.
    */
   readonly deadLetterQueue: sqs.Queue;
+  /** The services' rollback drill schedules (EventBridge Scheduler), one per plan with `drill.schedule`. */
+  readonly drillSchedules: readonly scheduler.CfnSchedule[];
   /** What an operator needs for the `rollout-pilot` CLI: start, follow, stop, redrive and signal rollouts. */
   readonly operatorPolicy: iam.ManagedPolicy;
 
@@ -168,6 +180,7 @@ export class RolloutOrchestrator extends Construct {
     const dlq = this.deadLetterQueue;
     this.executionStatusRule = buildExecutionStatusRule(this, this.stateMachine, onExecutionStatus, dlq);
     this.reconcileRule = buildReconcileSchedule(this, reconcile, dlq);
+    this.drillSchedules = buildDrillSchedules(this, this.stateMachine, props.drillSchedules ?? []);
     this.operatorPolicy = buildOperatorPolicy(this, {
       stateMachine: this.stateMachine,
       executionsArn,

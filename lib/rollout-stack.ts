@@ -20,6 +20,7 @@ export class RolloutPilotStack extends Stack {
       organizationId: props.organizationId,
       logRetention: props.logRetention,
       tableRemovalPolicy: props.tableRemovalPolicy,
+      drillSchedules: props.drillSchedules,
     });
 
     new CfnOutput(this, 'StateMachineArn', {

@@ -12,6 +12,7 @@ import type {
 } from '../functions/core/record';
 import type { Recovery } from '../functions/core/recovery';
 import type { DatabaseReport } from './report-database';
+import type { DrillReport } from './report-drill';
 
 /**
  * The shape of a simulated rollout's report (`rollout-pilot simulate --report`), apart from how it is assembled
@@ -119,6 +120,8 @@ export interface Report {
   signals: { at: string; type: string; by: string; reason: string | null; accepted: boolean; result: string }[];
   /** The plan's database: the snapshot, any restore, and what happened to the data. Null without one. */
   database: DatabaseReport | null;
+  /** A rollback drill (input `drill`): the alarm set, the rollback's path and time, the drill log. */
+  drill?: DrillReport | null;
   /**
    * For a feature-flag target: how many tenants there are, and every tenant that was in the new version's cohort
    * while sending requests (in the order the scenario lists them). Null for other targets.

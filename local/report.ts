@@ -1,3 +1,4 @@
+import type { DrillLogEntry } from '../functions/core/drill-log';
 import { isoDuration } from '../functions/core/duration';
 import type { IncidentFreeze } from '../functions/core/incident-freeze';
 import type { Plan } from '../functions/core/plan';
@@ -6,6 +7,7 @@ import { describeRecovery } from '../functions/core/recovery';
 import type { SimServiceDatabase } from './database';
 import { unmetDatabaseExpectations } from './expect-database';
 import { databaseReport } from './report-database';
+import { drillExpectationMet, drillReport } from './report-drill';
 import type { Report } from './report-shape';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
@@ -31,6 +33,8 @@ export interface ReportInput {
   failedSignals?: Report['signals'];
   /** The execution still holds the service's lock at the end (it failed at a step, and nothing ended the rollout). */
   lockHeld?: boolean;
+  /** The service's drill log (read as bookkeeping). */
+  drillLog?: readonly DrillLogEntry[];
   start: Date;
   end: Date;
 }
@@ -43,6 +47,7 @@ export function buildReport(input: ReportInput): Report {
   const finishedAt = finishedAtOf(input);
   const served = version ? world.traffic.served.get(version) : undefined;
   const rollback = rollbackOf(record);
+  const drill = drillReport(record, input.drillLog ?? []);
   return {
     scenario: scenario.name,
     description: scenario.description ?? null,
@@ -59,7 +64,11 @@ export function buildReport(input: ReportInput): Report {
     migrations: migrationsOf(record),
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     postChecks: record?.postCheck?.checks ?? [],
-    expected: expectedOf(scenario, outcome, rollback, databaseReport(input), record?.recovery),
+    expected: expectedOf(scenario, outcome, rollback, {
+      database: databaseReport(input),
+      recovery: record?.recovery,
+      drillMet: drillExpectationMet(scenario.expect, drill),
+    }),
     phases: phasesOf(record),
     judge: judgeOf(record),
     maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
@@ -74,6 +83,7 @@ export function buildReport(input: ReportInput): Report {
       (a, b) => Date.parse(a.at) - Date.parse(b.at),
     ),
     database: databaseReport(input),
+    drill,
     tenants: input.target?.tenants
       ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
       : null,
@@ -150,12 +160,11 @@ function expectedOf(
   scenario: Scenario,
   outcome: Outcome,
   rollback: Report['rollback'],
-  database: Report['database'],
-  recovery: RolloutRecord['recovery'],
+  found: { database: Report['database']; recovery: RolloutRecord['recovery']; drillMet: boolean },
 ): Report['expected'] {
   if (!scenario.expect) return null;
   const { outcome: wanted, trigger, recovery: recovered } = scenario.expect;
-  const unmet = unmetDatabaseExpectations(scenario.expect.database, database);
+  const unmet = unmetDatabaseExpectations(scenario.expect.database, found.database);
   return {
     outcome: wanted,
     trigger: trigger ?? null,
@@ -163,8 +172,9 @@ function expectedOf(
     met:
       wanted === outcome &&
       (!trigger || trigger === rollback?.trigger) &&
-      (!recovered || recovered === recovery?.status) &&
-      !unmet.length,
+      (!recovered || recovered === found.recovery?.status) &&
+      !unmet.length &&
+      found.drillMet,
     ...(unmet.length ? { unmet } : {}),
   };
 }

@@ -27,6 +27,17 @@ export const ExpectSchema = z
       .describe(
         'What the check after the rollback should find about the stable version (recovered, still-degraded, inconclusive, unknown).',
       ),
+    drill: z
+      .strictObject({
+        passed: z.boolean().describe('The drill log entry says passed (true) or failed (false).'),
+        withinSeconds: z
+          .number()
+          .positive()
+          .optional()
+          .describe('Traffic back on the stable version at most this long after the alarm.'),
+      })
+      .optional()
+      .describe('A rollback drill (input `drill`): its result, and exactly one entry appended to the drill log.'),
     releases: z
       .array(releaseExpectation)
       .min(1)

@@ -146,6 +146,20 @@ const signal = z
       by,
       reason,
     }),
+    z.strictObject({
+      at: offset,
+      type: z
+        .literal('restore')
+        .describe(
+          "`rollout-pilot restore`: restore a finished rollout's snapshot into a new database, as a new execution (its report is the scenario's).",
+        ),
+      rollout: z
+        .union([z.number().int().min(0), z.literal('previous')])
+        .default('previous')
+        .describe("Which of the scenario's executions: its index (0: the first), or `previous` (the last started)."),
+      by,
+      reason,
+    }),
   ])
   .describe('What operators do, and when.');
 

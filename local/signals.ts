@@ -3,6 +3,7 @@ import { unfreeze } from '../functions/use-cases/unfreeze';
 import type { VirtualClock } from './clock';
 import { describeError } from './describe';
 import type { Report } from './report';
+import { startRestoreSignal } from './restore-signal';
 import type { Invoker, LocalExecution } from './runner';
 import type { Scenario } from './scenario';
 import type { SimWorld } from './world';
@@ -17,6 +18,8 @@ export interface Operators {
   invoke: Invoker;
   /** The services' freezes on incident, as `rollout-pilot unfreeze` writes them (the scenario's faults apply). */
   freezes: FreezeStore;
+  /** Every execution started so far, and how to start another (`restore`). */
+  executions: readonly LocalExecution[];
   /** Start another execution now, as a pipeline does (`start`). */
   startExecution(name: string, input: unknown): LocalExecution;
   /** What broke the simulator itself (a redrive that could not run). */
@@ -46,6 +49,8 @@ export async function operatorSignal(ops: Operators, signal: Scenario['world']['
         world.note('redrive', `${who} cannot redrive: the execution is ${execution?.status ?? 'not started'}`);
       }
       return undefined;
+    case 'restore':
+      return startRestoreSignal(ops, signal);
     case 'stop-execution':
       world.note('stop', `${who} stops the execution in the console (it is ${execution?.status ?? 'not started'})`);
       execution?.stop();

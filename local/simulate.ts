@@ -16,6 +16,7 @@ import { onboardServices } from './onboarding';
 import { loadPlanFile } from './plan-file';
 import { simPlatform } from './platform';
 import { buildReport, type Report } from './report';
+import { readDrillLog } from './report-drill';
 import { withReleases } from './report-releases';
 import { Random } from './rng';
 import { type Invocation, LocalExecution, lambdaInvoker, prepareDefinition, quietSteps } from './runner';
@@ -201,6 +202,7 @@ export class Simulator {
       failedSignals: this.failedSignals,
       invoke: this.invoke,
       freezes: this.freezes,
+      executions: this.executions,
       startExecution: (name, input) => this.startExecution(name, input),
       crashed: (error) => this.crashed(error),
     };
@@ -353,6 +355,7 @@ export class Simulator {
       failedSignals: this.failedSignals,
       lockHeld: (await this.records.lockHolder(this.plan.service))?.executionArn === execution.arn,
       start: execution === this.executions[0] ? this.start : new Date(execution.history[0]?.at ?? this.start),
+      drillLog: await readDrillLog(this.world, this.plan.service),
       end: this.clock.now(),
     });
   }

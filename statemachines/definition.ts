@@ -66,8 +66,13 @@ function admit() {
       comment:
         "One rollout per service: take the service's lock (conditional write), list the rollout in the running-rollout index, and create the rollout record with the plan (and its parameter version) frozen into it. A concurrent start fails here with RolloutInProgress.",
       parameters: { ...REF, 'request.$': '$.request', 'plan.$': '$.plan', 'planVersion.$': '$.planVersion' },
-      next: 'CheckGates',
+      next: 'ReleaseOrRestore',
     }),
+    ReleaseOrRestore: choice(
+      'A restore after the end (input `restore`) takes the lock and keeps a record like a release, then goes to the restore path; it is the fix, so no freeze window or gate stops it.',
+      [when(equals('$.kind', 'restore'), 'PrepareRestore')],
+      'CheckGates',
+    ),
     CheckGates: step('CheckGatesFunctionArn', {
       comment:
         "Freeze windows (an emergency input overrides them, recorded), a preflight of the target, the database's readiness and the plan's readiness checks. Reads only.",
@@ -294,6 +299,27 @@ function rollBack() {
   };
 }
 
+/** A restore after the end: a finished rollout's snapshot, checked and decided on, then the restore path. */
+function restoreAfterEnd() {
+  return {
+    PrepareRestore: step('RestoreDatabaseFunctionArn', {
+      comment:
+        "Find the finished rollout named by the input's restore, check its snapshot is still in RDS (keepSnapshots may have deleted it), and decide as a rollback does: restore on approval or at once (the plan's database.restore). Blocked, nothing changed, when there is nothing to restore.",
+      parameters: { ...REF, action: 'prepare' },
+      resultPath: '$.rollback',
+      next: 'RestoreAfterEnd',
+    }),
+    RestoreAfterEnd: choice(
+      'Join the restore path where a rollback would: the approval, or the restore itself.',
+      [
+        when(equals('$.rollback.restore', 'automatic'), 'RestoreDatabase'),
+        when(equals('$.rollback.restore', 'on-approval'), 'AwaitRestoreApproval'),
+      ],
+      'FinishBlocked',
+    ),
+  };
+}
+
 /** Only if the plan allows it: the snapshot restored beside the original, verified, and the service pointed at it. */
 function restoreData() {
   return {
@@ -357,7 +383,20 @@ const OUTCOME_RECORDED = 'Record the outcome, release the lock, notify (once).';
 /** Every path ends here: the outcome recorded, the lock released, the team told once; then what pipelines see. */
 function conclude() {
   return {
-    FinishRolledBack: finish('ROLLED_BACK', 'RolledBack', OUTCOME_RECORDED),
+    FinishRolledBack: finish(
+      'ROLLED_BACK',
+      'RolledBackOrRestored',
+      `${OUTCOME_RECORDED} A restore after the end is recorded RESTORED (repointed) or BLOCKED (not approved).`,
+    ),
+    RolledBackOrRestored: choice(
+      'What a restore after the end ended with; a rollout that rolled back fails as ever.',
+      [
+        when(equals('$.finish.outcome', 'RESTORED'), 'Restored'),
+        when(equals('$.finish.outcome', 'BLOCKED'), 'Blocked'),
+      ],
+      'RolledBack',
+    ),
+    Restored: succeed('A restore after the end: the service uses the restored database; the original is kept.'),
     RolledBack: fail('Pipelines see a failure, with the reason.', RolloutRolledBack.errorName, '$.finish.message'),
     FinishPromoted: finish('PROMOTED', 'Promoted', OUTCOME_RECORDED),
     Promoted: succeed('The new version serves all traffic and passed its final bake.'),
@@ -382,6 +421,7 @@ export const ROLLOUT_DEFINITION = machine({
     ...bakeAndJudge(),
     ...postCheck(),
     ...rollBack(),
+    ...restoreAfterEnd(),
     ...restoreData(),
     ...verifyRecovery(),
     ...conclude(),

@@ -196,7 +196,8 @@ function releaseOf(sim: Simulator, invocation: Invocation, state: PrinterState):
 /** A restore's line when its status changes (a poll that finds it unchanged prints nothing). */
 function restoreLine({ invocation, result, line, state }: Progress): void {
   const status = String(result?.status);
-  if (status === 'waiting-for-approval') line(`⛁ waiting for approval: ${String(result?.detail)}`);
+  if (status === 'prepared') line(`⛁ restore after the end: ${String(result?.detail)}`);
+  else if (status === 'waiting-for-approval') line(`⛁ waiting for approval: ${String(result?.detail)}`);
   else if (status === 'available') line(`⛁ restored: ${String(result?.detail)}`);
   else if (status === 'repointed') line(`⛁ service repointed: ${String(result?.detail)}`);
   else if (status === 'maintenance-ended') line(`⛁ maintenance: ${String(result?.detail)}`);

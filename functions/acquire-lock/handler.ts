@@ -21,12 +21,16 @@ export const acquireLockStep = defineStep({
     /** The plan parameter's version the validate step read the plan from. */
     planVersion: z.number().int().optional(),
   }),
-  output: z.strictObject({ ref: RolloutRefSchema }),
+  output: z.strictObject({
+    ref: RolloutRefSchema,
+    /** What the execution does: a release (a drill is one), or a restore after the end (input `restore`). */
+    kind: z.enum(['release', 'restore']),
+  }),
   async run(event, deps: AcquireLockDeps) {
     const alarms = event.plan.alarms.existing.map((a) => a.name);
     await deps.store.acquireLock(event.ref, event.request.version, alarms);
     await deps.store.create(newRecord(event.ref, event.request, event.plan, deps.now(), event.planVersion ?? null));
-    return { ref: event.ref };
+    return { ref: event.ref, kind: event.request.restore ? ('restore' as const) : ('release' as const) };
   },
 });
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Settings } from '../adapters/aws';
+import type { AlarmTrigger } from '../adapters/drill';
 import type { MetricsSource } from '../adapters/metrics';
 import type { Notifier } from '../adapters/notifier';
 import type { RolloutStore } from '../adapters/store';
@@ -26,6 +27,7 @@ import { bakeDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
 import { announceOnce } from '../use-cases/announce';
+import { forceDrillAlarm } from '../use-cases/drill';
 
 const SummarySchema = z.strictObject({
   requests: z.number(),
@@ -72,6 +74,7 @@ export const bakeStep = defineStep({
     let record = await deps.store.get(ref);
     const opening = bakeOpening(record, index);
     if (opening) return settle(deps, taskToken, opening, record);
+    record = await forceDrillAlarm(deps, ref, record, index);
     record = await sendSyntheticOnce(deps, ref, record, index);
 
     const now = deps.now();
@@ -100,6 +103,8 @@ export interface BakeDeps {
   notifier: Notifier;
   settings: Settings;
   synthetic: SyntheticSender;
+  /** A rollback drill sets the new version's alarm to ALARM at the first phase. */
+  alarmTrigger: AlarmTrigger;
 }
 
 /**

@@ -42,11 +42,13 @@ export interface FinishedRollout {
   reason: string | null;
   finishedAt: string | null;
   rollback: { trigger: string; reason: string } | null;
+  /** The execution input: a drill (`request.drill`) forces its rollback on purpose and is no incident. */
+  request: { drill?: unknown };
 }
 
 /**
  * The freeze a finished rollout puts on its service, or null: only a rollout that ended `ROLLED_BACK` freezes, and
- * only when its plan says so. Pure and stable: a re-run of the end computes the same freeze from the same record.
+ * only when its plan says so; a rollback drill never does (its rollback is forced, not an incident). Pure and stable: a re-run of the end computes the same freeze from the same record.
  */
 export function incidentFreeze(
   record: FinishedRollout,
@@ -54,7 +56,7 @@ export function incidentFreeze(
   now: Date,
 ): IncidentFreeze | null {
   const policy = plan.freeze.afterIncident;
-  if (record.outcome !== 'ROLLED_BACK' || !policy.enabled) return null;
+  if (record.outcome !== 'ROLLED_BACK' || !policy.enabled || record.request.drill) return null;
   const at = record.finishedAt ?? now.toISOString();
   const until = new Date(Date.parse(at) + durationSeconds(policy.lift) * 1000).toISOString();
   return {

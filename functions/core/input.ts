@@ -1,8 +1,10 @@
 import * as z from 'zod';
+import { drillInput } from './drill';
 import { InvalidRolloutInput } from './errors';
 import { formatIssues } from './issues';
 import { MigrationsInputSchema, migrationInputProblems } from './migrations/settings';
 import { type Plan, SERVICE_NAME } from './plan';
+import { RestoreRequestSchema } from './restore-request';
 import { ACCOUNT_ID } from './service-access';
 import { flagOffLabel, targetGroupName } from './target';
 import { visibleText } from './text';
@@ -52,6 +54,13 @@ export const ExecutionInputSchema = z
       .optional()
       .describe('Overrides the freeze windows. The reason and approver are recorded in the audit trail and notified.'),
     migrations: MigrationsInputSchema.optional(),
+    restore: RestoreRequestSchema.optional(),
+    drill: z
+      .literal(true)
+      .optional()
+      .describe(
+        "A rollback drill (`rollout-pilot drill`): the plan's `drill` test version is released, its generated alarm is set to ALARM at the first phase, and the rollback through the alarm path is measured and logged. Not an incident.",
+      ),
   })
   .describe('Rollout Pilot execution input');
 
@@ -80,8 +89,10 @@ export function checkExecutionInput(
   value: unknown,
   found: PlanLookup | undefined,
 ): { input: ExecutionInput; plan: Plan } {
+  const drill = drillInput(value, found && 'plan' in found ? found.plan : undefined);
+  value = drill.value;
   const parsed = ExecutionInputSchema.safeParse(value);
-  const problems = parsed.success ? [] : formatIssues(parsed.error, '(input)');
+  const problems = [...drill.problems, ...(parsed.success ? [] : formatIssues(parsed.error, '(input)'))];
   // The plan checks run on the raw fields too, so that one failed start names everything that is wrong.
   const raw = (typeof value === 'object' && value !== null ? value : {}) as { version?: unknown };
   const plan = found && 'plan' in found ? found.plan : undefined;

@@ -3,6 +3,7 @@ import { AlarmsPolicySchema } from './alarms';
 import { checkCohorts } from './cohort';
 import { checkConfigurationPolicy } from './configuration';
 import { DatabasePolicySchema, databaseHistoryEvents } from './database';
+import { DrillPolicySchema } from './drill';
 import { durationSeconds, durationString, isoDuration } from './duration';
 import { InvalidPlan } from './errors';
 import { FreezePolicySchema } from './freeze';
@@ -14,6 +15,7 @@ import { checkLastWeight, checkPhaseKind, checkPhaseNames, type PhasePlan, Phase
 import { POST_CHECK_HISTORY_EVENTS } from './post-check';
 import { checkReadinessPolicy, ReadinessPolicySchema } from './readiness';
 import { RECOVERY_HISTORY_EVENTS, RecoveryPolicySchema } from './recovery';
+import { RESTORE_MODE_HISTORY_EVENTS } from './restore-request';
 import { checkSmokeTests, SmokeTestsSchema } from './smoke';
 import { checkSynthetic, SyntheticTrafficSchema } from './synthetic';
 import { TargetSchema } from './target';
@@ -76,6 +78,7 @@ const planObject = z.strictObject({
   readiness: ReadinessPolicySchema.prefault({}),
   smokeTests: SmokeTestsSchema,
   synthetic: SyntheticTrafficSchema.optional(),
+  drill: DrillPolicySchema.optional(),
 });
 
 /** The plan before the checks that span several of its parts. */
@@ -119,7 +122,7 @@ export function worstCaseHistoryEvents(plan: Plan): number {
   );
   const approvals = plan.phases.filter((phase) => phase.approval).length;
   const database = databaseHistoryEvents(plan.database);
-  const extra = database + POST_CHECK_HISTORY_EVENTS + RECOVERY_HISTORY_EVENTS;
+  const extra = database + POST_CHECK_HISTORY_EVENTS + RECOVERY_HISTORY_EVENTS + RESTORE_MODE_HISTORY_EVENTS;
   return FIXED_EVENTS + wakes * EVENTS_PER_WAKE + approvals * EVENTS_PER_APPROVAL + extra;
 }
 

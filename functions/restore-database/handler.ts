@@ -31,13 +31,16 @@ import { lambdaHandler } from '../runtime/lambda';
 import { defineStep } from '../runtime/step';
 import { announceOnce } from '../use-cases/announce';
 import { endMaintenance, turnMaintenanceOn } from '../use-cases/maintenance';
+import { prepareRestoreAfterEnd } from '../use-cases/restore-after-end';
 
-const ActionSchema = z.enum(['request-approval', 'restore', 'repoint', 'end-maintenance']);
+const ActionSchema = z.enum(['prepare', 'request-approval', 'restore', 'repoint', 'end-maintenance']);
 
 /**
  * The data half of a rollback, after traffic is back on the stable version; each action is one state of the
  * workflow:
  *
+ * - `prepare` (a restore after the end, input `restore`): find the finished rollout's snapshot and decide, as the
+ *   rollback step does for a rollout (see `use-cases/restore-after-end.ts`).
  * - `request-approval` (a task-token wait): keep the token on the record, so `rollout-pilot approve | reject`
  *   can answer it, and ask the team, once.
  * - `restore` (looked at again after each wait): restore the rollout's snapshot into a *new* instance or cluster
@@ -60,12 +63,21 @@ export const restoreDatabaseStep = defineStep({
   input: z.strictObject({ ref: RolloutRefSchema, action: ActionSchema, taskToken: z.string().min(1).optional() }),
   output: z.strictObject({
     action: ActionSchema,
-    status: z.enum(['waiting-for-approval', 'creating', 'available', 'repointed', 'maintenance-ended']),
+    status: z.enum(['prepared', 'waiting-for-approval', 'creating', 'available', 'repointed', 'maintenance-ended']),
     target: z.string().nullable(),
     detail: z.string(),
+    /** `prepare` (a restore after the end): what the restore path does next, as the rollback step says it. */
+    restore: z.enum(['none', 'on-approval', 'automatic']).optional(),
+    approvalTimeoutSeconds: z.number().int().min(0).optional(),
+    /** `prepare`: no rollback to recover from, so the recovery watch after the restore path does not wait. */
+    watchSeconds: z.literal(0).optional(),
   }),
   async run(event, deps: RestoreDatabaseDeps) {
     const record = await deps.store.get(event.ref);
+    if (event.action === 'prepare') {
+      const prepared = await prepareRestoreAfterEnd(deps, event.ref, record);
+      return { action: event.action, status: 'prepared' as const, target: null, watchSeconds: 0 as const, ...prepared };
+    }
     const policy = record.plan.database;
     const restore = record.database?.restore;
     const snapshot = record.database?.snapshot;

@@ -39,6 +39,8 @@ const RecoveryCheckSchema = z.strictObject({
   reason: z.string(),
 });
 
+import { checkDrillTraffic } from '../use-cases/drill';
+
 /**
  * Two actions. `rollback` (the default): put all traffic back on the stable version. Fenced by the record: when traffic was already restored (by the
  * alarm handler, or by this step before a retry), nothing is moved again. Then turn off a feature flag's dependent
@@ -87,6 +89,7 @@ async function rollBack(
   if (!rollback) throw new Error(`rollout ${record.rolloutId} is finished (${record.outcome}) and cannot roll back`);
   record = await restoreTraffic(deps, event.ref, record, rollback.trafficRestoredAt);
   record = await turnOffDependents(deps, event.ref, record);
+  record = await checkDrillTraffic(deps, deps.routerFor(record.plan.target, record.rolloutId), event.ref, record);
   const restored = record.rollback?.trafficRestoredAt ?? now.toISOString();
   // Only now, with traffic on the stable version, is the data looked at (see `decideRestore`).
   let action: RestoreAction = 'none';

@@ -15,6 +15,7 @@ import { endpointStoreFor } from '../adapters/database/endpoint';
 import { databaseFor } from '../adapters/database/factory';
 import { maintenanceSwitchFor } from '../adapters/database/maintenance';
 import { LambdaVerifier } from '../adapters/database/verification';
+import { CloudWatchAlarmTrigger, DynamoDrillLog } from '../adapters/drill';
 import { StepFunctionsExecutions } from '../adapters/executions';
 import { DynamoFreezeStore } from '../adapters/freeze-store';
 import { S3MigrationFiles } from '../adapters/migrations';
@@ -275,7 +276,8 @@ export function bakeDeps(p: Platform, event: OnRollout) {
     invoke: (name, version, payload, timeoutMs) => sender().invoke(name, version, payload, timeoutMs),
     get: p.syntheticGet ?? ((url, headers, timeoutMs) => sender().get(url, headers, timeoutMs)),
   };
-  return { ...approvalDeps(p, s), metricsFor: metrics(s), synthetic };
+  const alarmTrigger = new CloudWatchAlarmTrigger(s.service.get(CloudWatchClient));
+  return { ...approvalDeps(p, s), metricsFor: metrics(s), synthetic, alarmTrigger };
 }
 
 export function rollbackDeps(p: Platform, event: OnRollout) {
@@ -288,7 +290,8 @@ function concludeDeps(p: Platform, s: Scope) {
 }
 
 export function finishDeps(p: Platform, event: OnRollout) {
-  return concludeDeps(p, onRollout(p, event));
+  const drills = new DynamoDrillLog(p.clients.get(DynamoDBClient), p.settings().tableName);
+  return { ...concludeDeps(p, onRollout(p, event)), drills };
 }
 
 /** The alarm handler's, the execution-status handler's, the signal function's and the reconciler's. */

@@ -12,6 +12,7 @@ import {
   type RolloutRecord,
   type RolloutRef,
   recordApprovalDecision,
+  restoreOutcome,
 } from '../core/record';
 import { announceOnce } from './announce';
 
@@ -38,7 +39,9 @@ export async function conclude(deps: ConcludeDeps, ref: RolloutRef, outcome: Out
   const now = deps.now();
   const record = await deps.store.update(ref, (r) => {
     const settled = settleApproval(r, now);
-    const finished = finishRecord(settled, outcome, outcomeLine(settled, outcome), now);
+    // A restore after the end reaches the rollback's end state: it ends RESTORED, or BLOCKED when not approved.
+    const effective = restoreOutcome(settled, outcome);
+    const finished = finishRecord(settled, effective, outcomeLine(settled, effective), now);
     const freeze = finished === settled ? null : incidentFreeze(finished, finished.plan, now);
     return freeze
       ? note(finished, now, 'frozen', `releases of ${freeze.service} frozen until ${freeze.until} (or an unfreeze)`)

@@ -46,8 +46,9 @@ export const STEP_ACCESS: Readonly<Record<StepName, FunctionAccess>> = {
   // Publishes once when an inconclusive phase waits for an operator (`onInconclusive: approval`).
   bake: { table: READ_WRITE, publish: true, services: true, unscoped: [SEND_TASK_SUCCESS] },
   rollback: { table: READ_WRITE, services: true },
-  // Its approval request goes to the plan's topic, or the shared one.
-  'restore-database': { table: READ_WRITE, publish: true, services: true },
+  // Its approval request goes to the plan's topic, or the shared one. A restore after the end queries the
+  // service's rollout records for the one it restores.
+  'restore-database': { table: [...READ_WRITE, 'dynamodb:Query'], publish: true, services: true },
   // The finish step deletes the rollout's generated alarms and releases the lock and the index item.
   finish: { table: [...READ_WRITE, 'dynamodb:DeleteItem'], publish: true, services: true },
 };

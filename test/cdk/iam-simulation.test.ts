@@ -274,6 +274,8 @@ function requestsOf(
         ...on(call.operation, [alarm(input.AlarmName)]),
         ...(input.Tags ? on('cloudwatch:TagResource', [alarm(input.AlarmName)]) : []),
       ];
+    case 'cloudwatch:SetAlarmState':
+      return on(call.operation, [alarm(input.AlarmName)]);
     case 'cloudwatch:DeleteAlarms':
     case 'cloudwatch:DescribeAlarms':
       return on(call.operation, ((input.AlarmNames as unknown[] | undefined) ?? []).map(alarm));
@@ -555,6 +557,10 @@ const RUNS: Record<string, () => ScenarioInput> = {
   'migrations in S3: listed and read through the service role (destructive-migration)': () =>
     example('destructive-migration'),
   'operator abort through signal (operator-abort)': () => example('operator-abort'),
+  'rollback drill: the generated alarm set to ALARM through the service role (rollback-drill)': () =>
+    example('rollback-drill'),
+  'restore after the end: the snapshot described, restored and repointed (restore-after-end)': () =>
+    example('restore-after-end'),
   'stopped in the console, ended by reconcile (console-stop)': () => example('console-stop'),
   'status event lost, ended by reconcile (lost-execution-event)': () => example('lost-execution-event'),
   'DynamoDB writes failing: FAILED before the lock, announced by on-execution-status': () =>

@@ -1,7 +1,9 @@
 import type { CliCommand } from '../command';
 import * as abort from './abort';
 import * as checkMigrations from './check-migrations';
+import * as drill from './drill';
 import * as report from './report';
+import * as restore from './restore';
 import { approve, promote, reject } from './signals';
 import * as simulate from './simulate';
 import * as start from './start';
@@ -24,4 +26,6 @@ export const COMMANDS: readonly CliCommand[] = [
   approve,
   reject,
   unfreeze,
+  restore,
+  drill,
 ];

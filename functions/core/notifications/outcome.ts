@@ -1,8 +1,9 @@
+import { drillLogLine } from '../drill-log';
 import { formatSeconds } from '../duration';
 import { localTime } from '../freeze';
 import { incidentFreeze } from '../incident-freeze';
 import type { Outcome, RolloutRecord } from '../record';
-import { describeWeights, migrationBlockedReason } from '../record';
+import { describeWeights, drillResult, migrationBlockedReason } from '../record';
 import { databaseLines, databaseSummary } from './database';
 import { recoveryLines } from './recovery';
 import { subject } from './subject';
@@ -26,7 +27,12 @@ export function outcomeLine(record: RolloutRecord, outcome: Outcome): string {
       const data = databaseSummary(record);
       return `${who} rolled back${where} (${rb.trigger}): ${rb.reason}${stable}${data ? `; ${data}` : ''}`;
     }
+    case 'RESTORED':
+      return `${record.service}: ${databaseSummary(record) ?? 'the database was restored'} (restore after rollout ${record.request.restore?.rollout}, asked by ${record.request.restore?.by})`;
     case 'BLOCKED':
+      if (record.request.restore && !record.gate) {
+        return `${record.service}: restore after rollout ${record.request.restore.rollout} not done: ${record.database?.restore?.reason ?? 'not approved'}; nothing changed`;
+      }
       // A smoke test runs after the database snapshot: traffic has not moved, but the snapshot exists.
       return record.gate?.decision === 'pass' && record.smoke?.decision === 'blocked'
         ? `${who} blocked before any traffic moved: ${blockedReason(record)}`
@@ -56,6 +62,7 @@ export const SUBJECT_VERBS: Readonly<Record<Outcome, string>> = {
   BLOCKED: 'blocked',
   FAILED: 'FAILED',
   ABORTED: 'aborted',
+  RESTORED: 'RESTORED',
 };
 
 /** The notification for a finished rollout. */
@@ -80,6 +87,8 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
     );
   }
   if (record.traffic) lines.push(`Traffic:    ${describeWeights(record.traffic)}`);
+  if (record.request.drill)
+    lines.push(`Drill:      a rollback drill, not an incident: ${drillLogLine(drillResult(record))}`);
   if (record.rollback) {
     lines.push(
       `Rollback:   ${record.rollback.trigger}${record.rollback.alarm ? ` (alarm ${record.rollback.alarm})` : ''}${record.rollback.by ? ` by ${record.rollback.by}` : ''}, detected ${when(record.rollback.detectedAt)}, traffic restored ${when(record.rollback.trafficRestoredAt)}`,

@@ -17,12 +17,14 @@
 
 export * from './approvals';
 export * from './database';
+export * from './drill';
 export * from './gates';
 export * from './lifecycle';
 export * from './maintenance';
 export * from './migrations';
 export * from './phases';
 export * from './prologue';
+export * from './restore-after-end';
 export * from './rollback';
 export * from './schema';
 export * from './signals';

@@ -6,7 +6,7 @@ import { note } from './timeline';
 
 /** A rollout's life: created by the lock step, finished once, and any step failure on the way. */
 
-const TERMINAL: readonly Status[] = ['PROMOTED', 'ROLLED_BACK', 'BLOCKED', 'FAILED', 'ABORTED'];
+const TERMINAL: readonly Status[] = ['PROMOTED', 'ROLLED_BACK', 'BLOCKED', 'FAILED', 'ABORTED', 'RESTORED'];
 
 /** Whether the rollout has finished (successfully or not). */
 export function isFinished(record: RolloutRecord): boolean {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DatabaseStateSchema } from '../database';
+import { DrillRunSchema } from '../drill-log';
 import { DependentResultSchema } from '../flag-dependencies';
 import { IncidentFreezeSchema } from '../incident-freeze';
 import { ExecutionInputSchema } from '../input';
@@ -30,7 +31,8 @@ export const RolloutRefSchema = z.strictObject({
 });
 export type RolloutRef = z.output<typeof RolloutRefSchema>;
 
-export const OUTCOMES = ['PROMOTED', 'ROLLED_BACK', 'BLOCKED', 'FAILED', 'ABORTED'] as const;
+/** `RESTORED`: a restore after the end (input `restore`) repointed the service to the restored database. */
+export const OUTCOMES = ['PROMOTED', 'ROLLED_BACK', 'BLOCKED', 'FAILED', 'ABORTED', 'RESTORED'] as const;
 export const OutcomeSchema = z.enum(OUTCOMES);
 export type Outcome = z.output<typeof OutcomeSchema>;
 
@@ -43,6 +45,7 @@ export const StatusSchema = z.enum([
   'BLOCKED',
   'FAILED',
   'ABORTED',
+  'RESTORED',
 ]);
 export type Status = z.output<typeof StatusSchema>;
 
@@ -280,6 +283,8 @@ export const RolloutRecordSchema = z.strictObject({
   synthetic: z.array(SyntheticWakeUpSchema).optional(),
   /** The stable version after a rollback: back to its baseline or not (`recovery.ts`); absent until checked. */
   recovery: RecoverySchema.optional(),
+  /** A rollback drill (input `drill`): the alarm it set and what the router read after; absent otherwise. */
+  drill: DrillRunSchema.optional(),
   /** The last time the execution failed at a step (cleared by nothing: the timeline shows the redrive). */
   failure: FailureSchema.nullable().default(null),
   outcome: OutcomeSchema.nullable(),

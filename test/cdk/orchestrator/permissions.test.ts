@@ -147,7 +147,7 @@ describe('RolloutOrchestrator', () => {
         'arm-alarms': readWrite,
         bake: readWrite,
         rollback: readWrite,
-        'restore-database': readWrite,
+        'restore-database': [...readWrite, 'dynamodb:Query'],
         finish: [...readWrite, 'dynamodb:DeleteItem'],
       };
       const eventFunctions = [...readWrite, 'dynamodb:DeleteItem', 'dynamodb:Query'];

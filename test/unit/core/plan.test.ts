@@ -253,23 +253,24 @@ describe('parsePlan', () => {
 
   it('accepts the longest bake that fits the Step Functions history budget, and refuses one a minute longer', () => {
     // Prepare: one 100% phase judged every minute, no hold: a bake of N minutes wakes N+1 times, 6 events each,
-    // on top of 120 fixed events, 7 of the checks after 100 % and 7 of the recovery watch after a rollback.
+    // on top of 120 fixed events, 7 of the checks after 100 %, 7 of the recovery watch after a rollback and 4 of the
+    // restore mode's Choice states.
     const withBake = (minutes: number) =>
       planInput({
         phases: [{ weight: 100, bake: `PT${minutes}M` }],
         health: { inconclusive: { maxExtension: 'PT0S' } },
       });
-    const longest = Math.floor((BUDGET - 134) / 6) - 1;
+    const longest = Math.floor((BUDGET - 138) / 6) - 1;
 
     // Act
     const within = parsePlan(withBake(longest));
     const problems = problemsOf(withBake(longest + 1));
 
     // Assess
-    expect(worstCaseHistoryEvents(within)).toBe(134 + (longest + 1) * 6);
+    expect(worstCaseHistoryEvents(within)).toBe(138 + (longest + 1) * 6);
     expect(worstCaseHistoryEvents(within)).toBeLessThanOrEqual(BUDGET);
     expect(problems).toEqual([
-      `phases: a rollout of this plan could need ${134 + (longest + 2) * 6} Step Functions history events (limit 25000, budget ${BUDGET}); use a longer evaluationInterval for the long bakes`,
+      `phases: a rollout of this plan could need ${138 + (longest + 2) * 6} Step Functions history events (limit 25000, budget ${BUDGET}); use a longer evaluationInterval for the long bakes`,
     ]);
   });
 
@@ -574,9 +575,9 @@ describe('expectedRolloutSeconds and worstCaseHistoryEvents', () => {
     // Assess: 30+30 wake-ups (+1) for each 30-minute phase, 60+30 (+1) for the final bake, 6 events each, 120 fixed;
     // the database's waits at their longest, a poll a minute of 10 events: the 2-hour snapshot timeout (+1)
     // and the 4-hour restore timeout (+1), then EndMaintenance after the repoint (one Task state, counted as a poll);
-    // the checks after 100 % (a Task state and a Choice: 7); and the recovery watch after a rollback (a Wait and a
-    // Task state: 7).
-    expect(events).toBe(120 + (61 + 61 + 91) * 6 + (121 + 241 + 1) * 10 + 7 + 7);
+    // the checks after 100 % (a Task state and a Choice: 7); the recovery watch after a rollback (a Wait and a Task
+    // state: 7); and the restore mode's two Choice states (4).
+    expect(events).toBe(120 + (61 + 61 + 91) * 6 + (121 + 241 + 1) * 10 + 7 + 7 + 4);
     expect(events).toBeLessThan(BUDGET / 3);
   });
 
