@@ -386,12 +386,10 @@ export async function simulate(
       await simulator.runToEnd();
     } catch (error) {
       const message = `the simulation failed at ${simulator.clock.now().toISOString()}: ${describeError(error)}`;
-      let report: Report | undefined;
-      try {
-        report = { ...(await simulator.report()), simulationError: message };
-      } catch {
-        report = undefined;
-      }
+      const report = await simulator.report().then(
+        (partial): Report => ({ ...partial, simulationError: message }),
+        () => undefined,
+      );
       // Nothing may go on running once the virtual clock is gone.
       for (const execution of simulator.executions) execution.stop();
       throw new SimulationError(message, report, { cause: error });
