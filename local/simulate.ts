@@ -56,10 +56,7 @@ export interface SimulatorOptions {
   projectRoot?: string;
   /** Told about every step invocation, as it happens (progress display, tests). */
   onInvocation?: (invocation: Invocation, simulator: Simulator) => void;
-  /**
-   * More services to onboard besides the scenario's: a plan (in the orchestrator's account), or a plan and the
-   * account its stack is deployed in.
-   */
+  /** More services to onboard: a plan (in the orchestrator's account), or a plan and its stack's account. */
   extraPlans?: (Plan | { plan: Plan; account: string })[];
 }
 
