@@ -45,9 +45,9 @@ export function buildReport(input: ReportInput): Report {
   const version = record?.version ?? versionOf(execution.startInput ?? scenario.input);
   const outcome = rolloutOutcome(input);
   const finishedAt = finishedAtOf(input);
-  const served = version ? world.traffic.served.get(version) : undefined;
   const rollback = rollbackOf(record);
   const drill = drillReport(record, input.drillLog ?? []);
+  const database = databaseReport(input);
   return {
     scenario: scenario.name,
     description: scenario.description ?? null,
@@ -64,35 +64,25 @@ export function buildReport(input: ReportInput): Report {
     migrations: migrationsOf(record),
     smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
     postChecks: record?.postCheck?.checks ?? [],
-    expected: expectedOf(scenario, outcome, rollback, {
-      database: databaseReport(input),
-      recovery: record?.recovery,
-      drillMet: drillExpectationMet(scenario.expect, drill),
-    }),
+    expected: expectedOf(scenario, outcome, rollback, { database, record, drill }),
     phases: phasesOf(record),
     judge: judgeOf(record),
     maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
     finalWeights: finalWeights(input, version),
     rollback,
-    recovery: record?.recovery
-      ? { ...record.recovery, summary: describeRecovery(record.recovery, plan.recovery.watch) }
-      : null,
+    recovery: recoveryOf(record, plan),
     alarmsArmed: record?.alarms?.armed ?? [],
     approvals: approvalsOf(record),
     signals: [...(record?.signals ?? []), ...(input.failedSignals ?? [])].sort(
       (a, b) => Date.parse(a.at) - Date.parse(b.at),
     ),
-    database: databaseReport(input),
+    database,
     drill,
     tenants: input.target?.tenants
       ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
       : null,
     failure: failureOf(input),
-    impact: {
-      requestsOnNewVersion: served?.requests ?? 0,
-      failedRequestsOnNewVersion: served?.errors ?? 0,
-      slowRequestsOnNewVersion: served?.slow ?? 0,
-    },
+    impact: impactOf(version ? world.traffic.served.get(version) : undefined),
     synthetic: syntheticOf(record),
     stateTransitions: execution.transitions,
     redrives: execution.redrives,
@@ -106,6 +96,22 @@ export function buildReport(input: ReportInput): Report {
     notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
     timeline: timelineOf(input),
   };
+}
+
+/** The users' requests the new version served (synthetic requests are counted apart). */
+function impactOf(served: { requests: number; errors: number; slow: number } | undefined): Report['impact'] {
+  return {
+    requestsOnNewVersion: served?.requests ?? 0,
+    failedRequestsOnNewVersion: served?.errors ?? 0,
+    slowRequestsOnNewVersion: served?.slow ?? 0,
+  };
+}
+
+/** The check of the stable version after a rollback, with its summary in words. */
+function recoveryOf(record: RolloutRecord | undefined, plan: Plan): Report['recovery'] {
+  return record?.recovery
+    ? { ...record.recovery, summary: describeRecovery(record.recovery, plan.recovery.watch) }
+    : null;
 }
 
 /** The judge's baseline and latency threshold, as the record keeps them. */
@@ -160,7 +166,11 @@ function expectedOf(
   scenario: Scenario,
   outcome: Outcome,
   rollback: Report['rollback'],
-  found: { database: Report['database']; recovery: RolloutRecord['recovery']; drillMet: boolean },
+  found: {
+    database: Report['database'];
+    record: RolloutRecord | undefined;
+    drill: NonNullable<Report['drill']> | null;
+  },
 ): Report['expected'] {
   if (!scenario.expect) return null;
   const { outcome: wanted, trigger, recovery: recovered } = scenario.expect;
@@ -172,9 +182,9 @@ function expectedOf(
     met:
       wanted === outcome &&
       (!trigger || trigger === rollback?.trigger) &&
-      (!recovered || recovered === found.recovery?.status) &&
+      (!recovered || recovered === found.record?.recovery?.status) &&
       !unmet.length &&
-      found.drillMet,
+      drillExpectationMet(scenario.expect, found.drill),
     ...(unmet.length ? { unmet } : {}),
   };
 }

@@ -136,9 +136,21 @@ export function recordRestoreDecision(
     servedTraffic: record.phases.some((p) => p.enteredAt !== null),
     version: record.version,
   });
-  const restore: RestoreState = {
-    decision: decided.decision,
-    reason: decided.reason,
+  const restore = newRestore(decided.decision, decided.reason, now);
+  return {
+    record: withDatabase(record, (db) => ({ ...db, restore }), now, {
+      kind: 'restore-decision',
+      message: decided.reason,
+    }),
+    action: decided.action,
+  };
+}
+
+/** A restore just decided: nothing asked, started or repointed yet. */
+export function newRestore(decision: RestoreState['decision'], reason: string, now: Date): RestoreState {
+  return {
+    decision,
+    reason,
     decidedAt: now.toISOString(),
     approvalToken: null,
     approvalRequestedAt: null,
@@ -150,13 +162,6 @@ export function recordRestoreDecision(
     availableAt: null,
     endpoint: null,
     repointed: null,
-  };
-  return {
-    record: withDatabase(record, (db) => ({ ...db, restore }), now, {
-      kind: 'restore-decision',
-      message: decided.reason,
-    }),
-    action: decided.action,
   };
 }
 

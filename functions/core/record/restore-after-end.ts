@@ -1,4 +1,4 @@
-import type { RestoreState } from '../database';
+import { newRestore } from './database';
 import type { RolloutRecord } from './schema';
 import { note } from './timeline';
 
@@ -20,21 +20,7 @@ export function recordRestoreAfterEnd(
   if (existing) return { record, action: existing.decision === 'awaiting-approval' ? 'on-approval' : 'automatic' };
   const asked = record.request.restore;
   const reason = `${asked?.by ?? 'an operator'} asks to restore ${policy.identifier} from snapshot ${snapshot.id} (before rollout ${source.rolloutId}, point in time ${snapshot.createdAt ?? '-'}): ${asked?.reason ?? '-'}${automatic ? '' : '; waiting for an approval (rollout-pilot approve)'}`;
-  const restore: RestoreState = {
-    decision: automatic ? 'automatic' : 'awaiting-approval',
-    reason,
-    decidedAt: now.toISOString(),
-    approvalToken: null,
-    approvalRequestedAt: null,
-    approvedBy: null,
-    target: null,
-    writer: null,
-    startedAt: null,
-    waitingSince: null,
-    availableAt: null,
-    endpoint: null,
-    repointed: null,
-  };
+  const restore = newRestore(automatic ? 'automatic' : 'awaiting-approval', reason, now);
   const database = {
     ...record.database,
     snapshot,
