@@ -26,7 +26,7 @@ export const DrillPolicySchema = z
       )
       .optional()
       .describe(
-        'When the service stack starts the drill by itself (an EventBridge Scheduler schedule, in the plan\u2019s `timeZone`), e.g. `cron(0 10 ? * 2#1 *)`: the first Monday of every month at 10:00. Default: no schedule.',
+        'When the drill starts by itself: an EventBridge Scheduler schedule in the orchestrator\u2019s stack, made by the platform app for the plans it builds (a schedule can only start a state machine in its own account), in the plan\u2019s `timeZone`, e.g. `cron(0 10 ? * 2#1 *)`: the first Monday of every month at 10:00. Default: no schedule.',
       ),
   })
   .describe('The rollback drill (`rollout-pilot drill`): its test version and an optional monthly schedule.');
