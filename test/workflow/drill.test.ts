@@ -41,6 +41,33 @@ describe('the rollback drill', () => {
     expect(simulator.world.sns.messages.at(-1)?.message).toContain('a rollback drill, not an incident');
   });
 
+  it('is no incident: it freezes nothing, and a release right after it passes the freeze gate', async () => {
+    const drill = exampleScenario('rollback-drill');
+    const after = {
+      ...drill,
+      world: {
+        ...drill.world,
+        signals: [
+          ...drill.world.signals,
+          {
+            at: 'PT40M',
+            type: 'start' as const,
+            name: 'after-drill',
+            input: { service: 'checkout-api', version: '43' },
+          },
+        ],
+      },
+      expect: undefined,
+    };
+
+    const { report } = await run(after);
+
+    expect(report.releases.map((r) => r.outcome)).toEqual(['ROLLED_BACK', 'PROMOTED']);
+    expect(report.incidentFreeze.atGate ?? null).toBeNull();
+    const gate = report.gates.find((c) => c.name === 'incident freeze');
+    expect(gate?.result).toBe('pass');
+  });
+
   it('appends nothing twice when its end runs again (a redrive of Finish)', async () => {
     const { simulator } = await run(exampleScenario('rollback-drill'));
     const record = await simulator.record(simulator.executions[0] as never);
