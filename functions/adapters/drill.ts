@@ -1,9 +1,10 @@
 import { type CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type DrillLogEntry, DrillLogEntrySchema } from '../core/drill-log';
 import { aws } from './aws';
 import { partitionKey } from './store';
+import { putIfCondition, queryNewestFirst } from './table-items';
 
 /** Sets a generated alarm's state, as a drill does to fail its test version through the real alarm path. */
 export interface AlarmTrigger {
@@ -51,35 +52,21 @@ export class DynamoDrillLog implements DrillLog {
 
   async append(entry: DrillLogEntry, startedAt: string): Promise<void> {
     const Item = { pk: partitionKey(entry.service), sk: drillKey(startedAt, entry.rolloutId), ...entry };
-    try {
-      await aws(
-        'dynamodb:PutItem',
-        () =>
-          this.doc.send(
-            new PutCommand({ TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' }),
-          ),
-        this.tableName,
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // An entry already there (a redrive of Finish) is kept as it is.
+    await putIfCondition(this.doc, {
+      TableName: this.tableName,
+      Item,
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   }
 
   async list(service: string, limit: number): Promise<DrillLogEntry[]> {
-    const out = await aws(
-      'dynamodb:Query',
-      () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': partitionKey(service), ':prefix': 'DRILL#' },
-            ScanIndexForward: false,
-            Limit: limit,
-          }),
-        ),
+    const items = await queryNewestFirst(
+      this.doc,
       this.tableName,
+      { pk: partitionKey(service), prefix: 'DRILL#' },
+      limit,
     );
-    return (out.Items ?? []).map(({ pk: _pk, sk: _sk, ...item }) => DrillLogEntrySchema.parse(item));
+    return items.map(({ pk: _pk, sk: _sk, ...item }) => DrillLogEntrySchema.parse(item));
   }
 }

@@ -1,8 +1,9 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type IncidentFreeze, IncidentFreezeSchema } from '../core/incident-freeze';
 import { aws } from './aws';
 import { partitionKey } from './store';
+import { putIfCondition } from './table-items';
 
 /**
  * The services' freezes on incident, in the rollout table beside the running-rollout index:
@@ -70,28 +71,15 @@ export class DynamoFreezeStore implements FreezeStore {
     });
   }
 
-  private async put(freeze: IncidentFreeze, condition: string, values: Record<string, string>): Promise<boolean> {
+  private put(freeze: IncidentFreeze, condition: string, values: Record<string, string>): Promise<boolean> {
     const item = { ...keyOf(freeze.service), ...freeze, ...(freeze.lifted ? { liftedAt: freeze.lifted.at } : {}) };
-    try {
-      await aws(
-        'dynamodb:PutItem',
-        () =>
-          this.doc.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: item,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: { '#at': 'at' },
-              ExpressionAttributeValues: values,
-            }),
-          ),
-        this.tableName,
-      );
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return false;
-    }
+    return putIfCondition(this.doc, {
+      TableName: this.tableName,
+      Item: item,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { '#at': 'at' },
+      ExpressionAttributeValues: values,
+    });
   }
 }
 

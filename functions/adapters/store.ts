@@ -3,6 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { RolloutInProgress, RolloutSuperseded } from '../core/errors';
 import { type RolloutRecord, RolloutRecordSchema, type RolloutRef } from '../core/record';
 import { aws } from './aws';
+import { queryNewestFirst } from './table-items';
 
 /**
  * The rollout table. One partition per service:
@@ -284,21 +285,13 @@ export class DynamoRolloutStore implements RolloutStore {
   }
 
   async list(service: string, limit: number): Promise<RolloutRecord[]> {
-    const out = await aws(
-      'dynamodb:Query',
-      () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': partitionKey(service), ':prefix': 'ROLLOUT#' },
-            ScanIndexForward: false,
-            Limit: limit,
-          }),
-        ),
+    const items = await queryNewestFirst(
+      this.doc,
       this.tableName,
+      { pk: partitionKey(service), prefix: 'ROLLOUT#' },
+      limit,
     );
-    return (out.Items ?? []).map(toRecord);
+    return items.map(toRecord);
   }
 
   private async read(ref: RolloutRef): Promise<RolloutRecord | undefined> {

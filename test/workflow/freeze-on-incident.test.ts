@@ -43,9 +43,10 @@ describe('the freeze on incident', () => {
     ]);
     const [rolledBack, blocked, emergency, normal] = await records(simulator);
     expect(blocked?.gate?.reason).toMatch(
-      /^frozen since Tuesday 2026-11-17 08:0\d \(America\/Bogota\) after rollout freeze-after-incident \(42\) rolled back: errors: /,
+      /^frozen since Tuesday 2026-11-17 08:1\d \(America\/Bogota\) after rollout freeze-after-incident \(42\) rolled back: errors: /,
     );
-    expect(blocked?.gate?.reason).toContain('it lifts by itself at Wednesday 2026-11-18 08:0');
+    // Frozen when the rollout ended: traffic went back at 08:07, the recovery watch ended it 12 minutes later.
+    expect(blocked?.gate?.reason).toContain('it lifts by itself at Wednesday 2026-11-18 08:1');
     expect(blocked?.gate?.reason).toContain('rollout-pilot unfreeze --service checkout-api --reason R --by WHO');
     expect(blocked?.gate?.checks.find((c) => c.name === 'incident freeze')?.result).toBe('fail');
     expect(emergency?.gate).toMatchObject({ decision: 'pass', overriddenBy: 'on-call-lead' });
@@ -80,7 +81,7 @@ describe('the freeze on incident', () => {
     const [first, second] = await records(simulator);
     expect(second?.gate?.incident).toMatchObject({ rolloutId: first?.rolloutId, lifted: null, overriddenBy: null });
     expect(second?.gate?.checks.find((c) => c.name === 'incident freeze')?.detail).toMatch(
-      /lifted by itself at Tuesday 2026-11-17 09:3\d \(America\/Bogota\) \(freeze\.afterIncident\.lift\)$/,
+      /lifted by itself at Tuesday 2026-11-17 09:5\d \(America\/Bogota\) \(freeze\.afterIncident\.lift\)$/,
     );
   });
 
@@ -103,8 +104,9 @@ describe('the freeze on incident', () => {
   it('writes the freeze once when Finish runs again, and unfreezing a service not frozen changes nothing', async () => {
     // Prepare: the lock's release fails once after the freeze was written, so the Finish step runs again.
     const s = afterRollback([
-      { at: 'PT20M', type: 'unfreeze', by: 'maria', reason: 'the rollback was a false alarm' },
-      { at: 'PT25M', type: 'unfreeze', by: 'maria', reason: 'the rollback was a false alarm' },
+      // After the rollout ended (the rollback at 09:07, then the 12-minute recovery watch).
+      { at: 'PT30M', type: 'unfreeze', by: 'maria', reason: 'the rollback was a false alarm' },
+      { at: 'PT35M', type: 'unfreeze', by: 'maria', reason: 'the rollback was a false alarm' },
     ]);
     s.world.faults.push({ operation: 'dynamodb:DeleteItem', error: 'InternalServerError', times: 1 });
 
@@ -120,7 +122,7 @@ describe('the freeze on incident', () => {
       'checkout-api',
     );
     const [record] = await records(simulator);
-    expect(stored).toMatchObject({ rolloutId: 'test', at: record?.finishedAt, until: '2026-11-18T14:08:00.000Z' });
+    expect(stored).toMatchObject({ rolloutId: 'test', at: record?.finishedAt, until: '2026-11-18T14:20:00.000Z' });
     expect(stored?.lifted).toMatchObject({ by: 'maria', reason: 'the rollback was a false alarm' });
     // Finish once more, after the lift: the same freeze is refused by its condition, and the lift stays.
     const again = incidentFreeze(record as NonNullable<typeof record>, record?.plan as Plan, simulator.clock.now());
@@ -129,7 +131,7 @@ describe('the freeze on incident', () => {
     expect((await freezes.get('checkout-api'))?.lifted?.by).toBe('maria');
     const notes = simulator.world.timeline.filter((t) => t.kind === 'unfreeze').map((t) => t.message);
     expect(notes).toContain(
-      'checkout-api is not frozen: the freeze after rollout test (42) was lifted by maria at 2026-11-17T14:20:00.000Z',
+      'checkout-api is not frozen: the freeze after rollout test (42) was lifted by maria at 2026-11-17T14:30:00.000Z',
     );
     expect(report.incidentFreeze.froze?.lifted?.by).toBe('maria');
   });
