@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { snsSubject } from '../core/notifications';
+import { type ChatNotification, messageStructure, snsSubject } from '../core/notifications';
 import type { Plan } from '../core/plan';
 import { aws, type Settings } from './aws';
 
@@ -11,6 +11,11 @@ export interface Notification {
   message: string;
   /** Message attributes subscribers can filter on. */
   attributes: { service: string; event: string; outcome?: string; notificationId?: string };
+  /**
+   * The same message as an Amazon Q Developer custom notification, for chat channels. With it, the Publish is
+   * per protocol (`MessageStructure: 'json'`): the chat JSON by default, the plain text by email.
+   */
+  chat?: ChatNotification;
 }
 
 export interface Notifier {
@@ -39,16 +44,15 @@ export class SnsNotifier implements Notifier {
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, { DataType: 'String', StringValue: String(v) }]),
     );
+    const subject = snsSubject(n.subject);
+    const body = n.chat
+      ? { Message: messageStructure({ subject, message: n.message, chat: n.chat }), MessageStructure: 'json' }
+      : { Message: n.message };
     await aws(
       'sns:Publish',
       () =>
         this.sns.send(
-          new PublishCommand({
-            TopicArn: topicArn,
-            Subject: snsSubject(n.subject),
-            Message: n.message,
-            MessageAttributes: attributes,
-          }),
+          new PublishCommand({ TopicArn: topicArn, Subject: subject, ...body, MessageAttributes: attributes }),
         ),
       topicArn,
     );

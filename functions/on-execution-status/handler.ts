@@ -14,7 +14,7 @@ import { isFinished, type RolloutRecord } from '../core/record';
 import { accessOf, type EventDeps, eventDeps } from '../runtime/deps';
 import { lambdaHandler } from '../runtime/lambda';
 import { defineStep, logger } from '../runtime/step';
-import { announceOnce } from '../use-cases/announce';
+import { announceOnce, withChat } from '../use-cases/announce';
 import { executionEnded } from '../use-cases/execution-ended';
 
 /**
@@ -114,18 +114,18 @@ async function tellFromEvent(deps: EventDeps, event: z.output<typeof ExecutionSt
   const stored = await deps.plans.read(access).catch(() => undefined);
   const topicArn = stored ? topicArnFor(stored.plan, deps.settings, access.account) : deps.settings.defaultTopicArn;
   const state = (await deps.executions.failedState(executionArn).catch(() => undefined)) ?? 'a step';
-  await deps.forService(access).notifier.publish(
-    topicArn,
-    unrecordedFailureNotification({
-      service: access.service,
-      version: versionOf(input) ?? '?',
-      executionArn,
-      state,
-      error: event.detail.error ?? 'unknown',
-      cause: event.detail.cause ?? '',
-      why,
-    }),
-  );
+  const failed = {
+    service: access.service,
+    version: versionOf(input) ?? '?',
+    executionArn,
+    state,
+    error: event.detail.error ?? 'unknown',
+    cause: event.detail.cause ?? '',
+    why,
+  };
+  await deps
+    .forService(access)
+    .notifier.publish(topicArn, withChat(unrecordedFailureNotification(failed), failed, deps.settings));
   logger.warn('rollout execution failed; told the team from the event', { executionArn, state, why });
   return { action: 'announced' as const, reason: `failed at ${state}; ${why}`, service: access.service };
 }

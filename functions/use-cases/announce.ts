@@ -1,6 +1,7 @@
 import type { Settings } from '../adapters/aws';
 import { type Notification, type Notifier, topicArnFor } from '../adapters/notifier';
 import type { RolloutStore } from '../adapters/store';
+import { type ChatAbout, type ChatDraft, chatNotification } from '../core/notifications';
 import { markNotified, type RolloutRecord, type RolloutRef } from '../core/record';
 
 export interface AnnounceDeps {
@@ -21,15 +22,25 @@ export async function announceOnce(
   ref: RolloutRef,
   record: RolloutRecord,
   key: string,
-  notification: (record: RolloutRecord) => Notification,
+  notification: (record: RolloutRecord) => Announcement,
 ): Promise<RolloutRecord> {
   if (record.notified.includes(key)) return record;
   const message = notification(record);
-  await deps.notifier.publish(topicArnFor(record.plan, deps.settings, record.account), {
-    ...message,
-    attributes: { ...message.attributes, notificationId: notificationId(record, key) },
-  });
+  const id = notificationId(record, key);
+  await deps.notifier.publish(
+    topicArnFor(record.plan, deps.settings, record.account),
+    withChat({ ...message, attributes: { ...message.attributes, notificationId: id } }, record, deps.settings, id),
+  );
   return deps.store.update(ref, (r) => markNotified(r, key), record);
+}
+
+/** A notification as the core words it: the plain text, and a chat draft without the deployment's links. */
+export type Announcement = Omit<Notification, 'chat'> & { chat: ChatDraft };
+
+/** The notification to publish: its chat draft made the custom notification, with the rollout's links and thread. */
+export function withChat(message: Announcement, about: ChatAbout, settings: Settings, id?: string): Notification {
+  const context = { orchestrator: settings.orchestrator, summary: message.subject, ...(id ? { id } : {}) };
+  return { ...message, chat: chatNotification(message.chat, about, context) };
 }
 
 /** `<execution name>/<key>`: the same for every repeat of one announcement, different for any other. */

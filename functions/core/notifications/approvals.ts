@@ -32,6 +32,21 @@ export function restoreApprovalNotification(record: RolloutRecord) {
     subject: subject(record.service, record.version, 'rolled back: APPROVE DATABASE RESTORE?'),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'approval-requested' },
+    chat: {
+      icon: '🗄️',
+      headline: 'rolled back and damaged data: APPROVE the database restore?',
+      lines: [
+        `*Why:* ${record.rollback?.reason ?? '-'}`,
+        `*Traffic:* ${record.traffic ? describeWeights(record.traffic) : '-'} (already on the stable version)`,
+        `*Snapshot:* ${db?.snapshot?.id ?? '-'} of ${db?.identifier ?? '-'}, point in time ${db?.snapshot?.createdAt ?? '-'}`,
+        `Approving restores the snapshot into a NEW database and points the service at it; nothing is deleted. Waits ${policy?.approvalTimeout ?? '-'}.`,
+      ],
+      nextSteps: [
+        `Approve: \`rollout-pilot approve --service ${record.service} --reason "..."\``,
+        `Decline: \`rollout-pilot reject --service ${record.service} --reason "..."\``,
+      ],
+      eventType: 'restore-approval-requested',
+    },
   };
 }
 
@@ -55,6 +70,19 @@ export function restoreNeedsRedriveNotification(record: RolloutRecord) {
     subject: subject(record.service, record.version, 'rolled back: REDRIVE TO RESTORE DATA'),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'restore-needs-redrive' },
+    chat: {
+      icon: '⚠️',
+      headline: `rolled back; the data restore waits for a redrive (failed at ${failed})`,
+      lines: [
+        `*Why:* ${record.rollback?.reason ?? '-'}`,
+        `Traffic is back on ${record.stableVersion ?? 'the stable version'}; nothing is restored until the execution is redriven.`,
+      ],
+      nextSteps: [
+        `Fix the cause, then redrive: \`aws stepfunctions redrive-execution --execution-arn ${record.executionArn}\``,
+        `Or end without a restore: \`aws stepfunctions stop-execution --execution-arn ${record.executionArn}\``,
+      ],
+      eventType: 'restore-needs-redrive',
+    },
   };
 }
 
@@ -81,6 +109,20 @@ export function phaseApprovalNotification(record: RolloutRecord, index: number) 
     subject: subject(record.service, record.version, `waits for ${role} approval before ${name}`),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'phase-approval-requested' },
+    chat: {
+      icon: '⏸️',
+      headline: `waits for the ${role} approval before ${name}`,
+      lines: [
+        `*Traffic:* ${record.traffic ? describeWeights(record.traffic) : '-'} (unchanged while it waits)`,
+        `*Next phase:* ${name}, ${phase?.weight ?? '-'}% on ${record.version}`,
+        `Waits ${required?.timeout ?? '-'}; without an answer ${onTimeout}. An alarm still rolls back at once.`,
+      ],
+      nextSteps: [
+        `Approve: \`rollout-pilot approve --service ${record.service} --by NAME\``,
+        `Reject: \`rollout-pilot reject --service ${record.service} --by NAME --reason "..."\``,
+      ],
+      eventType: 'phase-approval-requested',
+    },
   };
 }
 
@@ -107,6 +149,20 @@ export function inconclusiveApprovalNotification(record: RolloutRecord, index: n
     subject: subject(record.service, record.version, `phase ${name} inconclusive: waits for an operator`),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'inconclusive-approval-requested' },
+    chat: {
+      icon: '⏸️',
+      headline: `phase ${name} still inconclusive: waits for an operator`,
+      lines: [
+        `*Evidence:* ${phase?.last?.reason ?? '-'}`,
+        `*Traffic:* ${record.traffic ? describeWeights(record.traffic) : '-'} (unchanged; the judge keeps watching)`,
+        `Waits ${timeout}; without an answer the release is rolled back.`,
+      ],
+      nextSteps: [
+        `Pass it: \`rollout-pilot approve --service ${record.service} --by NAME\``,
+        `Roll back: \`rollout-pilot reject --service ${record.service} --by NAME --reason "..."\``,
+      ],
+      eventType: 'inconclusive-approval-requested',
+    },
   };
 }
 
@@ -130,5 +186,19 @@ export function migrationApprovalNotification(record: RolloutRecord) {
     subject: subject(record.service, record.version, `waits for ${approval?.role ?? 'an'} approval: UNSAFE MIGRATIONS`),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'approval-requested' },
+    chat: {
+      icon: '⏸️',
+      headline: `${approval?.unsafe ?? unsafe.length} migration statement(s) unsafe for a rollback: waits for ${approval?.role ?? 'an'} approval`,
+      lines: [
+        `Once they run, moving traffic back to ${record.stableVersion ?? 'the stable version'} no longer undoes the release. Nothing has moved.`,
+        ...unsafe.slice(0, 5).map((c) => `- ${c.name}: ${c.detail}`),
+        `Waits ${approval?.timeoutSeconds ?? '-'}s; without an answer the release is blocked.`,
+      ],
+      nextSteps: [
+        `Approve: \`rollout-pilot approve --service ${record.service} --reason "..."\``,
+        `Reject: \`rollout-pilot reject --service ${record.service} --reason "..."\``,
+      ],
+      eventType: 'migration-approval-requested',
+    },
   };
 }

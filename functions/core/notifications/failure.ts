@@ -1,5 +1,6 @@
 import type { RolloutRecord, Weights } from '../record';
 import { describeWeights } from '../record';
+import type { ChatDraft } from './chat';
 import { maintenanceLines } from './maintenance';
 import { outcomeLine, SUBJECT_VERBS } from './outcome';
 import { subject } from './subject';
@@ -39,6 +40,11 @@ export function failureNotification(record: RolloutRecord, live?: LiveTraffic) {
     subject: subject(record.service, record.version, `FAILED at ${state}`),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'failed' },
+    chat: failureChat(`execution FAILED at ${state}`, record.executionArn, record.service, [
+      `*Error:* ${failure?.error ?? '-'}: ${failure?.cause || '-'}`,
+      `*Traffic:* ${trafficLine(record, live)}`,
+      `*Alarms:* ${record.alarms?.armed.length ? 'armed: an alarm still rolls the release back at once' : 'none armed'}`,
+    ]),
   };
 }
 
@@ -75,6 +81,19 @@ export function failedAfterFinishNotification(
     subject: subject(record.service, record.version, `${SUBJECT_VERBS[outcome]}, then FAILED at ${failure.state}`),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'failed', outcome },
+    chat: {
+      icon: '⚠️',
+      headline: `ended ${outcome}, then its execution FAILED at ${failure.state}`,
+      lines: [
+        `*${outcomeLine(record, outcome)}*`,
+        `The release is done as above. *Error:* ${failure.error}: ${failure.cause || '-'}`,
+      ],
+      nextSteps: [
+        `To end the execution cleanly: \`aws stepfunctions redrive-execution --execution-arn ${record.executionArn}\``,
+      ],
+      eventType: 'failed-after-finish',
+      outcome,
+    },
   };
 }
 
@@ -103,6 +122,24 @@ export function unrecordedFailureNotification(failed: {
     subject: subject(failed.service, failed.version, `FAILED at ${failed.state}`),
     message: lines.join('\n'),
     attributes: { service: failed.service, event: 'failed' },
+    chat: failureChat(`execution FAILED at ${failed.state}`, failed.executionArn, failed.service, [
+      `The rollout record could not be used: ${failed.why}.`,
+      `*Error:* ${failed.error}: ${failed.cause || '-'}`,
+    ]),
+  };
+}
+
+/** A failed execution in a channel: what failed, and the two ways on. */
+function failureChat(headline: string, executionArn: string, service: string, lines: string[]): ChatDraft {
+  return {
+    icon: '⚠️',
+    headline,
+    lines,
+    nextSteps: [
+      `Fix the cause, then redrive: \`aws stepfunctions redrive-execution --execution-arn ${executionArn}\``,
+      `Or roll back now: \`rollout-pilot abort --service ${service} --reason "..."\``,
+    ],
+    eventType: 'failed',
   };
 }
 

@@ -4,9 +4,14 @@
  */
 
 export * from './approvals';
+export * from './chat';
 export * from './database';
+export * from './delivery';
+export * from './detection';
 export * from './failure';
+export * from './links';
 export * from './maintenance';
 export * from './outcome';
+export * from './outcome-chat';
 export * from './policy';
 export * from './subject';

@@ -5,6 +5,7 @@ import { incidentFreeze } from '../incident-freeze';
 import type { Outcome, RolloutRecord } from '../record';
 import { describeWeights, drillResult, migrationBlockedReason } from '../record';
 import { databaseLines, databaseSummary } from './database';
+import { outcomeChat } from './outcome-chat';
 import { recoveryLines } from './recovery';
 import { subject } from './subject';
 
@@ -109,6 +110,7 @@ export function outcomeNotification(record: RolloutRecord, outcome: Outcome) {
     subject: subject(record.service, record.version, subjectVerb),
     message: lines.join('\n'),
     attributes: { service: record.service, event: 'finished', outcome },
+    chat: outcomeChat(record, outcome, lines[0] ?? ''),
   };
 }
 
