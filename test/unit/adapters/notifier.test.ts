@@ -125,6 +125,34 @@ describe('SnsNotifier', () => {
     expect(published()[0]?.Message).toBe(message);
   });
 
+  it('publishes a notification with a chat form once per protocol: the chat JSON by default, the plain text by email', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const chat = {
+      version: '1.0' as const,
+      source: 'custom' as const,
+      content: { textType: 'client-markdown' as const, title: '❌ checkout-api 42: ROLLED BACK', description: 'why' },
+    };
+
+    // Act
+    await notifier.publish(TEAM_TOPIC, {
+      subject: '[rollout-pilot] checkout-api 42 ROLLED BACK',
+      message: 'checkout-api 42 rolled back during 10%',
+      attributes: { service: 'checkout-api', event: 'finished' },
+      chat,
+    });
+
+    // Assess
+    const input = published()[0];
+    expect(input?.MessageStructure).toBe('json');
+    expect(input?.Subject).toBe('[rollout-pilot] checkout-api 42 ROLLED BACK');
+    expect(JSON.parse(input?.Message ?? '')).toEqual({
+      default: JSON.stringify(chat),
+      email: 'checkout-api 42 rolled back during 10%',
+      sms: '[rollout-pilot] checkout-api 42 ROLLED BACK',
+    });
+  });
+
   it('leaves a throttled publish to the state machine as AwsThrottled', async () => {
     // Prepare
     sns

@@ -64,6 +64,52 @@ describe('SimSNS keeps SNS’s documented Publish constraints', () => {
     expect(sns.messages).toHaveLength(1);
   });
 
+  it('delivers each protocol its own body of a MessageStructure json message, the default to the others', async () => {
+    // Act
+    const message = JSON.stringify({ default: '{"version":"1.0"}', email: 'plain text', sqs: 7, nope: 'x' });
+    await client.send(
+      new PublishCommand({ TopicArn: TOPIC, Subject: 's', Message: message, MessageStructure: 'json' }),
+    );
+
+    // Assess: a key that is no protocol, or not a string, is ignored.
+    const [sent] = sns.messages;
+    expect(sent?.structure).toBe('json');
+    expect(sent?.message).toBe('plain text');
+    expect(sent?.bodies).toMatchObject({ email: 'plain text', https: '{"version":"1.0"}', sqs: '{"version":"1.0"}' });
+    expect(sent?.bodies.lambda).toBe('{"version":"1.0"}');
+  });
+
+  it.each([
+    ['no default entry', JSON.stringify({ email: 'plain' }), 'No default entry in JSON message body'],
+    [
+      'a default that is no string',
+      JSON.stringify({ default: { title: 'x' } }),
+      'No default entry in JSON message body',
+    ],
+    ['text that is no JSON', 'plain text', 'JSON message body failed to parse'],
+    ['a JSON array', '["x"]', 'JSON message body failed to parse'],
+    ['JSON null', 'null', 'JSON message body failed to parse'],
+  ])('refuses a MessageStructure json message with %s, as SNS does, and delivers nothing', async (_, message, why) => {
+    // Act
+    const sending = client.send(new PublishCommand({ TopicArn: TOPIC, Message: message, MessageStructure: 'json' }));
+
+    // Assess
+    await expect(sending).rejects.toThrow(`Invalid parameter: Message Structure - ${why}`);
+    await expect(sending).rejects.toBeInstanceOf(InvalidParameterException);
+    expect(sns.messages).toEqual([]);
+  });
+
+  it('counts the 262,144 bytes on the whole JSON of a per-protocol message', async () => {
+    // Prepare: the default body is within the limit, the JSON holding it (quotes escaped) is not.
+    const message = JSON.stringify({ default: '"'.repeat(131_070) });
+
+    // Act
+    const sending = client.send(new PublishCommand({ TopicArn: TOPIC, Message: message, MessageStructure: 'json' }));
+
+    // Assess
+    await expect(sending).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+
   it('refuses a topic that does not exist', async () => {
     // Act
     const sending = client.send(new PublishCommand({ TopicArn: `${TOPIC}-other`, Message: 'hello' }));
