@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type DeploymentFlags, runReport } from '../aws-commands';
 import { type CliContext, deploymentOptions, storeFor } from '../command';
+import { writePostmortem } from '../postmortem-files';
 
 export function register(program: Command, { write }: CliContext): void {
   deploymentOptions(
@@ -9,8 +10,16 @@ export function register(program: Command, { write }: CliContext): void {
       .description('a rollout, phase by phase, with its timeline')
       .requiredOption('--service <name>', 'the service')
       .option('--rollout <id>', 'the rollout (execution name); default: the latest')
-      .option('--json', 'print the rollout record as JSON'),
-  ).action(async (opts: { service: string; rollout?: string; json?: boolean } & DeploymentFlags) => {
-    await runReport(opts.service, opts.rollout, { store: await storeFor(opts), write, json: opts.json });
-  });
+      .option('--json', 'print the rollout record as JSON')
+      .option('--postmortem <file>', 'also write a postmortem draft (Markdown) of the rollout to this file'),
+  ).action(
+    async (opts: { service: string; rollout?: string; json?: boolean; postmortem?: string } & DeploymentFlags) => {
+      const record = await runReport(opts.service, opts.rollout, {
+        store: await storeFor(opts),
+        write,
+        json: opts.json,
+      });
+      if (opts.postmortem) writePostmortem(opts.postmortem, record, opts.json ? () => {} : write);
+    },
+  );
 }

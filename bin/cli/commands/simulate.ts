@@ -9,12 +9,13 @@ export function register(program: Command, { write }: CliContext): void {
     .argument('<scenario...>', 'scenario files or directories of them')
     .option('--report <path>', 'write the report: a .json file for one scenario, else a directory')
     .option('--quiet', 'only the summary, no progress')
+    .option('--postmortem <dir>', 'write a postmortem draft (Markdown) of each rolled-back or restored rollout here')
     .addOption(
       new Option('--every <minutes>', 'virtual minutes between two progress lines of a bake')
         .argParser(positiveInt)
         .default(5),
     )
-    .action(async (paths: string[], opts: { report?: string; quiet?: boolean; every: number }) => {
+    .action(async (paths: string[], opts: { report?: string; quiet?: boolean; every: number; postmortem?: string }) => {
       const result = await runSimulate(paths, opts, write);
       // The batch ran and its summary is out; a scenario whose input is bad is also named on stderr (exit 2).
       const bad = result.runs.filter((r) => r.error?.badInput);
