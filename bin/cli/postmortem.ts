@@ -41,7 +41,9 @@ export function postmortem(record: RolloutRecord, extra: PostmortemExtra = {}): 
     whatPassedIt(record),
     questions(record),
   ];
-  return `${sections.map((s) => s.join('\n')).join('\n\n')}\n`;
+  // Each element is one line: a line break in a recorded value would start a paragraph, or a table row.
+  const lines = sections.map((s) => s.map((line) => line.replace(/\r?\n|\r/g, ' ')).join('\n'));
+  return `${lines.join('\n\n')}\n`;
 }
 
 type When = (iso: string | null | undefined) => string;
