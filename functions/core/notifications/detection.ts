@@ -45,6 +45,12 @@ function judged(record: RolloutRecord, e: EvaluationSummary, rule: string): Dete
   const evidence = (t: { evidence: number; limit: number } | null) =>
     t ? `; evidence ${odds(Math.log(t.evidence))} against the limit ${odds(Math.log(t.limit))}` : '';
   const errorAllowed = errorLimit(rule, health, e.stable.errorRate ?? 0);
+  // A guard judges one minute (or a run of minutes), not the phase: its own reason has its numbers and evidence.
+  if (rule in GUARDS) {
+    const limit =
+      rule === 'latencyP95.rollbackAboveMs' ? ms(health.latencyP95.rollbackAboveMs) : pct(errorAllowed ?? 0);
+    return { rule, headline: `${GUARDS[rule]} above ${limit}`, numbers: `${e.reason} (${rule})`, evaluation: e };
+  }
   if (errorAllowed !== null) {
     return {
       rule,
@@ -53,8 +59,8 @@ function judged(record: RolloutRecord, e: EvaluationSummary, rule: string): Dete
       evaluation: e,
     };
   }
-  if (rule === 'latency' || rule === 'latencyP95.rollbackAboveMs') {
-    const limit = rule === 'latency' ? (e.latency?.thresholdMs ?? null) : health.latencyP95.rollbackAboveMs;
+  if (rule === 'latency') {
+    const limit = e.latency?.thresholdMs ?? null;
     const p95 = e.canary.p95Ms === null ? '-' : ms(e.canary.p95Ms);
     const stableP95 = e.stable.p95Ms === null ? '-' : ms(e.stable.p95Ms);
     return {
@@ -66,6 +72,13 @@ function judged(record: RolloutRecord, e: EvaluationSummary, rule: string): Dete
   }
   return { rule, headline: 'still inconclusive', numbers: e.reason, evaluation: e };
 }
+
+/** The guards, by what they watch. */
+const GUARDS: Readonly<Record<string, string>> = {
+  'errorRate.rollbackImmediatelyAbove': 'error rate',
+  'errorRate.rollbackAtOrAbove': 'error rate',
+  'latencyP95.rollbackAboveMs': 'p95 latency',
+};
 
 /** The error rate a rule lets through: the regression the judge tests for, or a guard's rate. */
 function errorLimit(rule: string, health: RolloutRecord['plan']['health'], stableRate: number): number | null {

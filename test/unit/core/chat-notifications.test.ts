@@ -41,12 +41,15 @@ const SETTINGS: Settings = {
 const PASS_GATE = { decision: 'pass' as const, reason: 'no freeze window', window: null, overriddenBy: null };
 
 /** checkout-api 42 rolled back by the judge's error test 4 minutes into 10 %: 6.2 % errors against 0.35 % on 41. */
-function rolledBackByErrors(reason = 'errors: 9 of 13 errors in this phase came from 42 — rolled back'): RolloutRecord {
+function rolledBackByErrors(
+  reason = 'errors: 9 of 13 errors in this phase came from 42 — rolled back',
+  rule = 'errors',
+): RolloutRecord {
   let record = recordGate(startedRecord(), PASS_GATE, { stableVersion: '41', traffic: { '41': 100 } }, T0);
   record = enterPhase(record, 0, { '41': 90, '42': 10 }, atMinute(1));
   const spike = evaluation('rollback', {
     reason,
-    rule: 'errors',
+    rule,
     canary: { requests: 145, errorRate: 0.062, p95Ms: 190 },
     stable: { requests: 1300, errorRate: 0.0035, p95Ms: 180 },
     errors: testEvidence({ evidence: 4100, limit: 333 }),
@@ -132,6 +135,26 @@ describe('the chat form of every notification (Amazon Q Developer custom notific
     expect(chat?.content.nextSteps).toContain(
       'Report: `rollout-pilot report --service checkout-api --rollout checkout-api-42-7f3a --html report.html`',
     );
+  });
+
+  it('a guard that fired on one minute is told by its own numbers, not by the phase’s sequential test', () => {
+    // Prepare
+    const reason =
+      'p95 latency in the minute from 14:04 is above 2000 ms (40 of 145 requests slower), and 40 of 52 requests slower than 2000 ms came from 42 (evidence 1 : 9.1e5, guard limit 1 : 2.2e4)';
+    const record = finishRecord(
+      rolledBackByErrors(reason, 'latencyP95.rollbackAboveMs'),
+      'ROLLED_BACK',
+      reason,
+      atMinute(6),
+    );
+
+    // Act
+    const chat = withChat(outcomeNotification(record, 'ROLLED_BACK'), record, SETTINGS).chat;
+
+    // Assess
+    expect(chat?.content.title).toBe('❌ checkout-api 42: ROLLED BACK during 10%: p95 latency above 2000 ms');
+    expect(chat?.content.description).toContain(`*Detected:* ${reason} (latencyP95.rollbackAboveMs)`);
+    expect(chat?.content.description).not.toContain('evidence 1 : 4100');
   });
 
   it('stays within the format and its bounds whatever the reasons say (long, any Unicode, markdown)', () => {
