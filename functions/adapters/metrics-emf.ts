@@ -26,7 +26,7 @@ export function emitMetrics(dimensions: Record<string, string>, points: readonly
   if (!points.length) return;
   try {
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: dimensions.Service });
-    metrics.setDefaultDimensions({});
+    metrics.clearDefaultDimensions();
     for (const [name, value] of Object.entries(dimensions)) metrics.addDimension(name, value);
     metrics.setTimestamp(at);
     // Two values of one metric in one line are an EMF array; a single line per call keeps it one record.
