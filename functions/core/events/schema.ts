@@ -113,3 +113,24 @@ export interface RolloutEvent {
   detailType: RolloutEventType;
   detail: Record<string, unknown> & { eventId: string; time: string };
 }
+
+/** A rollout event as EventBridge delivers it to a rule's target: the envelope and the detail of its type. */
+export function rolloutEventEnvelope(type: RolloutEventType) {
+  return z
+    .looseObject({
+      version: z.string().describe('EventBridge\u2019s envelope version, `0`.'),
+      id: z
+        .string()
+        .describe(
+          'EventBridge\u2019s id of this delivery\u2019s event (a repeat gets a new one: use `detail.eventId`).',
+        ),
+      'detail-type': z.literal(type),
+      source: z.literal(EVENT_SOURCE),
+      account: z.string().describe('The account of the bus: the service\u2019s.'),
+      time: z.string().describe('When the change happened (the entry\u2019s `Time`).'),
+      region: z.string(),
+      resources: z.array(z.string()).describe('The Step Functions execution.'),
+      detail: ROLLOUT_EVENT_TYPES[type],
+    })
+    .describe(ROLLOUT_EVENT_TYPES[type].description ?? type);
+}
