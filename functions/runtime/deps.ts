@@ -127,10 +127,19 @@ function publishing(p: Platform, store: DynamoRolloutStore): DynamoRolloutStore 
 
 /** The rollout store and the services' freezes, on the one DynamoDB client of the function. */
 function tables(p: Platform) {
+  const { store, freezes } = ownTables(p);
+  return { store: publishing(p, store), freezes };
+}
+
+/**
+ * The same without publishing: for check-gates, whose writes imply no event of their own (a blocked gate's are the
+ * finish's), and whose bundle, carrying the SQL parsers, stays under 1 MB without the EventBridge client.
+ */
+function ownTables(p: Platform) {
   const client = p.clients.get(DynamoDBClient);
   const { tableName } = p.settings();
   return {
-    store: publishing(p, new DynamoRolloutStore(client, tableName, () => p.now())),
+    store: new DynamoRolloutStore(client, tableName, () => p.now()),
     freezes: new DynamoFreezeStore(client, tableName),
   };
 }
@@ -196,7 +205,7 @@ export function checkGatesDeps(p: Platform, event: OnRollout) {
   const migrationFiles = once(() => new S3MigrationFiles(s.service.get(S3Client)));
   return {
     now: () => p.now(),
-    ...tables(p),
+    ...ownTables(p),
     routerFor: routers(s),
     databaseFor: databases(s),
     readiness: {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { alarmRulePattern } from '../../../functions/core/alarms';
 import {
   dueEvents,
+  EVENT_SOURCE,
   eventMetrics,
   markPublished,
   ROLLOUT_EVENT_TYPES,
@@ -13,6 +15,7 @@ import {
   recordTrafficRestored,
   requestRollback,
 } from '../../../functions/core/record';
+import { matchesPattern } from '../../../local/services/events';
 import { atMinute, startedRecord } from './fixtures';
 
 /** checkout-api 42 over 41, in its first phase (10 %) since minute 5. */
@@ -112,5 +115,25 @@ describe('published', () => {
     expect(due.map((e) => e.key)).toEqual(['phase-entered:0']);
     expect(markPublished(marked, ['started'])).toBe(marked);
     expect(unpublishedEvents(markPublished(marked, ['phase-entered:0']))).toEqual([]);
+  });
+});
+
+describe('the service’s alarm rule and the rollout events', () => {
+  it('matches none of them: a rollout event never reaches the alarm handler', () => {
+    // Prepare
+    const record = finishRecord(inFirstPhase(), 'PROMOTED', 'all phases passed', atMinute(60));
+    const pattern = alarmRulePattern({
+      service: 'checkout-api',
+      alarms: { generated: true, existing: [{ name: 'checkout-api 5xx', class: 'traffic' }] },
+    });
+
+    // Act
+    const matched = dueEvents(record).filter((e) =>
+      matchesPattern(pattern, { source: EVENT_SOURCE, 'detail-type': e.detailType, detail: e.detail }),
+    );
+
+    // Assess
+    expect(matched).toEqual([]);
+    expect(dueEvents(record)).toHaveLength(4);
   });
 });
