@@ -1,11 +1,12 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import * as z from 'zod';
 import { ExecutionInputSchema } from '../functions/core/input';
 import { PlanSchema } from '../functions/core/plan';
 import { ScenarioSchema } from '../local/scenario';
 import { PROJECT_ROOT } from '../local/simulate';
+import { eventJsonSchemas, eventsReference } from './event-schemas';
 
 /**
  * Generated documentation: the JSON Schemas of plans, execution inputs and scenarios (for editors and for people
@@ -42,12 +43,15 @@ const SCHEMAS = {
 
 /** The JSON Schema files, by name, as they should be committed under `examples/schemas/`. */
 export function jsonSchemas(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(SCHEMAS).map(([file, { schema, title }]) => {
-      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-      return [file, `${JSON.stringify({ title, ...json }, null, 2)}\n`];
-    }),
-  );
+  return {
+    ...Object.fromEntries(
+      Object.entries(SCHEMAS).map(([file, { schema, title }]) => {
+        const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+        return [file, `${JSON.stringify({ title, ...json }, null, 2)}\n`];
+      }),
+    ),
+    ...eventJsonSchemas(),
+  };
 }
 
 /** A markdown table of every field of a schema: path, type, default, meaning. */
@@ -144,6 +148,7 @@ const REFERENCE_PAGES = [
     table: () => referenceTable(ExecutionInputSchema),
   },
   { file: 'docs/reference/scenario.md', marker: 'scenario-reference', table: () => referenceTable(ScenarioSchema) },
+  { file: 'docs/events.md', marker: 'events-reference', table: () => eventsReference() },
   {
     file: 'docs/reference/constructs.md',
     marker: 'constructs-reference',
@@ -175,7 +180,8 @@ export function writeDocs(root = PROJECT_ROOT): string[] {
   const written: string[] = [];
   for (const [file, text] of Object.entries(generatedFiles(root))) {
     const path = join(root, file);
-    if (readFileSync(path, 'utf8') === text) continue;
+    if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
     written.push(path);
   }

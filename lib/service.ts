@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -6,6 +7,7 @@ import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { Plan } from '../functions/core/plan';
 import { DEFAULT_ORCHESTRATOR_NAME } from '../functions/core/service-access';
+import { buildDashboard } from './service/dashboard';
 import { buildAlarmRule } from './service/events';
 import { warnListenerRuleElsewhere } from './service/grants/alb';
 import { buildPlanParameter } from './service/parameter';
@@ -45,7 +47,8 @@ export interface RolloutServiceProps {
  * What a service deploys to be released by an orchestrator, in the service's own account and the orchestrator's
  * Region: its plan (an SSM parameter the orchestrator reads when a rollout starts), the IAM role the
  * orchestrator's functions assume for its rollouts, holding exactly this service's grants, its notification topic
- * (when the plan names one to create), and its alarm rule forwarding its alarms to the orchestrator's bus.
+ * (when the plan names one to create), its alarm rule forwarding its alarms to the orchestrator's bus, and its
+ * dashboard.
  */
 export class RolloutService extends Construct {
   /** The plan as given. */
@@ -60,6 +63,8 @@ export class RolloutService extends Construct {
   readonly topic?: sns.Topic;
   /** The rule forwarding the service's alarms to the orchestrator's bus, when the plan has alarms. */
   readonly alarmRule?: events.Rule;
+  /** The service's dashboard, `dashboardName(orchestrator, service)`: its versions, alarms and rollouts. */
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: RolloutServiceProps) {
     super(scope, id);
@@ -81,6 +86,7 @@ export class RolloutService extends Construct {
       topicArn: plan.notifications?.topicArn ?? this.topic?.topicArn,
     });
     this.alarmRule = buildAlarmRule(this, plan, this.orchestrator);
+    this.dashboard = buildDashboard(this, plan, this.orchestrator);
     warnListenerRuleElsewhere(this, plan);
   }
 }

@@ -125,6 +125,19 @@ export const ACCESS: Readonly<Record<string, Entry>> = {
   'cloudwatch:SetAlarmState': { resources: (i, at) => [alarm(at, i.AlarmName)] },
 
   'sns:Publish': { action: 'SNS:Publish', resources: (i) => [{ arn: String(i.TopicArn ?? i.TargetArn) }] },
+  // Each entry names its bus (by name or ARN), the caller's default bus when it names none.
+  'events:PutEvents': {
+    resources: (i, at) =>
+      [
+        ...new Set(
+          (Array.isArray(i.Entries) ? (i.Entries as Input[]) : []).map((e) =>
+            String(e.EventBusName ?? '').startsWith('arn:')
+              ? String(e.EventBusName)
+              : arn('events', at, `event-bus/${String(e.EventBusName ?? 'default')}`).arn,
+          ),
+        ),
+      ].map((a) => ({ arn: a })),
+  },
 
   'states:SendTaskSuccess': { resources: (_i, at) => [arn('states', at, 'stateMachine:rollout-pilot')] },
   'states:SendTaskFailure': { resources: (_i, at) => [arn('states', at, 'stateMachine:rollout-pilot')] },

@@ -13,6 +13,7 @@ import type {
 import type { Recovery } from '../functions/core/recovery';
 import type { DatabaseReport } from './report-database';
 import type { DrillReport } from './report-drill';
+import type { EventsReport } from './report-events';
 
 /**
  * The shape of a simulated rollout's report (`rollout-pilot simulate --report`), apart from how it is assembled
@@ -122,6 +123,8 @@ export interface Report {
   database: DatabaseReport | null;
   /** A rollback drill (input `drill`): the alarm set, the rollback's path and time, the drill log. */
   drill?: DrillReport | null;
+  /** The rollout events published on EventBridge (docs/events.md), with any at-least-once repeat. */
+  events?: EventsReport;
   /**
    * For a feature-flag target: how many tenants there are, and every tenant that was in the new version's cohort
    * while sending requests (in the order the scenario lists them). Null for other targets.

@@ -8,6 +8,7 @@ import type { SimServiceDatabase } from './database';
 import { unmetDatabaseExpectations } from './expect-database';
 import { databaseReport } from './report-database';
 import { drillExpectationMet, drillReport } from './report-drill';
+import { eventsReport } from './report-events';
 import type { Report } from './report-shape';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
@@ -78,6 +79,7 @@ export function buildReport(input: ReportInput): Report {
     ),
     database,
     drill,
+    events: eventsReport(world, execution.arn),
     tenants: input.target?.tenants
       ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
       : null,

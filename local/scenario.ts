@@ -50,7 +50,7 @@ const fault = z
     operation: z
       .string()
       .regex(
-        /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing|sts|s3):[A-Z][A-Za-z0-9]+$/,
+        /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing|sts|s3|events):[A-Z][A-Za-z0-9]+$/,
         'expected service:Operation, e.g. "lambda:UpdateAlias"',
       )
       .describe(

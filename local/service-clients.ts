@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -19,8 +20,9 @@ import {
 } from '../functions/core/service-access';
 import { currentInvocation } from './invocation';
 import { type ClientPrincipal, functionPrincipal } from './principal';
+import { eventBridgeClient } from './services/events-api';
 import type { RolePrincipal } from './services/iam';
-import { SIM_ACCOUNT, type SimWorld } from './world';
+import { SIM_ACCOUNT, SIM_REGION, type SimWorld } from './world';
 
 /**
  * The world's clients, made for one principal (see {@link ClientPrincipal}; by default the function running the
@@ -39,6 +41,7 @@ export function simClientsAs(world: SimWorld, principal: ClientPrincipal = 'invo
     [SecretsManagerClient, () => world.secretsClient(principal)],
     [STSClient, () => world.stsClient(principal)],
     [S3Client, () => world.s3Client(principal)],
+    [EventBridgeClient, () => eventBridgeClient(world, principal, { region: SIM_REGION, account: SIM_ACCOUNT })],
   ]);
   const made = new Map<ClientClass<unknown>, unknown>();
   return {

@@ -71,6 +71,8 @@ export function claimServiceResources(
   if (plan.notifications?.topicName) claim(arn('sns', plan.notifications.topicName));
   if (plan.notifications?.topicArn) claim(plan.notifications.topicArn);
   claim(planParameterArn('aws', region, where.orchestrator, { service: plan.service, account }));
+  // The rollout events go to the account's default bus, which the service shares with everything in its account.
+  claim(arn('events', 'event-bus/default'), ['events:PutEvents'], true);
   if (plan.database) claimDatabase(plan, plan.database, arn, claim);
   if (plan.migrations?.location) {
     // ListBucket is granted with an s3:prefix condition: the listing's key (local/access-table.ts) is the prefix.

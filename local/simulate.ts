@@ -11,6 +11,7 @@ import { VirtualClock } from './clock';
 import type { SimServiceDatabase } from './database';
 import { createDatabase, deployChecks, deploySmokeTargets, deployTarget, simHttpProbe } from './deployment';
 import { describeError, versionOf } from './describe';
+import { captureMetricsOf } from './emf-capture';
 import { createFlagTables, flagsWorldProblems, scheduleFlagChanges } from './flags-world';
 import { onboardServices } from './onboarding';
 import { loadPlanFile } from './plan-file';
@@ -161,7 +162,7 @@ export class Simulator {
     this.restore.push(() => {
       Math.random = realRandom;
     });
-    this.restore.push(quietSteps());
+    this.restore.push(quietSteps(), captureMetricsOf(world));
     this.clock.install(this.start);
     this.restore.push(() => this.clock.uninstall());
     // Each service's stack is deployed: its plan is registered before anything starts.

@@ -67,7 +67,7 @@ export interface WorldEvent {
   message: string;
 }
 
-const SERVICES: Record<string, [Record<string, unknown>, string]> = {
+export const SERVICES: Record<string, [Record<string, unknown>, string]> = {
   lambda: [lambdaSdk, 'LambdaServiceException'],
   cloudwatch: [cloudwatchSdk, 'CloudWatchServiceException'],
   sns: [snsSdk, 'SNSServiceException'],
@@ -336,7 +336,7 @@ export class SimWorld {
     return resolvePrincipal(principal, { account: SIM_ACCOUNT, orchestrator: this.orchestrator });
   }
 
-  private connected<T extends Parameters<typeof connect>[0]>(
+  connected<T extends Parameters<typeof connect>[0]>(
     client: T,
     service: string,
     principal: ClientPrincipal,
@@ -350,7 +350,7 @@ export class SimWorld {
     });
   }
 
-  private clientConfig() {
+  clientConfig() {
     return {
       region: SIM_REGION,
       credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' },

@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -22,6 +23,7 @@ import { S3MigrationFiles } from '../adapters/migrations';
 import { type Notification, SnsNotifier } from '../adapters/notifier';
 import { type PlanStore, SsmPlanStore } from '../adapters/plan-store';
 import { CloudWatchAlarmStates, LambdaCheckInvoker, LambdaSmokeInvoker } from '../adapters/readiness';
+import { EventBridgeRolloutEvents } from '../adapters/rollout-events';
 import { metricsFor, routerFor } from '../adapters/routers/factory';
 import { DynamoRolloutStore } from '../adapters/store';
 import { AwsSyntheticSender } from '../adapters/synthetic';
@@ -34,8 +36,10 @@ import type { ServiceAccess } from '../core/service-access';
 import type { SyntheticSender } from '../core/synthetic';
 import type { Target } from '../core/target';
 import type { AnnounceDeps } from '../use-cases/announce';
+import { publishingStore } from '../use-cases/publish-events';
 import type { RollBackNowDeps } from '../use-cases/roll-back-now';
-import { once } from './step';
+import { emitEventMetrics, emitJudgeMetrics } from './metrics';
+import { logger, once } from './step';
 
 /**
  * The composition root: every function's dependencies, built from the platform it runs on. The Lambda runtime
@@ -108,11 +112,30 @@ function onRollout(p: Platform, event: OnRollout): Scope {
 }
 
 function store(p: Platform) {
-  return new DynamoRolloutStore(p.clients.get(DynamoDBClient), p.settings().tableName, () => p.now());
+  return tables(p).store;
+}
+
+/** Every write of a record publishes the rollout events it implies, on the service's bus (use-cases/publish-events). */
+function publishing(p: Platform, store: DynamoRolloutStore): DynamoRolloutStore {
+  return publishingStore(store, {
+    busFor: (ref) => new EventBridgeRolloutEvents(p.serviceClients(accessOf(ref, p.settings())).get(EventBridgeClient)),
+    warn: (message, details) => logger.warn(message, details),
+    onPublished: (events, record) => emitEventMetrics(p.settings(), events, record, p.now()),
+    onChanged: (before, after) => emitJudgeMetrics(p.settings(), before, after, p.now()),
+  });
 }
 
 /** The rollout store and the services' freezes, on the one DynamoDB client of the function. */
 function tables(p: Platform) {
+  const { store, freezes } = ownTables(p);
+  return { store: publishing(p, store), freezes };
+}
+
+/**
+ * The same without publishing: for check-gates, whose writes imply no event of their own (a blocked gate's are the
+ * finish's), and whose bundle, carrying the SQL parsers, stays under 1 MB without the EventBridge client.
+ */
+function ownTables(p: Platform) {
   const client = p.clients.get(DynamoDBClient);
   const { tableName } = p.settings();
   return {
@@ -182,7 +205,7 @@ export function checkGatesDeps(p: Platform, event: OnRollout) {
   const migrationFiles = once(() => new S3MigrationFiles(s.service.get(S3Client)));
   return {
     now: () => p.now(),
-    ...tables(p),
+    ...ownTables(p),
     routerFor: routers(s),
     databaseFor: databases(s),
     readiness: {

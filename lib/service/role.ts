@@ -12,6 +12,7 @@ import {
 import { grantUnscoped } from '../unscoped';
 import { grantGeneratedAlarms } from './grants/alarms';
 import { grantDatabase } from './grants/database';
+import { grantRolloutEvents } from './grants/events';
 import { grantSmokeTests } from './grants/lambda-alias';
 import { grantMigrationFiles } from './grants/migrations';
 import { GET_METRIC_DATA, grantReadinessChecks } from './grants/readiness';
@@ -61,7 +62,7 @@ export interface ServiceResources {
 
 /**
  * Exactly the service's grants, each concern by its own builder in a fixed order (the order of the policy's
- * statements): the plan parameter, its traffic target, its topic, its generated alarms, its database, its smoke
+ * statements): the plan parameter, its traffic target, its topic, its rollout events, its generated alarms, its database, its smoke
  * tests, its readiness checks, and on `*` only what AWS cannot scope.
  */
 export function grantServiceAccess(role: iam.Role, plan: Plan, resources: ServiceResources): void {
@@ -70,6 +71,7 @@ export function grantServiceAccess(role: iam.Role, plan: Plan, resources: Servic
   );
   const trafficUnscoped = grantTrafficTarget(role, plan);
   grantPublish(role, resources.topicArn);
+  grantRolloutEvents(role);
   grantGeneratedAlarms(role, plan);
   grantDatabase(role, plan);
   grantSmokeTests(role, plan);

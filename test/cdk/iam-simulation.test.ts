@@ -302,6 +302,9 @@ function requestsOf(
       return on(call.operation, [deployedArn(text(input.RuleArn), deployment)]);
     case 'sns:Publish':
       return on(call.operation, [deployedArn(text(input.TopicArn ?? input.TargetArn), deployment)]);
+    case 'events:PutEvents':
+      // The rollout events: the caller's (the service role session's) default bus.
+      return on(call.operation, [arnOf('events', 'event-bus/default')]);
     case 'states:DescribeExecution':
     case 'states:GetExecutionHistory':
       return on(call.operation, [deployedArn(text(input.executionArn), deployment)]);

@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../../local/simulate';
 describe('the generated documentation', () => {
   const generated = generatedFiles();
 
-  it('covers the JSON Schemas, the three field references and the construct reference', () => {
+  it("covers the JSON Schemas (the rollout events' too), the three field references, the construct reference and the events table", () => {
     // Prepare
     const schemas = Object.keys(jsonSchemas()).map((file) => `examples/schemas/${file}`);
 
@@ -18,6 +18,7 @@ describe('the generated documentation', () => {
     expect(files.sort()).toEqual(
       [
         ...schemas,
+        'docs/events.md',
         'docs/reference/constructs.md',
         'docs/reference/execution-input.md',
         'docs/reference/plan.md',

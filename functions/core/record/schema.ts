@@ -292,6 +292,8 @@ export const RolloutRecordSchema = z.strictObject({
   finishedAt: z.string().nullable(),
   /** Notification keys already published, so that a redrive does not notify twice. */
   notified: z.array(z.string()),
+  /** Rollout event keys already put on EventBridge (functions/core/events); absent on records made before events. */
+  published: z.array(z.string()).optional(),
   timeline: z.array(TimelineEntrySchema),
   /** Optimistic-concurrency counter: every write expects the revision it read. */
   revision: z.number().int(),
