@@ -21,7 +21,8 @@ export async function buildCli() {
     target: 'node20',
     // dynalite loads its actions with computed require() paths, which cannot be bundled; it is read from
     // node_modules at run time (the bundle lives inside node_modules, so resolution finds it).
-    external: ['dynalite'],
+    // libpg-query loads its WebAssembly parser from the folder of its own module: it stays in node_modules too.
+    external: ['dynalite', 'libpg-query'],
     banner: {
       js: "import{createRequire as __createRequire}from'node:module';const require=__createRequire(import.meta.url);",
     },

@@ -5,15 +5,32 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { InvalidPlan } from '../functions/core/errors';
 import { type Plan, parsePlan } from '../functions/core/plan';
 import { InvalidOrchestratorProps, REPO_ROOT } from './orchestrator';
+import { drillSchedulesOf } from './orchestrator/drill-schedules';
 import { type Deployment, planArnProblems } from './plan-arns';
+import { InvalidPlanSet, planSetProblems } from './plan-set';
 import { RolloutPilotStack } from './rollout-stack';
+import { InvalidServiceProps, planParameterProblems } from './service';
+import { RolloutServiceStack } from './service-stack';
 
 /** The context key (in `cdk.json`) of the directory holding the plans, relative to the repository root. */
 export const PLANS_CONTEXT_KEY = 'rollout-pilot:plans';
 /** Where plans are read from when the context does not say. */
 export const DEFAULT_PLANS_DIR = 'examples/plans';
-/** The construct id (and default stack name) of the deployment. */
+/** The context key of the orchestrator's name (`RolloutOrchestrator`'s `name`). */
+export const NAME_CONTEXT_KEY = 'rollout-pilot:name';
+/**
+ * The context key of the accounts, besides the app's own, whose services forward alarms (`serviceAccounts`): a
+ * list in `cdk.json`, or comma-separated with `-c`.
+ */
+export const SERVICE_ACCOUNTS_CONTEXT_KEY = 'rollout-pilot:service-accounts';
+/** The context key of the organization whose accounts may forward alarms (`organizationId`). */
+export const ORGANIZATION_CONTEXT_KEY = 'rollout-pilot:organization-id';
+/** The construct id (and default stack name) of the orchestrator's stack. */
 export const STACK_ID = 'RolloutPilot';
+/** The id of a plan file's service stack: `RolloutService-<service>`. */
+export function serviceStackId(service: string): string {
+  return `RolloutService-${service}`;
+}
 
 /** More than one plan file is invalid; `errors` holds one `InvalidPlan` per file. */
 export class InvalidPlanFiles extends AggregateError {
@@ -33,6 +50,20 @@ export class InvalidPlanFiles extends AggregateError {
  * checked and are not.
  */
 export function loadPlans(dir: string, root: string = REPO_ROOT, deployment?: Deployment): Plan[] {
+  return loadPlanFiles(dir, root, deployment).map((file) => file.plan);
+}
+
+/** A plan and the file it was read from (relative to the root, or absolute when the directory was). */
+export interface PlanFile {
+  readonly source: string;
+  readonly plan: Plan;
+}
+
+/**
+ * {@link loadPlans}, keeping each plan's file; a plan too big for its parameter is a problem of its file. Plans
+ * that conflict with each other (see `planSetProblems`) raise `InvalidPlanSet`, naming the files.
+ */
+export function loadPlanFiles(dir: string, root: string = REPO_ROOT, deployment?: Deployment): PlanFile[] {
   const absolute = resolve(root, dir);
   let names: string[];
   try {
@@ -44,7 +75,7 @@ export function loadPlans(dir: string, root: string = REPO_ROOT, deployment?: De
   }
   if (names.length === 0) throw new Error(`no plan files (*.json) in ${dir}`);
 
-  const plans: Plan[] = [];
+  const plans: PlanFile[] = [];
   const errors: InvalidPlan[] = [];
   for (const name of names) {
     const file = join(absolute, name);
@@ -63,11 +94,17 @@ export function loadPlans(dir: string, root: string = REPO_ROOT, deployment?: De
     // a field with a problem of its own is left at that.
     const fields = problems.map((problem) => problem.split(': ')[0] ?? '');
     problems.push(...planArnProblems(plan ?? raw, deployment, fields));
+    if (plan) problems.push(...planParameterProblems(plan));
     if (problems.length) errors.push(new InvalidPlan(source, problems));
-    else if (plan) plans.push(plan);
+    else if (plan) plans.push({ source, plan });
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new InvalidPlanFiles(errors);
+  const conflicts = planSetProblems(
+    plans.map((file) => file.plan),
+    (i) => plans[i]?.source ?? `plans[${i}]`,
+  );
+  if (conflicts.length) throw new InvalidPlanSet(conflicts);
   return plans;
 }
 
@@ -120,14 +157,20 @@ export interface BuildAppOptions {
   readonly nag?: boolean;
 }
 
-/** The app, its one stack and the plans it was built with. */
+/** The app, its stacks and the plans it was built with. */
 export interface RolloutPilotApp {
   readonly app: App;
+  /** The orchestrator's stack. */
   readonly stack: RolloutPilotStack;
+  /** One stack per plan, in the plans' order. */
+  readonly services: readonly RolloutServiceStack[];
   readonly plans: readonly Plan[];
 }
 
-/** Build the CDK app of `bin/app.ts`: the plans, the stack and cdk-nag. Nothing is synthesized yet. */
+/**
+ * Build the CDK app of `bin/app.ts`: the orchestrator's stack, one service stack per plan (in the same account and
+ * Region, onboarded to it by name) and cdk-nag. Nothing is synthesized yet.
+ */
 export function buildApp(options: BuildAppOptions = {}): RolloutPilotApp {
   const app = new App({
     ...(options.outdir ? { outdir: options.outdir } : {}),
@@ -135,14 +178,44 @@ export function buildApp(options: BuildAppOptions = {}): RolloutPilotApp {
   });
   const dir = String(app.node.tryGetContext(PLANS_CONTEXT_KEY) ?? DEFAULT_PLANS_DIR);
   const env = options.env ?? defaultEnvironment();
-  const plans = options.plans ?? loadPlans(dir, options.root ?? REPO_ROOT, env);
+  const plans = options.plans ? checkedPlans(options.plans) : loadPlans(dir, options.root ?? REPO_ROOT, env);
+  const name: string | undefined = app.node.tryGetContext(NAME_CONTEXT_KEY);
   const stack = new RolloutPilotStack(app, STACK_ID, {
     env,
     description: 'Rollout Pilot: phased, self-judging, self-reverting releases (Step Functions workflow).',
-    plans: [...plans],
+    name,
+    serviceAccounts: contextList(app.node.tryGetContext(SERVICE_ACCOUNTS_CONTEXT_KEY)),
+    organizationId: app.node.tryGetContext(ORGANIZATION_CONTEXT_KEY),
+    drillSchedules: drillSchedulesOf(plans),
   });
+  const services = plans.map(
+    (plan) =>
+      new RolloutServiceStack(app, serviceStackId(plan.service), {
+        env,
+        description: `Rollout Pilot: ${plan.service} onboarded (its plan, role, topic and alarm rule).`,
+        plan,
+        orchestrator: { name },
+      }),
+  );
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, plans };
+  return { app, stack, services, plans };
+}
+
+/** A list from the context: as it is in `cdk.json`, or split at commas when given with `-c key=a,b`. */
+function contextList(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map(String);
+  return String(value)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** Plans given in code get the checks of a folder of plan files: no two may conflict. */
+function checkedPlans(plans: readonly Plan[]): readonly Plan[] {
+  const conflicts = planSetProblems(plans);
+  if (conflicts.length) throw new InvalidPlanSet(conflicts);
+  return plans;
 }
 
 /** An `InvalidPlan` with one problem a line: `file: N problems:` then `  - field: what was expected`. */
@@ -170,7 +243,14 @@ export function defaultEnvironment(env: NodeJS.ProcessEnv = process.env): Enviro
  */
 export function describeSynthError(error: unknown): string {
   if (error instanceof InvalidPlan) return formatInvalidPlan(error);
-  if (error instanceof InvalidPlanFiles || error instanceof InvalidOrchestratorProps) return error.message;
+  if (
+    error instanceof InvalidPlanFiles ||
+    error instanceof InvalidPlanSet ||
+    error instanceof InvalidOrchestratorProps ||
+    error instanceof InvalidServiceProps
+  ) {
+    return error.message;
+  }
   if (error instanceof Error) return error.stack ?? error.message;
   return String(error);
 }

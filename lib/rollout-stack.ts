@@ -9,14 +9,18 @@ export interface RolloutPilotStackProps extends StackProps, RolloutOrchestratorP
  * The deployable unit: the rollout orchestrator and the outputs pipelines and the CLI need to find it.
  */
 export class RolloutPilotStack extends Stack {
+  /** Everything the stack deploys: the workflow, its functions, bus, rules, table, topic and operator policy. */
   readonly orchestrator: RolloutOrchestrator;
 
-  constructor(scope: Construct, id: string, props: RolloutPilotStackProps) {
+  constructor(scope: Construct, id: string, props: RolloutPilotStackProps = {}) {
     super(scope, id, props);
     this.orchestrator = new RolloutOrchestrator(this, 'Orchestrator', {
-      plans: props.plans,
+      name: props.name,
+      serviceAccounts: props.serviceAccounts,
+      organizationId: props.organizationId,
       logRetention: props.logRetention,
       tableRemovalPolicy: props.tableRemovalPolicy,
+      drillSchedules: props.drillSchedules,
     });
 
     new CfnOutput(this, 'StateMachineArn', {
@@ -35,6 +39,14 @@ export class RolloutPilotStack extends Stack {
       description:
         'Operator signals (rollout-pilot abort | promote): Invoke it with {"type": ..., "service": ..., "by": ..., "reason": ...}.',
       value: this.orchestrator.eventFunctions.signal.functionName,
+    });
+    new CfnOutput(this, 'EventBusArn', {
+      description: 'Where the services’ alarm rules forward their alarms (RolloutService finds it by name).',
+      value: this.orchestrator.eventBus.eventBusArn,
+    });
+    new CfnOutput(this, 'OrchestratorName', {
+      description: 'The name services give RolloutService (orchestrator.name) to onboard to this orchestrator.',
+      value: this.orchestrator.name,
     });
     new CfnOutput(this, 'OperatorPolicyArn', {
       description: 'Attach to operators: what the rollout-pilot CLI needs (start, follow, stop, redrive, signal).',

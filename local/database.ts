@@ -1,7 +1,7 @@
 import { type DatabasePolicy, rolloutSnapshotId, TAG } from '../functions/core/database';
 import type { Plan } from '../functions/core/plan';
 import type { Split } from './services/lambda';
-import { SimData } from './services/rds';
+import { SimData } from './services/rds-data';
 import type { SimWorld } from './world';
 
 /** The database a scenario's world starts with, and what the service does to it. */
@@ -29,6 +29,8 @@ export interface WriteBatch {
   writes: number;
   corrupt: number;
   byVersion: Record<string, number>;
+  /** Writes the service refused in that minute because it was in maintenance (plan `database.maintenance`). */
+  held?: number;
 }
 
 /**
@@ -75,38 +77,53 @@ export class SimServiceDatabase {
     } else {
       world.rds.addInstance({ identifier: policy.identifier, data, latestBackupAt, tags });
     }
-    for (let day = 1; day <= setup.previousRolloutSnapshots; day++) {
+    this.addEarlierRolloutSnapshots(start);
+    this.publishEndpoint();
+    if (policy.maintenance) world.ssm.putParameter(policy.maintenance.name, policy.maintenance.offValue);
+    const verification = policy.verification;
+    if (verification) world.lambda.addInvokable(verification.functionName, (event) => this.verify(event));
+    this.defineDataAlarms();
+  }
+
+  /** The snapshots earlier rollouts left, one a day before `start`. */
+  private addEarlierRolloutSnapshots(start: Date): void {
+    for (let day = 1; day <= this.setup.previousRolloutSnapshots; day++) {
       const version = `earlier-${day}`;
       const execution = `earlier-execution-${day}`;
-      world.rds.addManualSnapshot({
-        source: policy.identifier,
+      this.world.rds.addManualSnapshot({
+        source: this.policy.identifier,
         identifier: rolloutSnapshotId(this.plan.service, version, execution),
         at: start.getTime() - day * 86_400_000,
         tags: { [TAG.service]: this.plan.service, [TAG.version]: version, [TAG.execution]: execution },
       });
     }
+  }
+
+  /** Where the service finds its database: an SSM parameter or a secret, as the plan says. */
+  private publishEndpoint(): void {
+    const { world, policy } = this;
     const endpoint = this.endpointOf(policy.identifier);
     if (policy.endpoint.type === 'ssm-parameter') {
       world.ssm.putParameter(policy.endpoint.name, endpoint.address);
-    } else {
-      world.secrets.createSecret(
-        policy.endpoint.secretId,
-        JSON.stringify({
-          engine: 'postgres',
-          [policy.endpoint.hostKey]: endpoint.address,
-          [policy.endpoint.portKey]: endpoint.port,
-          username: 'app',
-          password: 'simulated',
-          dbname: 'app',
-        }),
-      );
+      return;
     }
-    const verification = policy.verification;
-    if (verification) world.lambda.addInvokable(verification.functionName, (event) => this.verify(event));
+    world.secrets.createSecret(
+      policy.endpoint.secretId,
+      JSON.stringify({
+        engine: 'postgres',
+        [policy.endpoint.hostKey]: endpoint.address,
+        [policy.endpoint.portKey]: endpoint.port,
+        username: 'app',
+        password: 'simulated',
+        dbname: 'app',
+      }),
+    );
+  }
 
-    // The team's data alarms watch the integrity metric: corrupt rows in a minute put them into ALARM.
+  /** The team's data alarms watch the integrity metric: corrupt rows in a minute put them into ALARM. */
+  private defineDataAlarms(): void {
     for (const alarm of this.plan.alarms.existing.filter((a) => a.class === 'data')) {
-      void world.cloudwatch.handle('PutMetricAlarm', {
+      void this.world.cloudwatch.handle('PutMetricAlarm', {
         AlarmName: alarm.name,
         AlarmDescription: `Rows of ${this.plan.service} that fail the integrity check (simulated)`,
         Namespace: INTEGRITY_METRIC.namespace,
@@ -155,6 +172,28 @@ export class SimServiceDatabase {
     return world.rds.endpointOwner(address);
   }
 
+  /** The service reads its maintenance switch: while it has the on value, it takes no writes. */
+  inMaintenance(): boolean {
+    const m = this.policy.maintenance;
+    return Boolean(m && this.maintenanceValue() === m.onValue);
+  }
+
+  /** The maintenance switch's value now (undefined without one). */
+  maintenanceValue(): string | undefined {
+    const m = this.policy.maintenance;
+    return m ? this.world.ssm.value(m.name) : undefined;
+  }
+
+  /** Writes the service refused while in maintenance, at or after `fromMs` (before `toMs`). */
+  writesHeld(fromMs: number, toMs = Number.POSITIVE_INFINITY): number {
+    return this.writes.filter((w) => w.at >= fromMs && w.at < toMs).reduce((n, w) => n + (w.held ?? 0), 0);
+  }
+
+  /** Writes to any database between `fromMs` and `toMs`. */
+  writesBetween(fromMs: number, toMs: number): number {
+    return this.writes.filter((w) => w.at >= fromMs && w.at < toMs).reduce((n, w) => n + w.writes, 0);
+  }
+
   /** Writes to `database` at or after `fromMs`. */
   writesTo(database: string, fromMs: number): number {
     return this.writes.filter((w) => w.database === database && w.at >= fromMs).reduce((n, w) => n + w.writes, 0);
@@ -180,9 +219,19 @@ export class SimServiceDatabase {
       writes += n;
       if (version === setup.corruptsDataVersion) corrupt += n;
     }
+    if (this.inMaintenance()) {
+      // The service answers reads and refuses writes: what it would have written is counted, not written.
+      if (database) this.writes.push({ at: now, database, writes: 0, corrupt: 0, byVersion: {}, held: writes });
+      this.publishCorrupt(now, 0);
+      return;
+    }
     if (data && writes > 0) data.write(this.tables[0] ?? 'orders', writes, corrupt);
     if (database) this.writes.push({ at: now, database, writes, corrupt, byVersion });
-    world.cloudwatch
+    this.publishCorrupt(now, corrupt);
+  }
+
+  private publishCorrupt(now: number, corrupt: number): void {
+    this.world.cloudwatch
       .metric({ ...INTEGRITY_METRIC, dimensions: { Service: this.plan.service } })
       .add(now - 1, corrupt, 1);
   }

@@ -1,5 +1,6 @@
 import { durationSeconds } from '../functions/core/duration';
-import { type Plan, resolvePhases } from '../functions/core/plan';
+import { resolvePhases } from '../functions/core/phase';
+import type { Plan } from '../functions/core/plan';
 import { type ModelResult, modelRollout, type VersionModel } from './judge-model';
 
 /** What `rollout-pilot validate --rpm` asks: a request rate, the stable version's error rate, how many runs a line. */

@@ -55,7 +55,7 @@ export class SimDynamoDB {
   private readonly modules: DynaliteModules;
   private readonly actions = new Map<string, { action: Action; validation: ActionValidation }>();
   /** Every call, for tests that count side effects. */
-  readonly calls: { operation: string; input: unknown; error?: string; caller?: string }[] = [];
+  readonly calls: { operation: string; input: unknown; error?: string; caller?: string; principal?: string }[] = [];
   /** Injected faults: called before each operation; may throw an error to return instead. */
   fault: (operation: string) => { name: string; message: string; crash?: 'after' } | undefined = () => undefined;
   private readonly watchers = new Map<string, { before(): void; after(): Promise<void> }>();
@@ -147,7 +147,18 @@ export class SimDynamoDB {
    * calls are the simulator's own (reading the record for a report): no injected fault applies to them, and they
    * are not logged in `calls` (which holds what the workflow did).
    */
-  requestHandler(options: { bookkeeping?: boolean } = {}) {
+  requestHandler(
+    options: {
+      bookkeeping?: boolean;
+      /** IAM's decision on a call (before any fault or effect): the refusal's name and message, or undefined. */
+      authorize?: (
+        operation: string,
+        body: Record<string, unknown>,
+      ) => Promise<{ name: string; message: string } | undefined>;
+      /** The ARN of the principal the call is made as (logged with it), if any. */
+      principal?: () => Promise<string | undefined>;
+    } = {},
+  ) {
     const bookkeeping = options.bookkeeping ?? false;
     return {
       handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
@@ -159,7 +170,17 @@ export class SimDynamoDB {
         const invocation = bookkeeping ? undefined : currentInvocation();
         // A dead function makes no more calls.
         if (invocation?.crashedAfter) throw new SimulatedCrash(invocation.crashedAfter);
-        if (!bookkeeping) this.calls.push({ operation, input: body, caller: invocation?.functionName });
+        const call: { error?: string } = bookkeeping ? {} : await this.log(operation, body, options.principal);
+        const refused = bookkeeping ? undefined : await options.authorize?.(operation, body);
+        if (refused) {
+          call.error = refused.name;
+          return {
+            response: jsonResponse(400, {
+              __type: `com.amazon.coral.service#${refused.name}`,
+              message: refused.message,
+            }),
+          };
+        }
         const injected = bookkeeping ? undefined : this.fault(operation);
         if (injected && !injected.crash)
           return {
@@ -184,6 +205,19 @@ export class SimDynamoDB {
       updateHttpClientConfig() {},
       httpHandlerConfigs: () => ({}),
     };
+  }
+
+  /** Log a call of the workflow's, with its caller and the principal it is made as. */
+  private async log(operation: string, input: unknown, principalOf?: () => Promise<string | undefined>) {
+    const principal = await principalOf?.();
+    const call: (typeof this.calls)[number] = {
+      operation,
+      input,
+      caller: currentInvocation()?.functionName,
+      ...(principal ? { principal } : {}),
+    };
+    this.calls.push(call);
+    return call;
   }
 }
 

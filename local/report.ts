@@ -1,154 +1,29 @@
-import { type TableDifference, verificationDifferences } from '../functions/core/database';
+import type { DrillLogEntry } from '../functions/core/drill-log';
 import { isoDuration } from '../functions/core/duration';
-import type { Baseline } from '../functions/core/judge';
+import type { IncidentFreeze } from '../functions/core/incident-freeze';
 import type { Plan } from '../functions/core/plan';
-import type { GateCheck } from '../functions/core/readiness';
-import type { EvaluationSummary, Outcome, PhaseCounts, RolloutRecord, Trigger } from '../functions/core/record';
+import type { Outcome, RolloutRecord } from '../functions/core/record';
+import { describeRecovery } from '../functions/core/recovery';
 import type { SimServiceDatabase } from './database';
+import { unmetDatabaseExpectations } from './expect-database';
+import { databaseReport } from './report-database';
+import { drillExpectationMet, drillReport } from './report-drill';
+import type { Report } from './report-shape';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
 import type { SimTarget } from './targets';
 import type { SimWorld } from './world';
 
-/** What a simulated rollout did. The same scenario and seed always give the same report. */
-export interface Report {
-  scenario: string;
-  description: string | null;
-  seed: number;
-  service: string;
-  version: string | null;
-  stableVersion: string;
-  outcome: Outcome;
-  /** Why it ended so, in one line. */
-  reason: string | null;
-  /** The execution's error when it was not promoted. */
-  errorName: string | null;
-  /** Every check of the gate (freeze, target, database, alarms, health and custom checks) and its result. */
-  gates: GateCheck[];
-  /** Every smoke test of the new version at 0 % traffic and its result; empty when none ran. */
-  smokeTests: { name: string; result: string; detail: string }[];
-  /** What the scenario said should happen, and whether it did. */
-  expected: { outcome: Outcome; trigger: Trigger | null; met: boolean } | null;
-  phases: {
-    name: string;
-    weight: number;
-    enteredAt: string | null;
-    leftAt: string | null;
-    result: string | null;
-    /** How often the judge evaluated the phase, its last evaluation (with each test's evidence) and its counts. */
-    evaluations: number;
-    lastEvaluation: EvaluationSummary | null;
-    counts: PhaseCounts;
-  }[];
-  /** The judge's reference: the stable version before the rollout, and the latency threshold `T` (ms). */
-  judge: { baseline: Baseline | null; thresholdMs: number | null; thresholdFrom: string | null } | null;
-  /** The largest percent of traffic the new version ever had. */
-  maxWeight: number;
-  /** Percent of traffic per version at the end. */
-  finalWeights: Record<string, number>;
-  rollback: {
-    trigger: Trigger;
-    reason: string;
-    phase: string | null;
-    /** The alarm that triggered it (`trigger: alarm`). */
-    alarm: string | null;
-    /** The operator who asked for it (`trigger: operator`). */
-    by: string | null;
-    /** When the problem was seen: the alarm's state-change time, the evaluation, the signal. */
-    detectedAt: string;
-    trafficRestoredAt: string | null;
-    /** A `data`-class alarm fired, or the operator said the release damaged data. */
-    dataDamaged: boolean;
-  } | null;
-  /** The alarms armed on the new version for the rollout. */
-  alarmsArmed: string[];
-  /** The approvals phases needed before they started: asked when, answered how, by whom, when, why. */
-  approvals: {
-    phase: string;
-    role: string;
-    requestedAt: string;
-    decision: 'approved' | 'rejected' | 'timed-out' | null;
-    by: string | null;
-    at: string | null;
-    reason: string | null;
-  }[];
-  /** Operators' signals, and what came of each. */
-  signals: { at: string; type: string; by: string; reason: string | null; accepted: boolean; result: string }[];
-  /** The plan's database: the snapshot, any restore, and what happened to the data. Null without one. */
-  database: DatabaseReport | null;
-  /**
-   * For a feature-flag target: how many tenants there are, and every tenant that was in the new version's cohort
-   * while sending requests (in the order the scenario lists them). Null for other targets.
-   */
-  tenants: { total: number; sawNewVersion: string[] } | null;
-  /** Where the execution failed at a step, if it did (it may have been redriven since). */
-  failure: { at: string; state: string; error: string } | null;
-  /** What the new version served: requests, failed ones, and ones slower than the stable version's p95 (as set). */
-  impact: { requestsOnNewVersion: number; failedRequestsOnNewVersion: number; slowRequestsOnNewVersion: number };
-  stateTransitions: number;
-  redrives: number;
-  executionArn: string;
-  startedAt: string;
-  /** When the rollout ended: its execution's last event, or later when the rollout was ended outside it. */
-  finishedAt: string;
-  virtualDuration: string;
-  /**
-   * Until when the simulation watched the world: the end, or later (a scheduled signal, an event on its way, the
-   * horizon after a failure at a step while the new version still served traffic).
-   */
-  observedUntil: string;
-  /** Set when the simulation itself failed (not the rollout): the report stops where it did. */
-  simulationError: string | null;
-  notifications: { at: string; subject: string }[];
-  /**
-   * Everything that happened, in time order; at the same instant, the rollout record's entries first (in the order
-   * written), then the world's, then the execution's.
-   */
-  timeline: { at: string; kind: string; message: string }[];
-}
-
-/** The database part of a report. */
-export interface DatabaseReport {
-  type: string;
-  identifier: string;
-  /** The rollout's snapshot (the last attempt's), if one was asked for. */
-  snapshotId: string | null;
-  /** Every snapshot this rollout created in RDS (a redrive must not add one). */
-  snapshots: string[];
-  /** Older rollout snapshots deleted to keep `keepSnapshots`. */
-  snapshotsDeleted: string[];
-  /** What the rollback did about the data, and why. */
-  restoreDecision: string | null;
-  restoreReason: string | null;
-  restored: boolean;
-  restoredFrom: string | null;
-  /** The new instance or cluster the service now uses. */
-  restoredTo: string | null;
-  /** The original still exists, available (or backing up), and was never deleted, modified or renamed. */
-  originalKept: boolean;
-  /** Where the service's endpoint points at the end. */
-  serviceUses: string | null;
-  /** Damaged rows in the original database (at the end; it gets no writes after a repoint). */
-  rowsCorruptedBeforeRestore: number;
-  /** Damaged rows in the database the service uses at the end. */
-  corruptRowsAfterRestore: number;
-  /** Writes to the original between the snapshot's point in time and the repoint: not in the restored database. */
-  writesAtRisk: number | null;
-  /** The window of those writes. */
-  window: { from: string | null; to: string | null } | null;
-  approvedBy: string | null;
-  verification: {
-    before: { name: string; rows: number; checksum: string }[] | null;
-    after: { name: string; rows: number; checksum: string }[] | null;
-    differences: TableDifference[];
-  };
-}
+export type { DatabaseReport } from './report-database';
+export type { Report } from './report-shape';
 
 export interface ReportInput {
   scenario: Scenario;
   plan: Plan;
   execution: LocalExecution;
   record: RolloutRecord | undefined;
+  /** The freeze on incident this rollout put on its service, as it is now (null: none, or a later one replaced it). */
+  froze?: IncidentFreeze | null;
   world: SimWorld;
   trafficHistory: { at: string; split: Record<string, number> }[];
   /** The released target as its users meet it at the end. */
@@ -158,6 +33,8 @@ export interface ReportInput {
   failedSignals?: Report['signals'];
   /** The execution still holds the service's lock at the end (it failed at a step, and nothing ended the rollout). */
   lockHeld?: boolean;
+  /** The service's drill log (read as bookkeeping). */
+  drillLog?: readonly DrillLogEntry[];
   start: Date;
   end: Date;
 }
@@ -165,47 +42,246 @@ export interface ReportInput {
 /** Assemble the report of one execution. */
 export function buildReport(input: ReportInput): Report {
   const { scenario, plan, execution, record, world } = input;
-  const version = record?.version ?? versionOf(scenario.input);
-  // The record's outcome when the rollout ended (an alarm can end a failed execution's rollout), else the
-  // execution's. An execution that failed at a step and still holds its lock has not ended its rollout, whatever
-  // the record says: a Finish step that recorded PROMOTED and then failed (its alarms not deleted, its lock not
-  // released) is FAILED at that step until a redrive finishes it.
-  const unfinished = execution.status === 'FAILED' && execution.failed?.redrivable && input.lockHeld;
-  const outcome = unfinished ? 'FAILED' : (record?.outcome ?? outcomeOf(execution));
-  const reason = reasonOf(execution, record);
-  // An alarm or an operator can end the rollout of an execution that failed at a step, after it failed.
-  const executionEnd = execution.history.at(-1)?.at ?? input.end.toISOString();
-  const finishedAt =
-    record?.finishedAt && Date.parse(record.finishedAt) > Date.parse(executionEnd) ? record.finishedAt : executionEnd;
-  const served = version ? world.traffic.served.get(version) : undefined;
-  // Both versions are always named, 0 included, so a reader never has to infer a missing key.
-  const weights = {
-    [scenario.world.stableVersion]: 0,
-    ...(version && scenario.world.versions[version] ? { [version]: 0 } : {}),
-    ...Object.fromEntries(Object.entries(input.target?.split() ?? {}).map(([v, f]) => [v, round(f * 100)])),
+  const version = record?.version ?? versionOf(execution.startInput ?? scenario.input);
+  const outcome = rolloutOutcome(input);
+  const finishedAt = finishedAtOf(input);
+  const rollback = rollbackOf(record);
+  const drill = drillReport(record, input.drillLog ?? []);
+  const database = databaseReport(input);
+  return {
+    scenario: scenario.name,
+    description: scenario.description ?? null,
+    seed: scenario.seed,
+    service: plan.service,
+    account: scenario.account ?? world.settings.account,
+    version,
+    stableVersion: stableAtStart(input),
+    outcome,
+    reason: reasonOf(execution, record),
+    errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
+    gates: record?.gate?.checks ?? [],
+    incidentFreeze: { atGate: record?.gate?.incident ?? null, froze: input.froze ?? null },
+    migrations: migrationsOf(record),
+    smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
+    postChecks: record?.postCheck?.checks ?? [],
+    expected: expectedOf(scenario, outcome, rollback, { database, record, drill }),
+    phases: phasesOf(record),
+    judge: judgeOf(record),
+    maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
+    finalWeights: finalWeights(input, version),
+    rollback,
+    recovery: recoveryOf(record, plan),
+    alarmsArmed: record?.alarms?.armed ?? [],
+    approvals: approvalsOf(record),
+    signals: [...(record?.signals ?? []), ...(input.failedSignals ?? [])].sort(
+      (a, b) => Date.parse(a.at) - Date.parse(b.at),
+    ),
+    database,
+    drill,
+    tenants: input.target?.tenants
+      ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
+      : null,
+    failure: failureOf(input),
+    impact: impactOf(version ? world.traffic.served.get(version) : undefined),
+    synthetic: syntheticOf(record),
+    stateTransitions: execution.transitions,
+    redrives: execution.redrives,
+    executionArn: execution.arn,
+    startedAt: input.start.toISOString(),
+    finishedAt,
+    virtualDuration: isoDuration((Date.parse(finishedAt) - input.start.getTime()) / 1000),
+    observedUntil: input.end.toISOString(),
+    simulationError: null,
+    releases: [],
+    notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
+    timeline: timelineOf(input),
   };
-  const rollback = record?.rollback
-    ? {
-        trigger: record.rollback.trigger,
-        reason: record.rollback.reason,
-        phase: record.rollback.phase,
-        alarm: record.rollback.alarm,
-        by: record.rollback.by,
-        detectedAt: record.rollback.detectedAt,
-        trafficRestoredAt: record.rollback.trafficRestoredAt,
-        dataDamaged: record.rollback.dataDamaged,
-      }
-    : null;
-  const expected = scenario.expect
-    ? {
-        outcome: scenario.expect.outcome,
-        trigger: scenario.expect.trigger ?? null,
-        met:
-          scenario.expect.outcome === outcome &&
-          (!scenario.expect.trigger || scenario.expect.trigger === rollback?.trigger),
-      }
-    : null;
+}
 
+/** The users' requests the new version served (synthetic requests are counted apart). */
+function impactOf(served: { requests: number; errors: number; slow: number } | undefined): Report['impact'] {
+  return {
+    requestsOnNewVersion: served?.requests ?? 0,
+    failedRequestsOnNewVersion: served?.errors ?? 0,
+    slowRequestsOnNewVersion: served?.slow ?? 0,
+  };
+}
+
+/** The check of the stable version after a rollback, with its summary in words. */
+function recoveryOf(record: RolloutRecord | undefined, plan: Plan): Report['recovery'] {
+  return record?.recovery
+    ? { ...record.recovery, summary: describeRecovery(record.recovery, plan.recovery.watch) }
+    : null;
+}
+
+/** The judge's baseline and latency threshold, as the record keeps them. */
+function judgeOf(record: RolloutRecord | undefined): Report['judge'] {
+  if (!record?.judge) return null;
+  const { baseline, thresholdMs, thresholdFrom } = record.judge;
+  return { baseline, thresholdMs, thresholdFrom };
+}
+
+/** The synthetic requests on the record, in all and by phase (in the plan's order). */
+function syntheticOf(record: RolloutRecord | undefined): Report['synthetic'] {
+  const entries = record?.synthetic ?? [];
+  if (entries.length === 0 || !record) return null;
+  const phases = record.phases.flatMap((p, index) => {
+    const mine = entries.filter((e) => e.phase === index);
+    if (mine.length === 0) return [];
+    const sum = (f: (e: (typeof mine)[number]) => number) => mine.reduce((s, e) => s + f(e), 0);
+    return [
+      {
+        phase: p.name,
+        wakeUps: mine.length,
+        requests: sum((e) => e.sent),
+        failed: sum((e) => e.failed),
+        aboveCeiling: sum((e) => e.aboveCeiling),
+      },
+    ];
+  });
+  const total = (k: 'requests' | 'failed' | 'aboveCeiling') => phases.reduce((s, p) => s + p[k], 0);
+  return { requests: total('requests'), failed: total('failed'), aboveCeiling: total('aboveCeiling'), phases };
+}
+
+/**
+ * The record's outcome when the rollout ended (an alarm can end a failed execution's rollout), else the
+ * execution's. An execution that failed at a step and still holds its lock has not ended its rollout, whatever
+ * the record says: a Finish step that recorded PROMOTED and then failed (its alarms not deleted, its lock not
+ * released) is FAILED at that step until a redrive finishes it.
+ */
+function rolloutOutcome({ execution, record, lockHeld }: ReportInput): Outcome {
+  const unfinished = execution.status === 'FAILED' && execution.failed?.redrivable && lockHeld;
+  return unfinished ? 'FAILED' : (record?.outcome ?? outcomeOf(execution));
+}
+
+/** An alarm or an operator can end the rollout of an execution that failed at a step, after it failed. */
+function finishedAtOf({ execution, record, end }: ReportInput): string {
+  const executionEnd = execution.history.at(-1)?.at ?? end.toISOString();
+  return record?.finishedAt && Date.parse(record.finishedAt) > Date.parse(executionEnd)
+    ? record.finishedAt
+    : executionEnd;
+}
+
+function expectedOf(
+  scenario: Scenario,
+  outcome: Outcome,
+  rollback: Report['rollback'],
+  found: {
+    database: Report['database'];
+    record: RolloutRecord | undefined;
+    drill: NonNullable<Report['drill']> | null;
+  },
+): Report['expected'] {
+  if (!scenario.expect) return null;
+  const { outcome: wanted, trigger, recovery: recovered } = scenario.expect;
+  const unmet = unmetDatabaseExpectations(scenario.expect.database, found.database);
+  return {
+    outcome: wanted,
+    trigger: trigger ?? null,
+    ...(recovered ? { recovery: recovered } : {}),
+    met:
+      wanted === outcome &&
+      (!trigger || trigger === rollback?.trigger) &&
+      (!recovered || recovered === found.record?.recovery?.status) &&
+      !unmet.length &&
+      drillExpectationMet(scenario.expect, found.drill),
+    ...(unmet.length ? { unmet } : {}),
+  };
+}
+
+/** Both versions are always named, 0 included, so a reader never has to infer a missing key. */
+function finalWeights(input: ReportInput, version: string | null): Report['finalWeights'] {
+  const { scenario, target } = input;
+  return {
+    [stableAtStart(input)]: 0,
+    ...(version && scenario.world.versions[version] ? { [version]: 0 } : {}),
+    ...Object.fromEntries(Object.entries(target?.split() ?? {}).map(([v, f]) => [v, round(f * 100)])),
+  };
+}
+
+/**
+ * The version serving most when the execution started: after the last routing change before it (an earlier release
+ * of the scenario), else the scenario's stable version.
+ */
+function stableAtStart({ scenario, trafficHistory, start }: ReportInput): string {
+  const before = trafficHistory.filter((h) => Date.parse(h.at) <= start.getTime()).at(-1);
+  const serving = before && Object.entries(before.split).sort((a, b) => b[1] - a[1])[0];
+  return serving?.[0] ?? scenario.world.stableVersion;
+}
+
+function rollbackOf(record: RolloutRecord | undefined): Report['rollback'] {
+  if (!record?.rollback) return null;
+  const { trigger, reason, phase, alarm, by, detectedAt, trafficRestoredAt, dataDamaged, dependents } = record.rollback;
+  return {
+    trigger,
+    reason,
+    phase,
+    alarm,
+    by,
+    detectedAt,
+    trafficRestoredAt,
+    dataDamaged,
+    ...(dependents ? { dependents } : {}),
+  };
+}
+
+function phasesOf(record: RolloutRecord | undefined): Report['phases'] {
+  return (record?.phases ?? []).map((p) => ({
+    name: p.name,
+    weight: p.weight,
+    enteredAt: p.enteredAt,
+    leftAt: p.leftAt,
+    result: p.result ?? (p.enteredAt ? 'incomplete' : null),
+    evaluations: p.evaluations,
+    lastEvaluation: p.last,
+    counts: p.counts,
+  }));
+}
+
+function migrationsOf(record: RolloutRecord | undefined): Report['migrations'] {
+  if (!record?.request.migrations) return null;
+  const statements = (record.gate?.checks ?? [])
+    .filter((c) => c.kind === 'migration')
+    .map((c) => ({ at: c.target, rule: /\(([^)]+)\)$/.exec(c.name)?.[1] ?? '-', result: c.result, detail: c.detail }));
+  return { statements, approval: record.migrationApproval };
+}
+
+function approvalsOf(record: RolloutRecord | undefined): Report['approvals'] {
+  return (record?.phases ?? []).flatMap((p) =>
+    p.approval
+      ? [
+          {
+            phase: p.name,
+            role: p.approval.role,
+            requestedAt: p.approval.requestedAt,
+            decision: p.approval.decision,
+            by: p.approval.by,
+            at: p.approval.at,
+            reason: p.approval.reason,
+          },
+        ]
+      : [],
+  );
+}
+
+/**
+ * The record's, else the execution's failure at a step (its status event may not have reached anyone yet); a
+ * Fail state (rolled back, blocked) is the workflow's answer, not a failure.
+ */
+function failureOf({ record, execution, end }: ReportInput): Report['failure'] {
+  if (record?.failure) return { at: record.failure.at, state: record.failure.state, error: record.failure.error };
+  if (execution.status === 'FAILED' && execution.failed?.redrivable) {
+    return {
+      at: (execution.stoppedAt ?? end).toISOString(),
+      state: execution.failed.state,
+      error: execution.error ?? 'unknown',
+    };
+  }
+  return null;
+}
+
+/** The record's timeline, the world's and the execution's failures, redrives and aborts, by instant. */
+function timelineOf({ record, world, execution }: ReportInput): Report['timeline'] {
   const timeline = [
     ...(record?.timeline ?? []),
     ...world.timeline,
@@ -223,90 +299,7 @@ export function buildReport(input: ReportInput): Report {
   // By instant (not by text: the sources need not write their times alike); `sort` is stable, so entries of the
   // same instant keep their order: the record's, the world's, the execution's.
   timeline.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-
-  return {
-    scenario: scenario.name,
-    description: scenario.description ?? null,
-    seed: scenario.seed,
-    service: plan.service,
-    version,
-    stableVersion: scenario.world.stableVersion,
-    outcome,
-    reason,
-    errorName: outcome === 'PROMOTED' ? null : (execution.error ?? null),
-    gates: record?.gate?.checks ?? [],
-    smokeTests: (record?.smoke?.checks ?? []).map((c) => ({ name: c.name, result: c.result, detail: c.detail })),
-    expected,
-    phases: (record?.phases ?? []).map((p) => ({
-      name: p.name,
-      weight: p.weight,
-      enteredAt: p.enteredAt,
-      leftAt: p.leftAt,
-      result: p.result ?? (p.enteredAt ? 'incomplete' : null),
-      evaluations: p.evaluations,
-      lastEvaluation: p.last,
-      counts: p.counts,
-    })),
-    judge: record?.judge
-      ? {
-          baseline: record.judge.baseline,
-          thresholdMs: record.judge.thresholdMs,
-          thresholdFrom: record.judge.thresholdFrom,
-        }
-      : null,
-    maxWeight: version ? maxShare(input.trafficHistory, version) : 0,
-    finalWeights: weights,
-    rollback,
-    alarmsArmed: record?.alarms?.armed ?? [],
-    approvals: (record?.phases ?? []).flatMap((p) =>
-      p.approval
-        ? [
-            {
-              phase: p.name,
-              role: p.approval.role,
-              requestedAt: p.approval.requestedAt,
-              decision: p.approval.decision,
-              by: p.approval.by,
-              at: p.approval.at,
-              reason: p.approval.reason,
-            },
-          ]
-        : [],
-    ),
-    signals: [...(record?.signals ?? []), ...(input.failedSignals ?? [])].sort(
-      (a, b) => Date.parse(a.at) - Date.parse(b.at),
-    ),
-    database: databaseReport(input),
-    tenants: input.target?.tenants
-      ? { total: input.target.tenants.all.length, sawNewVersion: input.target.tenants.sawNewVersion() }
-      : null,
-    // The record's, else the execution's failure at a step (its status event may not have reached anyone yet); a
-    // Fail state (rolled back, blocked) is the workflow's answer, not a failure.
-    failure: record?.failure
-      ? { at: record.failure.at, state: record.failure.state, error: record.failure.error }
-      : execution.status === 'FAILED' && execution.failed?.redrivable
-        ? {
-            at: (execution.stoppedAt ?? input.end).toISOString(),
-            state: execution.failed.state,
-            error: execution.error ?? 'unknown',
-          }
-        : null,
-    impact: {
-      requestsOnNewVersion: served?.requests ?? 0,
-      failedRequestsOnNewVersion: served?.errors ?? 0,
-      slowRequestsOnNewVersion: served?.slow ?? 0,
-    },
-    stateTransitions: execution.transitions,
-    redrives: execution.redrives,
-    executionArn: execution.arn,
-    startedAt: input.start.toISOString(),
-    finishedAt,
-    virtualDuration: isoDuration((Date.parse(finishedAt) - input.start.getTime()) / 1000),
-    observedUntil: input.end.toISOString(),
-    simulationError: null,
-    notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
-    timeline,
-  };
+  return timeline;
 }
 
 function outcomeOf(execution: LocalExecution): Outcome {
@@ -347,58 +340,4 @@ function versionOf(input: unknown): string | null {
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-const MUTATING_RDS = /^rds:(Delete|Modify|Reboot|Stop|Promote|Failover)/;
-
-function databaseReport(input: ReportInput): DatabaseReport | null {
-  const { record, world, database: sim } = input;
-  const policy = input.plan.database;
-  if (!policy || !sim) return null;
-  const db = record?.database ?? null;
-  const restore = db?.restore ?? null;
-  const succeeded = (pattern: RegExp) => world.calls.filter((c) => pattern.test(c.operation) && !c.error);
-  const snapshots = succeeded(/^rds:CreateDB(Cluster)?Snapshot$/).map((c) =>
-    String(c.input.DBSnapshotIdentifier ?? c.input.DBClusterSnapshotIdentifier),
-  );
-  const snapshotsDeleted = succeeded(/^rds:DeleteDB(Cluster)?Snapshot$/).map((c) =>
-    String(c.input.DBSnapshotIdentifier ?? c.input.DBClusterSnapshotIdentifier),
-  );
-  const original = [...world.rds.instances(), ...world.rds.clusters()].find((d) => d.identifier === policy.identifier);
-  const touched = world.calls.some(
-    (c) =>
-      MUTATING_RDS.test(c.operation) &&
-      [c.input.DBInstanceIdentifier, c.input.DBClusterIdentifier].includes(policy.identifier),
-  );
-  const restored = Boolean(restore?.repointed);
-  const serviceUses = sim.current() ?? null;
-  const usedData = serviceUses ? world.rds.data(serviceUses) : undefined;
-  const snapshotAt = db?.snapshot?.createdAt ?? null;
-  const before = db?.verification.before ?? null;
-  const after = db?.verification.after ?? null;
-  return {
-    type: policy.type,
-    identifier: policy.identifier,
-    snapshotId: db?.snapshot?.id ?? null,
-    snapshots,
-    snapshotsDeleted,
-    restoreDecision: restore?.decision ?? null,
-    restoreReason: restore?.reason ?? null,
-    restored,
-    restoredFrom: restored ? (db?.snapshot?.id ?? null) : null,
-    restoredTo: restore?.target ?? null,
-    // Backing up (a snapshot being taken) is the original kept, serving as before.
-    originalKept: Boolean(original && ['available', 'backing-up'].includes(original.status) && !touched),
-    serviceUses,
-    rowsCorruptedBeforeRestore: original?.data.corruptRows() ?? 0,
-    corruptRowsAfterRestore: usedData?.corruptRows() ?? 0,
-    writesAtRisk: restored && snapshotAt ? sim.writesTo(policy.identifier, Date.parse(snapshotAt)) : null,
-    window: restored ? { from: snapshotAt, to: restore?.repointed?.at ?? null } : null,
-    approvedBy: restore?.approvedBy ?? null,
-    verification: {
-      before: before?.tables ?? null,
-      after: after?.tables ?? null,
-      differences: before && after ? verificationDifferences(before, after) : [],
-    },
-  };
 }

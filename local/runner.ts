@@ -1,6 +1,6 @@
 import './polyfills';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { logger, stepHandler } from '../functions/adapters/step';
+import { logger, stepHandler } from '../functions/runtime/step';
 import { integrationArns, STEP_PLACEHOLDERS, type StepName, substitute } from '../statemachines/rollout';
 import type { VirtualClock } from './clock';
 import { asInvocation, SimulatedCrash } from './invocation';
@@ -67,6 +67,13 @@ export function prepareDefinition(text: string): { definition: Definition; bindi
   return { definition, bindings };
 }
 
+/** The state an execution last entered. */
+interface Entered {
+  state: string;
+  type: string;
+  input: Json;
+}
+
 /** Invokes a function the way Lambda does: a JSON event in, a JSON result out, errors by name. */
 export type Invoker = (step: FunctionName, event: Json) => Promise<Json>;
 
@@ -86,12 +93,15 @@ export interface Invocation {
  */
 export function lambdaInvoker(
   steps: typeof FUNCTIONS,
-  deps: { [S in FunctionName]: unknown },
+  deps: { [S in FunctionName]: (event: unknown) => unknown },
   clock: VirtualClock,
   onInvocation?: (invocation: Invocation) => void,
 ): Invoker {
   const handlers = new Map(
-    (Object.keys(steps) as FunctionName[]).map((name) => [name, stepHandler(steps[name], () => deps[name])]),
+    (Object.keys(steps) as FunctionName[]).map((name) => [
+      name,
+      stepHandler(steps[name], (event) => deps[name](event)),
+    ]),
   );
   let requests = 0;
   return (step, event) =>
@@ -242,26 +252,10 @@ export class LocalExecution {
       noThrowOnAbort: true,
     });
     this.abort = run.abort;
-    let lastEntered: { state: string; type: string; input: Json } | undefined;
-    const logging = (async () => {
-      for await (const event of run.eventLogs) {
-        const e = event as unknown as {
-          type: string;
-          state?: { name: string; type: string; input: Json };
-          Error?: string;
-          Cause?: unknown;
-        };
-        if (e.type === 'StateEntered' || e.type === 'StateRetried') this.transitions++;
-        if (e.type === 'StateEntered' && e.state)
-          lastEntered = { state: e.state.name, type: e.state.type, input: e.state.input };
-        this.record({
-          type: e.type,
-          state: e.state?.name,
-          error: e.Error,
-          cause: e.Cause === undefined ? undefined : String(e.Cause),
-        });
-      }
-    })();
+    let lastEntered: Entered | undefined;
+    const logging = this.follow(run.eventLogs, (entered) => {
+      lastEntered = entered;
+    });
     try {
       const output = (await run.result) as Json;
       if (this.stopped) {
@@ -286,6 +280,27 @@ export class LocalExecution {
     }
     this.stoppedAt = this.clock.now();
     this.onEnd?.(this);
+  }
+
+  /** Record the interpreter's history as it comes; `entered` is told each state entered (the last one failed). */
+  private async follow(events: AsyncIterable<unknown>, entered: (state: Entered) => void): Promise<void> {
+    for await (const event of events) {
+      const e = event as unknown as {
+        type: string;
+        state?: { name: string; type: string; input: Json };
+        Error?: string;
+        Cause?: unknown;
+      };
+      if (e.type === 'StateEntered' || e.type === 'StateRetried') this.transitions++;
+      if (e.type === 'StateEntered' && e.state)
+        entered({ state: e.state.name, type: e.state.type, input: e.state.input });
+      this.record({
+        type: e.type,
+        state: e.state?.name,
+        error: e.Error,
+        cause: e.Cause === undefined ? undefined : String(e.Cause),
+      });
+    }
   }
 
   private record(event: Omit<HistoryEvent, 'at'>): void {

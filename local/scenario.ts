@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { durationString } from '../functions/core/duration';
 import { formatIssues } from '../functions/core/issues';
-import { OUTCOMES, TRIGGERS } from '../functions/core/record';
+import { ACCOUNT_ID } from '../functions/core/service-access';
 import { visibleText } from '../functions/core/text';
+import { FlagsWorldSchema } from './flags-world';
+import { ExpectSchema } from './scenario-expect';
 
 /** A scenario file could not be used; the message names the file and every bad field. */
 export class ScenarioError extends Error {
@@ -18,6 +20,12 @@ const behaviour = z
     errorRate: ratio.describe('Share of the version\u2019s requests that fail (0.002 = 0.2 %).'),
     p50Ms: z.number().positive().describe('Median latency, ms.'),
     p95Ms: z.number().positive().describe('95th-percentile latency, ms.'),
+    environment: z
+      .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'expected an environment variable name'), z.string())
+      .optional()
+      .describe(
+        'The version\u2019s environment variables (for `readiness.configuration`): a Lambda version\u2019s `Environment.Variables`; for an ALB plan, parameters under the plan\u2019s `parameterPath` for the version (a value `secure:<value>` is a `SecureString`). Default: none.',
+      ),
   })
   .refine((b) => b.p95Ms >= b.p50Ms, { message: 'p95Ms must be at least p50Ms', path: ['p95Ms'] });
 
@@ -42,11 +50,11 @@ const fault = z
     operation: z
       .string()
       .regex(
-        /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing):[A-Z][A-Za-z]+$/,
+        /^(lambda|dynamodb|cloudwatch|sns|states|rds|ssm|secretsmanager|elasticloadbalancing|sts|s3):[A-Z][A-Za-z0-9]+$/,
         'expected service:Operation, e.g. "lambda:UpdateAlias"',
       )
       .describe(
-        'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager or elasticloadbalancing, and the API name (`dynamodb` covers the flags table too).',
+        'The AWS operation that fails: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager, elasticloadbalancing, sts (`sts:AssumeRole`: the service role session every step acts through) or s3 (the release\u2019s migration files: `s3:ListObjectsV2`, `s3:GetObject`), and the API name (`dynamodb` covers the flags table too).',
       ),
     error: z
       .string()
@@ -100,7 +108,7 @@ const signal = z
       type: z
         .literal('approve')
         .describe(
-          '`rollout-pilot approve`: approve the phase approval the rollout waits for, else the database restore that waits for it.',
+          '`rollout-pilot approve`: approve the unsafe migrations or the phase approval the rollout waits for, else the database restore that waits for it.',
         ),
       by,
       reason: reason.optional(),
@@ -110,8 +118,45 @@ const signal = z
       type: z
         .literal('reject')
         .describe(
-          '`rollout-pilot reject`: reject the phase approval the rollout waits for (the release is rolled back), else decline the database restore (the data stays as it is).',
+          '`rollout-pilot reject`: reject the unsafe migrations (the release is blocked) or the phase approval (the release is rolled back) the rollout waits for, else decline the database restore (the data stays as it is).',
         ),
+      by,
+      reason,
+    }),
+    z.strictObject({
+      at: offset,
+      type: z
+        .literal('start')
+        .describe(
+          'A pipeline starts another execution (another release of the service, once the one before has ended or not), as `rollout-pilot start` does.',
+        ),
+      name: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'expected lowercase letters, digits and hyphens (at most 80)')
+        .describe(
+          'The execution\u2019s name (unique in the scenario; the first execution is named after the scenario).',
+        ),
+      input: z.unknown().describe('Its execution input, passed as is (as `input`).'),
+    }),
+    z.strictObject({
+      at: offset,
+      type: z
+        .literal('unfreeze')
+        .describe('`rollout-pilot unfreeze`: lift the service\u2019s freeze after a rolled-back rollout.'),
+      by,
+      reason,
+    }),
+    z.strictObject({
+      at: offset,
+      type: z
+        .literal('restore')
+        .describe(
+          "`rollout-pilot restore`: restore a finished rollout's snapshot into a new database, as a new execution (its report is the scenario's).",
+        ),
+      rollout: z
+        .union([z.number().int().min(0), z.literal('previous')])
+        .default('previous')
+        .describe("Which of the scenario's executions: its index (0: the first), or `previous` (the last started)."),
       by,
       reason,
     }),
@@ -142,6 +187,13 @@ export const ScenarioSchema = z.strictObject({
   seed: z.number().int().describe('Seeds every random draw: the same seed and file give the same report.'),
   start: z.iso.datetime({ offset: true }).describe('Where the virtual clock starts, with its UTC offset.'),
   plan: z.string().min(1).describe('The plan file, relative to the project root.'),
+  account: z
+    .string()
+    .regex(ACCOUNT_ID, 'expected an AWS account id: 12 digits')
+    .optional()
+    .describe(
+      'The AWS account the service is deployed in (its `RolloutService` stack: its role, plan parameter and resources); default: the orchestrator\u2019s account, `123456789012`. Its resources carry it in their ARNs; an execution input for it names it as `account`.',
+    ),
   input: z.unknown().describe('The execution input, passed as is (so that bad inputs can be simulated too).'),
   world: z.strictObject({
     stableVersion: z.string().min(1).describe('The version serving all traffic at the start.'),
@@ -192,6 +244,26 @@ export const ScenarioSchema = z.strictObject({
       .describe(
         'Results of the plan’s `invoke` smoke tests, keyed by the smoke test’s name (`fail`: the new version fails with `FunctionError: Unhandled` when invoked with that test’s payload; `pass`: it answers `{"statusCode":200,"body":"ok"}`). Every invoke smoke test passes unless listed here. An `http` smoke test answers as the readiness checks do: `checks` with `health:<url>`.',
       ),
+    checkChanges: z
+      .array(
+        z.strictObject({
+          at: offset,
+          check: z
+            .string()
+            .regex(
+              /^(health|lambda|smoke):.+$/,
+              'expected `health:<url>`, `lambda:<functionName>` or `smoke:<smoke test name>`',
+            )
+            .describe(
+              'The check: `health:<url>` (an HTTP check or HTTP smoke test of that URL), `lambda:<functionName>` (a check function) or `smoke:<name>` (an `invoke` smoke test).',
+            ),
+          result: z.enum(['pass', 'fail']),
+        }),
+      )
+      .default([])
+      .describe(
+        'Readiness checks and smoke tests whose result changes at a given time (`checks` and `smoke` are the results at the start), e.g. a health check that starts failing once the new version serves everyone.',
+      ),
     database: z
       .strictObject({
         rows: z.number().int().min(0).default(100_000).describe('Rows in the tables at the start.'),
@@ -235,6 +307,7 @@ export const ScenarioSchema = z.strictObject({
       .describe(
         'For a feature-flag plan: the tenants and their traffic (their sum replaces `requestsPerMinute`). Default: 200 tenants `tenant-001`\u2026`tenant-200` sharing `requestsPerMinute` evenly. The report lists those that ever got the new version.',
       ),
+    flags: FlagsWorldSchema,
     canaryHealthyTargets: z
       .number()
       .int()
@@ -249,17 +322,20 @@ export const ScenarioSchema = z.strictObject({
       .describe(
         'For an ALB plan: which of the plan\u2019s target groups serves all traffic at the start (`canary` after an earlier release was promoted into it: the stable version then runs there, and the new one is deployed into the plan\u2019s `stableTargetGroupArn`).',
       ),
+    s3: z
+      .record(
+        z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, 'expected s3://<bucket>/<key>'),
+        z.string(),
+      )
+      .default({})
+      .describe(
+        'Objects in S3 at the start, by `s3://<bucket>/<key>`, with their text: for instance a release\u2019s migration files, which an execution input names by their prefix (`migrations.s3`).',
+      ),
     metricsDelay: durationString({ maxSeconds: 600 })
       .default('PT1M')
       .describe('How long after a minute ends its datapoint is visible.'),
   }),
-  expect: z
-    .strictObject({
-      outcome: z.enum(OUTCOMES),
-      trigger: z.enum(TRIGGERS).optional(),
-    })
-    .optional()
-    .describe('The outcome the description promises; the simulator reports whether it was met.'),
+  expect: ExpectSchema.optional(),
 });
 
 export type Scenario = z.output<typeof ScenarioSchema>;
@@ -295,6 +371,10 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
   if (corrupts !== undefined && !scenario.world.versions[corrupts]) {
     problems.push(`world.database.corruptsDataVersion: "${corrupts}" is not one of world.versions`);
   }
+  const names = [scenario.name, ...scenario.world.signals.flatMap((s) => (s.type === 'start' ? [s.name] : []))];
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) problems.push(`world.signals: the execution name "${name}" is used twice`);
+  });
   const ids = scenario.world.tenants?.map((t) => t.id) ?? [];
   ids.forEach((id, i) => {
     if (ids.indexOf(id) !== i) problems.push(`world.tenants[${i}].id: tenant "${id}" is listed twice`);

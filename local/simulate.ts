@@ -1,49 +1,41 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CloudWatchAlarms } from '../functions/adapters/alarms';
-import { databaseFor } from '../functions/adapters/database';
-import { endpointStoreFor } from '../functions/adapters/endpoint';
-import type { EventDeps } from '../functions/adapters/event-deps';
-import { StepFunctionsExecutions } from '../functions/adapters/executions';
-import { SnsNotifier } from '../functions/adapters/notifier';
-import { CloudWatchAlarmStates, LambdaCheckInvoker, LambdaSmokeInvoker } from '../functions/adapters/readiness';
+import { DynamoFreezeStore } from '../functions/adapters/freeze-store';
 import { DynamoRolloutStore } from '../functions/adapters/store';
-import { metricsFor, routerFor } from '../functions/adapters/targets';
-import { StepFunctionsTokens } from '../functions/adapters/tokens';
-import { LambdaVerifier } from '../functions/adapters/verification';
-import { RECONCILE_EVERY_MINUTES } from '../functions/catalog';
-import { alarmRulePattern, hasAlarms } from '../functions/core/alarms';
 import { durationSeconds, formatSeconds } from '../functions/core/duration';
-import { InvalidPlan } from '../functions/core/errors';
-import { type Plan, parsePlan } from '../functions/core/plan';
-import type { HttpProbe } from '../functions/core/readiness';
+import type { IncidentFreeze } from '../functions/core/incident-freeze';
+import type { Plan } from '../functions/core/plan';
 import type { RolloutRecord } from '../functions/core/record';
 import { readRolloutDefinition } from '../statemachines/rollout';
 import { VirtualClock } from './clock';
-import { SimServiceDatabase } from './database';
+import type { SimServiceDatabase } from './database';
+import { createDatabase, deployChecks, deploySmokeTargets, deployTarget, simHttpProbe } from './deployment';
+import { describeError, versionOf } from './describe';
+import { createFlagTables, flagsWorldProblems, scheduleFlagChanges } from './flags-world';
+import { onboardServices } from './onboarding';
+import { loadPlanFile } from './plan-file';
+import { simPlatform } from './platform';
 import { buildReport, type Report } from './report';
+import { readDrillLog } from './report-drill';
+import { withReleases } from './report-releases';
 import { Random } from './rng';
-import {
-  type Invocation,
-  LocalExecution,
-  lambdaInvoker,
-  prepareDefinition,
-  quietSteps,
-  SIM_STATE_MACHINE,
-} from './runner';
+import { type Invocation, LocalExecution, lambdaInvoker, prepareDefinition, quietSteps } from './runner';
 import { type Scenario, ScenarioError } from './scenario';
-import { FUNCTIONS, type FunctionName } from './steps';
 import {
-  createFlagTable,
-  defaultTenants,
-  type SimRelease,
-  type SimTarget,
-  simAlbTarget,
-  simFlagTarget,
-  simLambdaTarget,
-} from './targets';
-import { SimWorld } from './world';
+  executionStatusEvent,
+  prepareWorld,
+  routeEvents,
+  scheduleReconciler,
+  scheduleWorldChanges,
+} from './scenario-events';
+import { type Operators, operatorSignal } from './signals';
+import { SimulationError } from './simulation-error';
+import { FUNCTIONS, functionDeps } from './steps';
+import { SimSyntheticTraffic } from './synthetic';
+import type { SimTarget } from './targets';
+import { SIM_ACCOUNT, SimWorld } from './world';
+
+export { loadPlanFile, SimulationError };
 
 /** The project root: plan paths in scenarios are relative to it. (The bundled CLI's launcher passes it.) */
 export const PROJECT_ROOT = process.env.ROLLOUT_PILOT_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
@@ -64,8 +56,8 @@ export interface SimulatorOptions {
   projectRoot?: string;
   /** Told about every step invocation, as it happens (progress display, tests). */
   onInvocation?: (invocation: Invocation, simulator: Simulator) => void;
-  /** More plans to register besides the scenario's (another service, for instance). */
-  extraPlans?: Plan[];
+  /** More services to onboard: a plan (in the orchestrator's account), or a plan and its stack's account. */
+  extraPlans?: (Plan | { plan: Plan; account: string })[];
 }
 
 /**
@@ -83,8 +75,15 @@ export class Simulator {
   readonly store: DynamoRolloutStore;
   /** The rollout table for the simulator's own reads (reports): no fault applies, nothing is logged. */
   readonly records: DynamoRolloutStore;
+  /** The services' freezes on incident, as the operators' CLI reads and lifts them (the scenario's faults apply). */
+  readonly freezes: DynamoFreezeStore;
   /** Operators' signals whose invocation failed (the signal function threw): they are in the report. */
   readonly failedSignals: Report['signals'] = [];
+
+  /** The account the scenario's service is deployed in (its `account`, else the orchestrator's). */
+  get account(): string {
+    return this.scenario.account ?? this.world.settings.account;
+  }
 
   /** The service's database, when the plan names one. */
   database: SimServiceDatabase | undefined;
@@ -100,6 +99,7 @@ export class Simulator {
     this.records = new DynamoRolloutStore(world.dynamoClient({ bookkeeping: true }), world.settings.tableName, () =>
       clock.now(),
     );
+    this.freezes = new DynamoFreezeStore(world.dynamoClient(), world.settings.tableName);
   }
 
   static async create(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
@@ -118,52 +118,36 @@ export class Simulator {
       trafficFrom: new Date(start.getTime() - HISTORY_MS),
       metricsDelayMs: durationSeconds(scenario.world.metricsDelay) * 1000,
     });
-    const plans = [plan, ...(options.extraPlans ?? [])];
-    if (scenario.world.tenants && plan.target.type !== 'feature-flag') {
-      throw new ScenarioError(
-        `world.tenants: the plan ${scenario.plan} releases through a ${plan.target.type} target; tenants need a feature-flag target`,
-      );
-    }
-    // The flags tables exist before the clock is virtual (creating a table runs on real timers).
-    const tables = new Set(plans.flatMap((p) => (p.target.type === 'feature-flag' ? [p.target.table] : [])));
-    for (const table of tables) await createFlagTable(world, table);
+    const services = [
+      { plan, account: scenario.account ?? SIM_ACCOUNT },
+      ...(options.extraPlans ?? []).map((p) => ('plan' in p ? p : { plan: p, account: SIM_ACCOUNT })),
+    ];
+    const plans = services.map((s) => s.plan);
+    for (const problem of flagsWorldProblems(scenario, plan)) throw new ScenarioError(problem);
+    await createFlagTables(world, plans, plan, scenario.world.flags, start);
     const sim = new Simulator(scenario, plan, world, clock, start);
-    sim.setUp(plans, options);
+    sim.setUp(services, options);
     return sim;
   }
 
-  /** The plans the deployment knows, by service: what the validate step reads. */
-  private readonly registry = new Map<string, Plan>();
-
-  /** Register a plan (or replace a service's plan), as a deployment with a changed plan would. */
+  /** Onboard a service's plan (or change it), as its service's stack does: the next rollout reads it. */
   registerPlan(plan: Plan): void {
-    this.registry.set(plan.service, plan);
+    onboardServices(this.world, [{ plan, account: plan === this.plan ? this.account : this.world.settings.account }]);
   }
 
-  private setUp(plans: Plan[], options: SimulatorOptions): void {
+  private setUp(services: { plan: Plan; account: string }[], options: SimulatorOptions): void {
     const { world, scenario } = this;
-    for (const plan of plans) {
-      this.deployTarget(plan);
-      this.deployChecks(plan);
-      this.deploySmokeTargets(plan);
-      this.registerPlan(plan);
+    const at = (iso: string) => this.offset(iso);
+    const plans = services.map((s) => s.plan);
+    for (const { plan, account } of services) {
+      const deployed = deployTarget(this, plan, account);
+      this.target ??= deployed;
+      deployChecks(this, plan);
+      deploySmokeTargets(this, plan);
     }
-    for (const [version, behaviour] of Object.entries(scenario.world.versions))
-      world.traffic.setBehaviour(version, behaviour);
-    world.traffic.slowAboveMs =
-      scenario.world.versions[scenario.world.stableVersion]?.p95Ms ?? Number.POSITIVE_INFINITY;
-    for (const fault of scenario.world.faults) {
-      world.addFault({
-        operation: fault.operation,
-        error: fault.error ?? 'Runtime.ExitError',
-        ...(fault.crash ? { crash: fault.crash } : {}),
-        times: fault.times,
-        fromMs: fault.from === undefined ? undefined : this.offset(fault.from).getTime(),
-        untilMs: fault.until === undefined ? undefined : this.offset(fault.until).getTime(),
-      });
-    }
+    prepareWorld(world, scenario, at);
 
-    const deps = this.functionDeps(this.registry);
+    const deps = functionDeps(simPlatform(world, this.clock, this.httpProbe, this.synthetic.get(plans)));
     this.invoke = lambdaInvoker(FUNCTIONS, deps, this.clock, (invocation) => {
       this.invocations.push(invocation);
       options.onInvocation?.(invocation, this);
@@ -180,192 +164,45 @@ export class Simulator {
     this.restore.push(quietSteps());
     this.clock.install(this.start);
     this.restore.push(() => this.clock.uninstall());
-    this.createDatabase();
-    this.routeEvents(plans);
+    // Each service's stack is deployed: its plan is registered before anything starts.
+    onboardServices(world, services);
+    this.database = createDatabase(this, this.plan, this.start, () => this.target?.split() ?? {});
+    routeEvents(world, scenario, plans, this.invoke);
     world.startAlarmEvaluation();
-
-    for (const c of scenario.world.changes) {
-      this.clock.at(this.offset(c.at), () => {
-        world.catchUp();
-        if (c.requestsPerMinute !== undefined) world.traffic.setRequestsPerMinute(c.requestsPerMinute);
-        if (c.version !== undefined) {
-          const { at: _at, version, requestsPerMinute: _rpm, ...behaviour } = c;
-          world.traffic.setBehaviour(version, behaviour);
-          world.note('behaviour', `version ${version} now ${describeBehaviour(world.traffic.behaviour(version))}`);
-        } else {
-          world.note('behaviour', `traffic now ${c.requestsPerMinute} requests/minute`);
-        }
-      });
-    }
-    for (const loss of scenario.world.lostEvents) world.events.lose(loss);
-    this.scheduleReconciler();
+    scheduleWorldChanges(world, scenario, this.clock, at);
+    scheduleFlagChanges(world, this.plan, scenario.world.flags, this.clock, at);
+    scheduleReconciler(this.clock, world, this.start, this.invoke, (at) => {
+      this.lastReconciledAt = at;
+    });
     for (const signal of scenario.world.signals) {
       // `signal` notes its own failures; this catches only what that could not (nothing crashes the run).
       this.clock.at(this.offset(signal.at), () => {
         this.signal(signal).catch((error: unknown) => world.note(signal.type, `failed: ${describeError(error)}`));
       });
     }
-    for (const change of scenario.world.alarmChanges) {
-      this.clock.at(this.offset(change.at), () => {
-        world.catchUp();
-        world.note('alarm', `${change.alarm} → ${change.state}${change.reason ? ` (${change.reason})` : ''}`);
-        world.cloudwatch
-          .handle('SetAlarmState', {
-            AlarmName: change.alarm,
-            StateValue: change.state,
-            StateReason: change.reason ?? `set by the scenario at ${change.at}`,
-          })
-          .catch((error: unknown) =>
-            world.note('alarm', `${change.alarm} could not be set ${change.state}: ${describeError(error)}`),
-          );
-      });
-    }
-  }
-
-  /** The plan's database, with the scenario's (or the default) data and workload. */
-  private createDatabase(): void {
-    const { plan, world, scenario } = this;
-    const policy = plan.database;
-    if (!policy) return;
-    const setup = scenario.world.database ?? {
-      rows: 100_000,
-      writesPerMinute: 50,
-      latestBackupAge: 'PT2H',
-      previousRolloutSnapshots: 0,
-    };
-    this.database = new SimServiceDatabase(
-      world,
-      { ...plan, database: policy },
-      {
-        rows: setup.rows,
-        writesPerMinute: setup.writesPerMinute,
-        corruptsDataVersion: scenario.world.database?.corruptsDataVersion ?? null,
-        latestBackupAgeSeconds: durationSeconds(setup.latestBackupAge),
-        previousRolloutSnapshots: setup.previousRolloutSnapshots,
-      },
-      () => this.target?.split() ?? {},
-    );
-    this.database.create(this.start);
-    this.database.start();
   }
 
   /**
-   * An operator's action from the scenario, at its time. A signal whose invocation fails (the signal function
-   * throws, e.g. DynamoDB refuses its reads) is what the CLI would show as a failed command: it is noted in the
+   * An operator's action from the scenario, at its time (see local/signals.ts): a failed one is noted in the
    * timeline and the report's signals, and the run goes on.
    */
-  async signal(signal: Scenario['world']['signals'][number]): Promise<unknown> {
-    const { world } = this;
-    const execution = this.executions.at(-1);
-    const who = signal.by ?? 'an operator';
-    switch (signal.type) {
-      case 'redrive':
-        if (execution?.status === 'FAILED' && execution.failed?.redrivable) {
-          world.note('redrive', `${who} redrives the execution from ${execution.failed.state}`);
-          execution.redrive().catch((error: unknown) => this.crashed(error));
-        } else {
-          world.note('redrive', `${who} cannot redrive: the execution is ${execution?.status ?? 'not started'}`);
-        }
-        return undefined;
-      case 'stop-execution':
-        world.note('stop', `${who} stops the execution in the console (it is ${execution?.status ?? 'not started'})`);
-        execution?.stop();
-        return undefined;
-      case 'abort':
-      case 'promote':
-      case 'approve':
-      case 'reject': {
-        const { at: _at, ...rest } = signal;
-        const event = { ...rest, service: this.plan.service };
-        world.note(
-          signal.type,
-          `${who}: rollout-pilot ${signal.type}${signal.reason ? ` --reason "${signal.reason}"` : ''}`,
-        );
-        const at = this.clock.now().toISOString();
-        let result: { accepted: boolean; message: string };
-        try {
-          result = (await this.invoke('signal', event as never)) as { accepted: boolean; message: string };
-        } catch (error) {
-          const message = `failed: the signal function answered ${describeError(error)}`;
-          world.note(signal.type, message);
-          this.failedSignals.push({
-            at,
-            type: signal.type,
-            by: who,
-            reason: signal.reason ?? null,
-            accepted: false,
-            result: message,
-          });
-          return { accepted: false, message };
-        }
-        world.note(signal.type, `${result.accepted ? 'accepted' : 'ignored'}: ${result.message}`);
-        return result;
-      }
-    }
+  signal(signal: Scenario['world']['signals'][number]): Promise<unknown> {
+    return operatorSignal(this.operators(), signal);
   }
 
-  /**
-   * The deployment's EventBridge rules, with the patterns the stack deploys: each plan's alarm rule to the
-   * alarm handler, and the state machine's abnormal ends to the execution-status handler. Each existing alarm a
-   * plan names is created in the account (OK), as the team's own alarms would be there.
-   */
-  private routeEvents(plans: Plan[]): void {
-    const { world } = this;
-    // Alarms already firing when the scenario starts: set before any rule sees a state change, as if long ago.
-    for (const name of this.scenario.world.alarmsInAlarm) {
-      if (!world.cloudwatch.hasAlarm(name)) world.cloudwatch.defineExistingAlarm(name, { state: 'ALARM' });
-      else world.cloudwatch.alarms.setState(name, 'ALARM', 'in ALARM when the scenario starts');
-    }
-    for (const plan of plans) {
-      for (const alarm of plan.alarms.existing) {
-        // The database's data alarms already exist, on the integrity metric.
-        if (!world.cloudwatch.hasAlarm(alarm.name)) world.cloudwatch.defineExistingAlarm(alarm.name);
-      }
-      if (!hasAlarms(plan)) continue;
-      world.events.putRule(`rollout-pilot-alarms-${plan.service}`, alarmRulePattern(plan), (event) =>
-        this.invoke('on-alarm', event as never),
-      );
-    }
-    for (const change of this.scenario.world.alarmChanges) {
-      if (!world.cloudwatch.hasAlarm(change.alarm)) world.cloudwatch.defineExistingAlarm(change.alarm);
-    }
-    world.events.putRule(
-      'rollout-pilot-execution-status',
-      {
-        source: ['aws.states'],
-        'detail-type': ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [SIM_STATE_MACHINE], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
-      },
-      (event) => this.invoke('on-execution-status', event as never),
-    );
-  }
-
-  /**
-   * The reconciler's schedule, as the stack deploys it (`RECONCILE_EVERY_MINUTES`): an EventBridge "Scheduled Event" to the
-   * `reconcile` function, at fixed intervals of virtual time from the start.
-   */
-  private scheduleReconciler(): void {
-    const every = RECONCILE_EVERY_MINUTES * 60_000;
-    const tick = (at: number) => {
-      this.clock.at(new Date(at), () => {
-        this.lastReconciledAt = at;
-        void this.invoke('reconcile', {
-          version: '0',
-          id: `simulated-schedule-${at}`,
-          'detail-type': 'Scheduled Event',
-          source: 'aws.events',
-          account: this.world.settings.account,
-          time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          region: this.world.settings.region,
-          resources: [
-            `arn:aws:events:${this.world.settings.region}:${this.world.settings.account}:rule/rollout-pilot-reconcile`,
-          ],
-          detail: {},
-        } as never).catch(() => undefined);
-        tick(at + every);
-      });
+  private operators(): Operators {
+    return {
+      world: this.world,
+      service: this.plan.service,
+      clock: this.clock,
+      execution: this.executions.at(-1),
+      failedSignals: this.failedSignals,
+      invoke: this.invoke,
+      freezes: this.freezes,
+      executions: this.executions,
+      startExecution: (name, input) => this.startExecution(name, input),
+      crashed: (error) => this.crashed(error),
     };
-    tick(this.start.getTime() + every);
   }
 
   /** When the reconciler last ran (virtual ms). */
@@ -373,208 +210,25 @@ export class Simulator {
 
   /** Step Functions' "Execution Status Change" event of an execution that just stopped, as EventBridge has it. */
   private executionEnded(execution: LocalExecution): void {
-    const { world } = this;
-    const at = execution.stoppedAt ?? this.clock.now();
-    world.events.publish({
-      version: '0',
-      id: `simulated-execution-status-${execution.name}-${execution.redrives}-${execution.status}`,
-      'detail-type': 'Step Functions Execution Status Change',
-      source: 'aws.states',
-      account: world.settings.account,
-      time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: world.settings.region,
-      resources: [execution.arn],
-      detail: {
-        executionArn: execution.arn,
-        stateMachineArn: SIM_STATE_MACHINE,
-        name: execution.name,
-        status: execution.status,
-        startDate: this.start.getTime(),
-        stopDate: at.getTime(),
-        input: JSON.stringify(execution.startInput ?? null),
-        inputDetails: { included: true },
-        output: execution.output === undefined ? null : JSON.stringify(execution.output),
-        error: execution.error ?? null,
-        cause: execution.cause ?? null,
-      },
-    });
+    this.world.events.publish(executionStatusEvent(this.world, execution, this.start, this.clock.now()));
   }
 
   /** The scenario's released target, as its users meet it (the first plan's). */
   target: SimTarget | undefined;
 
-  /** Create a plan's target in the simulated account, with its users. */
-  private deployTarget(plan: Plan): void {
-    const { world, scenario } = this;
-    const target = plan.target;
-    const input = versionOf(scenario.input);
-    const release: SimRelease = {
-      stableVersion: scenario.world.stableVersion,
-      newVersion: input !== null && scenario.world.versions[input] ? input : null,
-      onChange: (split) => {
-        world.note('traffic', describeSplit(split));
-        this.trafficHistory.push({ at: this.clock.now().toISOString(), split });
-      },
-    };
-    let deployed: SimTarget;
-    switch (target.type) {
-      case 'lambda-alias':
-        deployed = simLambdaTarget(world, target, release, Object.keys(scenario.world.versions));
-        break;
-      case 'alb-weighted':
-        deployed = simAlbTarget(
-          world,
-          target,
-          release,
-          scenario.world.canaryHealthyTargets,
-          scenario.world.servingTargetGroup,
-        );
-        break;
-      case 'feature-flag': {
-        const tenants = scenario.world.tenants ?? defaultTenants(scenario.world.requestsPerMinute);
-        world.traffic.setRequestsPerMinute(tenants.reduce((sum, t) => sum + t.requestsPerMinute, 0));
-        deployed = simFlagTarget(world, target, release, tenants);
-        break;
-      }
-    }
-    this.target ??= deployed;
-    if (plan.notifications?.topicName) {
-      world.sns.addTopic(
-        `arn:aws:sns:${world.settings.region}:${world.settings.account}:${plan.notifications.topicName}`,
-      );
-    }
-    if (plan.notifications?.topicArn) world.sns.addTopic(plan.notifications.topicArn);
-  }
+  /** The HTTP health checks' answers, as the scenario says. */
+  private readonly httpProbe = simHttpProbe(this);
 
-  /**
-   * The plan's custom check functions, answering as the scenario's `checks` say (`lambda:<functionName>`), and
-   * passing by default.
-   */
-  private deployChecks(plan: Plan): void {
-    for (const check of plan.readiness.lambda) {
-      const key = `lambda:${check.functionName}`;
-      this.world.lambda.addInvokable(check.functionName, () =>
-        this.scenario.world.checks[key] === 'fail'
-          ? { ok: false, reason: `${check.functionName} says the release must not start (simulated)` }
-          : { ok: true },
-      );
-    }
-  }
-
-  /**
-   * The versions of the released function answer the plan's `invoke` smoke tests (an `Invoke` with a `Qualifier`):
-   * `{"statusCode":200,"body":"ok"}`, or a function error (`Unhandled`) for a payload of a smoke test the
-   * scenario's `smoke` says `fail`.
-   */
-  private deploySmokeTargets(plan: Plan): void {
-    const tests = plan.smokeTests.filter((t) => t.type === 'invoke');
-    if (tests.length === 0) return;
-    const target = plan.target;
-    switch (target.type) {
-      case 'lambda-alias':
-        this.world.lambda.addInvokable(target.functionName, (event, qualifier) => {
-          const sent = JSON.stringify(event);
-          const failing = tests.find(
-            (t) => JSON.stringify(t.payload) === sent && this.scenario.world.smoke[t.name] === 'fail',
-          );
-          this.world.note(
-            'smoke',
-            `invoke ${target.functionName}:${qualifier ?? '$LATEST'} → ${failing ? 'error' : '200'}`,
-          );
-          if (failing)
-            throw new Error(`${target.functionName} ${qualifier} failed smoke test "${failing.name}" (simulated)`);
-          return { statusCode: 200, body: 'ok' };
-        });
-        break;
-    }
-  }
-
-  /** The HTTP health checks' answers: 200 "ok", or 503 "unhealthy" where the scenario's `checks` say `fail`. */
-  private readonly httpProbe: HttpProbe = {
-    get: async (url) => {
-      const failing = this.scenario.world.checks[`health:${url}`] === 'fail';
-      this.world.note('health', `GET ${url} → ${failing ? '503' : '200'}`);
-      return failing ? { status: 503, body: 'unhealthy' } : { status: 200, body: 'ok' };
-    },
-  };
+  /** The synthetic requests' answers and metrics (plan `synthetic`). */
+  readonly synthetic = new SimSyntheticTraffic(this);
 
   /** Every routing change of the released target: `{ version: fraction }`. */
   readonly trafficHistory: { at: string; split: Record<string, number> }[] = [];
 
-  private functionDeps(plans: ReadonlyMap<string, Plan>): { [F in FunctionName]: unknown } {
-    const { world, clock } = this;
-    const now = () => clock.now();
-    const lambda = world.lambdaClient();
-    const cloudwatch = world.cloudwatchClient();
-    const sfn = world.sfnClient();
-    const elbv2 = world.elbv2Client();
-    const dynamodb = world.dynamoClient();
-    const router = (target: Plan['target'], owner: string) =>
-      routerFor(target, { lambda: () => lambda, elbv2: () => elbv2, dynamodb: () => dynamodb }, owner);
-    const alarms = new CloudWatchAlarms(cloudwatch);
-    const metrics = (target: Plan['target'], stable: string | null) => metricsFor(target, stable, cloudwatch);
-    const notifier = new SnsNotifier(world.snsClient());
-    const tokens = new StepFunctionsTokens(sfn);
-    const rds = world.rdsClient();
-    const database = (policy: NonNullable<Plan['database']>) => databaseFor(policy, rds);
-    const ssm = world.ssmClient();
-    const secrets = world.secretsClient();
-    const events: EventDeps = {
-      now,
-      plans: () => plans,
-      store: this.store,
-      routerFor: router,
-      tokens,
-      executions: new StepFunctionsExecutions(sfn),
-      notifier,
-      alarms,
-      settings: world.settings,
-    };
-    return {
-      validate: { plans: () => plans },
-      'acquire-lock': { now, store: this.store },
-      'check-gates': {
-        now,
-        store: this.store,
-        routerFor: router,
-        databaseFor: database,
-        readiness: {
-          alarms: new CloudWatchAlarmStates(cloudwatch),
-          http: this.httpProbe,
-          lambdaChecks: new LambdaCheckInvoker(lambda),
-        },
-      },
-      'verify-data': { now, store: this.store, databaseFor: database, verifier: new LambdaVerifier(lambda) },
-      'snapshot-database': { now, store: this.store, databaseFor: database },
-      'smoke-test': {
-        now,
-        store: this.store,
-        smoke: { invoker: new LambdaSmokeInvoker(lambda), http: this.httpProbe },
-      },
-      'restore-database': {
-        now,
-        store: this.store,
-        databaseFor: database,
-        endpointFor: (source: NonNullable<Plan['database']>['endpoint']) =>
-          endpointStoreFor(source, { ssm: () => ssm, secrets: () => secrets }),
-        notifier,
-        settings: world.settings,
-      },
-      'arm-alarms': { now, store: this.store, alarms, metricsFor: metrics },
-      'shift-traffic': { now, store: this.store, routerFor: router },
-      'await-approval': { now, store: this.store, tokens, notifier, settings: world.settings },
-      bake: { now, store: this.store, metricsFor: metrics, tokens, notifier, settings: world.settings },
-      rollback: { now, store: this.store, routerFor: router },
-      finish: { now, store: this.store, notifier, alarms, settings: world.settings },
-      'on-alarm': events,
-      'on-execution-status': events,
-      signal: events,
-      reconcile: events,
-    };
-  }
-
-  /** Start an execution now. */
+  /** Start an execution now (its version deployed where the target needs it first, as the pipeline does). */
   startExecution(name: string, input: unknown): LocalExecution {
+    const version = versionOf(input);
+    if (version && this.scenario.world.versions[version]) this.target?.deploy?.(version);
     const execution = new LocalExecution(
       this.machine.definition,
       this.machine.bindings,
@@ -615,12 +269,12 @@ export class Simulator {
   async runToEnd(): Promise<void> {
     await this.run(() => this.settled());
     const failed = this.waitingForRedrive();
-    if (failed && this.newVersionShare() > 0) {
-      const version = versionOf(this.scenario.input);
+    if (failed && this.newVersionShare(failed) > 0) {
+      const version = versionOf(failed.startInput);
       const watched = (this.clock.now().getTime() - (failed.stoppedAt?.getTime() ?? 0)) / 1000;
       this.world.note(
         'horizon',
-        `the simulation stops ${formatSeconds(Math.round(watched))} after the execution failed at ${failed.failed?.state} (it watches up to ${formatHorizon()}): ${version} still has ${Math.round(this.newVersionShare() * 1000) / 10}% of the traffic, and the rollout waits for a redrive or an abort`,
+        `the simulation stops ${formatSeconds(Math.round(watched))} after the execution failed at ${failed.failed?.state} (it watches up to ${formatSeconds(FAILURE_HORIZON_MS / 1000)}): ${version} still has ${Math.round(this.newVersionShare(failed) * 1000) / 10}% of the traffic, and the rollout waits for a redrive or an abort`,
       );
     }
   }
@@ -640,7 +294,7 @@ export class Simulator {
     // A rollout that failed at a step is still guarded by its alarms: the world runs on while the new version
     // serves traffic, up to the horizon.
     const failed = this.waitingForRedrive();
-    if (!failed?.stoppedAt || this.newVersionShare() === 0) return true;
+    if (!failed?.stoppedAt || this.newVersionShare(failed) === 0) return true;
     return now >= failed.stoppedAt.getTime() + FAILURE_HORIZON_MS;
   }
 
@@ -654,9 +308,9 @@ export class Simulator {
     return last?.status === 'FAILED' && last.failed?.redrivable ? last : undefined;
   }
 
-  /** The share of the released target's traffic the scenario's new version has now. */
-  private newVersionShare(): number {
-    const version = versionOf(this.scenario.input);
+  /** The share of the released target's traffic an execution's new version has now. */
+  private newVersionShare(execution: LocalExecution): number {
+    const version = versionOf(execution.startInput);
     return version ? (this.target?.split()[version] ?? 0) : 0;
   }
 
@@ -669,22 +323,36 @@ export class Simulator {
     return records.find((r) => r.executionArn === execution.arn);
   }
 
-  /** The report of an execution (the last one by default). */
+  /** The report of an execution (the last one by default), with every release of the scenario. */
   async report(execution = this.executions.at(-1)): Promise<Report> {
     if (!execution) throw new Error('no execution was started');
     this.world.catchUp();
+    const freezes = new DynamoFreezeStore(
+      this.world.dynamoClient({ bookkeeping: true }),
+      this.world.settings.tableName,
+    );
+    const freeze = (await freezes.get(this.plan.service)) ?? null;
+    const reports = await Promise.all(this.executions.map((e) => this.single(e, freeze)));
+    return withReleases(this.scenario, reports, this.executions.indexOf(execution));
+  }
+
+  /** The report of one execution, on its own. */
+  private async single(execution: LocalExecution, freeze: IncidentFreeze | null): Promise<Report> {
+    const record = await this.record(execution);
     return buildReport({
       scenario: this.scenario,
       plan: this.plan,
       execution,
-      record: await this.record(execution),
+      record,
+      froze: freeze && record && freeze.executionArn === record.executionArn ? freeze : null,
       world: this.world,
       trafficHistory: this.trafficHistory,
       target: this.target,
       database: this.database,
       failedSignals: this.failedSignals,
       lockHeld: (await this.records.lockHolder(this.plan.service))?.executionArn === execution.arn,
-      start: this.start,
+      start: execution === this.executions[0] ? this.start : new Date(execution.history[0]?.at ?? this.start),
+      drillLog: await readDrillLog(this.world, this.plan.service),
       end: this.clock.now(),
     });
   }
@@ -697,21 +365,6 @@ export class Simulator {
 
   offset(iso: string): Date {
     return new Date(this.start.getTime() + durationSeconds(iso) * 1000);
-  }
-}
-
-/**
- * The simulation itself failed (a bug, a stall, a run past the virtual limit), not the rollout. It carries the
- * report of what happened up to then, when one could be made (`simulationError` says why it is partial).
- */
-export class SimulationError extends Error {
-  override readonly name = 'SimulationError';
-  constructor(
-    message: string,
-    readonly report: Report | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
   }
 }
 
@@ -730,12 +383,10 @@ export async function simulate(
       await simulator.runToEnd();
     } catch (error) {
       const message = `the simulation failed at ${simulator.clock.now().toISOString()}: ${describeError(error)}`;
-      let report: Report | undefined;
-      try {
-        report = { ...(await simulator.report()), simulationError: message };
-      } catch {
-        report = undefined;
-      }
+      const report = await simulator.report().then(
+        (partial): Report => ({ ...partial, simulationError: message }),
+        () => undefined,
+      );
       // Nothing may go on running once the virtual clock is gone.
       for (const execution of simulator.executions) execution.stop();
       throw new SimulationError(message, report, { cause: error });
@@ -744,62 +395,4 @@ export async function simulate(
   } finally {
     simulator.dispose();
   }
-}
-
-/** Read and validate a plan file for a scenario; problems are scenario problems (exit 2). */
-export function loadPlanFile(path: string): Plan {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR') {
-      throw new ScenarioError(
-        `plan: ${path}: ${code === 'ENOENT' ? 'no such file' : 'a directory'}; expected a plan file (a scenario's plan is relative to the project root)`,
-      );
-    }
-    throw new ScenarioError(
-      `plan ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : (error as Error).message}`,
-    );
-  }
-  try {
-    return parsePlan(raw, path);
-  } catch (error) {
-    if (error instanceof InvalidPlan) throw new ScenarioError(error.message);
-    throw error;
-  }
-}
-
-function versionOf(input: unknown): string | null {
-  const v = (input as { version?: unknown } | null)?.version;
-  return typeof v === 'string' ? v : null;
-}
-
-function describeSplit(split: Record<string, number>): string {
-  return Object.entries(split)
-    .filter(([, f]) => f > 0)
-    .sort((a, b) => b[1] - a[1])
-    .map(([v, f]) => `${v}: ${Math.round(f * 10_000) / 100}%`)
-    .join(' · ');
-}
-
-/** An error in one line: a Lambda error's message (it is `{"errorType","errorMessage"}`), else name and message. */
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  try {
-    const parsed = JSON.parse(error.message) as { errorType?: string; errorMessage?: string };
-    if (parsed.errorMessage !== undefined) return `${parsed.errorType ?? error.name}: ${parsed.errorMessage}`;
-  } catch {
-    // not a Lambda error
-  }
-  return `${error.name}: ${error.message}`;
-}
-
-/** The horizon in words: `1h`. */
-function formatHorizon(): string {
-  return formatSeconds(FAILURE_HORIZON_MS / 1000);
-}
-
-function describeBehaviour(b: { errorRate: number; p50Ms: number; p95Ms: number } | undefined): string {
-  return b ? `fails ${(b.errorRate * 100).toFixed(2)}%, p50 ${b.p50Ms} ms, p95 ${b.p95Ms} ms` : 'unknown';
 }

@@ -1,6 +1,5 @@
 import type * as z from 'zod';
 import { acquireLockStep } from '../functions/acquire-lock/handler';
-import type { StepDefinition } from '../functions/adapters/step';
 import { armAlarmsStep } from '../functions/arm-alarms/handler';
 import { awaitApprovalStep } from '../functions/await-approval/handler';
 import { bakeStep } from '../functions/bake/handler';
@@ -12,6 +11,24 @@ import { onExecutionStatusFunction } from '../functions/on-execution-status/hand
 import { reconcileFunction } from '../functions/reconcile/handler';
 import { restoreDatabaseStep } from '../functions/restore-database/handler';
 import { rollbackStep } from '../functions/rollback/handler';
+import {
+  acquireLockDeps,
+  armAlarmsDeps,
+  awaitApprovalDeps,
+  bakeDeps,
+  checkGatesDeps,
+  eventDeps,
+  finishDeps,
+  type Platform,
+  restoreDatabaseDeps,
+  rollbackDeps,
+  shiftTrafficDeps,
+  smokeTestDeps,
+  snapshotDatabaseDeps,
+  validateDeps,
+  verifyDataDeps,
+} from '../functions/runtime/deps';
+import type { StepDefinition } from '../functions/runtime/step';
 import { shiftTrafficStep } from '../functions/shift-traffic/handler';
 import { signalFunction } from '../functions/signal/handler';
 import { smokeTestStep } from '../functions/smoke-test/handler';
@@ -51,3 +68,37 @@ export const EVENT_HANDLERS: Record<EventFunctionName, AnyStep> = {
 /** Every deployed function the simulator can invoke. */
 export type FunctionName = StepName | EventFunctionName;
 export const FUNCTIONS: Record<FunctionName, AnyStep> = { ...STEPS, ...EVENT_HANDLERS };
+
+/**
+ * Each function's dependencies, from the composition root the Lambdas use: the simulator passes its platform, and
+ * each invocation's event (a step acts on the service of its event's rollout).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each builder takes its own function's event.
+export const FUNCTION_DEPS: Record<FunctionName, (platform: Platform, event: any) => unknown> = {
+  validate: validateDeps,
+  'acquire-lock': acquireLockDeps,
+  'check-gates': checkGatesDeps,
+  'verify-data': verifyDataDeps,
+  'snapshot-database': snapshotDatabaseDeps,
+  'smoke-test': smokeTestDeps,
+  'arm-alarms': armAlarmsDeps,
+  'shift-traffic': shiftTrafficDeps,
+  'await-approval': awaitApprovalDeps,
+  bake: bakeDeps,
+  rollback: rollbackDeps,
+  'restore-database': restoreDatabaseDeps,
+  finish: finishDeps,
+  'on-alarm': eventDeps,
+  'on-execution-status': eventDeps,
+  signal: eventDeps,
+  reconcile: eventDeps,
+};
+
+/** Every function's dependencies on one platform (the simulated account's), built for each invocation's event. */
+export function functionDeps(platform: Platform): { [F in FunctionName]: (event: unknown) => unknown } {
+  const entries = (Object.keys(FUNCTION_DEPS) as FunctionName[]).map((name) => [
+    name,
+    (event: unknown) => FUNCTION_DEPS[name](platform, event),
+  ]);
+  return Object.fromEntries(entries) as { [F in FunctionName]: (event: unknown) => unknown };
+}

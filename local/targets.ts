@@ -1,5 +1,6 @@
 import { type FlagItem, flagOnFor, readFlagItem } from '../functions/core/cohort';
-import { elbDimension, type Plan } from '../functions/core/plan';
+import type { Plan } from '../functions/core/plan';
+import { elbDimension } from '../functions/core/target';
 import type { Route } from './traffic';
 import type { SimWorld } from './world';
 
@@ -13,6 +14,11 @@ export interface SimTenant {
 export interface SimTarget {
   /** Fraction (0..1) of requests per version, right now. */
   split(): Record<string, number>;
+  /**
+   * A later release of the scenario (a `start` signal) deploys its version where the target takes it: an ALB's
+   * idle target group (the one serving nothing). A Lambda function has every version published already.
+   */
+  deploy?(version: string): void;
   /** For a feature flag: the tenants, and those that were ever in the cohort while sending requests. */
   tenants?: {
     all: SimTenant[];
@@ -63,9 +69,10 @@ export function simLambdaTarget(
   target: Extract<Plan['target'], { type: 'lambda-alias' }>,
   release: SimRelease,
   versions: string[],
+  environments: Record<string, Record<string, string>> = {},
 ): SimTarget {
   const { functionName, alias } = target;
-  world.lambda.addFunction(functionName, versions, alias, release.stableVersion);
+  world.lambda.addFunction(functionName, versions, alias, release.stableVersion, environments);
   const split = () => world.lambda.split(functionName, alias);
   world.traffic.addRoute(
     metricsRoute(
@@ -118,6 +125,7 @@ export function simAlbTarget(
   const versionIn = new Map<string, string>([[stableGroup, release.stableVersion]]);
   if (release.newVersion) versionIn.set(canaryGroup, release.newVersion);
   const groupOf = new Map([...versionIn].map(([group, version]) => [version, group]));
+  const deploy = idleGroupDeployer(world, rule, [canaryGroup, stableGroup], versionIn, groupOf);
   const byVersion = (groups: Record<string, number>) => {
     const out: Record<string, number> = {};
     for (const [group, share] of Object.entries(groups)) {
@@ -151,7 +159,30 @@ export function simAlbTarget(
   world.elbv2.afterRoutingChange((changed, groups) => {
     if (changed === rule) release.onChange(byVersion(groups));
   });
-  return { split };
+  return { split, deploy };
+}
+
+/**
+ * A later release deployed into the group that serves nothing, as a pipeline deploys into the idle target group; a
+ * version already in a group stays where it is.
+ */
+function idleGroupDeployer(
+  world: SimWorld,
+  rule: string,
+  groups: readonly string[],
+  versionIn: Map<string, string>,
+  groupOf: Map<string, string>,
+): (version: string) => void {
+  return (version) => {
+    if (groupOf.has(version)) return;
+    const shares = world.elbv2.split(rule);
+    const idle = groups.find((g) => !((shares[g] ?? 0) > 0));
+    if (!idle) throw new Error(`no idle target group of ${rule} to deploy ${version} into`);
+    const replaced = versionIn.get(idle);
+    if (replaced !== undefined) groupOf.delete(replaced);
+    versionIn.set(idle, version);
+    groupOf.set(version, idle);
+  };
 }
 
 /** Tenants a flag scenario gets when it names none: 200, evenly sharing the scenario's request rate. */
@@ -192,21 +223,12 @@ export function simFlagTarget(
     const share = total > 0 && newVersion ? on / total : 0;
     return { [release.stableVersion]: 1 - share, ...(newVersion ? { [newVersion]: share } : {}) };
   };
-  const m = target.metrics;
   world.traffic.addRoute(
     metricsRoute(
       // Only a slice's split may mark tenants as having seen the new version, not a peek from a report.
       split,
-      (version) => {
-        const dimensions = {
-          ...m.dimensions,
-          [m.cohortDimension]: version === newVersion ? m.newCohort : m.stableCohort,
-        };
-        const metric = (metricName: string, distribution = false) =>
-          world.cloudwatch.metric({ namespace: m.namespace, metricName, dimensions }, distribution);
-        return { requests: metric(m.requests), errors: metric(m.errors), latency: metric(m.latency, true) };
-      },
-      { latencyScale: m.latencyUnit === 'seconds' ? 1 / 1000 : 1, zeroErrors: true },
+      (version) => flagMetrics(world, target.metrics, version === newVersion),
+      { latencyScale: target.metrics.latencyUnit === 'seconds' ? 1 / 1000 : 1, zeroErrors: true },
     ),
   );
   world.dynamodb.watch(target.table, {
@@ -218,15 +240,7 @@ export function simFlagTarget(
         ConsistentRead: true,
       })) as { Item?: Record<string, AttributeValue> };
       item = readFlagItem(target.flag, out.Item ? unwire(out.Item) : undefined);
-      const cohort = item?.enabled
-        ? [
-            item.tenants.length ? item.tenants.join(', ') : '',
-            item.percentage > 0 ? `${item.percentage}% of tenants` : '',
-          ]
-            .filter(Boolean)
-            .join(' + ') || 'nobody'
-        : 'off';
-      world.note('flag', `${target.flag}: ${cohort}`);
+      world.note('flag', `${target.flag}: ${describeCohort(item)}`);
       cohorts.push({
         at: world.clock.now().toISOString(),
         on: tenants.filter((t) => onFor(t.id)).map((t) => t.id),
@@ -243,6 +257,26 @@ export function simFlagTarget(
     split: peek,
     tenants: { all: tenants, sawNewVersion: () => tenants.map((t) => t.id).filter((id) => saw.has(id)), cohorts },
   };
+}
+
+type FlagMetrics = Extract<Plan['target'], { type: 'feature-flag' }>['metrics'];
+
+/** The metrics the flag service publishes for one cohort: the plan's fixed dimensions and the cohort dimension. */
+function flagMetrics(world: SimWorld, m: FlagMetrics, newCohort: boolean) {
+  const dimensions = { ...m.dimensions, [m.cohortDimension]: newCohort ? m.newCohort : m.stableCohort };
+  const metric = (metricName: string, distribution = false) =>
+    world.cloudwatch.metric({ namespace: m.namespace, metricName, dimensions }, distribution);
+  return { requests: metric(m.requests), errors: metric(m.errors), latency: metric(m.latency, true) };
+}
+
+/** Who a flag item turns the new version on for, as the simulation's notes say it. */
+function describeCohort(item: FlagItem | undefined): string {
+  if (!item?.enabled) return 'off';
+  const parts = [
+    item.tenants.length ? item.tenants.join(', ') : '',
+    item.percentage > 0 ? `${item.percentage}% of tenants` : '',
+  ];
+  return parts.filter(Boolean).join(' + ') || 'nobody';
 }
 
 /** The flags table the service reads (partition key `flag`), empty: every flag is off. */

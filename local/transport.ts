@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { sdkStreamMixin } from '@smithy/core/serde';
 /**
  * Connects a real AWS SDK v3 client to the simulated world: a middleware at the end of the `initialize` step
  * hands the command's input to the simulated service and returns its output, so the adapters run unchanged,
@@ -22,7 +24,7 @@ export function connect<T extends MiddlewareClient>(client: T, handle: ServiceHa
       const output = await handle(operation, structuredClone(args.input));
       return {
         output: {
-          ...structuredClone(output),
+          ...withStreamBody(structuredClone(output)),
           $metadata: { httpStatusCode: 200, requestId: 'simulated', attempts: 1, totalRetryDelay: 0 },
         },
         response: undefined,
@@ -31,6 +33,12 @@ export function connect<T extends MiddlewareClient>(client: T, handle: ServiceHa
     { step: 'initialize', priority: 'low', name: 'rolloutPilotSimulatedAws' },
   );
   return client;
+}
+
+/** A body (S3's `GetObject`) as the SDK hands it over: a stream with `transformToString` and friends. */
+function withStreamBody(output: Record<string, unknown>): Record<string, unknown> {
+  if (!(output.Body instanceof Uint8Array)) return output;
+  return { ...output, Body: sdkStreamMixin(Readable.from([Buffer.from(output.Body)])) };
 }
 
 type ExceptionClass = new (options: Record<string, unknown>) => Error;
@@ -60,5 +68,6 @@ function statusFor(name: string): number {
   if (name === 'ServiceUnavailable' || name === 'ServiceUnavailableException') return 503;
   if (SERVER.test(name)) return 500;
   if (/NotFound|DoesNotExist/.test(name)) return 404;
+  if (/^(AccessDenied|AuthorizationError|ExpiredToken)/.test(name)) return 403;
   return 400;
 }

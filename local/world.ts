@@ -2,33 +2,38 @@ import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as lambdaSdk from '@aws-sdk/client-lambda';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import * as rdsSdk from '@aws-sdk/client-rds';
-import { RDSClient } from '@aws-sdk/client-rds';
+import * as s3Sdk from '@aws-sdk/client-s3';
 import * as secretsSdk from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as sfnSdk from '@aws-sdk/client-sfn';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import * as snsSdk from '@aws-sdk/client-sns';
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as ssmSdk from '@aws-sdk/client-ssm';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import * as stsSdk from '@aws-sdk/client-sts';
 import type { Settings } from '../functions/adapters/aws';
+import type { Plan } from '../functions/core/plan';
+import { DEFAULT_ORCHESTRATOR_NAME } from '../functions/core/service-access';
+import { AccessControl } from './access';
 import type { VirtualClock } from './clock';
 import { SimDynamoDB } from './dynamodb';
+import { type FaultSpec, Faults } from './faults';
 import { currentInvocation, SimulatedCrash } from './invocation';
+import { type ClientPrincipal, resolvePrincipal } from './principal';
 import { Random } from './rng';
+import { claimOrchestratorResources, locateResources, onboardService } from './service-resources';
 import { SimCloudWatch } from './services/cloudwatch';
 import { SimELBv2 } from './services/elbv2';
 import { SimEventBridge } from './services/events';
+import { type RolePrincipal, SimIAM } from './services/iam';
 import { SimLambda } from './services/lambda';
 import { SimRDS } from './services/rds';
+import { SimS3 } from './services/s3';
 import { SimSecretsManager } from './services/secrets';
 import { SimStepFunctions } from './services/sfn';
 import { SimSNS } from './services/sns';
 import { SimSSM } from './services/ssm';
+import { SimSTS } from './services/sts';
 import { TrafficModel } from './traffic';
 import { awsError, connect } from './transport';
 
@@ -37,34 +42,7 @@ export const SIM_ACCOUNT = '123456789012';
 export const SIM_TABLE = 'rollout-pilot-rollouts';
 export const SIM_DEFAULT_TOPIC = `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:rollout-pilot-notifications`;
 
-/** A fault injected into one AWS operation, e.g. `lambda:UpdateAlias` answering `TooManyRequestsException`. */
-export interface FaultSpec {
-  /**
-   * `service:Operation`: lambda, dynamodb, cloudwatch, sns, states, rds, ssm, secretsmanager or
-   * elasticloadbalancing, and the API
-   * operation (e.g. `rds:CreateDBSnapshot`).
-   */
-  operation: string;
-  /** The AWS error name to answer with. */
-  error: string;
-  /** How many calls fail; unlimited when `untilMs` is given. */
-  times?: number;
-  /** Calls fail only from this virtual instant on. */
-  fromMs?: number;
-  /** Calls fail only until this virtual instant (the fix). */
-  untilMs?: number;
-  /**
-   * `after`: the call succeeds (its effect happens), then the calling function dies before it returns
-   * (`Runtime.ExitError`): what a retry or a redrive must survive without repeating the effect. `error` is then
-   * ignored.
-   */
-  crash?: 'after';
-}
-
-interface ActiveFault extends FaultSpec {
-  remaining: number;
-  hits: number;
-}
+export type { FaultSpec };
 
 /** A call an adapter made, for tests that count side effects. */
 export interface Call {
@@ -73,6 +51,8 @@ export interface Call {
   input: Record<string, unknown>;
   /** The deployed function that made it (undefined: the simulator itself or a test). */
   caller?: string;
+  /** The principal it was made as (`arn:aws:sts::<account>:assumed-role/<role>/<session>`), if any. */
+  principal?: string;
   /** The error it was answered with, if it failed. */
   error?: string;
 }
@@ -96,6 +76,8 @@ const SERVICES: Record<string, [Record<string, unknown>, string]> = {
   ssm: [ssmSdk, 'SSMServiceException'],
   secretsmanager: [secretsSdk, 'SecretsManagerServiceException'],
   elasticloadbalancing: [elbv2Sdk, 'ElasticLoadBalancingV2ServiceException'],
+  sts: [stsSdk, 'STSServiceException'],
+  s3: [s3Sdk, 'S3ServiceException'],
 };
 
 /**
@@ -117,9 +99,17 @@ export class SimWorld {
   /** SSM Parameter Store. */
   readonly ssm: SimSSM;
   readonly secrets: SimSecretsManager;
+  readonly s3 = new SimS3(() => this.clock.now().getTime());
   readonly traffic: TrafficModel;
   /** The default event bus: CloudWatch publishes its alarms' state changes here. */
   readonly events: SimEventBridge;
+  /** The orchestrator's name: its function roles' path and the external id its service roles require. */
+  readonly orchestrator = DEFAULT_ORCHESTRATOR_NAME;
+  /** The roles of every account (the service roles onboarding creates). */
+  readonly iam = new SimIAM();
+  readonly sts: SimSTS;
+  /** Who owns each resource, and whether a principal may act on it (see local/access.ts). */
+  readonly access: AccessControl;
   readonly calls: Call[] = [];
   /** What happened in the world, for the report's timeline. */
   readonly timeline: WorldEvent[] = [];
@@ -129,8 +119,10 @@ export class SimWorld {
     region: SIM_REGION,
     account: SIM_ACCOUNT,
     partition: 'aws',
+    orchestrator: DEFAULT_ORCHESTRATOR_NAME,
   };
-  private readonly faults: ActiveFault[] = [];
+  private readonly faults: Faults;
+  private readonly withoutServiceRole = new Set<string>();
   private alarmEvaluation: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
@@ -138,6 +130,22 @@ export class SimWorld {
     options: { seed: number; requestsPerMinute: number; trafficFrom: Date; metricsDelayMs: number },
   ) {
     const now = () => clock.now();
+    this.faults = new Faults(
+      () => clock.now().getTime(),
+      (message) => this.note('fault', message),
+    );
+    this.sts = new SimSTS(this.iam, () => clock.now().getTime());
+    this.access = new AccessControl({
+      region: SIM_REGION,
+      orchestratorAccount: SIM_ACCOUNT,
+      orchestrator: this.orchestrator,
+      now: () => clock.now().getTime(),
+    });
+    claimOrchestratorResources(this.access.ownership, {
+      tableArn: `arn:aws:dynamodb:${SIM_REGION}:${SIM_ACCOUNT}:table/${SIM_TABLE}`,
+      topicArn: SIM_DEFAULT_TOPIC,
+      stateMachineArn: `arn:aws:states:${SIM_REGION}:${SIM_ACCOUNT}:stateMachine:rollout-pilot`,
+    });
     this.cloudwatch = new SimCloudWatch(() => clock.now().getTime(), options.metricsDelayMs, {
       region: SIM_REGION,
       account: SIM_ACCOUNT,
@@ -159,9 +167,10 @@ export class SimWorld {
     this.lambda.beforeRoutingChange(() => this.catchUp());
     this.sns.addTopic(SIM_DEFAULT_TOPIC);
     this.dynamodb.fault = (operation) => {
-      const fault = this.takeFault(`dynamodb:${operation}`);
+      const fault = this.faults.take(`dynamodb:${operation}`);
       return fault ? { name: fault.error, message: `simulated fault: ${fault.error}`, crash: fault.crash } : undefined;
     };
+    locateResources(this, SIM_REGION);
   }
 
   /**
@@ -198,6 +207,16 @@ export class SimWorld {
   }
 
   /**
+   * Deploy a service's `RolloutService` stack in `account`, as far as the world models it: its role (named and
+   * pathed as service-access.ts says, trusting the orchestrator's function roles with its external id and the
+   * service's session tag) and what its role may touch (local/service-resources.ts). Onboarding again (a changed
+   * plan) replaces both. Writing the plan parameter is the caller's (local/onboarding.ts).
+   */
+  onboard(plan: Plan, account: string = SIM_ACCOUNT): void {
+    onboardService(this, plan, { account, region: SIM_REGION, orchestratorAccount: SIM_ACCOUNT });
+  }
+
+  /**
    * Evaluate CloudWatch's alarms every virtual minute, at :10 past the minute, from now on (CloudWatch evaluates
    * about once a minute). Call it once the virtual clock is installed. The timer never ends by itself: a
    * simulation ends when its `done` says so, or `stopAlarmEvaluation` stops it.
@@ -225,77 +244,109 @@ export class SimWorld {
 
   /** Inject a fault. */
   addFault(spec: FaultSpec): void {
-    this.faults.push({
-      ...spec,
-      remaining: spec.times ?? (spec.untilMs === undefined ? 1 : Number.POSITIVE_INFINITY),
-      hits: 0,
-    });
+    this.faults.add(spec);
   }
 
   /** How many calls each fault failed. */
   faultHits(): { operation: string; error: string; hits: number }[] {
-    return this.faults.map((f) => ({ operation: f.operation, error: f.error, hits: f.hits }));
+    return this.faults.hits();
   }
 
-  lambdaClient(): LambdaClient {
-    return connect(new LambdaClient(this.clientConfig()), (op, input) =>
-      this.dispatch('lambda', op, input, () => this.lambda.handle(op, input)),
+  /**
+   * From now on, `functionName` calls service resources with its own role instead of the service's (see
+   * local/service-clients.ts): a step wired without the service's role.
+   */
+  actWithoutServiceRole(functionName: string): void {
+    this.withoutServiceRole.add(functionName);
+  }
+
+  actsWithoutServiceRole(functionName: string): boolean {
+    return this.withoutServiceRole.has(functionName);
+  }
+
+  lambdaClient(principal: ClientPrincipal = 'invocation'): lambdaSdk.LambdaClient {
+    return this.connected(new lambdaSdk.LambdaClient(this.clientConfig()), 'lambda', principal, this.lambda);
+  }
+
+  elbv2Client(principal: ClientPrincipal = 'invocation'): elbv2Sdk.ElasticLoadBalancingV2Client {
+    return this.connected(
+      new elbv2Sdk.ElasticLoadBalancingV2Client(this.clientConfig()),
+      'elasticloadbalancing',
+      principal,
+      this.elbv2,
     );
   }
 
-  elbv2Client(): ElasticLoadBalancingV2Client {
-    return connect(new ElasticLoadBalancingV2Client(this.clientConfig()), (op, input) =>
-      this.dispatch('elasticloadbalancing', op, input, () => this.elbv2.handle(op, input)),
-    );
+  cloudwatchClient(principal: ClientPrincipal = 'invocation'): CloudWatchClient {
+    return this.connected(new CloudWatchClient(this.clientConfig()), 'cloudwatch', principal, this.cloudwatch);
   }
 
-  cloudwatchClient(): CloudWatchClient {
-    return connect(new CloudWatchClient(this.clientConfig()), (op, input) =>
-      this.dispatch('cloudwatch', op, input, () => this.cloudwatch.handle(op, input)),
-    );
+  snsClient(principal: ClientPrincipal = 'invocation'): snsSdk.SNSClient {
+    return this.connected(new snsSdk.SNSClient(this.clientConfig()), 'sns', principal, this.sns);
   }
 
-  snsClient(): SNSClient {
-    return connect(new SNSClient(this.clientConfig()), (op, input) =>
-      this.dispatch('sns', op, input, () => this.sns.handle(op, input)),
-    );
+  sfnClient(principal: ClientPrincipal = 'invocation'): sfnSdk.SFNClient {
+    return this.connected(new sfnSdk.SFNClient(this.clientConfig()), 'states', principal, this.sfn);
   }
 
-  sfnClient(): SFNClient {
-    return connect(new SFNClient(this.clientConfig()), (op, input) =>
-      this.dispatch('states', op, input, () => this.sfn.handle(op, input)),
-    );
+  rdsClient(principal: ClientPrincipal = 'invocation'): rdsSdk.RDSClient {
+    return this.connected(new rdsSdk.RDSClient(this.clientConfig()), 'rds', principal, this.rds);
   }
 
-  rdsClient(): RDSClient {
-    return connect(new RDSClient(this.clientConfig()), (op, input) =>
-      this.dispatch('rds', op, input, () => this.rds.handle(op, input)),
-    );
+  ssmClient(principal: ClientPrincipal = 'invocation'): ssmSdk.SSMClient {
+    return this.connected(new ssmSdk.SSMClient(this.clientConfig()), 'ssm', principal, this.ssm);
   }
 
-  ssmClient(): SSMClient {
-    return connect(new SSMClient(this.clientConfig()), (op, input) =>
-      this.dispatch('ssm', op, input, () => this.ssm.handle(op, input)),
-    );
+  secretsClient(principal: ClientPrincipal = 'invocation'): SecretsManagerClient {
+    return this.connected(new SecretsManagerClient(this.clientConfig()), 'secretsmanager', principal, this.secrets);
   }
 
-  secretsClient(): SecretsManagerClient {
-    return connect(new SecretsManagerClient(this.clientConfig()), (op, input) =>
-      this.dispatch('secretsmanager', op, input, () => this.secrets.handle(op, input)),
-    );
+  s3Client(principal: ClientPrincipal = 'invocation'): s3Sdk.S3Client {
+    return this.connected(new s3Sdk.S3Client(this.clientConfig()), 's3', principal, this.s3);
+  }
+
+  /** STS: `AssumeRole` is authorized by the role's trust policy, against the caller. */
+  stsClient(principal: ClientPrincipal = 'invocation'): stsSdk.STSClient {
+    return this.connected(new stsSdk.STSClient(this.clientConfig()), 'sts', principal, this.sts);
   }
 
   /**
    * DynamoDB speaks its wire format to the in-process dynalite; calls are logged there. With `bookkeeping`, a
-   * client for the simulator's own reads (the report's): injected faults do not apply to it and its calls are not
-   * logged, as they are not the workflow's.
+   * client for the simulator's own reads (the report's): injected faults do not apply to it, its calls are not
+   * logged and not authorized, as they are not the workflow's.
    */
-  dynamoClient(options: { bookkeeping?: boolean } = {}): DynamoDBClient {
+  dynamoClient(options: { bookkeeping?: boolean; principal?: ClientPrincipal } = {}): DynamoDBClient {
+    const principal = options.principal ?? 'invocation';
+    const authorize = async (operation: string, body: Record<string, unknown>) =>
+      this.access.check(await this.principalOf(principal), 'dynamodb', operation, body);
     return new DynamoDBClient({
       ...this.clientConfig(),
-      requestHandler: this.dynamodb.requestHandler(options) as never,
+      requestHandler: this.dynamodb.requestHandler({
+        bookkeeping: options.bookkeeping,
+        authorize,
+        principal: async () => (await this.principalOf(principal))?.arn,
+      }) as never,
       // Nothing to authenticate in-process; signing each request would only cost time.
       signer: { sign: async (request: unknown) => request } as never,
+    });
+  }
+
+  /** The principal of one call by a client made for `principal`. */
+  principalOf(principal: ClientPrincipal) {
+    return resolvePrincipal(principal, { account: SIM_ACCOUNT, orchestrator: this.orchestrator });
+  }
+
+  private connected<T extends Parameters<typeof connect>[0]>(
+    client: T,
+    service: string,
+    principal: ClientPrincipal,
+    target: {
+      handle(op: string, input: Record<string, unknown>, caller?: RolePrincipal): Promise<Record<string, unknown>>;
+    },
+  ): T {
+    return connect(client, async (op, input) => {
+      const caller = await this.principalOf(principal);
+      return this.dispatch(service, op, input, caller, () => target.handle(op, input, caller));
     });
   }
 
@@ -311,22 +362,30 @@ export class SimWorld {
     service: string,
     operation: string,
     input: Record<string, unknown>,
+    principal: RolePrincipal | undefined,
     run: () => Promise<Record<string, unknown>>,
   ): Promise<Record<string, unknown>> {
     const name = `${service}:${operation}`;
     const invocation = currentInvocation();
     const call: Call = { at: this.clock.now().toISOString(), operation: name, input, caller: invocation?.functionName };
+    if (principal) call.principal = principal.arn;
     // A dead function makes no more calls.
     if (invocation?.crashedAfter) throw new SimulatedCrash(invocation.crashedAfter);
     this.calls.push(call);
-    const fault = this.takeFault(name);
+    const [sdk, base] = SERVICES[service] ?? [lambdaSdk, 'LambdaServiceException'];
+    // IAM decides before the service does anything, injected faults included.
+    const refused = this.access.check(principal, service, operation, input);
+    if (refused) {
+      call.error = refused.name;
+      throw awsError(sdk, base, refused.name, refused.message);
+    }
+    const fault = this.faults.take(name);
     if (fault?.crash === 'after') {
       await run();
       if (invocation) invocation.crashedAfter = name;
       throw new SimulatedCrash(name);
     }
     if (fault) {
-      const [sdk, base] = SERVICES[service] ?? [lambdaSdk, 'LambdaServiceException'];
       call.error = fault.error;
       throw awsError(sdk, base, fault.error, `simulated fault on ${name}: ${fault.error}`);
     }
@@ -336,27 +395,5 @@ export class SimWorld {
       call.error = error instanceof Error ? error.name : String(error);
       throw error;
     }
-  }
-
-  private takeFault(operation: string): ActiveFault | undefined {
-    const now = this.clock.now().getTime();
-    const fault = this.faults.find(
-      (f) =>
-        f.operation === operation &&
-        f.remaining > 0 &&
-        (f.fromMs === undefined || now >= f.fromMs) &&
-        (f.untilMs === undefined || now < f.untilMs),
-    );
-    if (!fault) return undefined;
-    fault.remaining--;
-    fault.hits++;
-    if (fault.hits === 1)
-      this.note(
-        'fault',
-        fault.crash
-          ? `the function calling ${operation} dies right after the call succeeds`
-          : `${operation} answers ${fault.error}`,
-      );
-    return fault;
   }
 }

@@ -9,6 +9,7 @@ import { ExecutionInputSchema } from '../../functions/core/input';
 import { formatIssues } from '../../functions/core/issues';
 import { pct } from '../../functions/core/judge';
 import { describeWeights, isFinished, type RolloutRecord } from '../../functions/core/record';
+import { describeRecovery } from '../../functions/core/recovery';
 import { SignalResultSchema, SignalSchema } from '../../functions/signal/handler';
 import type { Write } from './progress';
 import { UsageError } from './simulate';
@@ -90,6 +91,8 @@ export async function runSignal(
 
 export interface StartOptions {
   service: string;
+  /** The service's AWS account, when it is not the orchestrator's. */
+  account?: string;
   version: string;
   changeId?: string;
   requestedBy?: string;
@@ -102,6 +105,7 @@ export interface StartOptions {
 
 const FLAG_OF: Record<string, string> = {
   service: '--service',
+  account: '--account',
   version: '--version',
   changeId: '--change-id',
   requestedBy: '--requested-by',
@@ -116,6 +120,7 @@ export function startInput(options: StartOptions): Record<string, unknown> {
   }
   const input = {
     service: options.service,
+    ...(options.account ? { account: options.account } : {}),
     version: options.version,
     ...(options.changeId ? { changeId: options.changeId } : {}),
     ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
@@ -290,6 +295,7 @@ export function statusLines(record: RolloutRecord): string[] {
       `rollback (${record.rollback.trigger}): ${record.rollback.reason}; traffic restored ${when(record.rollback.trafficRestoredAt)}`,
     );
   }
+  if (record.recovery) lines.push(describeRecovery(record.recovery, record.plan.recovery.watch));
   for (const phase of record.phases) {
     const a = phase.approval;
     if (!a) continue;

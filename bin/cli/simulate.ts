@@ -207,9 +207,12 @@ function summaryLine(report: Report, timeZone: string, wallMs: number): string {
   const expected = report.expected
     ? report.expected.met
       ? ' ✓ as expected'
-      : ` ✗ expected ${report.expected.outcome}`
+      : ` ✗ expected ${report.expected.outcome}${report.expected.unmet ? ` (${report.expected.unmet.join('; ')})` : ''}`
     : '';
-  const impact = `${report.impact.requestsOnNewVersion.toLocaleString('en-US')} requests on ${report.version ?? '-'} (${report.impact.failedRequestsOnNewVersion.toLocaleString('en-US')} failed)`;
+  const synthetic = report.synthetic
+    ? ` + ${report.synthetic.requests.toLocaleString('en-US')} synthetic (${report.synthetic.failed.toLocaleString('en-US')} failed)`
+    : '';
+  const impact = `${report.impact.requestsOnNewVersion.toLocaleString('en-US')} requests on ${report.version ?? '-'} (${report.impact.failedRequestsOnNewVersion.toLocaleString('en-US')} failed)${synthetic}`;
   const lines = [
     `  ${end}  ■ ${report.outcome}${expected} — ${report.reason ?? ''}`,
     `         ${formatSeconds(durationSeconds(report.virtualDuration))} virtual in ${Math.round(wallMs)} ms · ${report.stateTransitions} state transitions · max ${report.maxWeight}% on the new version · ${impact}`,
@@ -221,7 +224,21 @@ function summaryLine(report: Report, timeZone: string, wallMs: number): string {
       `         ${report.version} still has ${serving}% of the traffic at ${until}: the rollout waits for a redrive or an abort`,
     );
   }
+  if (report.releases.length > 1) lines.push(...releaseLines(report, timeZone));
   return lines.join('\n');
+}
+
+/** A scenario with several releases: each one's outcome, in the order they started. */
+function releaseLines(report: Report, timeZone: string): string[] {
+  return [
+    `         ${report.releases.length} releases:`,
+    ...report.releases.map((r, i) => {
+      const end = localTime(new Date(r.finishedAt), timeZone).text.slice(-5);
+      const expected = r.expected ? (r.expected.met ? ' ✓' : ` ✗ expected ${r.expected.outcome}`) : '';
+      const override = r.overriddenBy ? ` (emergency, approved by ${r.overriddenBy})` : '';
+      return `         ${i + 1}. ${end} ${r.execution}: ${r.version ?? '-'} over ${r.stableVersion} → ${r.outcome}${expected}${override}`;
+    }),
+  ];
 }
 
 function table(runs: ScenarioRun[]): string {

@@ -1,17 +1,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { recoveryTargetWarnings } from '../../functions/core/database';
 import { formatSeconds } from '../../functions/core/duration';
 import { InvalidPlan } from '../../functions/core/errors';
 import { freezeCheckedSeconds } from '../../functions/core/freeze';
 import { pct } from '../../functions/core/judge';
-import {
-  expectedRolloutSeconds,
-  type Plan,
-  parsePlan,
-  resolvePhases,
-  targetGroupName,
-  worstCaseHistoryEvents,
-} from '../../functions/core/plan';
+import { expectedRolloutSeconds, resolvePhases } from '../../functions/core/phase';
+import { type Plan, parsePlan, worstCaseHistoryEvents } from '../../functions/core/plan';
+import { targetGroupName } from '../../functions/core/target';
 import { type Caught, type DetectionOptions, type DetectionReport, detection } from '../../local/detection';
 import type { Write } from './progress';
 import { UsageError } from './simulate';
@@ -83,11 +79,29 @@ export function runValidate(paths: string[], write: Write, options: { detection?
       write(
         `    database ${db.type} ${db.identifier}: backup younger than ${db.maxBackupAge}; ${db.snapshotBeforeRollout ? `snapshot before traffic moves, keep ${db.keepSnapshots}` : 'no snapshot'}; restore ${db.restore}${db.restore === 'on-approval' ? ` (waits ${db.approvalTimeout})` : ''}; endpoint in ${endpoint}${db.verification ? `; verified by ${db.verification.functionName}` : ''}`,
       );
+      if (db.maintenance || db.rpo || db.rto) {
+        const targets = [db.rpo ? `RPO ${db.rpo}` : null, db.rto ? `RTO ${db.rto}` : null].filter(Boolean).join(', ');
+        write(
+          `    ${db.maintenance ? `maintenance during a restore: SSM ${db.maintenance.name} (${db.maintenance.offValue} → ${db.maintenance.onValue})` : 'no maintenance mode'}${targets ? `; ${targets}` : ''}`,
+        );
+      }
+      for (const warning of recoveryWarnings(plan)) write(`    ⚠ warning: ${warning}`);
     }
     if (options.detection) for (const line of describeDetection(detection(plan, options.detection))) write(line);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   return plans;
+}
+
+/** Why the plan may miss its `rpo` or `rto` (warnings: the plan is valid; see `recoveryTargetWarnings`). */
+export function recoveryWarnings(plan: Plan): string[] {
+  const db = plan.database;
+  if (!db) return [];
+  return recoveryTargetWarnings({
+    ...db,
+    maintenance: Boolean(db.maintenance),
+    rolloutSeconds: expectedRolloutSeconds(plan),
+  });
 }
 
 /** The freeze check's count of a rollout with a snapshot first: ` (4h for the freeze check: a snapshot of up to 2h first)`. */
@@ -135,7 +149,10 @@ function describeTarget(target: Plan['target']): string {
       return `alias ${target.alias} of function ${target.functionName} (UpdateAlias)`;
     case 'alb-weighted':
       return `rule ${target.listenerRuleArn.split('/').at(-1)} of load balancer ${target.listenerRuleArn.split('/')[2]}: target groups ${targetGroupName(target.stableTargetGroupArn)} and ${targetGroupName(target.canaryTargetGroupArn)}, blue/green (ModifyRule)`;
-    case 'feature-flag':
-      return `flag ${target.flag} in DynamoDB table ${target.table}, judged on ${target.metrics.namespace} by ${target.metrics.cohortDimension} (${target.metrics.newCohort} / ${target.metrics.stableCohort})`;
+    case 'feature-flag': {
+      const needs = target.prerequisites?.length ? `; needs ${target.prerequisites.join(', ')} on` : '';
+      const off = target.dependents?.length ? `; a rollback also turns off ${target.dependents.join(', ')}` : '';
+      return `flag ${target.flag} in DynamoDB table ${target.table}, judged on ${target.metrics.namespace} by ${target.metrics.cohortDimension} (${target.metrics.newCohort} / ${target.metrics.stableCohort})${needs}${off}`;
+    }
   }
 }

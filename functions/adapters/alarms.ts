@@ -50,17 +50,82 @@ export function versionAlarms(
   guard: GuardConstants,
 ): PutMetricAlarmCommandInput[] {
   const { health, service } = plan;
-  const stat = (id: string, metric: MetricRef, who: string, statistic: string): MetricDataQuery => ({
-    Id: id,
-    MetricStat: {
-      Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: spec.dimensions(who) },
-      Period: 60,
-      Stat: statistic,
+  const q = queries(spec);
+  const er = health.errorRate;
+  const latency = spec.latency;
+  const guardRank = percentileRank(health.latencyP95.rollbackAboveMs, latency.toMs);
+  const byKind: Record<GeneratedAlarmKind, PutMetricAlarmCommandInput> = {
+    'error-spike': {
+      ...alarmCommon(
+        service,
+        version,
+        'error-spike',
+        `error rate above ${percent(er.rollbackImmediatelyAbove)} in one minute (at least ${er.immediateMinErrors} errors), and worse than ${stableVersion}`,
+      ),
+      Metrics: [
+        q.stat('creq', spec.requests, version, 'Sum'),
+        q.stat('cerr', spec.errors, version, 'Sum'),
+        q.stat('sreq', spec.requests, stableVersion, 'Sum'),
+        q.stat('serr', spec.errors, stableVersion, 'Sum'),
+        q.expression('w', 'creq / (creq + sreq)'),
+        q.expression('e', 'cerr + serr'),
+        guardQuery(
+          `IF(creq >= ${health.minRequestsPerDatapoint} AND cerr >= ${er.immediateMinErrors} AND cerr > ${num(er.rollbackImmediatelyAbove)} * creq AND (${worseThan('cerr', 'e', 'creq', 'sreq', guard.errorRateBound, guard.logLimit)}), 1, 0)`,
+          'the error guard (1: fire)',
+        ),
+      ],
     },
-    ReturnData: false,
-  });
-  const expression = (id: string, text: string): MetricDataQuery => ({ Id: id, Expression: text, ReturnData: false });
-  const common = (kind: GeneratedAlarmKind, description: string) => ({
+    'latency-p95': {
+      ...alarmCommon(
+        service,
+        version,
+        'latency-p95',
+        `p95 latency above ${health.latencyP95.rollbackAboveMs} ms in one minute, and worse than ${stableVersion}`,
+      ),
+      Metrics: [
+        q.stat('ccnt', latency, version, 'SampleCount'),
+        q.stat('cpr', latency, version, guardRank),
+        q.stat('scnt', latency, stableVersion, 'SampleCount'),
+        q.stat('spr', latency, stableVersion, guardRank),
+        // Requests slower than the guard, rounded as the judge rounds them.
+        q.expression('cslow', 'FLOOR(ccnt * (100 - cpr) / 100 + 0.5)'),
+        q.expression('sslow', 'FLOOR(scnt * (100 - spr) / 100 + 0.5)'),
+        q.expression('w', 'ccnt / (ccnt + scnt)'),
+        q.expression('e', 'cslow + sslow'),
+        guardQuery(
+          `IF(ccnt >= ${health.minRequestsPerDatapoint} AND cpr < 95 AND (${worseThan('cslow', 'e', 'ccnt', 'scnt', guard.aboveGuardBound, guard.logLimit)}), 1, 0)`,
+          'the latency guard (1: fire)',
+        ),
+      ],
+    },
+  };
+  return GENERATED_ALARM_KINDS.map((kind) => byKind[kind]);
+}
+
+/** The building blocks of a version alarm's metric math: one-minute statistics of a version, and expressions. */
+function queries(spec: VersionMetricSpec) {
+  return {
+    stat: (id: string, metric: MetricRef, who: string, statistic: string): MetricDataQuery => ({
+      Id: id,
+      MetricStat: {
+        Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: spec.dimensions(who) },
+        Period: 60,
+        Stat: statistic,
+      },
+      ReturnData: false,
+    }),
+    expression: (id: string, text: string): MetricDataQuery => ({ Id: id, Expression: text, ReturnData: false }),
+  };
+}
+
+/** The one expression an alarm watches: 1 when its guard fires. */
+function guardQuery(expression: string, label: string): MetricDataQuery {
+  return { Id: 'guard', Expression: expression, Label: label, ReturnData: true };
+}
+
+/** What every generated alarm shares: its name, its description, no actions, and firing on one datapoint of 1. */
+function alarmCommon(service: string, version: string, kind: GeneratedAlarmKind, description: string) {
+  return {
     AlarmName: generatedAlarmName(service, version, kind),
     AlarmDescription: `Rollout Pilot: ${description} on ${service} version ${version}. Rolls the release back when it fires.`,
     ActionsEnabled: false,
@@ -73,56 +138,7 @@ export function versionAlarms(
       { Key: 'rollout-pilot:service', Value: service },
       { Key: 'rollout-pilot:version', Value: version },
     ],
-  });
-  const er = health.errorRate;
-  const latency = spec.latency;
-  const guardRank = percentileRank(health.latencyP95.rollbackAboveMs, latency.toMs);
-  const byKind: Record<GeneratedAlarmKind, PutMetricAlarmCommandInput> = {
-    'error-spike': {
-      ...common(
-        'error-spike',
-        `error rate above ${percent(er.rollbackImmediatelyAbove)} in one minute (at least ${er.immediateMinErrors} errors), and worse than ${stableVersion}`,
-      ),
-      Metrics: [
-        stat('creq', spec.requests, version, 'Sum'),
-        stat('cerr', spec.errors, version, 'Sum'),
-        stat('sreq', spec.requests, stableVersion, 'Sum'),
-        stat('serr', spec.errors, stableVersion, 'Sum'),
-        expression('w', 'creq / (creq + sreq)'),
-        expression('e', 'cerr + serr'),
-        {
-          Id: 'guard',
-          Expression: `IF(creq >= ${health.minRequestsPerDatapoint} AND cerr >= ${er.immediateMinErrors} AND cerr > ${num(er.rollbackImmediatelyAbove)} * creq AND (${worseThan('cerr', 'e', 'creq', 'sreq', guard.errorRateBound, guard.logLimit)}), 1, 0)`,
-          Label: 'the error guard (1: fire)',
-          ReturnData: true,
-        },
-      ],
-    },
-    'latency-p95': {
-      ...common(
-        'latency-p95',
-        `p95 latency above ${health.latencyP95.rollbackAboveMs} ms in one minute, and worse than ${stableVersion}`,
-      ),
-      Metrics: [
-        stat('ccnt', latency, version, 'SampleCount'),
-        stat('cpr', latency, version, guardRank),
-        stat('scnt', latency, stableVersion, 'SampleCount'),
-        stat('spr', latency, stableVersion, guardRank),
-        // Requests slower than the guard, rounded as the judge rounds them.
-        expression('cslow', 'FLOOR(ccnt * (100 - cpr) / 100 + 0.5)'),
-        expression('sslow', 'FLOOR(scnt * (100 - spr) / 100 + 0.5)'),
-        expression('w', 'ccnt / (ccnt + scnt)'),
-        expression('e', 'cslow + sslow'),
-        {
-          Id: 'guard',
-          Expression: `IF(ccnt >= ${health.minRequestsPerDatapoint} AND cpr < 95 AND (${worseThan('cslow', 'e', 'ccnt', 'scnt', guard.aboveGuardBound, guard.logLimit)}), 1, 0)`,
-          Label: 'the latency guard (1: fire)',
-          ReturnData: true,
-        },
-      ],
-    },
   };
-  return GENERATED_ALARM_KINDS.map((kind) => byKind[kind]);
 }
 
 /**

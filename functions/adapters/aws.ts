@@ -8,7 +8,8 @@ import { AwsThrottled, AwsUnavailable } from '../core/errors';
 export const STEP_CLIENT_CONFIG = { maxAttempts: 1 } as const;
 
 /**
- * Settings the deployment passes to the steps as environment variables; the simulator passes its own.
+ * What the deployment tells the functions (in the Lambda environment, read by `settingsFromEnv` in
+ * functions/runtime/settings.ts; the simulator has its own).
  */
 export interface Settings {
   /** The rollout table. */
@@ -16,23 +17,53 @@ export interface Settings {
   /** The deployment's shared notification topic. */
   defaultTopicArn: string;
   region: string;
+  /** The orchestrator's account: a service's when its rollout names none. */
   account: string;
   partition: string;
+  /** The orchestrator's name, from which its service roles, plan parameters and event bus are named. */
+  orchestrator: string;
 }
 
-/** Settings from the Lambda environment, checked so that a misconfigured deployment fails loudly. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
-  const need = (name: string): string => {
-    const value = env[name];
-    if (!value) throw new Error(`environment variable ${name} is not set; the orchestrator construct sets it`);
-    return value;
-  };
+/** Credentials as the SDK clients take them (the shape of `AwsCredentialIdentity`). */
+export interface TemporaryCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** Where a client gets its credentials: called by the SDK whenever it needs them (it caches them in between). */
+export type CredentialsProvider = () => Promise<TemporaryCredentials>;
+
+/** What a function's clients are made with: {@link STEP_CLIENT_CONFIG}, and a service role's credentials. */
+export type StepClientConfig = typeof STEP_CLIENT_CONFIG & { credentials?: CredentialsProvider };
+
+/** An AWS SDK client class, by which a function's dependencies name the clients they use. */
+export type ClientClass<C> = new (config: StepClientConfig) => C;
+
+/**
+ * The AWS clients a function's dependencies are built from: in Lambda, the real ones ({@link awsClients}); in the
+ * simulator, the same classes wired to the simulated services.
+ */
+export interface Clients {
+  /** The one client of that class this function uses. */
+  get<C>(Client: ClientClass<C>): C;
+}
+
+/**
+ * The Lambda runtime's clients, each made on first use and then reused: with the function's own credentials, or
+ * with `credentials` (a service role's session). This is the only place under functions/ that constructs an AWS
+ * client: the composition root (functions/runtime/deps.ts) names the class, so a function's bundle carries only
+ * the clients its dependencies name.
+ */
+export function awsClients(credentials?: CredentialsProvider): Clients {
+  const config: StepClientConfig = credentials ? { ...STEP_CLIENT_CONFIG, credentials } : STEP_CLIENT_CONFIG;
+  const made = new Map<ClientClass<unknown>, unknown>();
   return {
-    tableName: need('ROLLOUT_TABLE'),
-    defaultTopicArn: need('DEFAULT_TOPIC_ARN'),
-    region: need('AWS_REGION'),
-    account: need('DEPLOYMENT_ACCOUNT'),
-    partition: env.DEPLOYMENT_PARTITION ?? 'aws',
+    get<C>(Client: ClientClass<C>): C {
+      if (!made.has(Client)) made.set(Client, new Client(config));
+      return made.get(Client) as C;
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { snsSubject } from '../core/messages';
+import { snsSubject } from '../core/notifications';
 import type { Plan } from '../core/plan';
 import { aws, type Settings } from './aws';
 
@@ -17,11 +17,14 @@ export interface Notifier {
   publish(topicArn: string, notification: Notification): Promise<void>;
 }
 
-/** The topic a plan's notifications go to: its own (by ARN or by the name the deployment created), or the shared one. */
-export function topicArnFor(plan: Plan, settings: Settings): string {
+/**
+ * The topic a plan's notifications go to: its own (by ARN, or by the name its service's stack created in the service's
+ * `account`), or the shared one.
+ */
+export function topicArnFor(plan: Plan, settings: Settings, account: string = settings.account): string {
   if (plan.notifications?.topicArn) return plan.notifications.topicArn;
   if (plan.notifications?.topicName) {
-    return `arn:${settings.partition}:sns:${settings.region}:${settings.account}:${plan.notifications.topicName}`;
+    return `arn:${settings.partition}:sns:${settings.region}:${account}:${plan.notifications.topicName}`;
   }
   return settings.defaultTopicArn;
 }

@@ -3,6 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { RolloutInProgress, RolloutSuperseded } from '../core/errors';
 import { type RolloutRecord, RolloutRecordSchema, type RolloutRef } from '../core/record';
 import { aws } from './aws';
+import { queryNewestFirst } from './table-items';
 
 /**
  * The rollout table. One partition per service:
@@ -11,15 +12,28 @@ import { aws } from './aws';
  * | ----------------- | ----------------------------------- | -------------------------------------- |
  * | `SERVICE#<name>`  | `LOCK`                              | the lock: which execution owns the service |
  * | `SERVICE#<name>`  | `ROLLOUT#<startedAt>#<rolloutId>`   | a rollout record, newest last          |
+ * | `LOCKS`           | `SERVICE#<name>`                    | the running-rollout index: one item per lock |
+ *
+ * The index is how the functions outside the workflow find the running rollouts without knowing the plans: the
+ * reconciler reads it whole, the alarm handler the alarms each one names. It is written after the lock, by the
+ * lock's holder, and deleted after the lock; an item whose lock is gone (a crash in between) is stale, and the
+ * reconciler deletes it.
  *
  * Every write is conditional: the lock on "free or mine", a record on the revision it was read at and the
  * execution that owns it. That is what makes each step safe to run twice and a late signal harmless.
  */
 export interface RolloutStore {
-  /** Take the service's lock for this execution, or fail with `RolloutInProgress`. Taking it again is a no-op. */
-  acquireLock(ref: RolloutRef, version: string): Promise<void>;
-  /** Release the lock if this execution holds it. */
+  /**
+   * Take the service's lock for this execution, or fail with `RolloutInProgress`, then list the rollout in the
+   * running-rollout index with the existing alarms its plan names. Taking it again is a no-op.
+   */
+  acquireLock(ref: RolloutRef, version: string, alarms?: readonly string[]): Promise<void>;
+  /** Release the lock if this execution holds it, and its index item. */
   releaseLock(ref: RolloutRef): Promise<void>;
+  /** The running-rollout index: every rollout holding (or, stale, lately holding) its service's lock. */
+  runningRollouts(): Promise<RunningRollout[]>;
+  /** Delete a stale index item (only if it is still this execution's). */
+  forgetRunning(item: Pick<RunningRollout, 'service' | 'executionArn'>): Promise<void>;
   /** The lock's holder, if any. */
   lockHolder(service: string): Promise<LockItem | undefined>;
   /** Create the record; if this execution already created it (a redrive), return the existing one. */
@@ -42,13 +56,27 @@ export interface RolloutStore {
 
 export interface LockItem {
   service: string;
+  /** The service's account; absent on a lock taken before services had accounts (the orchestrator's). */
+  account?: string;
   executionArn: string;
   rolloutId: string;
   startedAt: string;
   version: string;
 }
 
+/** An item of the running-rollout index. */
+export interface RunningRollout {
+  service: string;
+  account?: string;
+  executionArn: string;
+  rolloutId: string;
+  startedAt: string;
+  /** The existing alarms the rollout's plan names (its generated ones are named by their prefix). */
+  alarms: string[];
+}
+
 const MAX_UPDATE_ATTEMPTS = 8;
+export const INDEX_KEY = 'LOCKS';
 
 export const partitionKey = (service: string) => `SERVICE#${service}`;
 export const LOCK_KEY = 'LOCK';
@@ -67,7 +95,23 @@ export class DynamoRolloutStore implements RolloutStore {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async acquireLock(ref: RolloutRef, version: string): Promise<void> {
+  async acquireLock(ref: RolloutRef, version: string, alarms: readonly string[] = []): Promise<void> {
+    await this.takeLock(ref, version);
+    // Ours now: a stale item of an earlier rollout of the service is replaced.
+    const item: RunningRollout & { pk: string; sk: string } = {
+      pk: INDEX_KEY,
+      sk: partitionKey(ref.service),
+      ...refOfRunning(ref),
+      alarms: [...alarms],
+    };
+    await aws(
+      'dynamodb:PutItem',
+      () => this.doc.send(new PutCommand({ TableName: this.tableName, Item: item })),
+      this.tableName,
+    );
+  }
+
+  private async takeLock(ref: RolloutRef, version: string): Promise<void> {
     const item = {
       pk: partitionKey(ref.service),
       sk: LOCK_KEY,
@@ -91,7 +135,7 @@ export class DynamoRolloutStore implements RolloutStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const holder = await this.lockHolder(ref.service);
-      if (!holder) return this.acquireLock(ref, version);
+      if (!holder) return this.takeLock(ref, version);
       throw new RolloutInProgress(
         ref.service,
         holder.executionArn,
@@ -101,6 +145,42 @@ export class DynamoRolloutStore implements RolloutStore {
   }
 
   async releaseLock(ref: RolloutRef): Promise<void> {
+    // Already released, or taken over by someone who removed ours by hand: either way it is not ours to delete.
+    await this.deleteIfOwned({ pk: partitionKey(ref.service), sk: LOCK_KEY }, ref.executionArn);
+    await this.forgetRunning(ref);
+  }
+
+  async runningRollouts(): Promise<RunningRollout[]> {
+    const items: RunningRollout[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await aws(
+        'dynamodb:Query',
+        () =>
+          this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': INDEX_KEY },
+              ConsistentRead: true,
+              ExclusiveStartKey: start,
+            }),
+          ),
+        this.tableName,
+      );
+      items.push(...(out.Items ?? []).map(toRunning));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async forgetRunning(item: Pick<RunningRollout, 'service' | 'executionArn'>): Promise<void> {
+    // Gone already, or a later rollout's: not ours to delete.
+    await this.deleteIfOwned({ pk: INDEX_KEY, sk: partitionKey(item.service) }, item.executionArn);
+  }
+
+  /** Delete an item if the execution still owns it; an item gone or owned by another is left as it is. */
+  private async deleteIfOwned(key: { pk: string; sk: string }, executionArn: string): Promise<void> {
     try {
       await aws(
         'dynamodb:DeleteItem',
@@ -108,15 +188,14 @@ export class DynamoRolloutStore implements RolloutStore {
           this.doc.send(
             new DeleteCommand({
               TableName: this.tableName,
-              Key: { pk: partitionKey(ref.service), sk: LOCK_KEY },
+              Key: key,
               ConditionExpression: 'executionArn = :me',
-              ExpressionAttributeValues: { ':me': ref.executionArn },
+              ExpressionAttributeValues: { ':me': executionArn },
             }),
           ),
         this.tableName,
       );
     } catch (error) {
-      // Already released, or taken over by someone who removed ours by hand: either way it is not ours to delete.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
@@ -135,9 +214,10 @@ export class DynamoRolloutStore implements RolloutStore {
       this.tableName,
     );
     if (!out.Item) return undefined;
-    const { executionArn, rolloutId, startedAt, version } = out.Item as Record<string, string>;
+    const { account, executionArn, rolloutId, startedAt, version } = out.Item as Record<string, string>;
     return {
       service,
+      ...(account ? { account: String(account) } : {}),
       executionArn: String(executionArn),
       rolloutId: String(rolloutId),
       startedAt: String(startedAt),
@@ -205,21 +285,13 @@ export class DynamoRolloutStore implements RolloutStore {
   }
 
   async list(service: string, limit: number): Promise<RolloutRecord[]> {
-    const out = await aws(
-      'dynamodb:Query',
-      () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': partitionKey(service), ':prefix': 'ROLLOUT#' },
-            ScanIndexForward: false,
-            Limit: limit,
-          }),
-        ),
+    const items = await queryNewestFirst(
+      this.doc,
       this.tableName,
+      { pk: partitionKey(service), prefix: 'ROLLOUT#' },
+      limit,
     );
-    return (out.Items ?? []).map(toRecord);
+    return items.map(toRecord);
   }
 
   private async read(ref: RolloutRef): Promise<RolloutRecord | undefined> {
@@ -245,10 +317,39 @@ export class DynamoRolloutStore implements RolloutStore {
 }
 
 function lockOf(ref: RolloutRef, version: string): Omit<LockItem, 'service'> {
-  return { executionArn: ref.executionArn, rolloutId: ref.rolloutId, startedAt: ref.startedAt, version };
+  const { account, executionArn, rolloutId, startedAt } = ref;
+  return { ...(account ? { account } : {}), executionArn, rolloutId, startedAt, version };
+}
+
+function refOfRunning(ref: RolloutRef): Omit<RunningRollout, 'alarms'> {
+  const { service, account, executionArn, rolloutId, startedAt } = ref;
+  return { service, ...(account ? { account } : {}), executionArn, rolloutId, startedAt };
+}
+
+function toRunning(item: Record<string, unknown>): RunningRollout {
+  const { service, account, executionArn, rolloutId, startedAt, alarms } = item as Record<string, unknown>;
+  return {
+    service: String(service),
+    ...(typeof account === 'string' ? { account } : {}),
+    executionArn: String(executionArn),
+    rolloutId: String(rolloutId),
+    startedAt: String(startedAt),
+    alarms: Array.isArray(alarms) ? alarms.map(String) : [],
+  };
 }
 
 function toRecord(item: Record<string, unknown>): RolloutRecord {
   const { pk: _pk, sk: _sk, ...rest } = item;
   return RolloutRecordSchema.parse(rest);
+}
+
+/** The rollout a service's lock points at, as the steps address it. */
+export function refOfLock(lock: Omit<LockItem, 'version'>): RolloutRef {
+  return {
+    service: lock.service,
+    ...(lock.account ? { account: lock.account } : {}),
+    rolloutId: lock.rolloutId,
+    executionArn: lock.executionArn,
+    startedAt: lock.startedAt,
+  };
 }

@@ -1,13 +1,8 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import { type AlarmManager, CloudWatchAlarms, versionAlarms } from '../adapters/alarms';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
+import { type AlarmManager, versionAlarms } from '../adapters/alarms';
 import type { MetricsSource } from '../adapters/metrics';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { metricSpecFor, metricsFor } from '../adapters/targets';
-import { RolloutSuperseded } from '../core/errors';
+import { metricSpecFor } from '../adapters/routers/factory';
+import type { RolloutStore } from '../adapters/store';
 import {
   BASELINE_SECONDS,
   type Baseline,
@@ -17,8 +12,12 @@ import {
   newJudgeState,
   thresholdsOf,
 } from '../core/judge';
-import { resolvePhases, type Target } from '../core/plan';
-import { isFinished, type RolloutRecord, RolloutRefSchema, recordAlarmsArmed } from '../core/record';
+import { resolvePhases } from '../core/phase';
+import { openStep, type RolloutRecord, RolloutRefSchema, recordAlarmsArmed } from '../core/record';
+import type { Target } from '../core/target';
+import { armAlarmsDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 /**
  * Prepare the judge and arm the new version's alarms, before any traffic moves. The judge's reference is fixed
@@ -38,11 +37,9 @@ export const armAlarmsStep = defineStep({
     baseline: z.strictObject({ requests: z.number(), errorRate: z.number().nullable(), p95Ms: z.number().nullable() }),
   }),
   async run(event, deps: ArmAlarmsDeps) {
-    const record = await deps.store.get(event.ref);
+    const { record, rollback } = await openStep(deps.store, event.ref);
     // Rolling back already (an alarm of the team's own fired during the gates): nothing to watch.
-    if (record.rollback) return summary(record, []);
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    if (rollback) return summary(record, []);
     if (record.alarms && record.judge) return summary(record, record.alarms.armed);
     if (!record.stableVersion) throw new Error(`rollout ${record.rolloutId} has no stable version (the gate sets it)`);
 
@@ -114,15 +111,4 @@ function summary(record: RolloutRecord, armed: string[]) {
   };
 }
 
-export const handler = stepHandler(
-  armAlarmsStep,
-  once((): ArmAlarmsDeps => {
-    const cloudwatch = new CloudWatchClient(STEP_CLIENT_CONFIG);
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      alarms: new CloudWatchAlarms(cloudwatch),
-      metricsFor: (target, stableVersion) => metricsFor(target, stableVersion, cloudwatch),
-    };
-  }),
-);
+export const handler = lambdaHandler(armAlarmsStep, armAlarmsDeps);

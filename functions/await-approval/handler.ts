@@ -1,34 +1,32 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { announceOnce } from '../adapters/announce';
-import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type Notifier, SnsNotifier } from '../adapters/notifier';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { StepFunctionsTokens, type TaskTokens } from '../adapters/tokens';
-import { RolloutSuperseded } from '../core/errors';
-import { phaseApprovalNotification } from '../core/messages';
-import { resolvePhases } from '../core/plan';
+import type { Settings } from '../adapters/aws';
+import type { Notifier } from '../adapters/notifier';
+import type { RolloutStore } from '../adapters/store';
+import type { TaskTokens } from '../adapters/tokens';
+import { phaseApprovalNotification } from '../core/notifications';
 import {
-  currentPhaseIndex,
   decidePhaseApproval,
-  isFinished,
+  MIGRATION_WAIT,
+  openStep,
   type RolloutRecord,
   RolloutRefSchema,
   requestPhaseApproval,
   requestRollback,
 } from '../core/record';
+import { awaitApprovalDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
+import { announceOnce } from '../use-cases/announce';
+import { migrationApproval } from '../use-cases/migration-approval';
 
-const ActionSchema = z.enum(['request', 'timed-out']);
+const ActionSchema = z.enum(['request', 'timed-out', 'migration-request', 'migration-timed-out']);
 
 /**
  * What ends an approval wait, as the workflow's `PhaseApproved` choice reads it from `$.verdict` (a `rollback`
  * is a verdict the Rollback state takes as it is). Null while the wait goes on.
  */
 const AnswerSchema = z.strictObject({
-  decision: z.enum(['approved', 'proceed', 'rollback']).nullable(),
+  decision: z.enum(['approved', 'proceed', 'rollback', 'blocked']).nullable(),
   reason: z.string(),
   phase: z.number().int(),
 });
@@ -42,17 +40,22 @@ const AnswerSchema = z.strictObject({
  *   asked for, completes the wait at once (a redrive asks again with a new token and notifies nothing).
  * - `timed-out` (after the wait's `States.Timeout`): record that nobody answered in time, then roll back or
  *   proceed as the plan's `onTimeout` says. An answer that reached the record first stands.
+ * - `migration-request` | `migration-timed-out`: the same for the approval unsafe migrations need before anything
+ *   moves (`AwaitMigrationApproval`, functions/use-cases/migration-approval.ts); not approved in time: `blocked`.
  */
 export const awaitApprovalStep = defineStep({
   name: 'await-approval',
   input: z.strictObject({ ref: RolloutRefSchema, action: ActionSchema, taskToken: z.string().min(1).optional() }),
   output: AnswerSchema,
   async run(event, deps: AwaitApprovalDeps) {
-    let record = await deps.store.get(event.ref);
-    if (isFinished(record) && !record.rollback)
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
-    const index = currentPhaseIndex(record);
-    const required = resolvePhases(record.plan)[index]?.approval;
+    if (event.action === 'migration-request' || event.action === 'migration-timed-out') {
+      const answer = await migrationApproval(deps, event.ref, event.action, event.taskToken);
+      return { ...answer, phase: MIGRATION_WAIT };
+    }
+    const start = await openStep(deps.store, event.ref);
+    let record = start.record;
+    const { index } = start;
+    const required = start.phase.approval;
     if (!required) throw new Error(`phase ${index} of rollout ${record.rolloutId} needs no approval`);
 
     if (event.action === 'timed-out') {
@@ -146,16 +149,4 @@ export interface AwaitApprovalDeps {
   settings: Settings;
 }
 
-export const handler = stepHandler(
-  awaitApprovalStep,
-  once((): AwaitApprovalDeps => {
-    const settings = settingsFromEnv();
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settings.tableName),
-      tokens: new StepFunctionsTokens(new SFNClient(STEP_CLIENT_CONFIG)),
-      notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),
-      settings,
-    };
-  }),
-);
+export const handler = lambdaHandler(awaitApprovalStep, awaitApprovalDeps);

@@ -1,36 +1,44 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { announceOnce } from '../adapters/announce';
-import { type Settings, STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
+import type { Settings } from '../adapters/aws';
+import type { AlarmTrigger } from '../adapters/drill';
 import type { MetricsSource } from '../adapters/metrics';
-import { type Notifier, SnsNotifier } from '../adapters/notifier';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { metricsFor } from '../adapters/targets';
-import { StepFunctionsTokens, type TaskTokens } from '../adapters/tokens';
-import { judgeWakeUp, judgeWindow } from '../core/bake';
-import { RolloutSuperseded } from '../core/errors';
-import { type Evaluation, fixThreshold, LOW_SAMPLE_P95, thresholdsOf } from '../core/judge';
-import { inconclusiveApprovalNotification } from '../core/messages';
-import { ResolvedPhaseSchema, type Target } from '../core/plan';
+import type { Notifier } from '../adapters/notifier';
+import type { RolloutStore } from '../adapters/store';
+import type { TaskTokens } from '../adapters/tokens';
 import {
-  isFinished,
-  type RolloutRecord,
-  type RolloutRef,
-  RolloutRefSchema,
-  recordEvaluation,
-  requestRollback,
-  TestEvidenceSchema,
-} from '../core/record';
-import type { Verdict } from '../core/verdict';
+  afterWakeUp,
+  bakeOpening,
+  bakingReport,
+  judgeWakeUp,
+  judgeWindow,
+  recordSyntheticWakeUp,
+  settledReport,
+  thresholdSpan,
+  type Verdict,
+  wakeUpVerdict,
+} from '../core/bake';
+import { type Evaluation, fixThreshold, thresholdsOf } from '../core/judge';
+import { inconclusiveApprovalNotification } from '../core/notifications';
+import { ResolvedPhaseSchema } from '../core/phase';
+import { type RolloutRecord, type RolloutRef, RolloutRefSchema, TestEvidenceSchema } from '../core/record';
+import { type SyntheticSender, sendSynthetic, sendsSynthetic } from '../core/synthetic';
+import type { Target } from '../core/target';
+import { bakeDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
+import { announceOnce } from '../use-cases/announce';
+import { forceDrillAlarm } from '../use-cases/drill';
 
 const SummarySchema = z.strictObject({
   requests: z.number(),
   errorRate: z.number().nullable(),
   p95Ms: z.number().nullable(),
+});
+
+const SyntheticSummarySchema = z.strictObject({
+  requests: z.number(),
+  failed: z.number(),
+  aboveCeiling: z.number(),
 });
 
 /**
@@ -57,84 +65,33 @@ export const bakeStep = defineStep({
     reference: z.enum(['stable', 'baseline']),
     errors: TestEvidenceSchema.nullable(),
     latency: TestEvidenceSchema.extend({ thresholdMs: z.number().nullable() }).nullable(),
+    /** The synthetic requests of the phase so far (plan `synthetic`), apart from the real ones in `canary`. */
+    synthetic: SyntheticSummarySchema.optional(),
   }),
   async run(event, deps: BakeDeps) {
     const { ref, taskToken } = event;
-    let record = await deps.store.get(ref);
     const index = event.phase.index;
-    // Already decided (a rollback request, or this phase passed before a retry): say so again. A rollback that
-    // an alarm or an operator finished while the execution was failed still takes the workflow's rollback path
-    // after a redrive, which moves nothing again.
-    if (record.rollback) {
-      return settle(deps, taskToken, { decision: 'rollback', reason: record.rollback.reason, phase: index }, record);
-    }
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
-    const state = record.phases[index];
-    if (state?.result === 'passed') {
-      return settle(
-        deps,
-        taskToken,
-        { decision: 'pass', reason: state.last?.reason ?? 'passed', phase: index },
-        record,
-      );
-    }
-    if (!state?.enteredAt || !record.stableVersion || !record.judge) {
-      throw new Error(`phase ${state?.name ?? index} was never entered`);
-    }
+    let record = await deps.store.get(ref);
+    const opening = bakeOpening(record, index);
+    if (opening) return settle(deps, taskToken, opening, record);
+    record = await forceDrillAlarm(deps, ref, record, index);
+    record = await sendSyntheticOnce(deps, ref, record, index);
 
     const now = deps.now();
-    const stableVersion = record.stableVersion;
-    const metrics = deps.metricsFor(record.plan.target, stableVersion);
+    const metrics = deps.metricsFor(record.plan.target, record.stableVersion);
     record = { ...record, judge: await withThreshold(record, metrics) };
     const window = judgeWindow(record, now);
-    if (!window) throw new Error(`rollout ${record.rolloutId} has not shifted traffic yet`);
-    const read = await metrics.minutes(window.start, window.end, [record.version, stableVersion], window.thresholds);
-    const { evaluation, judged } = judgeWakeUp(
-      record,
-      index,
-      window,
-      { canary: read[record.version] ?? new Map(), stable: read[stableVersion] ?? new Map() },
-      now,
-    );
+    const { version, stableVersion } = record;
+    if (!window || !stableVersion) throw new Error(`rollout ${record.rolloutId} has not shifted traffic yet`);
+    const read = await metrics.minutes(window.start, window.end, [version, stableVersion], window.thresholds);
+    const minutes = { canary: read[version] ?? new Map(), stable: read[stableVersion] ?? new Map() };
+    const wakeUp = judgeWakeUp(record, index, window, minutes, now);
+    record = await deps.store.update(ref, (r) => afterWakeUp(r, index, wakeUp, taskToken, now), record);
 
-    const settles = evaluation.decision === 'pass' || evaluation.decision === 'rollback';
-    record = await deps.store.update(
-      ref,
-      (r) => {
-        const next = recordEvaluation(
-          r,
-          index,
-          evaluation,
-          settles ? null : { token: taskToken, since: now.toISOString(), phase: index },
-          now,
-          judged,
-        );
-        if (evaluation.decision !== 'rollback') return next;
-        return requestRollback(
-          next,
-          { trigger: 'analysis', reason: evaluation.reason, detectedAt: now.toISOString(), by: null, alarm: null },
-          now,
-        );
-      },
-      record,
-    );
-
-    if (record.rollback) {
-      // Ours, or an alarm that landed while we evaluated: either way the phase ends in a rollback.
-      return settle(
-        deps,
-        taskToken,
-        { decision: 'rollback', reason: record.rollback.reason, phase: index },
-        record,
-        evaluation,
-      );
-    }
-    if (evaluation.decision === 'pass') {
-      return settle(deps, taskToken, { decision: 'pass', reason: evaluation.reason, phase: index }, record, evaluation);
-    }
-    if (evaluation.rule === 'inconclusive.onInconclusive') await askOnce(deps, ref, record, index);
-    return summary(record, index, evaluation);
+    const { verdict, ask } = wakeUpVerdict(record, index, wakeUp.evaluation);
+    if (verdict) return settle(deps, taskToken, verdict, record, wakeUp.evaluation);
+    if (ask) await askOnce(deps, ref, record, index);
+    return bakingReport(record, index, wakeUp.evaluation);
   },
 });
 
@@ -145,23 +102,35 @@ export interface BakeDeps {
   tokens: TaskTokens;
   notifier: Notifier;
   settings: Settings;
+  synthetic: SyntheticSender;
+  /** A rollback drill sets the new version's alarm to ALARM at the first phase. */
+  alarmTrigger: AlarmTrigger;
 }
 
 /**
- * The judge's state with `T` fixed, reading the stable version's p95 over the rollout so far when the half hour
- * before it was too quiet to give one and the rollout has since seen enough samples.
+ * The plan's synthetic requests for this wake-up of phase `index`, sent and recorded once. The wake-up is named by
+ * the phase and the evaluations it has recorded so far, which only its own judgement moves on: a re-run of it (a
+ * retry, a redrive, with a new task token or not) finds its entry and sends nothing.
  */
+async function sendSyntheticOnce(deps: BakeDeps, ref: RolloutRef, record: RolloutRecord, index: number) {
+  const { plan } = record;
+  const phase = record.phases[index];
+  if (!plan.synthetic || !phase || !sendsSynthetic(plan.synthetic, phase.name)) return record;
+  const key = `${index}:${phase.evaluations}`;
+  if (record.synthetic?.some((e) => e.key === key)) return record;
+  const functionName = plan.target.type === 'lambda-alias' ? plan.target.functionName : null;
+  const subject = { functionName, version: record.version, rolloutId: record.rolloutId };
+  const wakeUp = { key, phase: index, at: deps.now(), ceilingMs: plan.health.latencyP95.ceilingMs };
+  const entry = await sendSynthetic(plan.synthetic, subject, deps.synthetic, wakeUp);
+  return deps.store.update(ref, (r) => recordSyntheticWakeUp(r, entry), record);
+}
+
+/** The judge's state with `T` fixed, when it can be now (`thresholdSpan`): one read of the stable p95. */
 async function withThreshold(record: RolloutRecord, metrics: MetricsSource) {
-  const judge = record.judge;
-  const firstShift = record.phases[0]?.enteredAt;
-  if (!judge || judge.thresholdMs !== null || judge.stable.samples < LOW_SAMPLE_P95 || !firstShift) return judge;
-  if (!judge.judgedThrough || !record.stableVersion) return judge;
-  const totals = await metrics.totals(
-    { start: new Date(firstShift), end: new Date(judge.judgedThrough) },
-    record.stableVersion,
-    thresholdsOf(record.plan.health, null),
-  );
-  return totals.p95Ms === null ? judge : fixThreshold(judge, totals.p95Ms);
+  const span = thresholdSpan(record);
+  if (!span || !record.judge) return record.judge;
+  const totals = await metrics.totals(span, span.stableVersion, thresholdsOf(record.plan.health, null));
+  return totals.p95Ms === null ? record.judge : fixThreshold(record.judge, totals.p95Ms);
 }
 
 /** `onInconclusive: approval`: tell the team once that the phase waits for an operator. */
@@ -172,46 +141,7 @@ async function askOnce(deps: BakeDeps, ref: RolloutRef, record: RolloutRecord, i
 
 async function settle(deps: BakeDeps, token: string, verdict: Verdict, record: RolloutRecord, evaluation?: Evaluation) {
   await deps.tokens.succeed(token, verdict);
-  const last = record.phases[verdict.phase]?.last;
-  const none = { requests: 0, errorRate: null, p95Ms: null };
-  return {
-    decision: verdict.decision,
-    reason: verdict.reason,
-    rule: evaluation?.rule ?? last?.rule ?? null,
-    phase: record.phases[verdict.phase]?.name ?? String(verdict.phase),
-    canary: evaluation?.canary ?? last?.canary ?? none,
-    stable: evaluation?.stable ?? last?.stable ?? none,
-    reference: evaluation?.reference ?? last?.reference ?? ('stable' as const),
-    errors: evaluation?.errors ?? last?.errors ?? null,
-    latency: evaluation?.latency ?? last?.latency ?? null,
-  };
+  return settledReport(record, verdict, evaluation);
 }
 
-function summary(record: RolloutRecord, index: number, evaluation: Evaluation) {
-  return {
-    decision: evaluation.decision,
-    reason: evaluation.reason,
-    rule: evaluation.rule,
-    phase: record.phases[index]?.name ?? String(index),
-    canary: evaluation.canary,
-    stable: evaluation.stable,
-    reference: evaluation.reference,
-    errors: evaluation.errors,
-    latency: evaluation.latency,
-  };
-}
-
-export const handler = stepHandler(
-  bakeStep,
-  once((): BakeDeps => {
-    const cloudwatch = new CloudWatchClient(STEP_CLIENT_CONFIG);
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      metricsFor: (target, stable) => metricsFor(target, stable, cloudwatch),
-      tokens: new StepFunctionsTokens(new SFNClient(STEP_CLIENT_CONFIG)),
-      notifier: new SnsNotifier(new SNSClient(STEP_CLIENT_CONFIG)),
-      settings: settingsFromEnv(),
-    };
-  }),
-);
+export const handler = lambdaHandler(bakeStep, bakeDeps);

@@ -57,6 +57,14 @@ export function generatedAlarmPrefix(service: string): string {
 }
 
 /** `rollout-pilot.checkout-api.42.error-spike` */
+/** The service a generated alarm's name names (its prefix), if it is one; service names hold no dot. */
+export function serviceOfGeneratedAlarm(name: string): string | undefined {
+  const prefix = 'rollout-pilot.';
+  if (!name.startsWith(prefix)) return undefined;
+  const service = name.slice(prefix.length).split('.')[0];
+  return service && name.length > prefix.length + service.length + 1 ? service : undefined;
+}
+
 export function generatedAlarmName(service: string, version: string, kind: GeneratedAlarmKind): string {
   return `${generatedAlarmPrefix(service)}${version}.${kind}`;
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import * as z from 'zod';
 
 /**
- * Tenant cohorts of a feature flag. The flag item in DynamoDB says who gets the new behaviour; the service
+ * Tenant cohorts of a feature flag: a `feature-flag` target's phases name cohorts instead of weights (the schema
+ * and the plan's checks of them below), and the flag item in DynamoDB says who gets the new behaviour. The service
  * evaluates it per request with exactly these rules (they are short on purpose: any language can repeat them).
  *
  * - `enabled` false, or no item: nobody.
@@ -50,4 +52,137 @@ export function readFlagItem(flag: string, raw: Record<string, unknown> | undefi
     ...(typeof raw.version === 'string' ? { version: raw.version } : {}),
     ...(typeof raw.updatedBy === 'string' ? { updatedBy: raw.updatedBy } : {}),
   };
+}
+
+const tenantId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'expected a tenant id: letters, digits, _ . : @ - (at most 128)');
+
+/** A phase's `cohort`: who gets the new version in it, for a `feature-flag` target. */
+export const CohortSchema = z
+  .union([
+    z.literal('all').describe('Every tenant: the promotion (the last phase).'),
+    z
+      .strictObject({
+        tenants: z
+          .array(tenantId)
+          .min(1)
+          .max(100)
+          .optional()
+          .describe('Pilot tenants, by id, that get the new version in this phase. They stay in every later phase.'),
+        percent: z
+          .number()
+          .gt(0)
+          .lt(100)
+          .optional()
+          .describe(
+            'Percent of all tenants, chosen by a stable hash of the flag and the tenant id: a tenant in at 10 % is still in at 50 %.',
+          ),
+      })
+      .refine((c) => c.tenants !== undefined || c.percent !== undefined, {
+        message: 'a cohort names pilot tenants, a percent of tenants, or both (or is "all")',
+      })
+      .describe('Pilot tenants, a percent of all tenants, or both.'),
+  ])
+  .optional()
+  .describe(
+    'For a `feature-flag` target, who gets the new version in this phase, instead of a weight: pilot tenants, a percent of tenants, or `all` (the last phase). Each phase must widen the cohort.',
+  );
+export type Cohort = NonNullable<z.output<typeof CohortSchema>>;
+
+/** A phase's tenant cohort, widened by every earlier phase's: its pilot tenants and the percent of all tenants. */
+export interface ResolvedCohort {
+  tenants: string[];
+  percent: number;
+}
+
+/** The cumulative cohort of each phase (undefined for a phase with a weight). */
+export function resolveCohorts(phases: readonly { cohort?: Cohort | undefined }[]): (ResolvedCohort | undefined)[] {
+  let tenants: string[] = [];
+  let percent = 0;
+  return phases.map((phase) => {
+    const cohort = phase.cohort;
+    if (cohort === undefined) return undefined;
+    if (cohort === 'all') return { tenants, percent: 100 };
+    tenants = [...new Set([...tenants, ...(cohort.tenants ?? [])])];
+    percent = Math.max(percent, cohort.percent ?? 0);
+    return { tenants, percent };
+  });
+}
+
+/** The name a phase gets from its cohort when the plan gives none: `pilot acme, globex + 10% of tenants`. */
+export function cohortName(cohort: Cohort): string {
+  if (cohort === 'all') return 'all tenants';
+  const own = cohort.tenants ?? [];
+  const pilots = own.length > 3 ? `${own.slice(0, 3).join(', ')} +${own.length - 3}` : own.join(', ');
+  const share = cohort.percent !== undefined ? `${cohort.percent}% of tenants` : '';
+  return [pilots && `pilot ${pilots}`, share].filter(Boolean).join(' + ');
+}
+
+/**
+ * Tenant cohorts only grow: each phase adds pilot tenants or raises the percent (a tenant never drops out, so a
+ * tenant that saw the new version keeps it until the promotion or a rollback); `all` comes last, and only there.
+ */
+export function checkCohorts(phases: readonly { cohort?: Cohort | undefined }[], ctx: z.RefinementCtx): void {
+  const resolved = resolveCohorts(phases);
+  phases.forEach((phase, i) => {
+    const cohort = phase.cohort;
+    if (cohort === undefined || !resolved[i]) return;
+    checkAllIsLast(cohort, i, phases.length, ctx);
+    const before = resolved[i - 1];
+    // After a misplaced "all" (reported above) nothing can widen the cohort: comparing would only add noise.
+    if (cohort !== 'all' && before && phases[i - 1]?.cohort !== 'all') {
+      checkWidens(cohort, resolved[i] as ResolvedCohort, before, i, ctx);
+    }
+  });
+}
+
+function checkAllIsLast(cohort: Cohort, i: number, count: number, ctx: z.RefinementCtx): void {
+  const last = i === count - 1;
+  if (cohort === 'all' && !last) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['phases', i, 'cohort'],
+      message: '"all" is the promotion: only the last phase can have it',
+    });
+  }
+  if (last && cohort !== 'all') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['phases', i, 'cohort'],
+      message: 'the last phase must be "all" (the promotion and its final bake)',
+    });
+  }
+}
+
+function checkWidens(
+  cohort: Exclude<Cohort, 'all'>,
+  now: ResolvedCohort,
+  before: ResolvedCohort,
+  i: number,
+  ctx: z.RefinementCtx,
+): void {
+  const shrinks = cohort.percent !== undefined && cohort.percent < before.percent;
+  if (shrinks) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['phases', i, 'cohort', 'percent'],
+      message: `a cohort cannot shrink: ${cohort.percent}% follows ${before.percent}%`,
+    });
+  }
+  const repeated = (cohort.tenants ?? []).filter((t) => before.tenants.includes(t));
+  if (repeated.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['phases', i, 'cohort', 'tenants'],
+      message: `${repeated.join(', ')} already ${repeated.length === 1 ? 'is' : 'are'} in from an earlier phase (pilot tenants stay in)`,
+    });
+  }
+  if (!shrinks && now.percent === before.percent && now.tenants.length === before.tenants.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['phases', i, 'cohort'],
+      message: 'each phase must widen the cohort: add pilot tenants or raise the percent',
+    });
+  }
 }

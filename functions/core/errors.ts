@@ -108,6 +108,12 @@ export class VerificationFailed extends named('VerificationFailed', 'fails-step'
  */
 export class TargetChanged extends named('TargetChanged', 'fails-step') {}
 
+/**
+ * The maintenance switch changed between Rollout Pilot reading it and turning maintenance on: someone else set it.
+ * The restore does not start and the switch is left as they set it; a redrive goes on without touching it again.
+ */
+export class MaintenanceChanged extends named('MaintenanceChanged', 'fails-step') {}
+
 /** Every error class above, for the contract test and for documentation. */
 export const ROLLOUT_ERRORS = [
   InvalidRolloutInput,
@@ -123,6 +129,7 @@ export const ROLLOUT_ERRORS = [
   DatabaseRestoreFailed,
   VerificationFailed,
   TargetChanged,
+  MaintenanceChanged,
 ] as const;
 
 /**

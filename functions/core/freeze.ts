@@ -1,6 +1,85 @@
-import { durationSeconds, formatSeconds } from './duration';
-import type { ExecutionInput } from './input';
-import { expectedRolloutSeconds, type Plan } from './plan';
+import * as z from 'zod';
+import type { DatabasePolicy } from './database/policy';
+import { durationSeconds, durationString, formatSeconds } from './duration';
+import { expectedRolloutSeconds, type PhasedPlan } from './phase';
+import { visibleText } from './text';
+
+/**
+ * Freeze windows: when not to release (the plan's `freeze`, in its `timeZone`), and the gate that keeps releases
+ * out of them.
+ */
+
+const weekday = z.enum(['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']);
+const localClock = z
+  .string()
+  .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected a local time HH:MM (00:00 to 24:00)');
+
+const weeklyWindow = z
+  .strictObject({
+    name: visibleText({ max: 100 }).describe('Shown when the window blocks a release (visible text on one line).'),
+    days: z.array(weekday).min(1).describe('Days of the week, in the plan\u2019s time zone.'),
+    from: localClock.default('00:00').describe('Start, local time, inclusive.'),
+    to: localClock.default('24:00').describe('End, local time, exclusive. `24:00` is the end of the day.'),
+  })
+  .refine((w) => w.from < w.to, { message: '`from` must be before `to`', path: ['to'] })
+  .describe('A window that repeats every week, e.g. Fridays from 14:00.');
+
+const dateWindow = z
+  .strictObject({
+    date: z.iso
+      .date()
+      .describe('A whole local day, YYYY-MM-DD, frozen from 00:00 to 24:00 in the plan\u2019s time zone.'),
+    name: visibleText({ max: 100 }).describe('Shown when the day blocks a release (visible text on one line).'),
+    kind: z
+      .enum(['holiday', 'business'])
+      .default('holiday')
+      .describe('`holiday` (a public holiday) or `business` (a critical business date such as Black Friday).'),
+  })
+  .describe('A single frozen day.');
+
+const afterIncident = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'A rollout that ends `ROLLED_BACK` freezes the service\u2019s releases: the next start is `BLOCKED` naming the incident until an operator lifts it (`rollout-pilot unfreeze`), `lift` passes, or an input with `emergency` overrides it.',
+      ),
+    lift: durationString({ minSeconds: 60, maxSeconds: 30 * 86_400 })
+      .default('PT24H')
+      .describe(
+        'How long after the rollback the freeze lifts by itself. A day: long enough for the team to find the cause and decide on the fix, short enough that a freeze nobody lifted does not stop the service\u2019s releases for good.',
+      ),
+  })
+  .describe('Stop the line after a rollback (a freeze on incident).');
+
+export const FreezePolicySchema = z
+  .strictObject({
+    weekly: z.array(weeklyWindow).default([]).describe('Windows that repeat every week.'),
+    dates: z.array(dateWindow).default([]).describe('Public holidays and critical business dates.'),
+    checkRolloutDuration: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Also block a release that would still be running when a window starts (its phases\u2019 bakes added up), not only one that starts inside a window.',
+      ),
+    afterIncident: afterIncident.prefault({}),
+  })
+  .describe('When not to release. An execution input with `emergency` overrides it, and the override is recorded.');
+export type FreezePolicy = z.output<typeof FreezePolicySchema>;
+
+/** An emergency start's override of the freeze windows (the execution input's `emergency`). */
+export interface EmergencyOverride {
+  reason: string;
+  approvedBy: string;
+}
+
+/** What of a plan the freeze gate needs (the plan's own type is in plan.ts, which composes this file). */
+export interface FreezePlan extends PhasedPlan {
+  timeZone: string;
+  freeze: FreezePolicy;
+  database?: Pick<DatabasePolicy, 'snapshotBeforeRollout' | 'snapshotTimeout'> | undefined;
+}
 
 /** A freeze window that applies at some instant. */
 export interface FreezeHit {
@@ -66,7 +145,7 @@ export function localTime(at: Date, timeZone: string): LocalTime {
 }
 
 /** The freeze window in force at an instant, if any. Single days win over weekly windows (more specific). */
-export function freezeAt(plan: Plan, at: Date): FreezeHit | null {
+export function freezeAt(plan: FreezePlan, at: Date): FreezeHit | null {
   const local = localTime(at, plan.timeZone);
   const date = plan.freeze.dates.find((d) => d.date === local.date);
   if (date) return { name: date.name, kind: date.kind, localTime: local.text };
@@ -86,7 +165,11 @@ export function freezeAt(plan: Plan, at: Date): FreezeHit | null {
  * (`expectedRolloutSeconds`). Counting the snapshot at a typical time instead would let a slow snapshot push the
  * bakes into a window; a plan whose database snapshots quickly says so with a shorter `snapshotTimeout`.
  */
-export function freezeCheckedSeconds(plan: Plan): { snapshotSeconds: number; bakeSeconds: number; total: number } {
+export function freezeCheckedSeconds(plan: FreezePlan): {
+  snapshotSeconds: number;
+  bakeSeconds: number;
+  total: number;
+} {
   const db = plan.database;
   const snapshotSeconds = db?.snapshotBeforeRollout ? durationSeconds(db.snapshotTimeout) : 0;
   const bakeSeconds = expectedRolloutSeconds(plan);
@@ -99,7 +182,7 @@ export function freezeCheckedSeconds(plan: Plan): { snapshotSeconds: number; bak
  * (`freezeCheckedSeconds`), would still be running as one begins. An emergency overrides the block; the override
  * and its reason become the decision's reason, for the audit trail.
  */
-export function checkFreeze(plan: Plan, start: Date, emergency?: ExecutionInput['emergency']): FreezeDecision {
+export function checkFreeze(plan: FreezePlan, start: Date, emergency?: EmergencyOverride): FreezeDecision {
   const tz = plan.timeZone;
   const { snapshotSeconds, bakeSeconds, total: duration } = freezeCheckedSeconds(plan);
   const parts = snapshotSeconds
@@ -141,7 +224,7 @@ export function checkFreeze(plan: Plan, start: Date, emergency?: ExecutionInput[
 }
 
 /** The first minute within `seconds` after `start` that falls in a freeze window. */
-function firstFreezeWithin(plan: Plan, start: Date, seconds: number): FreezeHit | null {
+function firstFreezeWithin(plan: FreezePlan, start: Date, seconds: number): FreezeHit | null {
   const end = start.getTime() + seconds * 1000;
   // Windows are defined to the minute, so looking at every minute boundary finds the first one exactly.
   let t = Math.floor(start.getTime() / 60_000) * 60_000 + 60_000;

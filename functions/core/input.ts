@@ -1,7 +1,12 @@
 import * as z from 'zod';
+import { drillInput } from './drill';
 import { InvalidRolloutInput } from './errors';
 import { formatIssues } from './issues';
-import { flagOffLabel, type Plan, SERVICE_NAME, targetGroupName } from './plan';
+import { MigrationsInputSchema, migrationInputProblems } from './migrations/settings';
+import { type Plan, SERVICE_NAME } from './plan';
+import { RestoreRequestSchema } from './restore-request';
+import { ACCOUNT_ID } from './service-access';
+import { flagOffLabel, targetGroupName } from './target';
 import { visibleText } from './text';
 
 /** A label the audit trail records: visible text (not only spaces) in a narrow character set, at most 128. */
@@ -19,6 +24,13 @@ export const ExecutionInputSchema = z
       .string()
       .regex(SERVICE_NAME, 'expected a service name (lowercase letters, digits, hyphens)')
       .describe('The service to release; a plan for it must be registered in the deployment.'),
+    account: z
+      .string()
+      .regex(ACCOUNT_ID, 'expected a 12-digit AWS account id')
+      .optional()
+      .describe(
+        "The AWS account the service is in (its `RolloutService` stack, with its plan and role). @default the orchestrator's account",
+      ),
     version: z
       .string()
       .regex(
@@ -41,36 +53,70 @@ export const ExecutionInputSchema = z
       })
       .optional()
       .describe('Overrides the freeze windows. The reason and approver are recorded in the audit trail and notified.'),
+    migrations: MigrationsInputSchema.optional(),
+    restore: RestoreRequestSchema.optional(),
+    drill: z
+      .literal(true)
+      .optional()
+      .describe(
+        "A rollback drill (`rollout-pilot drill`): the plan's `drill` test version is released, its generated alarm is set to ALARM at the first phase, and the rollback through the alarm path is measured and logged. Not an incident.",
+      ),
   })
   .describe('Rollout Pilot execution input');
 
 export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
 
 /**
- * Validate an execution input against the schema and against the plan registered for its service. Every
- * problem is collected before raising, so one failed start tells the pipeline everything that is wrong.
+ * The plan found for an input's service, or why there is none (a problem naming `service`): what
+ * {@link checkExecutionInput} needs to know besides the input.
  */
+export type PlanLookup = { plan: Plan } | { missing: string };
+
+/** The service and account an input names, when they are well-formed (so that its plan can be looked up). */
+export function requestedService(value: unknown): { service?: string; account?: string; badAccount: boolean } {
+  const raw = (typeof value === 'object' && value !== null ? value : {}) as { service?: unknown; account?: unknown };
+  const service = typeof raw.service === 'string' && SERVICE_NAME.test(raw.service) ? raw.service : undefined;
+  const account = typeof raw.account === 'string' && ACCOUNT_ID.test(raw.account) ? raw.account : undefined;
+  return { service, account, badAccount: raw.account !== undefined && account === undefined };
+}
+
+/**
+ * Validate an execution input against the schema and against the plan found for its service (`found` is
+ * undefined when the input names no well-formed service). Every problem is collected before raising, so one
+ * failed start tells the pipeline everything that is wrong.
+ */
+export function checkExecutionInput(
+  value: unknown,
+  found: PlanLookup | undefined,
+): { input: ExecutionInput; plan: Plan } {
+  const drill = drillInput(value, found && 'plan' in found ? found.plan : undefined);
+  value = drill.value;
+  const parsed = ExecutionInputSchema.safeParse(value);
+  const problems = [...drill.problems, ...(parsed.success ? [] : formatIssues(parsed.error, '(input)'))];
+  // The plan checks run on the raw fields too, so that one failed start names everything that is wrong.
+  const raw = (typeof value === 'object' && value !== null ? value : {}) as { version?: unknown };
+  const plan = found && 'plan' in found ? found.plan : undefined;
+  if (found && 'missing' in found) problems.push(found.missing);
+  const versionFlagged = problems.some((p) => p.startsWith('version:'));
+  if (plan && typeof raw.version === 'string' && !versionFlagged)
+    problems.push(...targetVersionProblems(plan, raw.version));
+  if (plan && parsed.success && parsed.data.migrations) {
+    problems.push(...migrationInputProblems(parsed.data.migrations, plan.migrations, plan.service));
+  }
+  if (!parsed.success || !plan || problems.length) throw new InvalidRolloutInput(problems);
+  return { input: parsed.data, plan };
+}
+
+/** {@link checkExecutionInput} against a set of plans known by service (the CLI's plan files, tests). */
 export function parseExecutionInput(
   value: unknown,
   plans: ReadonlyMap<string, Plan>,
 ): { input: ExecutionInput; plan: Plan } {
-  const parsed = ExecutionInputSchema.safeParse(value);
-  const problems = parsed.success ? [] : formatIssues(parsed.error, '(input)');
-  // The plan checks run on the raw fields too, so that one failed start names everything that is wrong.
-  const raw = (typeof value === 'object' && value !== null ? value : {}) as { service?: unknown; version?: unknown };
-  const service = typeof raw.service === 'string' && SERVICE_NAME.test(raw.service) ? raw.service : undefined;
+  const { service } = requestedService(value);
   const plan = service === undefined ? undefined : plans.get(service);
-  if (service !== undefined && !plan) {
-    const known = [...plans.keys()].sort();
-    problems.push(
-      `service: no plan is registered for "${service}"; this deployment knows ${known.length ? known.map((s) => `"${s}"`).join(', ') : 'no services'}`,
-    );
-  }
-  const versionFlagged = problems.some((p) => p.startsWith('version:'));
-  if (plan && typeof raw.version === 'string' && !versionFlagged)
-    problems.push(...targetVersionProblems(plan, raw.version));
-  if (!parsed.success || !plan || problems.length) throw new InvalidRolloutInput(problems);
-  return { input: parsed.data, plan };
+  const known = [...plans.keys()].sort();
+  const missing = `service: no plan is registered for "${service}"; this deployment knows ${known.length ? known.map((s) => `"${s}"`).join(', ') : 'no services'}`;
+  return checkExecutionInput(value, service === undefined ? undefined : plan ? { plan } : { missing });
 }
 
 function targetVersionProblems(plan: Plan, version: string): string[] {

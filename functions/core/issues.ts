@@ -15,8 +15,23 @@ export function formatPath(path: readonly PropertyKey[]): string {
  * because "unrecognized keys" without the key is useless to someone fixing a file.
  */
 export function formatIssues(error: z.ZodError, root = '(root)'): string[] {
+  return formatIssueList(error.issues, root);
+}
+
+function formatIssueList(issues: readonly z.core.$ZodIssue[], root: string): string[] {
   const lines: string[] = [];
-  for (const issue of error.issues) {
+  for (const issue of issues) {
+    const branch = issue.code === 'invalid_union' ? soleBranch(issue.errors) : undefined;
+    if (branch) {
+      // A value of one option's shape (a cohort object, not "all"): that option's problems, each at its field.
+      lines.push(
+        ...formatIssueList(
+          branch.map((i) => ({ ...i, path: [...issue.path, ...i.path] })),
+          root,
+        ),
+      );
+      continue;
+    }
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         lines.push(
@@ -33,4 +48,15 @@ export function formatIssues(error: z.ZodError, root = '(root)'): string[] {
     lines.push(`${where}: ${issue.message.replace(/^Invalid input: /, '')}`);
   }
   return lines;
+}
+
+/**
+ * Of a union's options, the only one the value has the shape of: whose problems are not all the value itself being
+ * of another type or value. Undefined when none or several are (then "Invalid input" is all there is to say).
+ */
+function soleBranch(branches: readonly (readonly z.core.$ZodIssue[])[]): readonly z.core.$ZodIssue[] | undefined {
+  const shaped = branches.filter((issues) =>
+    issues.some((i) => i.path.length > 0 || (i.code !== 'invalid_type' && i.code !== 'invalid_value')),
+  );
+  return shaped.length === 1 ? shaped[0] : undefined;
 }

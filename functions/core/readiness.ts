@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { alarmName } from './alarms';
+import { ConfigurationPolicySchema } from './configuration';
 import { durationSeconds, durationString } from './duration';
 import { visibleText } from './text';
 
@@ -137,6 +138,13 @@ export const ReadinessPolicySchema = z
       .describe('Alarms quiet before the release.'),
     http: z.array(HttpCheckSchema).max(20).default([]).describe('HTTP health checks.'),
     lambda: z.array(LambdaCheckSchema).max(20).default([]).describe('Custom check functions.'),
+    configuration: ConfigurationPolicySchema.optional(),
+    afterPromotion: z
+      .boolean()
+      .optional()
+      .describe(
+        'Run the HTTP checks, the check functions and the smoke tests again at the end of the last phase\u2019s bake, with all traffic on the new version and its alarms still armed (the runbook\u2019s post-check); any failure rolls back with trigger `post-check`, naming every failing check. Default: on when the plan has any HTTP check, check function or smoke test.',
+      ),
   })
   .describe(
     'Readiness checks, run by the gate before anything changes; any failing check blocks the release, naming every failing check.',
@@ -164,7 +172,21 @@ export function checkReadinessPolicy(
 
 /** The kinds of checks a gate reports: the readiness checks, and the other gates listed alongside them. */
 /** `smoke`: a smoke test of the new version at 0 % traffic (the smoke-test step, after the gate). */
-export const GATE_CHECK_KINDS = ['freeze', 'target', 'database', 'alarm', 'health', 'lambda', 'smoke'] as const;
+/** `flag-prerequisite`: a prerequisite flag of a feature-flag target, on for the first phase's tenants. */
+/** `configuration`: the new version's environment variables (`readiness.configuration`). */
+/** `migration`: one statement of the release's migrations, classified (functions/core/migrations/gate.ts). */
+export const GATE_CHECK_KINDS = [
+  'freeze',
+  'target',
+  'database',
+  'alarm',
+  'health',
+  'lambda',
+  'smoke',
+  'flag-prerequisite',
+  'configuration',
+  'migration',
+] as const;
 
 /** One check of the gate and its result, as the record and the report keep it. */
 export const GateCheckSchema = z.strictObject({
@@ -237,7 +259,9 @@ export function failureReason(check: GateCheck): string {
         ? `health check ${check.name === check.target ? check.target : `"${check.name}" (${check.target})`}`
         : check.kind === 'lambda'
           ? `check function ${check.name === check.target ? check.target : `"${check.name}" (${check.target})`}`
-          : check.name;
+          : check.kind === 'configuration'
+            ? `${check.name} of ${check.target}`
+            : check.name;
   return `${what}: ${check.detail}`;
 }
 

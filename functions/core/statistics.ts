@@ -127,3 +127,49 @@ export function logGamma(x: number): number {
 function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
 }
+
+/**
+ * `P(X ≥ x)` for `X ~ Binomial(n, p)`: the p-value of a one-sided test that a rate is at most `p`, given `x` events
+ * in `n` trials. Summed exactly in log space, over the tail on the far side of the mode from `x`'s (so that it
+ * stops as soon as the terms no longer change the sum, whatever `n`).
+ */
+export function binomialUpperTail(x: number, n: number, p: number): number {
+  if (x <= 0 || p >= 1) return 1;
+  if (x > n || p <= 0) return 0;
+  const upper = x > n * p;
+  const start = upper ? x : x - 1;
+  let t = Math.exp(
+    logGamma(n + 1) -
+      logGamma(start + 1) -
+      logGamma(n - start + 1) +
+      start * Math.log(p) +
+      (n - start) * Math.log1p(-p),
+  );
+  const odds = p / (1 - p);
+  let sum = 0;
+  // Above the mean: P(X ≥ x) from x up. At or below it: 1 − P(X < x), from x − 1 down. Each term from the last.
+  for (let k = start; upper ? k <= n : k >= 0; k += upper ? 1 : -1) {
+    sum += t;
+    if (t < sum * 1e-13) break;
+    t = upper ? (t * (n - k) * odds) / (k + 1) : (t * k) / ((n - k + 1) * odds);
+  }
+  return upper ? Math.min(1, sum) : Math.max(0, 1 - sum);
+}
+
+/**
+ * The exact (Clopper–Pearson) one-sided upper confidence bound on a rate from `x` events in `n` trials, at one fixed
+ * `n`: the rate `u` at which `P(X ≤ x) = δ`. Tighter than `upperConfidenceBound`, which holds at every `n` at once;
+ * for a single look, such as the recovery check after a rollback. Returns 1 without trials.
+ */
+export function exactUpperBound(x: number, n: number, delta: number): number {
+  if (n <= 0 || x >= n) return 1;
+  let lo = x / n;
+  let hi = 1;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    // P(X ≤ x | mid) = 1 − P(X ≥ x + 1 | mid), decreasing in mid.
+    if (1 - binomialUpperTail(x + 1, n, mid) > delta) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}

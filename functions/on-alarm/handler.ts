@@ -1,9 +1,19 @@
 import * as z from 'zod';
-import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
-import { refOfLock, rollBackNow } from '../adapters/rollout-actions';
-import { defineStep, logger, once, stepHandler } from '../adapters/step';
-import { AlarmStateChangeEventSchema, alarmOwner, normalizeTimestamp } from '../core/alarms';
-import { isFinished, markDataDamaged, note } from '../core/record';
+import { refOfLock } from '../adapters/store';
+import {
+  alarmChoice,
+  alarmService,
+  alarmSubject,
+  alreadyRollingBack,
+  dataDamageMark,
+  rolledBackReason,
+} from '../core/alarm-choice';
+import { AlarmStateChangeEventSchema } from '../core/alarms';
+import { markDataDamaged, note } from '../core/record';
+import { accessOf, type EventDeps, eventDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep, logger } from '../runtime/step';
+import { rollBackNow } from '../use-cases/roll-back-now';
 
 /**
  * A CloudWatch alarm of a plan went into ALARM (EventBridge "CloudWatch Alarm State Change"). If the alarm's
@@ -11,8 +21,12 @@ import { isFinished, markDataDamaged, note } from '../core/record';
  * now, from here: safety does not depend on what the workflow is doing (baking, between two steps, failed and
  * waiting for a redrive). Then the workflow is woken to run the rest of its rollback.
  *
- * Everything else is ignored, and says why: another state than ALARM (OK, INSUFFICIENT_DATA), an alarm no plan
- * names, a service with no rollout running, a generated alarm of another version, a state change from before
+ * The handler knows no plan: a generated alarm's name names its service, an existing alarm is looked up among the
+ * alarms the running rollouts' plans name (the running-rollout index), in the event's account; the rollout's
+ * record has the plan it acts on.
+ *
+ * Everything else is ignored, and says why: another state than ALARM (OK, INSUFFICIENT_DATA), an alarm no running
+ * rollout's plan names, a service with no rollout running (or running in another account), a generated alarm of another version, a state change from before
  * the rollout started, and repeats (EventBridge delivers at least once; the first trigger on the record wins).
  */
 export const onAlarmFunction = defineStep({
@@ -30,72 +44,48 @@ export const onAlarmFunction = defineStep({
       logger.info('alarm ignored', { alarmName, state: state.value, reason });
       return { action: 'ignored' as const, reason, service, rolloutId };
     };
-    if (state.value !== 'ALARM') return ignore(`${alarmName} is ${state.value}; only ALARM rolls back`);
-    const owner = alarmOwner(deps.plans().values(), alarmName);
-    if (!owner) return ignore(`${alarmName} is not an alarm of any plan of this deployment`);
-    const lock = await deps.store.lockHolder(owner.service);
-    if (!lock) return ignore(`no rollout of ${owner.service} is running`, owner.service);
-
+    const home = deps.settings.account;
+    const found = await alarmService(event, async () =>
+      (await deps.store.runningRollouts()).map((r) => ({ ...r, account: r.account ?? home })),
+    );
+    if ('ignore' in found) return ignore(found.ignore);
+    const lock = await deps.store.lockHolder(found.service);
+    if (!lock) return ignore(`no rollout of ${found.service} is running`, found.service);
+    if ((lock.account ?? home) !== event.account) {
+      return ignore(
+        `${found.service}'s rollout is in account ${lock.account ?? home}, not ${event.account}`,
+        found.service,
+      );
+    }
     const ref = refOfLock(lock);
     const record = await deps.store.get(ref);
-    const detectedAt = normalizeTimestamp(state.timestamp);
-    const why = isFinished(record)
-      ? `the rollout already finished ${record.outcome}`
-      : owner.version !== null && owner.version !== record.version
-        ? `${alarmName} watches version ${owner.version}; the rollout releases ${record.version}`
-        : Date.parse(detectedAt) < Date.parse(record.startedAt)
-          ? `${alarmName} went into ALARM at ${detectedAt}, before the rollout started`
-          : null;
-    if (why) {
-      if (!isFinished(record)) {
-        await deps.store.update(ref, (r) => note(r, deps.now(), 'alarm-ignored', `${alarmName}: ${why}`), record);
-      }
-      return ignore(why, owner.service, record.rolloutId);
+    const subject = alarmSubject(event, record.plan);
+    if ('ignore' in subject) return ignore(subject.ignore, found.service, record.rolloutId);
+    const { owner } = subject;
+    const choice = alarmChoice(record, owner, event);
+    if (choice.act === 'ignore') {
+      const line = `${alarmName}: ${choice.reason}`;
+      if (choice.note) await deps.store.update(ref, (r) => note(r, deps.now(), 'alarm-ignored', line), record);
+      return ignore(choice.reason, owner.service, record.rolloutId);
     }
 
-    const result = await rollBackNow(
-      deps,
-      ref,
-      {
-        trigger: 'alarm',
-        reason: `alarm ${alarmName} went into ALARM${state.reason ? `: ${state.reason}` : ''}`,
-        detectedAt,
-        by: null,
-        alarm: alarmName,
-        dataDamaged: owner.class === 'data',
-      },
-      { outcome: 'ROLLED_BACK' },
-    );
-    let rollback = result.record.rollback;
-    if (!result.first && owner.class === 'data' && rollback && !rollback.dataDamaged) {
-      // Already rolling back for another reason: the restore decision, if not made yet, must know about the data.
-      const marked = await deps.store.update(ref, (r) =>
-        markDataDamaged(r, `alarm ${alarmName}`, state.reason || 'a data alarm went into ALARM', deps.now()),
-      );
-      rollback = marked.rollback;
-    }
-    if (!result.first) {
-      return {
-        action: 'already-rolling-back' as const,
-        reason: rollback ? `already rolling back (${rollback.trigger}: ${rollback.reason})` : 'the rollout ended',
-        service: owner.service,
-        rolloutId: record.rolloutId,
-      };
-    }
-    logger.warn('rolled back on alarm', {
-      alarmName,
-      rollout: record.rolloutId,
-      moved: result.moved,
-      woke: result.woke,
-      concluded: result.concluded,
+    const result = await rollBackNow(deps.forService(accessOf(ref, deps.settings)), ref, choice.request, {
+      outcome: 'ROLLED_BACK',
     });
-    return {
-      action: 'rolled-back' as const,
-      reason: `traffic on ${record.stableVersion ?? 'the stable version'}${result.woke ? '; the workflow was woken' : ''}${result.concluded ? '; the rollout was ended here (the execution was not running)' : ''}`,
-      service: owner.service,
-      rolloutId: record.rolloutId,
-    };
+    const answer = { service: owner.service, rolloutId: record.rolloutId };
+    if (!result.first) {
+      let rollback = result.record.rollback;
+      const mark = dataDamageMark(owner, rollback, event);
+      if (mark) {
+        const marked = await deps.store.update(ref, (r) => markDataDamaged(r, mark.by, mark.reason, deps.now()));
+        rollback = marked.rollback;
+      }
+      return { action: 'already-rolling-back' as const, reason: alreadyRollingBack(rollback), ...answer };
+    }
+    const { moved, woke, concluded } = result;
+    logger.warn('rolled back on alarm', { alarmName, rollout: record.rolloutId, moved, woke, concluded });
+    return { action: 'rolled-back' as const, reason: rolledBackReason(record, result), ...answer };
   },
 });
 
-export const handler = stepHandler(onAlarmFunction, once(eventDepsFromEnv));
+export const handler = lambdaHandler(onAlarmFunction, eventDeps);

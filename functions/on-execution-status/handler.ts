@@ -1,9 +1,6 @@
 import * as z from 'zod';
-import { announceOnce } from '../adapters/announce';
-import { type EventDeps, eventDepsFromEnv } from '../adapters/event-deps';
 import { topicArnFor } from '../adapters/notifier';
-import { executionEnded, refOfLock } from '../adapters/rollout-actions';
-import { defineStep, logger, once, stepHandler } from '../adapters/step';
+import { refOfLock } from '../adapters/store';
 import {
   InvalidPlan,
   InvalidRolloutInput,
@@ -12,8 +9,13 @@ import {
   RolloutRolledBack,
   RolloutSuperseded,
 } from '../core/errors';
-import { failedAfterFinishNotification, unrecordedFailureNotification } from '../core/messages';
+import { failedAfterFinishNotification, unrecordedFailureNotification } from '../core/notifications';
 import { isFinished, type RolloutRecord } from '../core/record';
+import { accessOf, type EventDeps, eventDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep, logger } from '../runtime/step';
+import { announceOnce } from '../use-cases/announce';
+import { executionEnded } from '../use-cases/execution-ended';
 
 /**
  * Errors an execution ends with by the workflow's design, not by a fault: the input or plan refused, another
@@ -87,7 +89,7 @@ export const onExecutionStatusFunction = defineStep({
       cause: event.detail.cause ?? null,
     };
     try {
-      const result = await executionEnded(deps, ref, ended);
+      const result = await executionEnded(deps.forService(accessOf(ref, deps.settings)), ref, ended);
       if (result.action === 'announced') logger.warn('rollout execution failed at a step', { executionArn, ...result });
       return { ...result, service: ref.service };
     } catch (error) {
@@ -103,21 +105,19 @@ export const onExecutionStatusFunction = defineStep({
  * failed state from its history): when the rollout record cannot be used, the team must still hear of it.
  */
 async function tellFromEvent(deps: EventDeps, event: z.output<typeof ExecutionStatusChangeSchema>, why: string) {
-  const { executionArn, input } = event.detail;
+  const { executionArn, input, name } = event.detail;
   const service = serviceOf(input);
-  const plan = service ? deps.plans().get(service) : undefined;
-  if (!plan || !service) {
-    return {
-      action: 'ignored' as const,
-      reason: `${event.detail.name} is no planned service's rollout`,
-      service: null,
-    };
-  }
+  const access = service && { service, account: accountOf(input) ?? deps.settings.account, rolloutId: name };
+  if (!access) return { action: 'ignored' as const, reason: `${name} is no service's rollout`, service: null };
+  // No record to read the plan from: the plan as registered now says where the team listens; when that cannot be
+  // read either (the same fault, say), the shared topic hears of it.
+  const stored = await deps.plans.read(access).catch(() => undefined);
+  const topicArn = stored ? topicArnFor(stored.plan, deps.settings, access.account) : deps.settings.defaultTopicArn;
   const state = (await deps.executions.failedState(executionArn).catch(() => undefined)) ?? 'a step';
-  await deps.notifier.publish(
-    topicArnFor(plan, deps.settings),
+  await deps.forService(access).notifier.publish(
+    topicArn,
     unrecordedFailureNotification({
-      service,
+      service: access.service,
       version: versionOf(input) ?? '?',
       executionArn,
       state,
@@ -127,13 +127,13 @@ async function tellFromEvent(deps: EventDeps, event: z.output<typeof ExecutionSt
     }),
   );
   logger.warn('rollout execution failed; told the team from the event', { executionArn, state, why });
-  return { action: 'announced' as const, reason: `failed at ${state}; ${why}`, service };
+  return { action: 'announced' as const, reason: `failed at ${state}; ${why}`, service: access.service };
 }
 
 /** The finished rollout record of this execution, if it has one (its Finish ended it, then failed). */
 async function finishedRecordOf(deps: EventDeps, executionArn: string, input: string | null | undefined) {
   const service = serviceOf(input);
-  if (!service || !deps.plans().has(service)) return undefined;
+  if (!service) return undefined;
   const records = await deps.store.list(service, 20);
   return records.find((r) => r.executionArn === executionArn && isFinished(r));
 }
@@ -151,8 +151,12 @@ async function failedAfterFinishing(
   const state = (await deps.executions.failedState(record.executionArn).catch(() => undefined)) ?? 'Finish';
   const stoppedAt = event.detail.stopDate ? new Date(event.detail.stopDate) : new Date(event.time);
   const failure = { state, error: event.detail.error ?? 'unknown', cause: event.detail.cause ?? '' };
-  await announceOnce(deps, refOfLock(record), record, `failed-after-finish:${stoppedAt.toISOString()}`, (r) =>
-    failedAfterFinishNotification(r, failure),
+  await announceOnce(
+    deps.forService(accessOf(record, deps.settings)),
+    refOfLock(record),
+    record,
+    `failed-after-finish:${stoppedAt.toISOString()}`,
+    (r) => failedAfterFinishNotification(r, failure),
   );
   logger.warn('rollout finished, then its execution failed', { executionArn: record.executionArn, state });
   return {
@@ -162,17 +166,17 @@ async function failedAfterFinishing(
   };
 }
 
-/** The rollout whose lock this execution holds: the service named in its input first, then every plan's. */
+/** The rollout whose lock this execution holds: the service named in its input first, then the running ones'. */
 async function lockedBy(deps: EventDeps, executionArn: string, input: string | null | undefined) {
-  const services = [...deps.plans().keys()];
   const named = serviceOf(input);
-  if (named && services.includes(named)) services.sort((a, b) => Number(b === named) - Number(a === named));
-  for (const service of services) {
-    const lock = await deps.store.lockHolder(service);
+  if (named) {
+    const lock = await deps.store.lockHolder(named);
     if (lock?.executionArn === executionArn) return refOfLock(lock);
-    if (service === named) break;
+    return undefined;
   }
-  return undefined;
+  const running = (await deps.store.runningRollouts()).find((r) => r.executionArn === executionArn);
+  const lock = running && (await deps.store.lockHolder(running.service));
+  return lock?.executionArn === executionArn ? refOfLock(lock) : undefined;
 }
 
 function versionOf(input: string | null | undefined): string | undefined {
@@ -193,4 +197,13 @@ function serviceOf(input: string | null | undefined): string | undefined {
   }
 }
 
-export const handler = stepHandler(onExecutionStatusFunction, once(eventDepsFromEnv));
+function accountOf(input: string | null | undefined): string | undefined {
+  try {
+    const parsed = JSON.parse(input ?? '') as { account?: unknown };
+    return typeof parsed.account === 'string' ? parsed.account : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = lambdaHandler(onExecutionStatusFunction, eventDeps);

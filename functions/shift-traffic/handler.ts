@@ -1,21 +1,21 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import type { TrafficRouter } from '../adapters/router';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { routerFor, stepRouterClients } from '../adapters/targets';
-import { RolloutSuperseded, TargetChanged } from '../core/errors';
-import { ResolvedPhaseSchema, resolvePhases, type Target } from '../core/plan';
+import { expectUnchanged } from '../adapters/routers/guard';
+import type { TrafficRouter } from '../adapters/routers/router';
+import type { RolloutStore } from '../adapters/store';
+import { prerequisitesReason } from '../core/flag-dependencies';
+import { ResolvedPhaseSchema } from '../core/phase';
 import {
-  currentPhaseIndex,
-  describeWeights,
   enterPhase,
-  isFinished,
+  openStep,
   phaseApprovalGranted,
   RolloutRefSchema,
   recordTrafficRestored,
+  requestRollback,
 } from '../core/record';
+import type { Target } from '../core/target';
+import { shiftTrafficDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 /** `$.phase` after a shift: the phase, and whether it waits for its approval (nothing moved then). */
 export const ShiftedPhaseSchema = ResolvedPhaseSchema.extend({
@@ -31,6 +31,12 @@ export const ShiftedPhaseSchema = ResolvedPhaseSchema.extend({
  * phase at once. If one arrives while the step is moving traffic, the step puts traffic back on the stable
  * version itself: whatever races, a rollback request wins.
  *
+ * A feature flag's prerequisite flags are checked for the phase's cohort first: one off (turned off since the
+ * gate, or not on for the wider cohort) moves nothing and asks for a rollback (trigger `flag-prerequisite`), which
+ * the bake that follows carries out. Rolling back rather than holding: the tenants that have the flag may already
+ * have lost its prerequisite (a kill switch on the prerequisite is meant for what builds on it too), and no wait of
+ * the workflow would notice the prerequisite come back.
+ *
  * A phase that needs an approval not given yet moves nothing: the step says `approvalNeeded`, and the workflow
  * waits for the answer (`AwaitPhaseApproval`) before it comes back here.
  */
@@ -39,18 +45,27 @@ export const shiftTrafficStep = defineStep({
   input: z.strictObject({ ref: RolloutRefSchema }),
   output: ShiftedPhaseSchema,
   async run(event, deps: ShiftTrafficDeps) {
-    const record = await deps.store.get(event.ref);
-    const index = currentPhaseIndex(record);
-    const phase = resolvePhases(record.plan)[index];
-    if (!phase) throw new Error(`rollout ${record.rolloutId} has no phase ${index}`);
-    if (record.rollback) return { ...phase, approvalNeeded: false };
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
+    const { record, index, phase, rollback } = await openStep(deps.store, event.ref);
+    if (rollback) return { ...phase, approvalNeeded: false };
     if (!phaseApprovalGranted(record, index)) return { ...phase, approvalNeeded: true };
 
     const stable = record.stableVersion;
     if (!stable) throw new Error(`rollout ${record.rolloutId} has no stable version; the gate step records it`);
     const router = deps.routerFor(record.plan.target, record.rolloutId);
+    const failing = (await router.prerequisites?.(phase))?.filter((c) => c.result === 'fail') ?? [];
+    if (failing.length) {
+      // Before any write: nothing moves into the phase; the rollback takes the flag (and its dependents) off.
+      const now = deps.now();
+      const request = {
+        trigger: 'flag-prerequisite' as const,
+        reason: prerequisitesReason(failing, phase.name),
+        detectedAt: now.toISOString(),
+        by: null,
+        alarm: null,
+      };
+      await deps.store.update(event.ref, (r) => requestRollback(r, request, now));
+      return { ...phase, approvalNeeded: false };
+    }
     await expectUnchanged(router, stable, record.traffic, phase.weight);
     const weights =
       phase.weight >= 100
@@ -76,35 +91,4 @@ export interface ShiftTrafficDeps {
   routerFor(target: Target, owner: string): TrafficRouter;
 }
 
-export const handler = stepHandler(
-  shiftTrafficStep,
-  once((): ShiftTrafficDeps => {
-    const routers = stepRouterClients();
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      routerFor: (target, owner) => routerFor(target, routers, owner),
-    };
-  }),
-);
-
-/**
- * The target must be where this rollout left it (the record's traffic) or already where this phase puts it (a
- * retried step whose shift landed): anything else was changed by someone else — a person flipping the rule or the
- * alias by hand, another tool — and is not overwritten. Compared on the stable version's share, which every router
- * names the same way as the record.
- */
-async function expectUnchanged(
-  router: TrafficRouter,
-  stable: string,
-  left: Record<string, number> | null,
-  weight: number,
-): Promise<void> {
-  const state = await router.current();
-  const now = state.weights[stable] ?? 0;
-  const expected = [left?.[stable], 100 - Math.min(weight, 100)].filter((w): w is number => w !== undefined);
-  if (expected.some((w) => Math.abs(w - now) <= 0.5)) return;
-  throw new TargetChanged(
-    `${router.description} was changed outside this rollout: ${stable} has ${now}% where the rollout left ${left?.[stable] ?? '?'}% (${describeWeights(state.weights)}); Rollout Pilot leaves it as it is. Put it back and redrive, or run rollout-pilot abort`,
-  );
-}
+export const handler = lambdaHandler(shiftTrafficStep, shiftTrafficDeps);

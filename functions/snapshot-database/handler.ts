@@ -1,20 +1,22 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type DatabaseGateway, databaseFor } from '../adapters/database';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
+import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, rolloutSnapshotId, TAG } from '../core/database';
+import { durationSeconds } from '../core/duration';
+import { DatabaseSnapshotFailed, DatabaseTimeout } from '../core/errors';
 import {
+  beginStep,
+  type RolloutRecord,
+  type RolloutRef,
+  RolloutRefSchema,
   recordPruned,
   recordSnapshotRequested,
   recordSnapshotStatus,
   restartSnapshotWait,
-} from '../core/database-record';
-import { durationSeconds } from '../core/duration';
-import { DatabaseSnapshotFailed, DatabaseTimeout, RolloutSuperseded } from '../core/errors';
-import { isFinished, type RolloutRecord, type RolloutRef, RolloutRefSchema } from '../core/record';
+} from '../core/record';
+import { snapshotDatabaseDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 export const SnapshotOutputSchema = z.strictObject({
   /** `creating`: look again after a wait. Anything else: go on. */
@@ -46,11 +48,9 @@ export const snapshotDatabaseStep = defineStep({
     }
     const current = record.database.snapshot;
     // A rollback requested before any traffic moved: nothing to protect; the workflow goes on to its rollback.
-    if (record.rollback) {
+    if (beginStep(record).rollback) {
       return { status: 'skipped' as const, snapshotId: current?.id ?? null, detail: 'the rollout is rolling back' };
     }
-    if (isFinished(record))
-      throw new RolloutSuperseded(`rollout ${record.rolloutId} already finished ${record.outcome}`);
     const db = deps.databaseFor(policy);
 
     if (!current || current.status === 'failed') {
@@ -149,14 +149,4 @@ export interface SnapshotDatabaseDeps {
   databaseFor(policy: DatabasePolicy): DatabaseGateway;
 }
 
-export const handler = stepHandler(
-  snapshotDatabaseStep,
-  once((): SnapshotDatabaseDeps => {
-    const rds = new RDSClient(STEP_CLIENT_CONFIG);
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      databaseFor: (policy) => databaseFor(policy, rds),
-    };
-  }),
-);
+export const handler = lambdaHandler(snapshotDatabaseStep, snapshotDatabaseDeps);

@@ -1,15 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod';
-import { STEP_CLIENT_CONFIG, settingsFromEnv } from '../adapters/aws';
-import { type DatabaseGateway, databaseFor } from '../adapters/database';
-import { defineStep, once, stepHandler } from '../adapters/step';
-import { DynamoRolloutStore, type RolloutStore } from '../adapters/store';
-import { LambdaVerifier, type Verifier } from '../adapters/verification';
+import type { DatabaseGateway } from '../adapters/database/gateway';
+import type { Verifier } from '../adapters/database/verification';
+import type { RolloutStore } from '../adapters/store';
 import { type DatabasePolicy, type Verification, verificationDifferences } from '../core/database';
-import { recordVerification } from '../core/database-record';
-import { RolloutRefSchema } from '../core/record';
+import { RolloutRefSchema, recordVerification } from '../core/record';
+import { verifyDataDeps } from '../runtime/deps';
+import { lambdaHandler } from '../runtime/lambda';
+import { defineStep } from '../runtime/step';
 
 const StageSchema = z.enum(['before-snapshot', 'after-restore']);
 
@@ -76,15 +73,4 @@ export interface VerifyDataDeps {
   verifier: Verifier;
 }
 
-export const handler = stepHandler(
-  verifyDataStep,
-  once((): VerifyDataDeps => {
-    const rds = new RDSClient(STEP_CLIENT_CONFIG);
-    return {
-      now: () => new Date(),
-      store: new DynamoRolloutStore(new DynamoDBClient(STEP_CLIENT_CONFIG), settingsFromEnv().tableName),
-      databaseFor: (policy) => databaseFor(policy, rds),
-      verifier: new LambdaVerifier(new LambdaClient(STEP_CLIENT_CONFIG)),
-    };
-  }),
-);
+export const handler = lambdaHandler(verifyDataStep, verifyDataDeps);

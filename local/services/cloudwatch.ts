@@ -1,7 +1,13 @@
-import type { MetricAlarm, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
-import { awsError } from '../transport';
-import { type AlarmState, parseStatistic, SimAlarms, type StateChangeListener, type Statistic } from './alarms';
+import type {
+  DescribeAlarmsCommandInput,
+  MetricAlarm,
+  MetricDataQuery,
+  PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import type { AlarmState, StateChangeListener } from './alarm-events';
+import { SimAlarms } from './alarms';
+import { invalid } from './cloudwatch-faults';
+import { type MetricId, parseStatistic, type Statistic } from './metric-statistics';
 
 const MINUTE = 60_000;
 /** Histogram buckets 2 % wide: a percentile is exact to within 1 % (CloudWatch's own are estimates too). */
@@ -112,13 +118,6 @@ class Aggregate {
     // Rounding can put a value just past its bucket's computed edge: never let the range turn inside out.
     return [lo, Math.max(lo, Math.min(this.max, Math.exp((bucket + 1) * LOG_STEP)))];
   }
-}
-
-/** A metric's identity: namespace, name and the exact set of dimensions. */
-export interface MetricId {
-  namespace: string;
-  metricName: string;
-  dimensions: Record<string, string>;
 }
 
 interface Series {
@@ -232,13 +231,13 @@ export class SimCloudWatch {
         this.beforeRead();
         return this.getMetricData(input);
       case 'PutMetricAlarm':
-        this.alarms.put(input as unknown as cloudwatchSdk.PutMetricAlarmCommandInput);
+        this.alarms.put(input as unknown as PutMetricAlarmCommandInput);
         return {};
       case 'DeleteAlarms':
         this.alarms.delete((input.AlarmNames ?? []) as string[]);
         return {};
       case 'DescribeAlarms':
-        return { ...this.alarms.describe(input as cloudwatchSdk.DescribeAlarmsCommandInput) };
+        return { ...this.alarms.describe(input as DescribeAlarmsCommandInput) };
       case 'SetAlarmState':
         this.alarms.setState(
           String(input.AlarmName),
@@ -248,12 +247,7 @@ export class SimCloudWatch {
         );
         return {};
     }
-    throw awsError(
-      cloudwatchSdk,
-      'CloudWatchServiceException',
-      'InvalidParameterValueException',
-      `${operation} is not simulated`,
-    );
+    throw invalid(`${operation} is not simulated`);
   }
 
   private getMetricData(input: Record<string, unknown>): Record<string, unknown> {
@@ -294,9 +288,6 @@ export class SimCloudWatch {
     return out.count ? out : undefined;
   }
 }
-
-const invalid = (message: string) =>
-  awsError(cloudwatchSdk, 'CloudWatchServiceException', 'InvalidParameterValueException', message);
 
 /** A `GetMetricData` query, validated up front so that a bad one fails the call before anything is computed. */
 function metricStatQuery(q: MetricDataQuery): { id: string; metric: MetricId; periodMs: number; stat: Statistic } {

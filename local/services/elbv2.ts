@@ -195,8 +195,10 @@ export class SimELBv2 {
 
   /** A scenario's ARN must be in this simulation's region and account, as the adapters' plans require. */
   private own(arn: string): string {
-    const prefix = `arn:aws:elasticloadbalancing:${this.region}:${this.account}:`;
-    if (!arn.startsWith(prefix)) throw new Error(`${arn} is not in ${this.region}, account ${this.account}`);
+    // Any account: a service in another account has its load balancer there.
+    const prefix = new RegExp(`^arn:aws:elasticloadbalancing:${this.region}:\\d{12}:`);
+    if (!prefix.test(arn))
+      throw new Error(`${arn} is not in ${this.region} (the world's own account is ${this.account})`);
     return arn;
   }
 }

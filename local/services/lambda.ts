@@ -4,8 +4,16 @@ import { awsError } from '../transport';
 /** A simulated function: its published versions and aliases. */
 interface SimFunction {
   versions: Set<string>;
+  /** Each version's environment variables (`Environment.Variables`); a version without any has none. */
+  environments: Map<string, Record<string, string>>;
   aliases: Map<string, { FunctionVersion: string; weights: Record<string, number> }>;
 }
+
+/**
+ * A function's code: answers an event (a thrown error is a function error). It may say how long it ran in
+ * `report.durationMs` (Lambda's `Duration`, in the `REPORT` line of the log tail); 1 ms otherwise.
+ */
+export type Invokable = (event: unknown, qualifier: string | undefined, report: { durationMs?: number }) => unknown;
 
 /** Traffic split of an alias: fraction (0..1) per version. */
 export type Split = Record<string, number>;
@@ -18,17 +26,27 @@ export class SimLambda {
   private readonly functions = new Map<string, SimFunction>();
   private readonly listeners: ((functionName: string, alias: string) => void)[] = [];
   private readonly changed: ((functionName: string, alias: string, split: Split) => void)[] = [];
-  private readonly invokables = new Map<string, (event: unknown, qualifier: string | undefined) => unknown>();
+  private readonly invokables = new Map<string, Invokable>();
+  private invocationCount = 0;
+  /** The account a resource (`function:<name>`…, the ARN's tail) is in, when not this service's own (another account's service). */
+  accountOf: (resource: string) => string | undefined = () => undefined;
 
   constructor(
     private readonly region: string,
     private readonly account: string,
   ) {}
 
-  /** Create a function with published versions and an alias on `aliasVersion`. */
-  addFunction(name: string, versions: string[], alias: string, aliasVersion: string): void {
+  /** Create a function with published versions (and their environment variables) and an alias on `aliasVersion`. */
+  addFunction(
+    name: string,
+    versions: string[],
+    alias: string,
+    aliasVersion: string,
+    environments: Record<string, Record<string, string>> = {},
+  ): void {
     this.functions.set(name, {
       versions: new Set(versions),
+      environments: new Map(Object.entries(environments)),
       aliases: new Map([[alias, { FunctionVersion: aliasVersion, weights: {} }]]),
     });
   }
@@ -39,7 +57,7 @@ export class SimLambda {
    * error in the payload. A function released by a plan may be invokable too (its versions answer the smoke tests):
    * `run` gets the `Qualifier`, which must name one of its published versions.
    */
-  addInvokable(name: string, run: (event: unknown, qualifier: string | undefined) => unknown): void {
+  addInvokable(name: string, run: Invokable): void {
     this.invokables.set(name, run);
   }
 
@@ -74,6 +92,7 @@ export class SimLambda {
           String(input.FunctionName),
           input.Payload as Uint8Array | undefined,
           input.Qualifier as string | undefined,
+          input.LogType === 'Tail',
         );
       default:
         throw awsError(
@@ -162,13 +181,22 @@ export class SimLambda {
         `Function not found: ${this.arn(name)}:${version}`,
       );
     }
-    return { FunctionName: name, FunctionArn: `${this.arn(name)}:${version}`, Version: version, State: 'Active' };
+    const variables = fn.environments.get(version);
+    return {
+      FunctionName: name,
+      FunctionArn: `${this.arn(name)}:${version}`,
+      Version: version,
+      State: 'Active',
+      // Lambda leaves `Environment` out of the answer for a version without variables.
+      ...(variables && Object.keys(variables).length ? { Environment: { Variables: { ...variables } } } : {}),
+    };
   }
 
   private invoke(
     functionName: string,
     payload: Uint8Array | undefined,
     qualifier: string | undefined,
+    tail = false,
   ): Record<string, unknown> {
     const name = functionName.startsWith('arn:') ? (functionName.split(':')[6] ?? functionName) : functionName;
     const run = this.invokables.get(name);
@@ -185,8 +213,11 @@ export class SimLambda {
     const executed = qualifier ?? '$LATEST';
     const event = payload?.length ? (JSON.parse(new TextDecoder().decode(payload)) as unknown) : null;
     const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    const report: { durationMs?: number } = {};
+    const log = () => (tail ? { LogResult: this.logTail(executed, report.durationMs ?? 1) } : {});
     try {
-      return { StatusCode: 200, ExecutedVersion: executed, Payload: encode(run(event, qualifier) ?? null) };
+      const answer = run(event, qualifier, report);
+      return { StatusCode: 200, ExecutedVersion: executed, Payload: encode(answer ?? null), ...log() };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       return {
@@ -194,11 +225,24 @@ export class SimLambda {
         ExecutedVersion: executed,
         FunctionError: 'Unhandled',
         Payload: encode({ errorType: e.name, errorMessage: e.message, trace: [] }),
+        ...log(),
       };
     }
   }
 
+  /** The last 4 KB of an invocation's log, base64, as `LogType: Tail` returns it: its START, END and REPORT lines. */
+  private logTail(version: string, durationMs: number): string {
+    this.invocationCount++;
+    const id = `00000000-0000-4000-8000-${String(this.invocationCount).padStart(12, '0')}`;
+    const billed = Math.ceil(durationMs);
+    const text =
+      `START RequestId: ${id} Version: ${version}\n` +
+      `END RequestId: ${id}\n` +
+      `REPORT RequestId: ${id}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n`;
+    return Buffer.from(text.slice(-4096), 'utf8').toString('base64');
+  }
+
   private arn(name: string): string {
-    return `arn:aws:lambda:${this.region}:${this.account}:function:${name}`;
+    return `arn:aws:lambda:${this.region}:${this.accountOf(`function:${name}`) ?? this.account}:function:${name}`;
   }
 }

@@ -53,6 +53,8 @@ function versionUuid(seed: string): string {
 export class SimSecretsManager {
   private readonly secrets = new Map<string, Secret>();
   private counter = 0;
+  /** The account a resource (`function:<name>`…, the ARN's tail) is in, when not this service's own (another account's service). */
+  accountOf: (resource: string) => string | undefined = () => undefined;
 
   constructor(
     private readonly now: () => number,
@@ -62,7 +64,8 @@ export class SimSecretsManager {
   /** Setup: a secret whose AWSCURRENT version holds `secretString`. Returns its ARN. */
   createSecret(name: string, secretString: string): string {
     if (this.secrets.has(name)) throw new Error(`SimSecretsManager: secret ${name} already exists`);
-    const arn = `arn:aws:secretsmanager:${this.env.region}:${this.env.account}:secret:${name}-${arnSuffix(name)}`;
+    const resource = `secret:${name}-${arnSuffix(name)}`;
+    const arn = `arn:aws:secretsmanager:${this.env.region}:${this.accountOf(resource) ?? this.env.account}:${resource}`;
     const at = this.now();
     this.secrets.set(name, {
       name,

@@ -12,21 +12,27 @@ interface Version {
 const TYPES: readonly string[] = ['String', 'StringList', 'SecureString'];
 
 /**
- * SSM Parameter Store, as far as release tooling needs it: `GetParameter` (with `name:version` selectors) and
- * `PutParameter` (versions, `Overwrite`), on the virtual clock.
+ * SSM Parameter Store, as far as release tooling needs it: `GetParameter` (with `name:version` selectors),
+ * `GetParametersByPath` (one level or recursive, pages of at most 10) and `PutParameter` (versions, `Overwrite`),
+ * on the virtual clock.
  */
 export class SimSSM {
   private readonly parameters = new Map<string, Version[]>();
+  /** The account a resource (`function:<name>`…, the ARN's tail) is in, when not this service's own (another account's service). */
+  accountOf: (resource: string) => string | undefined = () => undefined;
 
   constructor(
     private readonly now: () => number,
     private readonly env: { region: string; account: string } = { region: 'us-east-1', account: '123456789012' },
   ) {}
 
-  /** Setup: create the parameter, or add a version to it. Returns the new version number. */
-  putParameter(name: string, value: string, type: ParameterType = 'String'): number {
+  /**
+   * Setup: create the parameter, or add a version to it, now or at `at` (ms; setup before the clock runs).
+   * Returns the new version number.
+   */
+  putParameter(name: string, value: string, type: ParameterType = 'String', at?: number): number {
     const versions = this.parameters.get(name) ?? [];
-    versions.push({ value, type, at: this.now() });
+    versions.push({ value, type, at: at ?? this.now() });
     this.parameters.set(name, versions);
     return versions.length;
   }
@@ -47,6 +53,8 @@ export class SimSSM {
         return this.getParameter(input);
       case 'PutParameter':
         return this.put(input);
+      case 'GetParametersByPath':
+        return this.getByPath(input);
       default:
         throw fault('UnknownOperationException', `${operation} is not simulated by the local SSM`);
     }
@@ -86,6 +94,50 @@ export class SimSSM {
     };
   }
 
+  /**
+   * The parameters under a hierarchy, sorted by name: one level (`Recursive` false, the default) or all below;
+   * `MaxResults` 1-10 (default 10) and a `NextToken` while more remain. A `SecureString` without
+   * `WithDecryption` answers its ciphertext, as `GetParameter` does.
+   */
+  private getByPath(input: Record<string, unknown>): Record<string, unknown> {
+    const path = String(input.Path ?? '');
+    if (!path.startsWith('/') || path.length > 2048) {
+      throw fault(
+        'ValidationException',
+        `The parameter path ${path} is not valid: hierarchies start with a forward slash (/).`,
+      );
+    }
+    const max = input.MaxResults === undefined ? 10 : Number(input.MaxResults);
+    if (!Number.isInteger(max) || max < 1 || max > 10) {
+      throw fault(
+        'ValidationException',
+        `1 validation error detected: Value '${String(input.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 10`,
+      );
+    }
+    const prefix = path.endsWith('/') ? path : `${path}/`;
+    const names = [...this.parameters.keys()]
+      .filter((n) => n.startsWith(prefix) && (input.Recursive === true || !n.slice(prefix.length).includes('/')))
+      .sort();
+    const start = input.NextToken === undefined ? 0 : Number(Buffer.from(String(input.NextToken), 'base64').toString());
+    if (!Number.isInteger(start) || start < 0) throw fault('ValidationException', 'The NextToken is not valid.');
+    const page = names.slice(start, start + max).map((name) => {
+      const versions = this.parameters.get(name) as Version[];
+      const version = versions.at(-1) as Version;
+      const decrypt = input.WithDecryption === true;
+      return {
+        Name: name,
+        Type: version.type,
+        Value: version.type === 'SecureString' && !decrypt ? ciphertext(version.value) : version.value,
+        Version: versions.length,
+        LastModifiedDate: new Date(version.at),
+        ARN: this.arn(name),
+        DataType: 'text',
+      };
+    });
+    const next = start + max < names.length ? Buffer.from(String(start + max)).toString('base64') : undefined;
+    return { Parameters: page, ...(next ? { NextToken: next } : {}) };
+  }
+
   private put(input: Record<string, unknown>): Record<string, unknown> {
     const name = String(input.Name ?? '');
     if (input.Value === undefined || input.Value === null) {
@@ -119,7 +171,8 @@ export class SimSSM {
   }
 
   private arn(name: string): string {
-    return `arn:aws:ssm:${this.env.region}:${this.env.account}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+    const resource = `parameter${name.startsWith('/') ? '' : '/'}${name}`;
+    return `arn:aws:ssm:${this.env.region}:${this.accountOf(resource) ?? this.env.account}:${resource}`;
   }
 }
 

@@ -5,6 +5,8 @@
  *   npm run bench                    everything but the blast radius (includes a full `npm test`)
  *   npm run bench -- --quick         skips the `npm test` timing
  *   npm run bench -- --blast-radius  the judge's blast-radius benchmark (blast-radius.ts; 20-40 minutes)
+ *   npm run bench -- --bundles       only each function's bundle: minified size and import time (bundles.ts)
+ *   npm run bench -- --synth-scale [N]  only `cdk synth` with N generated plans (default 1000; synth-scale.ts)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -20,9 +22,32 @@ if (process.argv.includes('--blast-radius')) {
   process.exit(0);
 }
 
+if (process.argv.includes('--synth-scale')) {
+  const { runSynthScale, synthScale } = await import('./synth-scale');
+  const figures = runSynthScale(PROJECT_ROOT, synthScale(process.argv), (line) => process.stdout.write(`${line}\n`));
+  mkdirSync(join(PROJECT_ROOT, '.bench'), { recursive: true });
+  writeFileSync(join(PROJECT_ROOT, '.bench', 'synth-scale.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  process.exit(0);
+}
+
 const quick = process.argv.includes('--quick');
 const out = join(PROJECT_ROOT, '.bench');
 mkdirSync(out, { recursive: true });
+
+/** Each function's bundle as the stack builds it: minified size and the median time Node takes to import it. */
+async function bundleSection(): Promise<Record<string, unknown>> {
+  const { measureBundles } = await import('./bundles');
+  const runs = 7;
+  process.stdout.write(`Function bundles (esbuild as the stack bundles them; import: median of ${runs} fresh node)\n`);
+  const figures = await measureBundles(join(out, 'bundles'), runs, (name, f) =>
+    line(`  ${name}`, `${(f.bytes / 1024).toFixed(1)} KB`, `import ${f.importMs.median} ms`),
+  );
+  const total = Object.values(figures).reduce((sum, f) => sum + f.bytes, 0);
+  const largest = Math.max(...Object.values(figures).map((f) => f.bytes));
+  line('  largest / total', `${(largest / 1024).toFixed(1)} KB`, `total ${(total / 1024).toFixed(1)} KB`);
+  return figures;
+}
+
 const env = {
   ...process.env,
   CDK_DISABLE_VERSION_CHECK: '1',
@@ -101,6 +126,13 @@ function bundleSizes(assembly: string): Record<string, number> {
 const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}` };
 const line = (label: string, value: string, target = '') =>
   process.stdout.write(`${label.padEnd(52)} ${value.padEnd(22)} ${target}\n`);
+
+if (process.argv.includes('--bundles')) {
+  const figures = await bundleSection();
+  writeFileSync(join(out, 'bundles.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  process.stdout.write(`\nwritten to ${join(out, 'bundles.json')}\n`);
+  process.exit(0);
+}
 
 process.stdout.write('Rollout Pilot benchmarks\n\n');
 
@@ -251,6 +283,8 @@ for (const [step, bytes] of Object.entries(sizes).sort((a, b) => a[1] - b[1])) {
     bytes > 300 * 1024 ? '(target < 300 KB: over)' : '',
   );
 }
+
+results.functionBundles = await bundleSection();
 
 if (!quick) {
   const tests = time('npm test', 'npm', ['test', '--silent']);

@@ -12,6 +12,7 @@ import { EVENT_FUNCTIONS } from '../../functions/catalog';
 import { buildApp, type RolloutPilotApp } from '../../lib/app';
 import { STEP_PLACEHOLDERS, type StepName } from '../../statemachines/rollout';
 import { DATABASE_SERVICES, MIXED_TARGETS, NO_BUNDLING } from './fixtures';
+import { quotaProblems } from './quotas';
 
 const STEPS = Object.values(STEP_PLACEHOLDERS) as StepName[];
 
@@ -114,36 +115,39 @@ describe('the CDK app (real bundling, cdk-nag on)', () => {
     expect(stale).toEqual([]);
   });
 
-  it('bundles the registered plans into the validate step', () => {
-    // Prepare
-    const services = built.plans.map((p) => p.service);
-
+  it('deploys the orchestrator and one stack per plan file, each service onboarded by name', () => {
     // Act
-    const bundle = readFileSync(bundleOf(built, assembly, built.stack.orchestrator.functions.validate), 'utf8');
+    const names = assembly.stacks.map((stack) => stack.stackName);
+    const services = built.services.map((stack) => stack.service.plan.service);
 
     // Assess
+    expect(names).toEqual(['RolloutPilot', ...built.plans.map((p) => `RolloutService-${p.service}`)]);
+    expect(services).toEqual(built.plans.map((p) => p.service));
     expect(services).toContain('checkout-api');
-    for (const service of services) expect(bundle).toContain(service);
-    expect(bundle).toContain('checkout-api-releases');
-    expect(bundle).not.toContain('process.env.ROLLOUT_PLANS');
+    for (const stack of built.services) expect(stack.service.orchestrator.name).toBe('rollout-pilot');
   });
 
-  it('bundles the registered plans into every event function too', () => {
-    // Prepare
-    const services = built.plans.map((p) => p.service);
-
+  it('bundles no plan into any function: the functions read each service’s plan from its parameter', () => {
     // Act
-    const bundles = EVENT_FUNCTIONS.map((name) => ({
-      name,
-      code: readFileSync(bundleOf(built, assembly, built.stack.orchestrator.eventFunctions[name]), 'utf8'),
-    }));
+    const bundles = [
+      ...STEPS.map((name) => ({ name, fn: built.stack.orchestrator.functions[name] })),
+      ...EVENT_FUNCTIONS.map((name) => ({ name, fn: built.stack.orchestrator.eventFunctions[name] })),
+    ].map(({ name, fn }) => ({ name, code: readFileSync(bundleOf(built, assembly, fn), 'utf8') }));
 
     // Assess
     for (const { name, code } of bundles) {
-      for (const service of services) expect(code, name).toContain(service);
-      expect(code, name).toContain('checkout-api-releases');
-      expect(code, name).not.toContain('process.env.ROLLOUT_PLANS');
+      expect(code, name).not.toContain('checkout-api-releases');
+      expect(code, name).not.toContain('checkout-db-verify');
     }
+  });
+
+  it('keeps every stack within CloudFormation’s quotas and every role within IAM’s', () => {
+    // Act
+    const problems = assembly.stacks.flatMap((stack) => quotaProblems(stack.stackName, stack.template));
+
+    // Assess
+    expect(assembly.stacks.length).toBe(1 + built.plans.length);
+    expect(problems).toEqual([]);
   });
 
   it('bundles every step and event function as a minified ES module with the AWS SDK inside, under 1 MB', () => {
@@ -167,6 +171,21 @@ describe('the CDK app (real bundling, cdk-nag on)', () => {
       expect(code, step).not.toMatch(/from\s*["']@aws-sdk\//);
       expect(statSync(path).size, step).toBeLessThan(1024 * 1024);
     }
+  });
+  it('synthesizes the same orchestrator template and asset hashes with one plan as with every example plan', () => {
+    // Prepare
+    const [first] = built.plans;
+    if (!first) throw new Error('no example plan');
+    // The same outdir: CDK's asset cache is per outdir, so the bundles are reused, not rebuilt (this runs last).
+    const one = buildApp({ plans: [first], outdir, nag: false });
+
+    // Act
+    const alone = one.app.synth().getStackArtifact(one.stack.artifactId).template;
+    const all = assembly.getStackArtifact(built.stack.artifactId).template;
+
+    // Assess
+    expect(JSON.stringify(alone)).toBe(JSON.stringify(all));
+    expect(JSON.stringify(all)).toMatch(/[0-9a-f]{64}\.zip/);
   });
 });
 
@@ -196,13 +215,14 @@ function nagResults(
   env: { account: string; region: string } | undefined,
 ) {
   const { app } = buildApp({ plans, env, context: NO_BUNDLING });
-  app.synth();
+  const assembly = app.synth();
+  const quotas = assembly.stacks.flatMap((stack) => quotaProblems(stack.stackName, stack.template));
   const { violations } = new AwsSolutionsChecks().validateScope(app);
   const findings = findingsIgnoringAcknowledgements(app);
   const stale = acknowledgements(app).filter(
     (ack) => !findings.some((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`))),
   );
-  return { violations, findings, stale };
+  return { violations, findings, stale, quotas };
 }
 
 describe('the CDK app with database plans (an RDS instance, an Aurora cluster)', () => {
@@ -211,12 +231,15 @@ describe('the CDK app with database plans (an RDS instance, an Aurora cluster)',
     ['in a fixed account and Region', { account: '111122223333', region: 'eu-west-1' }],
   ])('passes the cdk-nag AwsSolutions checks %s, acknowledging only what cdk-nag reports', (_name, env) => {
     // Act
-    const { violations, stale, findings } = nagResults(DATABASE_SERVICES, env);
+    const { violations, stale, findings, quotas } = nagResults(DATABASE_SERVICES, env);
 
     // Assess
     expect(violations).toEqual([]);
     expect(stale).toEqual([]);
-    expect(findings.filter((f) => f.path.includes('RestoreDatabase')).length).toBeGreaterThan(0);
+    expect(quotas).toEqual([]);
+    expect(findings.filter((f) => f.path.startsWith('RolloutService-ledger-api/Service/Role')).length).toBeGreaterThan(
+      0,
+    );
   });
 });
 
@@ -226,10 +249,11 @@ describe('the CDK app with a plan of each target type (Lambda alias, ALB listene
     ['in a fixed account and Region', { account: '123456789012', region: 'us-east-1' }],
   ])('passes the cdk-nag AwsSolutions checks %s, acknowledging only what cdk-nag reports', (_name, env) => {
     // Act
-    const { violations, stale } = nagResults(MIXED_TARGETS, env);
+    const { violations, stale, quotas } = nagResults(MIXED_TARGETS, env);
 
     // Assess
     expect(violations).toEqual([]);
     expect(stale).toEqual([]);
+    expect(quotas).toEqual([]);
   });
 });

@@ -7,6 +7,8 @@ import type { IConstruct } from 'constructs';
 import { type Plan, type PlanInput, parsePlan } from '../../functions/core/plan';
 import type { RolloutOrchestratorProps } from '../../lib/orchestrator';
 import { RolloutPilotStack } from '../../lib/rollout-stack';
+import type { RolloutServiceProps } from '../../lib/service';
+import { RolloutServiceStack } from '../../lib/service-stack';
 import { albTarget, flagTarget } from '../fixtures/targets';
 
 /** The smallest valid plan input: two phases, Lambda alias `live`. */
@@ -70,12 +72,31 @@ export interface SynthesizedStack {
 }
 
 /**
- * The stack, synthesized for template assertions: no bundling, and without the built-in CloudFormation schema
- * validation (about 3 s a synth; `app.test.ts` keeps it, as `cdk synth` does).
+ * The orchestrator's stack, synthesized for template assertions: no bundling, and without the built-in
+ * CloudFormation schema validation (about 3 s a synth; `app.test.ts` keeps it, as `cdk synth` does).
  */
-export function synthStack(props: Partial<RolloutOrchestratorProps> = {}): SynthesizedStack {
+export function synthStack(props: RolloutOrchestratorProps = {}): SynthesizedStack {
   const app = new App({ context: NO_BUNDLING, builtinCloudFormationValidation: false });
-  const stack = new RolloutPilotStack(app, 'Test', { plans: TWO_SERVICES, ...props });
+  const stack = new RolloutPilotStack(app, 'Test', props);
+  return { stack, template: Template.fromStack(stack) };
+}
+
+export interface SynthesizedService {
+  readonly stack: RolloutServiceStack;
+  readonly template: Template;
+}
+
+/** Where a service stack is: a fixed account and Region, or environment-agnostic (undefined). */
+export type ServiceEnv = { readonly account: string; readonly region: string } | undefined;
+
+/** A service's stack, synthesized for template assertions (environment-agnostic unless `env` is given). */
+export function synthService(
+  plan: Plan,
+  orchestrator: RolloutServiceProps['orchestrator'] = undefined,
+  env: ServiceEnv = undefined,
+): SynthesizedService {
+  const app = new App({ builtinCloudFormationValidation: false });
+  const stack = new RolloutServiceStack(app, `RolloutService-${plan.service}`, { plan, orchestrator, env });
   return { stack, template: Template.fromStack(stack) };
 }
 

@@ -3,17 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Aws, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnEventBus } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { InvalidPlan } from '../../functions/core/errors';
 import { buildApp, InvalidPlanFiles, loadPlans } from '../../lib/app';
-import {
-  InvalidOrchestratorProps,
-  REPO_ROOT,
-  RolloutOrchestrator,
-  validateOrchestratorProps,
-} from '../../lib/orchestrator';
+import { REPO_ROOT } from '../../lib/orchestrator';
+import { InvalidPlanSet, planSetProblems } from '../../lib/plan-set';
+import { InvalidServiceProps, RolloutService } from '../../lib/service';
 import { ALB_GREEN_ARN, ALB_RULE_ARN, albTarget } from '../fixtures/targets';
-import { albPlan, flagPlan, plan, planInput, TWO_SERVICES, tempDir } from './fixtures';
+import { albPlan, flagPlan, NO_BUNDLING, plan, planInput, TWO_SERVICES, tempDir } from './fixtures';
 
 /** Run `fn` and return what it threw (fails the test when it throws nothing). */
 function thrownBy(fn: () => unknown): unknown {
@@ -35,30 +34,22 @@ const BAD_PLAN = JSON.stringify({
   colour: 'red',
 });
 
-describe('RolloutOrchestrator props', () => {
-  it('report every problem at once: duplicate services, shared topic names, shared aliases and bad plans', () => {
+describe('planSetProblems: what the plans of one orchestrator must not share', () => {
+  it('report every conflict at once: duplicate services, shared topic names and shared aliases', () => {
     // Prepare
     const orders = plan({ notifications: { topicName: 'releases' } });
-    const plans = [
-      orders,
-      plan({ notifications: { topicName: 'releases' } }),
-      { ...plan({ service: 'payments-api' }), phases: [] },
-    ];
+    const plans = [orders, plan({ notifications: { topicName: 'releases' } }), plan({ service: 'payments-api' })];
 
     // Act
-    const error = thrownBy(() => new RolloutOrchestrator(new Stack(), 'Orchestrator', { plans }));
+    const problems = planSetProblems(plans);
 
     // Assess
-    expect(error).toBeInstanceOf(InvalidOrchestratorProps);
-    const { problems, message } = error as InvalidOrchestratorProps;
     expect(problems).toEqual([
-      expect.stringMatching(/^plans\[2\] \(payments-api\): phases: .*>=1/),
       'plans[0], plans[1]: duplicate service "orders-api" (one plan per service)',
       expect.stringMatching(/^plans\[0\], plans\[1\]: notifications\.topicName "releases" is used by 2 plans/),
       expect.stringMatching(/^plans\[0\], plans\[1\], plans\[2\]: alias live of orders-api-fn is released by 3 plans/),
     ]);
-    expect(message).toContain('4 problems');
-    for (const problem of problems) expect(message).toContain(problem);
+    expect(new InvalidPlanSet(problems).message).toContain('3 problems');
   });
 
   it('refuse an existing alarm named by two plans: an alarm rolls back one service', () => {
@@ -74,10 +65,10 @@ describe('RolloutOrchestrator props', () => {
     ];
 
     // Act
-    const error = thrownBy(() => new RolloutOrchestrator(new Stack(), 'Orchestrator', { plans }));
+    const problems = planSetProblems(plans);
 
     // Assess
-    expect((error as InvalidOrchestratorProps).problems).toEqual([
+    expect(problems).toEqual([
       'plans[0], plans[1]: alarms.existing "shared-5xx" is named by 2 plans; an alarm rolls back one service, so give each plan its own alarm',
     ]);
   });
@@ -101,10 +92,10 @@ describe('RolloutOrchestrator props', () => {
     ];
 
     // Act
-    const error = thrownBy(() => new RolloutOrchestrator(new Stack(), 'Orchestrator', { plans }));
+    const problems = planSetProblems(plans);
 
     // Assess
-    expect((error as InvalidOrchestratorProps).problems).toEqual([
+    expect(problems).toEqual([
       'plans[0], plans[2]: duplicate service "orders-api" (one plan per service)',
       'plans[0] (orders-api), plans[1] (billing-api): database rds-instance "shop-db" is shared, but database.restore ' +
         'differs ("automatic" vs "never"); a rollout of one would restore what the other believes is untouched, so give ' +
@@ -137,21 +128,10 @@ describe('RolloutOrchestrator props', () => {
     ];
 
     // Act
-    const problems = [shared, sameName].map((plans) => validateOrchestratorProps({ plans }));
+    const problems = [shared, sameName, TWO_SERVICES].map((plans) => planSetProblems(plans));
 
     // Assess
-    expect(problems).toEqual([[], []]);
-  });
-
-  it('refuse a deployment without plans', () => {
-    // Act
-    const error = thrownBy(() => new RolloutOrchestrator(new Stack(), 'Orchestrator', { plans: [] }));
-
-    // Assess
-    expect(error).toBeInstanceOf(InvalidOrchestratorProps);
-    expect((error as InvalidOrchestratorProps).problems).toEqual([
-      'plans: at least one plan is required (the workflow can release nothing)',
-    ]);
+    expect(problems).toEqual([[], [], []]);
   });
 
   it('refuse two plans on one listener rule, one target group or one flag', () => {
@@ -172,7 +152,7 @@ describe('RolloutOrchestrator props', () => {
     ];
 
     // Act
-    const problems = validateOrchestratorProps({ plans });
+    const problems = planSetProblems(plans);
 
     // Assess
     expect(problems).toEqual([
@@ -185,37 +165,16 @@ describe('RolloutOrchestrator props', () => {
     ]);
   });
 
-  it('warn when an ALB plan’s listener rule is outside the deployment’s account or Region', () => {
-    // Prepare
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const here = new Stack(app, 'Here', { env: { account: '123456789012', region: 'us-east-1' } });
-    const there = new Stack(app, 'There', { env: { account: '123456789012', region: 'eu-west-1' } });
-
+  it('is what buildApp checks plans given in code with', () => {
     // Act
-    const ok = new RolloutOrchestrator(here, 'O', { plans: [albPlan()] });
-    const elsewhere = new RolloutOrchestrator(there, 'O', { plans: [albPlan()] });
+    const error = thrownBy(() => buildApp({ plans: [plan(), plan()], context: NO_BUNDLING, nag: false }));
 
     // Assess
-    const warnings = (o: RolloutOrchestrator) =>
-      o.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
-    expect(warnings(ok)).toEqual([]);
-    expect(warnings(elsewhere)).toEqual([
-      expect.stringContaining('The listener rule of plan orders-web is in Region us-east-1'),
+    expect(error).toBeInstanceOf(InvalidPlanSet);
+    expect((error as InvalidPlanSet).problems).toEqual([
+      'plans[0], plans[1]: duplicate service "orders-api" (one plan per service)',
+      expect.stringMatching(/alias live of orders-api-fn is released by 2 plans/),
     ]);
-  });
-
-  it('accept distinct services on distinct aliases', () => {
-    // Act
-    const orchestrator = new RolloutOrchestrator(
-      new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } })),
-      'O',
-      {
-        plans: TWO_SERVICES,
-      },
-    );
-
-    // Assess
-    expect([...orchestrator.plans.keys()]).toEqual(['orders-api', 'payments-api']);
   });
 });
 
@@ -279,6 +238,41 @@ describe('loadPlans', () => {
     expect(errors).toHaveLength(2);
     expect(message).toContain('plans/one.json: 3 problems:');
     expect(message).toMatch(/plans\/two\.json: 1 problem:\n {2}- \(root\): not valid JSON/);
+  });
+
+  it('names the files of plans that conflict', () => {
+    // Prepare
+    const root = tempDir({ 'plans/a.json': JSON.stringify(planInput()), 'plans/b.json': JSON.stringify(planInput()) });
+
+    // Act
+    const error = thrownBy(() => loadPlans('plans', root));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlanSet);
+    expect((error as InvalidPlanSet).problems).toEqual([
+      'plans/a.json, plans/b.json: duplicate service "orders-api" (one plan per service)',
+      expect.stringMatching(/^plans\/a\.json, plans\/b\.json: alias live of orders-api-fn is released by 2 plans/),
+    ]);
+  });
+
+  it('names the file and the size of a plan too big for its parameter, with the other bad files', () => {
+    // Prepare
+    const existing = Array.from({ length: 40 }, (_, i) => ({ name: `orders-api alarm ${i} ${'x'.repeat(200)}` }));
+    const root = tempDir({
+      'plans/big.json': JSON.stringify(planInput({ alarms: { existing } })),
+      'plans/bad.json': BAD_PLAN,
+    });
+
+    // Act
+    const error = thrownBy(() => loadPlans('plans', root));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidPlanFiles);
+    const { errors, message } = error as InvalidPlanFiles;
+    expect(errors.map((e) => e.message.split(':')[0])).toEqual(['plans/bad.json', 'plans/big.json']);
+    expect(message).toMatch(
+      /plans\/big\.json: 1 problem:\n {2}- plan: \d{4,} characters as stored \(minified JSON\), over the 8192/,
+    );
   });
 
   it('refuses a directory without plan files, and one that does not exist', () => {
@@ -452,7 +446,8 @@ describe('ARNs a plan names, against the deployment’s partition, Region and ac
         planInput({
           service: 'ledger-api',
           target: { type: 'lambda-alias', functionName: 'ledger-fn', alias: 'live' },
-          database: secretAt('ledger/db'),
+          // Its own database: two plans on one database must agree on its endpoint (planSetProblems).
+          database: { ...secretAt('ledger/db'), identifier: 'ledger-db' },
         }),
       ),
     });
@@ -464,46 +459,48 @@ describe('ARNs a plan names, against the deployment’s partition, Region and ac
     expect(plans).toHaveLength(3);
   });
 
-  it('the orchestrator refuses them in a stack with a concrete environment, with its other problems', () => {
+  it('a service refuses them in a stack with a concrete environment, with its other problems', () => {
     // Prepare
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App();
     const stack = new Stack(app, 'Here', { env: HERE });
-    const plans = [
-      plan({ notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:orders-releases' } }),
-      plan({
-        service: 'billing-api',
-        target: billing,
-        database: secretAt('arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/db-AbCdEf'),
-      }),
-      plan({ service: 'billing-api', target: { type: 'lambda-alias', functionName: 'other-fn', alias: 'live' } }),
-    ];
+    const billingPlan = plan({
+      service: 'billing-api',
+      target: billing,
+      database: secretAt('arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/db-AbCdEf'),
+    });
 
     // Act
-    const error = thrownBy(() => new RolloutOrchestrator(stack, 'O', { plans }));
+    const error = thrownBy(
+      () => new RolloutService(stack, 'S', { plan: billingPlan, orchestrator: { account: 'nope' } }),
+    );
 
     // Assess
-    expect(error).toBeInstanceOf(InvalidOrchestratorProps);
-    expect((error as InvalidOrchestratorProps).problems).toEqual([
+    expect(error).toBeInstanceOf(InvalidServiceProps);
+    expect((error as InvalidServiceProps).problems).toEqual([
       expect.stringMatching(
-        /^plans\[0\] \(orders-api\): notifications\.topicArn: \S+ is in Region eu-west-1, not the deployment's/,
+        /^plan \(billing-api\): database\.endpoint\.secretId: \S+ is in account 111122223333, not the deployment's/,
       ),
-      expect.stringMatching(
-        /^plans\[1\] \(billing-api\): database\.endpoint\.secretId: \S+ is in account 111122223333, not the deployment's/,
-      ),
-      'plans[1], plans[2]: duplicate service "billing-api" (one plan per service)',
+      'orchestrator.account: "nope" is not an AWS account id (12 digits)',
     ]);
   });
 
-  it('the orchestrator accepts them in an environment-agnostic stack, whose account and Region are tokens', () => {
+  it('a service accepts them in an environment-agnostic stack, whose account and Region are tokens', () => {
     // Prepare
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Anywhere');
-    const plans = [plan({ notifications: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:orders-releases' } })];
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Anywhere');
+    const orders = plan({ notifications: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:orders-releases' } });
 
     // Act
-    const orchestrator = new RolloutOrchestrator(stack, 'O', { plans });
+    const service = new RolloutService(stack, 'S', { plan: orders });
 
     // Assess
-    expect(orchestrator.publishTopicArns).toContain('arn:aws:sns:eu-west-1:111122223333:orders-releases');
+    expect(service.topic).toBeUndefined();
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Effect: 'Allow', Action: 'sns:Publish', Resource: 'arn:aws:sns:eu-west-1:111122223333:orders-releases' },
+        ]),
+      },
+    });
   });
 });
 
@@ -531,5 +528,36 @@ describe('bin/app.ts', () => {
     expect(run.stderr).toMatch(/^ {2}- phases\[1\]\.weight: /m);
     expect(run.stderr).toMatch(/^ {2}- colour: /m);
     expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('the platform app’s context', () => {
+  it('names the orchestrator, its service accounts (a list, or comma-separated) and its organization', () => {
+    // Prepare
+    const context = {
+      ...NO_BUNDLING,
+      'rollout-pilot:name': 'platform',
+      'rollout-pilot:service-accounts': '222222222222, 333333333333',
+      'rollout-pilot:organization-id': 'o-abcdef1234',
+    };
+
+    // Act
+    const built = buildApp({ plans: [plan()], context, nag: false });
+    const listed = buildApp({
+      plans: [plan()],
+      context: { ...NO_BUNDLING, 'rollout-pilot:service-accounts': ['444444444444'] },
+      nag: false,
+    });
+    // Read from the construct: a template would cost a synth of the orchestrator's stack.
+    const policy = (app: typeof built) =>
+      JSON.stringify(app.stack.resolve((app.stack.orchestrator.eventBus.node.defaultChild as CfnEventBus).policy));
+
+    // Assess
+    expect(built.stack.orchestrator.name).toBe('platform');
+    expect(built.services.map((s) => s.service.orchestrator.name)).toEqual(['platform']);
+    expect(policy(built)).toContain(':iam::222222222222:root');
+    expect(policy(built)).toContain(':iam::333333333333:root');
+    expect(policy(built)).toContain('o-abcdef1234');
+    expect(policy(listed)).toContain(':iam::444444444444:root');
   });
 });

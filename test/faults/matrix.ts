@@ -17,9 +17,10 @@ import { checkoutPlanVariant, planVariant } from '../workflow/helpers';
 export function operationsInCode(): string[] {
   const dir = join(PROJECT_ROOT, 'functions', 'adapters');
   const found = new Set<string>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+  // Recursive: the routers and the database adapters have folders of their own.
+  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(join(dir, file), 'utf8');
-    for (const match of text.matchAll(/aws\(\s*'([a-z0-9-]+:[A-Z][A-Za-z]+)'/g)) found.add(match[1] as string);
+    for (const match of text.matchAll(/aws\(\s*'([a-z0-9-]+:[A-Z][A-Za-z0-9]+)'/g)) found.add(match[1] as string);
   }
   return [...found].sort();
 }
@@ -93,6 +94,29 @@ export const KINDS: Record<string, () => ScenarioInput> = {
   'business-alarm': () => example('business-alarm'),
   /** A feature flag: the pilot tenant's regression turns the flag off. */
   flag: () => example('pilot-tenant-regression'),
+  /**
+   * A Lambda alias with every gate of issue 16 that calls AWS: migrations read from S3, the new version's
+   * configuration, a smoke test, synthetic invocations in each bake, the checks after 100 %: promoted.
+   */
+  gates: () => {
+    const environment = { DATABASE_URL: 'postgresql://checkout@db.internal/checkout', DB_SCHEMA: 'checkout' };
+    const plan = checkoutPlanVariant((p) => {
+      delete p.database;
+      (p.alarms as Record<string, unknown>).existing = [];
+      (p.readiness as Record<string, unknown>).configuration = { required: ['DATABASE_URL', 'DB_SCHEMA'] };
+      p.smokeTests = [{ name: 'quote', type: 'invoke', payload: { action: 'quote' } }];
+      p.synthetic = { requestsPerWakeUp: 5, request: { type: 'invoke', payloads: [{ action: 'quote' }] } };
+    });
+    const raw = checkout(plan, {
+      versions: { '41': { ...HEALTHY, environment }, '42': { ...HEALTHY, environment } },
+      s3: {
+        's3://checkout-api-migrations/releases/42/V42_1__add_column.sql':
+          'ALTER TABLE customers ADD COLUMN marketing_opt_in boolean;\n',
+      },
+    });
+    raw.input = { ...(raw.input as object), migrations: { s3: 's3://checkout-api-migrations/releases/42/' } };
+    return raw;
+  },
 };
 
 /** The faults, by the error each service answers with. */
@@ -110,6 +134,10 @@ const ERRORS: Record<string, { throttled: string; denied: string; server: string
   ssm: { throttled: 'ThrottlingException', denied: 'AccessDeniedException', server: 'InternalServerError' },
   secretsmanager: { throttled: 'ThrottlingException', denied: 'AccessDeniedException', server: 'InternalServiceError' },
   elasticloadbalancing: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
+  // The service role session every step acts through: a role that cannot be assumed is AccessDenied.
+  sts: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
+  // S3 throttles with 503 SlowDown (not a 4xx), and answers 500 InternalError.
+  s3: { throttled: 'SlowDown', denied: 'AccessDenied', server: 'InternalError' },
 };
 
 export const FAULTS = ['throttled-absorbed', 'throttled-outlasting', 'denied', 'server'] as const;
@@ -161,11 +189,12 @@ export interface RunOutcome {
   operations: Set<string>;
 }
 
-/** Run a scenario to its end and collect what the invariants need. */
-export async function runScenario(raw: ScenarioInput): Promise<RunOutcome> {
+/** Run a scenario to its end and collect what the invariants need; `prepare` acts on the world before it starts. */
+export async function runScenario(raw: ScenarioInput, prepare?: (sim: Simulator) => void): Promise<RunOutcome> {
   const scenario = parseScenario(raw);
   const sim = await Simulator.create(scenario);
   try {
+    prepare?.(sim);
     const execution = sim.startExecution(scenario.name, scenario.input);
     await sim.runToEnd();
     const report = await sim.report(execution);
@@ -261,7 +290,10 @@ export function violations(run: RunOutcome, faultedOperation: string | null): st
   if (run.report.outcome === 'FAILED') {
     const told = run.notifications.find((n) => n.subject.includes(`FAILED at ${run.failedState}`));
     const snsBroken = faultedOperation === 'sns:Publish';
-    if (!told && !snsBroken) problems.push(`no notification names the failed step ${run.failedState}`);
+    // A rollout that fails at Validate has not started: it read no plan (so knows no topic), took no lock and moved
+    // nothing; the caller of StartExecution sees the failed execution, as with an invalid input.
+    const started = run.failedState !== 'Validate';
+    if (!told && !snsBroken && started) problems.push(`no notification names the failed step ${run.failedState}`);
     if (told && !(told.message.includes('redrive-execution') && told.message.includes('rollout-pilot abort'))) {
       problems.push('the failure notification does not give the commands to go on');
     }
@@ -309,7 +341,8 @@ export function redriveViolations(
 
 /** The operations that change something (every one but reads): where a crash right after the call matters. */
 export function changesSomething(operation: string): boolean {
-  return !/:(Get|Describe|List|Query|Scan|BatchGet)/.test(operation);
+  // AssumeRole only issues credentials: nothing of the rollout's changes.
+  return !/:(Get|Describe|List|Query|Scan|BatchGet)/.test(operation) && operation !== 'sts:AssumeRole';
 }
 
 /** Approvals a kind needs to end as it does without faults; given again after a redrive (refused when nothing waits). */

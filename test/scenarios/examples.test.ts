@@ -72,6 +72,7 @@ describe('every shipped example scenario that states an expected outcome meets i
     expect(report.expected).toEqual({
       outcome: scenario.expect?.outcome,
       trigger: scenario.expect?.trigger ?? null,
+      ...(scenario.expect?.recovery ? { recovery: scenario.expect.recovery } : {}),
       met: true,
     });
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../functions/core/plan';
 import type { Report } from '../../local/report';
 import { PROJECT_ROOT, Simulator } from '../../local/simulate';
-import { aliasUpdates, callsOf, run, scenario } from './helpers';
+import { aliasUpdates, callsOf, RECOVERY_WATCH_MS, run, scenario } from './helpers';
 
 const ms = (iso: string | null | undefined) => Date.parse(iso ?? '');
 const minutesAfterStart = (report: Report, iso: string | null | undefined) => (ms(iso) - ms(report.startedAt)) / 60_000;
@@ -97,7 +97,9 @@ describe('an alarm going into ALARM rolls the release back within a second, what
     expect(report.rollback?.reason).toContain('sales -40%');
     expect(minutesAfterStart(report, report.rollback?.detectedAt)).toBe(40);
     const { restored } = expectFastRollback(report, simulator);
-    expect(ms(report.finishedAt) - restored).toBeLessThan(1000);
+    // Then the recovery watch, and the end.
+    expect(ms(report.finishedAt) - restored - RECOVERY_WATCH_MS).toBeLessThan(1000);
+    expect(ms(report.finishedAt) - restored).toBeGreaterThanOrEqual(RECOVERY_WATCH_MS);
     expect(report.maxWeight).toBe(50);
     expect(await simulator.store.lockHolder('checkout-api')).toBeUndefined();
     expect(simulator.world.sns.messages.map((m) => m.subject)).toEqual(['[rollout-pilot] checkout-api 42 ROLLED BACK']);
@@ -288,7 +290,11 @@ describe('an alarm going into ALARM rolls the release back within a second, what
       expect(sim.world.lambda.split('payments-api', 'live')).toEqual({ '41': 1 });
       const results = sim.invocations.filter((i) => i.step === 'on-alarm').map((i) => i.result);
       expect(results).toEqual([
-        expect.objectContaining({ action: 'ignored', reason: 'no rollout of payments-api is running' }),
+        // Without its rollout running, no plan of the running ones names payments' alarm.
+        expect.objectContaining({
+          action: 'ignored',
+          reason: "payments-api-errors is not an alarm of any running rollout's plan in account 123456789012",
+        }),
         expect.objectContaining({
           action: 'ignored',
           reason: expect.stringMatching(/watches version 40; the rollout releases 42/),
@@ -313,7 +319,9 @@ describe('operators\u2019 signals and console stops', () => {
     expect(minutesAfterStart(report, report.rollback?.trafficRestoredAt)).toBe(12);
     expect(report.signals).toEqual([expect.objectContaining({ type: 'abort', by: 'ana', accepted: true })]);
     expect(report.finalWeights).toEqual({ '41': 100, '42': 0 });
-    expect(ms(report.finishedAt) - ms(report.rollback?.trafficRestoredAt)).toBeLessThan(1000);
+    // The rollout ends once the recovery watch is over.
+    expect(ms(report.finishedAt) - ms(report.rollback?.trafficRestoredAt) - RECOVERY_WATCH_MS).toBeLessThan(1000);
+    expect(ms(report.finishedAt) - ms(report.rollback?.trafficRestoredAt)).toBeGreaterThanOrEqual(RECOVERY_WATCH_MS);
     expect(aliasUpdates(simulator)).toHaveLength(2);
   });
 

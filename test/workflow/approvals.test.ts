@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../local/report';
 import type { Simulator } from '../../local/simulate';
-import { aliasUpdates, checkoutPlanVariant, run, scenario } from './helpers';
+import { aliasUpdates, checkoutPlanVariant, RECOVERY_WATCH_MS, run, scenario } from './helpers';
 
 const ms = (iso: string | null | undefined) => Date.parse(iso ?? '');
 const minutesAfterStart = (report: Report, iso: string | null | undefined) => (ms(iso) - ms(report.startedAt)) / 60_000;
@@ -94,7 +94,8 @@ describe('a phase that needs an approval before it starts', () => {
     expect(report.approvals).toEqual([
       expect.objectContaining({ decision: 'rejected', by: 'tl', reason: 'not during the sale' }),
     ]);
-    expect(minutesAfterStart(report, report.finishedAt)).toBeLessThan(72);
+    // Ended after the recovery watch.
+    expect(minutesAfterStart(report, report.finishedAt)).toBeLessThan(72 + RECOVERY_WATCH_MS / 60_000);
   });
 
   it('timed out: rolled back at the timeout (the default), and the reason says so', async () => {
@@ -144,7 +145,7 @@ describe('a phase that needs an approval before it starts', () => {
     expect(report.maxWeight).toBe(50);
     expect(promotedAt(simulator, report)).toBeNull();
     expect(minutesAfterStart(report, report.rollback?.trafficRestoredAt)).toBeLessThan(77);
-    expect(minutesAfterStart(report, report.finishedAt)).toBeLessThan(77);
+    expect(minutesAfterStart(report, report.finishedAt)).toBeLessThan(77 + RECOVERY_WATCH_MS / 60_000);
     expect(report.approvals).toEqual([expect.objectContaining({ decision: null })]);
     expect(aliasUpdates(simulator).at(-1)).toMatchObject({ FunctionVersion: '41' });
   });

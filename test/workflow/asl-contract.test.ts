@@ -212,6 +212,7 @@ describe('the rollout state machine definition', () => {
         DatabaseRestoreFailed: new errors.DatabaseRestoreFailed('restore failed'),
         VerificationFailed: new errors.VerificationFailed('no checksum'),
         TargetChanged: new errors.TargetChanged('flag turned off by hand'),
+        MaintenanceChanged: new errors.MaintenanceChanged('maintenance switch set by hand'),
       } satisfies Record<(typeof ROLLOUT_ERRORS)[number]['errorName'], RolloutPilotError>;
 
       // Assess
@@ -352,7 +353,8 @@ describe('the rollout state machine definition', () => {
     it("sends the Judge choice's unexpected verdicts down the rollback path", () => {
       // Prepare
       const judge = DEFINITION.States.Judge;
-      const rollback = taskOf('RollbackFunctionArn');
+      // The rollback function's rollback action (its other action checks the recovery after the watch).
+      const rollback = taskOf('RollbackFunctionArn').filter(([, task]) => task.Parameters?.action === undefined);
 
       // Act: follow Next (a Choice's Default) from the Judge's Default until the execution ends.
       const path: string[] = [];

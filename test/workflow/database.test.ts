@@ -3,7 +3,16 @@ import { rolloutSnapshotPrefix } from '../../functions/core/database';
 import type { Report } from '../../local/report';
 import type { Scenario } from '../../local/scenario';
 import { Simulator, simulate } from '../../local/simulate';
-import { aliasUpdates, callsOf, checkoutPlanVariant, exampleScenario, HEALTHY, run, scenario } from './helpers';
+import {
+  aliasUpdates,
+  callsOf,
+  checkoutPlanVariant,
+  exampleScenario,
+  HEALTHY,
+  RECOVERY_WATCH_MS,
+  run,
+  scenario,
+} from './helpers';
 
 const ms = (iso: string | null | undefined) => Date.parse(iso ?? '');
 const minutesAfterStart = (report: Report, iso: string | null | undefined) => (ms(iso) - ms(report.startedAt)) / 60_000;
@@ -241,7 +250,8 @@ describe('a rollout with a database', () => {
 
     // Assess
     expect(report.outcome).toBe('ROLLED_BACK');
-    expect(minutesAfterStart(report, report.finishedAt)).toBe(12);
+    // Declined at 12 minutes, then the recovery watch.
+    expect(minutesAfterStart(report, report.finishedAt)).toBe(12 + RECOVERY_WATCH_MS / 60_000);
     expect(report.database).toMatchObject({ restored: false, restoreDecision: 'rejected', serviceUses: 'checkout-db' });
     expect(report.database?.restoreReason).toMatch(/declined by ana: we will fix forward/);
     expect(callsOf(simulator, 'rds:RestoreDBInstanceFromDBSnapshot')).toEqual([]);
@@ -258,7 +268,7 @@ describe('a rollout with a database', () => {
 
     // Assess
     expect(report.outcome).toBe('ROLLED_BACK');
-    expect(ms(report.finishedAt) - ms(report.rollback?.trafficRestoredAt)).toBe(30 * 60_000);
+    expect(ms(report.finishedAt) - ms(report.rollback?.trafficRestoredAt)).toBe(30 * 60_000 + RECOVERY_WATCH_MS);
     expect(report.database).toMatchObject({ restored: false, restoreDecision: 'timed-out' });
     expect(report.database?.restoreReason).toMatch(/no approval of the restore .* snapshot .* is kept/);
     expect(simulator.world.rds.snapshots().some((x) => x.identifier === report.database?.snapshotId)).toBe(true);

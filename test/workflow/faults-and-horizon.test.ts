@@ -99,10 +99,16 @@ describe('every scenario gets a report, whatever fails (issue 13, item 11)', () 
     expect(report.outcome).toBe('PROMOTED');
     expect(report.phases.map((p) => p.result)).toEqual(['passed', 'passed', 'passed']);
     expect(report.gates.length).toBeGreaterThan(0);
-    // The report's reads are the simulator's own: neither faulted nor counted as the workflow's calls.
-    expect(simulator.world.dynamodb.calls.filter((c) => c.operation === 'Query')).toEqual([]);
+    // The report's reads are the simulator's own: neither faulted nor counted as the workflow's calls. The
+    // workflow's only queries are the reconciler's reads of the running-rollout index, each refused.
+    const queries = simulator.world.dynamodb.calls.filter((c) => c.operation === 'Query');
+    expect(queries.length).toBeGreaterThan(0);
+    for (const query of queries) {
+      expect(query).toMatchObject({ caller: 'reconcile' });
+      expect(query.input).toMatchObject({ ExpressionAttributeValues: { ':pk': { S: 'LOCKS' } } });
+    }
     expect(simulator.world.faultHits()).toEqual([
-      { operation: 'dynamodb:Query', error: 'InternalServerError', hits: 0 },
+      { operation: 'dynamodb:Query', error: 'InternalServerError', hits: queries.length },
     ]);
   });
 

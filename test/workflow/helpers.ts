@@ -9,6 +9,12 @@ import type { Call } from '../../local/world';
 /** Behaviour of a healthy version, as in the shared scenarios. */
 export const HEALTHY = { errorRate: 0.002, p50Ms: 80, p95Ms: 180 };
 
+/**
+ * How long a rolled-back rollout of the checkout-api plan watches the stable version before it ends: its
+ * `recovery.watch` (10 minutes), its `health.datapointDelay` (1 minute) and a minute to align.
+ */
+export const RECOVERY_WATCH_MS = 12 * 60_000;
+
 /** A Tuesday morning in Bogotá: no freeze window for the next two hours. */
 export const TUESDAY_9AM = '2026-11-17T09:00:00-05:00';
 

@@ -77,6 +77,7 @@ describe('the readiness gate', () => {
     ]);
     expect(report.gates.map((g) => [g.kind, g.target, g.result])).toEqual([
       ['freeze', 'freeze windows', 'pass'],
+      ['freeze', 'checkout-api', 'pass'],
       ['target', 'checkout-api:live', 'pass'],
       ['database', 'checkout-db', 'pass'],
       ['alarm', 'checkout-api-login-failures', 'fail'],
@@ -115,6 +116,7 @@ describe('the readiness gate', () => {
     expect(report.outcome).toBe('PROMOTED');
     expect(report.gates.map((g) => [g.kind, g.target, g.result])).toEqual([
       ['freeze', 'freeze windows', 'pass'],
+      ['freeze', 'checkout-api', 'pass'],
       ['target', 'checkout-api:live', 'pass'],
       ['database', 'checkout-db', 'pass'],
       ['alarm', 'checkout-api-login-failures', 'pass'],
@@ -123,8 +125,14 @@ describe('the readiness gate', () => {
       ['health', HEALTHZ, 'pass'],
       ['lambda', 'checkout-ready', 'pass'],
     ]);
+    // Once at the gate, once more at 100 % (the checks after promotion); the alarms are read at the gate only.
     const invoked = callsOf(simulator, 'lambda:Invoke').filter((c) => c.input.FunctionName === 'checkout-ready');
-    expect(invoked).toHaveLength(1);
+    expect(invoked).toHaveLength(2);
+    expect(report.postChecks.map((c) => [c.kind, c.target, c.result])).toEqual([
+      ['health', HEALTHZ, 'pass'],
+      ['lambda', 'checkout-ready', 'pass'],
+    ]);
+    expect(callsOf(simulator, 'cloudwatch:DescribeAlarms')).toHaveLength(1);
     expect(callsOf(simulator, 'cloudwatch:DescribeAlarms')[0]?.input).toMatchObject({
       AlarmNames: ['checkout-api-login-failures', 'checkout-api-sales-failures', 'checkout-api-data-integrity'],
     });

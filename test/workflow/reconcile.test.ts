@@ -1,5 +1,7 @@
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { RECONCILE_EVERY_MINUTES } from '../../functions/catalog';
+import { Simulator } from '../../local/simulate';
 import { callsOf, exampleScenario, run, scenario } from './helpers';
 
 const minutes = (from: string | null | undefined, to: string | null | undefined) =>
@@ -67,5 +69,41 @@ describe('the reconciler finds what a lost execution-status event would have tol
     const acted = passes.filter((p) => (p.result as { reconciled: unknown[] }).reconciled.length > 0);
     expect(acted.length).toBeGreaterThan(1);
     expect(callsOf(simulator, 'sns:Publish').filter((c) => String(c.input.Subject).includes('FAILED'))).toHaveLength(1);
+  });
+});
+
+describe('the running-rollout index', () => {
+  it('is what the reconciler reads: a stale item whose lock is gone is deleted, the running rollout checked', async () => {
+    // Prepare: a finish that died between releasing orders-api's lock and deleting its index item.
+    const sim = await Simulator.create(scenario());
+    try {
+      const doc = DynamoDBDocumentClient.from(sim.world.dynamoClient({ bookkeeping: true }));
+      const stale = {
+        pk: 'LOCKS',
+        sk: 'SERVICE#orders-api',
+        service: 'orders-api',
+        executionArn: 'arn:aws:states:us-east-1:123456789012:execution:rollout-pilot:old',
+        rolloutId: 'old',
+        startedAt: '2026-11-16T09:00:00.000Z',
+        alarms: [],
+      };
+      await doc.send(new PutCommand({ TableName: sim.world.settings.tableName, Item: stale }));
+      const execution = sim.startExecution('release-42', { service: 'checkout-api', version: '42' });
+
+      // Act: up to the first reconciler pass while the rollout runs.
+      await sim.run(() => sim.invocations.some((i) => i.step === 'reconcile'));
+      const running = await sim.records.runningRollouts();
+      await sim.runToEnd();
+
+      // Assess
+      const [pass] = sim.invocations.filter((i) => i.step === 'reconcile');
+      expect(pass?.result).toEqual({ checked: 1, reconciled: [] });
+      expect(running.map((r) => [r.service, r.executionArn])).toEqual([['checkout-api', execution.arn]]);
+      expect(execution.status).toBe('SUCCEEDED');
+      // Released with its lock at the end.
+      expect(await sim.records.runningRollouts()).toEqual([]);
+    } finally {
+      sim.dispose();
+    }
   });
 });

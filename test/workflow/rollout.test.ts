@@ -257,11 +257,16 @@ describe('one rollout per service', () => {
       const [firstRecord] = await sim.store.list('checkout-api', 1);
       expect(first.status).toBe('SUCCEEDED');
       expect(firstRecord?.phases.map((p) => p.weight)).toEqual([10, 50, 100]);
+      // The parameter changed after the first rollout read it: that rollout kept the version it started with.
+      expect(sim.world.ssm.history('/rollout-pilot/rollout-pilot/services/checkout-api/plan')).toHaveLength(2);
+      expect(firstRecord?.planVersion).toBe(1);
+      expect(firstRecord?.plan.phases.map((p) => p.weight)).toEqual([10, 50, 100]);
       const second = sim.startExecution('second', { service: 'checkout-api', version: '41' });
       await sim.run(() => second.status !== 'RUNNING');
       const [secondRecord] = await sim.store.list('checkout-api', 1);
       expect(second.status).toBe('SUCCEEDED');
       expect(secondRecord?.phases.map((p) => p.weight)).toEqual([25, 100]);
+      expect(secondRecord?.planVersion).toBe(2);
     } finally {
       sim.dispose();
     }
@@ -313,7 +318,21 @@ describe('bad execution input', () => {
 
       // Assess
       expect(runs).toBeGreaterThanOrEqual(80);
-      expect(sim.world.calls).toEqual([]);
+      // Nothing but the plan of a well-formed service is read (through its role), to check the version against it.
+      const reads = sim.world.calls.filter((c) => c.operation !== 'sts:AssumeRole');
+      expect(reads.filter((c) => c.caller !== 'validate' || c.operation !== 'ssm:GetParameter')).toEqual([]);
+      for (const call of reads) {
+        expect((call.input as { Name?: string }).Name).toMatch(
+          /^\/rollout-pilot\/rollout-pilot\/services\/[^/]+\/plan$/,
+        );
+      }
+      // The role sessions it took to read them: the validate function's, of a service's role.
+      for (const call of sim.world.calls.filter((c) => c.operation === 'sts:AssumeRole')) {
+        expect(call.caller).toBe('validate');
+        expect((call.input as { RoleArn?: string }).RoleArn).toMatch(
+          /^arn:aws:iam::\d{12}:role\/rollout-pilot\/rollout-pilot\/[^/]+$/,
+        );
+      }
       expect(sim.world.dynamodb.calls).toEqual([]);
       expect(sim.world.sns.messages).toEqual([]);
     } finally {
@@ -336,14 +355,16 @@ describe('bad execution input', () => {
     }
   });
 
-  it('refuses a service without a registered plan, naming the services it knows', async () => {
+  it('refuses a service without a registered plan, naming the service, its account and the missing parameter', async () => {
     // Act
     const { report } = await run(scenario({ input: { service: 'orders-api', version: '42' } }));
 
     // Assess
     expect(report.errorName).toBe('InvalidRolloutInput');
+    // Nothing deployed its stack: there is no role to read a parameter through (STS answers AccessDenied for a role
+    // that does not exist, as for one that does not trust the caller).
     expect(report.reason).toContain(
-      'service: no plan is registered for "orders-api"; this deployment knows "checkout-api"',
+      'service: no plan is registered for "orders-api" in account 123456789012: its role cannot be assumed (AccessDenied: ssm:GetParameter on /rollout-pilot/rollout-pilot/services/orders-api/plan: User: arn:aws:sts::123456789012:assumed-role/rollout-pilot-validate/rollout-pilot-validate is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/rollout-pilot/rollout-pilot/orders-api)',
     );
   });
 });
@@ -408,7 +429,12 @@ describe('infrastructure faults', () => {
         { FunctionVersion: '42', weights: {} },
       ]);
       expect(await sim.store.list('checkout-api', 10)).toHaveLength(1);
-      expect(dynamoWrites(sim).filter((w) => w.operation === 'DeleteItem')).toHaveLength(1);
+      // The lock and its running-rollout index item, each released once.
+      const deletes = dynamoWrites(sim).filter((w) => w.operation === 'DeleteItem');
+      expect(deletes.map((d) => (d.input as { Key: { sk: { S: string } } }).Key.sk.S)).toEqual([
+        'LOCK',
+        'SERVICE#checkout-api',
+      ]);
       // The team heard of the failure (what failed, how to redrive or abort) once, then of the promotion.
       expect(sim.world.sns.messages.map((m) => m.subject)).toEqual([
         '[rollout-pilot] checkout-api 42 FAILED at ShiftTraffic',

@@ -48,14 +48,23 @@ describe('smoke tests at 0 % traffic', () => {
       { name: 'green stage answers', result: 'pass', detail: 'answered 200' },
     ]);
     const calls = simulator.world.calls;
-    const lastSmoke = calls.findLastIndex(
-      (c) => c.operation === 'lambda:Invoke' && c.input.FunctionName === 'checkout-api',
+    const smokes = calls.flatMap((c, i) =>
+      c.operation === 'lambda:Invoke' && c.input.FunctionName === 'checkout-api' ? [i] : [],
     );
     const firstUpdate = calls.findIndex((c) => c.operation === 'lambda:UpdateAlias');
+    const lastUpdate = calls.findLastIndex((c) => c.operation === 'lambda:UpdateAlias');
     const firstAlarm = calls.findIndex((c) => c.operation === 'cloudwatch:PutMetricAlarm');
-    expect(lastSmoke).toBeGreaterThanOrEqual(0);
-    expect(firstUpdate).toBeGreaterThan(lastSmoke);
-    expect(firstAlarm).toBeGreaterThan(lastSmoke);
+    // Two invoke tests at 0 %, before any alarm or traffic; the same two again at 100 % (the checks after promotion).
+    expect(smokes).toHaveLength(4);
+    expect(firstUpdate).toBeGreaterThan(smokes[1] as number);
+    expect(firstAlarm).toBeGreaterThan(smokes[1] as number);
+    expect(smokes[2]).toBeGreaterThan(lastUpdate);
+    expect(report.postChecks.map((c) => [c.kind, c.name, c.result])).toEqual([
+      ['health', 'checkout health', 'pass'],
+      ['smoke', 'place an order', 'pass'],
+      ['smoke', 'read a cart', 'pass'],
+      ['smoke', 'green stage answers', 'pass'],
+    ]);
   });
 
   it('invoke the new version directly, with the exact payload, leaving the alias alone', async () => {
@@ -68,7 +77,10 @@ describe('smoke tests at 0 % traffic', () => {
       InvocationType: c.input.InvocationType,
       payload: JSON.parse(new TextDecoder().decode(c.input.Payload as Uint8Array)),
     }));
+    // At 0 % traffic, then again at 100 % (the checks after promotion): the alias is never the target.
     expect(invocations).toEqual([
+      { Qualifier: '42', InvocationType: 'RequestResponse', payload: ORDER },
+      { Qualifier: '42', InvocationType: 'RequestResponse', payload: CART },
       { Qualifier: '42', InvocationType: 'RequestResponse', payload: ORDER },
       { Qualifier: '42', InvocationType: 'RequestResponse', payload: CART },
     ]);

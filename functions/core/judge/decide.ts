@@ -1,5 +1,6 @@
 import { durationSeconds, formatSeconds } from '../duration';
 import { logMixture, upperConfidenceBound } from '../statistics';
+import type { SyntheticCounts } from '../synthetic';
 import type { GuardFinding } from './minute';
 import { type HealthPolicy, type JudgedPhase, type JudgeSettings, smallestErrorRegression } from './policy';
 import { type Baseline, type Counts, type JudgeState, noCounts, stableErrorRate, stableSlowShare } from './state';
@@ -41,6 +42,8 @@ export interface Evaluation {
   bakeElapsedSeconds: number;
   errors: TestEvidence;
   latency: TestEvidence & { thresholdMs: number | null };
+  /** The synthetic requests the new version answered in this phase, apart from `canary` (real traffic). */
+  synthetic?: SyntheticCounts;
 }
 
 /** A version's numbers in the phase so far. */
@@ -71,6 +74,11 @@ export interface DecisionInput {
   judgedMinutes: number;
   version: string;
   stableVersion: string;
+  /**
+   * Synthetic requests to the new version (plan `synthetic`), in this phase and since the first shift. They count
+   * towards `minRequests` and the bounds on its own rates, never in the comparison with the stable version.
+   */
+  synthetic?: { phase: SyntheticCounts; total: SyntheticCounts };
 }
 
 /**
@@ -79,12 +87,12 @@ export interface DecisionInput {
  * otherwise hold, and after the extension follow `onInconclusive`.
  */
 export function decide(input: DecisionInput): Evaluation {
-  const { health, settings, phase, state, now } = input;
+  const { state, now } = input;
   const elapsed = Math.max(0, (now.getTime() - input.enteredAt.getTime()) / 1000);
-  const atFull = phase.weight >= 100;
-  const errors = errorEvidence(input, atFull);
-  const latency = latencyEvidence(input, atFull);
-  const result = (decision: Decision, reason: string, rule: string | null): Evaluation => ({
+  const atFull = input.phase.weight >= 100;
+  const evidence = { elapsed, atFull, errors: errorEvidence(input, atFull), latency: latencyEvidence(input, atFull) };
+  const { decision, reason, rule } = outcomeOf(input, evidence);
+  return {
     decision,
     reason,
     rule,
@@ -92,72 +100,90 @@ export function decide(input: DecisionInput): Evaluation {
     stable: summarize(atFull ? baselineCounts(state.baseline) : input.phaseStable, input.stableP95Ms),
     reference: atFull ? 'baseline' : 'stable',
     bakeElapsedSeconds: Math.round(elapsed),
-    errors,
-    latency,
-  });
+    errors: evidence.errors,
+    latency: evidence.latency,
+    ...(input.synthetic ? { synthetic: input.synthetic.phase } : {}),
+  };
+}
 
+/** What an evaluation found: the time in the bake, the reference, both tests' evidence. */
+interface Found {
+  elapsed: number;
+  atFull: boolean;
+  errors: TestEvidence;
+  latency: TestEvidence & { thresholdMs: number | null };
+}
+
+interface Outcome {
+  decision: Decision;
+  reason: string;
+  rule: string | null;
+}
+
+function outcomeOf(input: DecisionInput, found: Found): Outcome {
+  const { phase } = input;
+  const { elapsed, atFull, errors, latency } = found;
+  const slower = `requests slower than ${ms(latency.thresholdMs ?? 0)}`;
   const finding = input.findings[0];
-  if (finding) return result('rollback', finding.reason, finding.rule);
-  if (logMixture(state.errors.logLR) >= settings.errorsLogLimit) {
-    return result('rollback', `errors: ${describeTest(errors, 'errors', input, atFull)} \u2014 rolled back`, 'errors');
+  if (finding) return { decision: 'rollback', reason: finding.reason, rule: finding.rule };
+  if (logMixture(input.state.errors.logLR) >= input.settings.errorsLogLimit) {
+    const reason = `errors: ${describeTest(errors, 'errors', input, atFull)} \u2014 rolled back`;
+    return { decision: 'rollback', reason, rule: 'errors' };
   }
-  if (logMixture(state.latency.logLR) >= settings.latencyLogLimit) {
-    return result(
-      'rollback',
-      `latency: ${describeTest(latency, `requests slower than ${ms(latency.thresholdMs ?? 0)}`, input, atFull)} \u2014 rolled back`,
-      'latency',
-    );
+  if (logMixture(input.state.latency.logLR) >= input.settings.latencyLogLimit) {
+    const reason = `latency: ${describeTest(latency, slower, input, atFull)} \u2014 rolled back`;
+    return { decision: 'rollback', reason, rule: 'latency' };
   }
-  const status = `${describeTest(errors, 'errors', input, atFull)}; latency: ${describeTest(latency, `requests slower than ${ms(latency.thresholdMs ?? 0)}`, input, atFull)}`;
   if (elapsed < phase.bakeSeconds) {
-    return result(
-      'continue',
-      `baking ${formatSeconds(elapsed)} of ${formatSeconds(phase.bakeSeconds)}; errors: ${status}`,
-      null,
-    );
+    const status = `${describeTest(errors, 'errors', input, atFull)}; latency: ${describeTest(latency, slower, input, atFull)}`;
+    const reason = `baking ${formatSeconds(elapsed)} of ${formatSeconds(phase.bakeSeconds)}; errors: ${status}`;
+    return { decision: 'continue', reason, rule: null };
   }
+  const blockers = passBlockers(input, found);
+  if (blockers.length === 0) {
+    const reason = `${passReason(errors, 'errors', input)}; ${passReason(latency, 'latency', input)}`;
+    return { decision: 'pass', reason, rule: null };
+  }
+  return inconclusive(input, elapsed - phase.bakeSeconds, blockers.join('; '));
+}
+
+/** What keeps a phase whose bake is over from passing. */
+function passBlockers(input: DecisionInput, { errors, latency }: Found): string[] {
+  const { health, phase } = input;
   const blockers: string[] = [];
-  if (input.phaseCanary.requests < health.minRequests) {
-    blockers.push(`only ${input.phaseCanary.requests} of the ${health.minRequests} requests needed on ${phase.name}`);
+  const real = input.phaseCanary.requests;
+  const synthetic = input.synthetic?.phase.requests ?? 0;
+  if (real + synthetic < health.minRequests) {
+    const served = synthetic > 0 ? `${real} real and ${synthetic} synthetic` : `${real}`;
+    blockers.push(`only ${served} of the ${health.minRequests} requests needed on ${phase.name}`);
   }
   if (!errors.pass) blockers.push(`errors not yet shown good enough (${passNeeds(errors, 'error rate')})`);
-  if (!latency.pass)
+  if (!latency.pass) {
     blockers.push(`latency not yet shown good enough (${passNeeds(latency, 'share slower than the ceiling')})`);
-  if (blockers.length === 0) {
-    return result('pass', `${passReason(errors, 'errors', input)}; ${passReason(latency, 'latency', input)}`, null);
   }
+  return blockers;
+}
 
-  const held = elapsed - phase.bakeSeconds;
-  const maxHold = durationSeconds(health.inconclusive.maxExtension);
-  const why = blockers.join('; ');
+/** A phase `held` seconds past its bake, still without the evidence (`why`): hold, wait for an operator, or roll back. */
+function inconclusive(input: DecisionInput, held: number, why: string): Outcome {
+  const { inconclusive: policy } = input.health;
+  const maxHold = durationSeconds(policy.maxExtension);
   if (held < maxHold) {
-    return result(
-      'hold',
-      `${why} (held ${formatSeconds(held)} of up to ${formatSeconds(maxHold)})`,
-      'inconclusive.maxExtension',
-    );
+    const reason = `${why} (held ${formatSeconds(held)} of up to ${formatSeconds(maxHold)})`;
+    return { decision: 'hold', reason, rule: 'inconclusive.maxExtension' };
   }
-  if (health.inconclusive.onInconclusive === 'approval') {
-    const waited = held - maxHold;
-    const timeout = durationSeconds(health.inconclusive.approvalTimeout);
-    if (waited < timeout) {
-      return result(
-        'hold',
-        `inconclusive: ${why}; waiting for an operator (rollout-pilot approve | reject) for ${formatSeconds(waited)} of up to ${formatSeconds(timeout)}`,
-        'inconclusive.onInconclusive',
-      );
-    }
-    return result(
-      'rollback',
-      `inconclusive, and no operator answered within ${formatSeconds(timeout)}: ${why}`,
-      'inconclusive.approvalTimeout',
-    );
+  if (policy.onInconclusive !== 'approval') {
+    const reason = `inconclusive after holding ${formatSeconds(held)} past the bake: ${why}`;
+    return { decision: 'rollback', reason, rule: 'inconclusive.maxExtension' };
   }
-  return result(
-    'rollback',
-    `inconclusive after holding ${formatSeconds(held)} past the bake: ${why}`,
-    'inconclusive.maxExtension',
-  );
+  const waited = held - maxHold;
+  const timeout = durationSeconds(policy.approvalTimeout);
+  if (waited < timeout) {
+    const reason = `inconclusive: ${why}; waiting for an operator (rollout-pilot approve | reject) for ${formatSeconds(waited)} of up to ${formatSeconds(timeout)}`;
+    return { decision: 'hold', reason, rule: 'inconclusive.onInconclusive' };
+  }
+  const reason = `inconclusive, and no operator answered within ${formatSeconds(timeout)}: ${why}`;
+  return { decision: 'rollback', reason, rule: 'inconclusive.approvalTimeout' };
 }
 
 /** The evidence of the errors test at this evaluation. */
@@ -165,7 +191,12 @@ function errorEvidence(input: DecisionInput, atFull: boolean): TestEvidence {
   const { state, settings, health } = input;
   const pRef = stableErrorRate(state);
   const target = smallestErrorRegression(health, pRef);
-  const bound = upperConfidenceBound(state.canary.errors, state.canary.requests, settings.passDelta);
+  const synthetic = input.synthetic?.total;
+  const bound = upperConfidenceBound(
+    state.canary.errors + (synthetic?.failed ?? 0),
+    state.canary.requests + (synthetic?.requests ?? 0),
+    settings.passDelta,
+  );
   const projected = projectedNonInferiority(input, pRef, target / pRef);
   return testEvidence({
     logLR: state.errors.logLR,
@@ -187,7 +218,12 @@ function errorEvidence(input: DecisionInput, atFull: boolean): TestEvidence {
 function latencyEvidence(input: DecisionInput, atFull: boolean): TestEvidence & { thresholdMs: number | null } {
   const { state, settings, health } = input;
   const qRef = stableSlowShare(state);
-  const bound = upperConfidenceBound(state.canary.aboveCeiling, state.canary.samples, settings.passDelta);
+  const synthetic = input.synthetic?.total;
+  const bound = upperConfidenceBound(
+    state.canary.aboveCeiling + (synthetic?.aboveCeiling ?? 0),
+    state.canary.samples + (synthetic?.requests ?? 0),
+    settings.passDelta,
+  );
   const projected =
     state.thresholdMs === null ? 0 : projectedNonInferiority(input, qRef, health.latencyP95.regression.ratio, true);
   return {
@@ -326,9 +362,15 @@ function passReason(t: TestEvidence, what: string, input: DecisionInput): string
       return `${what}: on track to rule out ${regression} before 100 % (${odds(Math.log(t.ruledOut))} so far)`;
     case 'bound':
       return what === 'errors'
-        ? `errors: error rate at most ${pctAgainst(t.bound ?? 1, t.ceiling)} (${pct(input.health.confidence)} bound), under the ${pct(t.ceiling)} ceiling`
-        : `latency: p95 under the ${ms(input.health.latencyP95.ceilingMs)} ceiling (at most ${pctAgainst(t.bound ?? 1, t.ceiling)} of requests slower, ${pct(input.health.confidence)} bound)`;
+        ? `errors: error rate at most ${pctAgainst(t.bound ?? 1, t.ceiling)} (${pct(input.health.confidence)} bound${withSynthetic(input)}), under the ${pct(t.ceiling)} ceiling`
+        : `latency: p95 under the ${ms(input.health.latencyP95.ceilingMs)} ceiling (at most ${pctAgainst(t.bound ?? 1, t.ceiling)} of requests slower, ${pct(input.health.confidence)} bound${withSynthetic(input)})`;
     default:
       return `${what}: not shown`;
   }
+}
+
+/** How many synthetic requests a bound counts, in words (nothing without them). */
+function withSynthetic(input: DecisionInput): string {
+  const n = input.synthetic?.total.requests ?? 0;
+  return n > 0 ? `, counting ${n} synthetic requests` : '';
 }

@@ -69,59 +69,91 @@ export interface MinuteContext {
  * Judge one complete minute: add it to both sequential tests and to the evidence for passing, and check the
  * guards on it. Pure; minutes must come in time order, each once.
  */
-/**
- * Judge one complete minute: add it to both sequential tests and to the evidence for passing, and check the
- * guards on it. Pure; minutes must come in time order, each once.
- */
 export function judgeMinute(
   state: JudgeState,
   minute: Minute,
   ctx: MinuteContext,
 ): { state: JudgeState; findings: GuardFinding[] } {
   const { canary: c, stable: s } = minute;
-  const { health } = ctx;
   const bounds = baselineBounds(state.baseline, ctx.settings.baselineDelta);
-  const findings: GuardFinding[] = [];
+  const errors = errorTests(state, minute, ctx, bounds.errors);
+  const latency = latencyTests(state, minute, ctx, bounds.slow);
+  const findings = guardFindings(minute, ctx, bounds);
+  const recent = recentMinutes(state, minute, ctx);
+  const er = ctx.health.errorRate;
+  if (er.rollbackAtOrAbove !== undefined) {
+    const sustainedMinutes = durationSeconds(er.sustainedFor) / 60;
+    const finding = sustainedGuard(recent, sustainedMinutes, er.rollbackAtOrAbove, ctx, bounds.errors);
+    if (finding) findings.push(finding);
+  }
+  const end = new Date(Date.parse(minute.at) + 60_000).toISOString();
+  return {
+    state: {
+      ...state,
+      errors,
+      latency,
+      canary: addCounts(state.canary, c),
+      stable: addCounts(state.stable, s),
+      judgedThrough: end,
+      recent,
+    },
+    findings,
+  };
+}
 
-  // At 100 % there is no stable version to compare with in the same minute, and a service's error rate drifts
-  // (peak hours, a dependency): the test then asks whether the new version is worse than the rate before the
-  // rollout by at least the smallest regression the plan cares about, so that drift below that is not mistaken
-  // for a regression. The guards keep the plain bound: they also need their absolute threshold crossed.
-  const atFullErrors = bounds.errors === null ? null : smallestErrorRegression(health, bounds.errors);
-  const atFullSlow = bounds.slow === null ? null : Math.min(0.999, bounds.slow * health.latencyP95.regression.ratio);
+/*
+ * At 100 % there is no stable version to compare with in the same minute, and a service's error rate drifts
+ * (peak hours, a dependency): the tests then ask whether the new version is worse than the rate before the
+ * rollout by at least the smallest regression the plan cares about, so that drift below that is not mistaken
+ * for a regression. The guards keep the plain bound: they also need their absolute threshold crossed.
+ */
 
-  // Errors.
+/** The errors test with the minute added. */
+function errorTests(state: JudgeState, minute: Minute, ctx: MinuteContext, bound: number | null) {
+  const { canary: c, stable: s } = minute;
+  const { health } = ctx;
+  const atFullErrors = bound === null ? null : smallestErrorRegression(health, bound);
   const errorRef = reference(c.errors, s.errors, c.requests, s.requests, ctx.atFull, atFullErrors);
-  let errors = state.errors;
-  if (errorRef) {
-    const pRef = stableErrorRate(state);
-    const target = smallestErrorRegression(health, pRef);
-    // Against the stable version the ratio of rates; against a reference rate the ratio of odds (statistics.ts).
-    const rho = errorRef.kind === 'stable' ? target / pRef : oddsRatio(target, pRef);
-    const pNull = errorRef.kind === 'stable' ? errorRef.p : pRef;
-    errors = {
-      logLR: accumulate(errors.logLR, errorRef.x, errorRef.n, errorRef.p),
-      logNonInferiority: errors.logNonInferiority - logLikelihoodRatio(rho, errorRef.x, errorRef.n, pNull),
-    };
-  }
+  const errors = state.errors;
+  if (!errorRef) return errors;
+  const pRef = stableErrorRate(state);
+  const target = smallestErrorRegression(health, pRef);
+  // Against the stable version the ratio of rates; against a reference rate the ratio of odds (statistics.ts).
+  const rho = errorRef.kind === 'stable' ? target / pRef : oddsRatio(target, pRef);
+  const pNull = errorRef.kind === 'stable' ? errorRef.p : pRef;
+  return {
+    logLR: accumulate(errors.logLR, errorRef.x, errorRef.n, errorRef.p),
+    logNonInferiority: errors.logNonInferiority - logLikelihoodRatio(rho, errorRef.x, errorRef.n, pNull),
+  };
+}
 
-  // Latency, as counts of requests slower than T, once T is fixed.
-  let latency = state.latency;
-  if (c.slow !== null && s.slow !== null && state.thresholdMs !== null) {
-    const slowRef = reference(c.slow, s.slow, c.samples, s.samples, ctx.atFull, atFullSlow);
-    if (slowRef) {
-      const qRef = stableSlowShare(state);
-      const times = health.latencyP95.regression.ratio;
-      const rho = slowRef.kind === 'stable' ? times : oddsRatio(Math.min(0.999, qRef * times), qRef);
-      const pNull = slowRef.kind === 'stable' ? slowRef.p : qRef;
-      latency = {
-        logLR: accumulate(latency.logLR, slowRef.x, slowRef.n, slowRef.p),
-        logNonInferiority: latency.logNonInferiority - logLikelihoodRatio(rho, slowRef.x, slowRef.n, pNull),
-      };
-    }
-  }
+/** The latency test with the minute added: counts of requests slower than T, once T is fixed. */
+function latencyTests(state: JudgeState, minute: Minute, ctx: MinuteContext, bound: number | null) {
+  const { canary: c, stable: s } = minute;
+  const times = ctx.health.latencyP95.regression.ratio;
+  const latency = state.latency;
+  if (c.slow === null || s.slow === null || state.thresholdMs === null) return latency;
+  const atFullSlow = bound === null ? null : Math.min(0.999, bound * times);
+  const slowRef = reference(c.slow, s.slow, c.samples, s.samples, ctx.atFull, atFullSlow);
+  if (!slowRef) return latency;
+  const qRef = stableSlowShare(state);
+  const rho = slowRef.kind === 'stable' ? times : oddsRatio(Math.min(0.999, qRef * times), qRef);
+  const pNull = slowRef.kind === 'stable' ? slowRef.p : qRef;
+  return {
+    logLR: accumulate(latency.logLR, slowRef.x, slowRef.n, slowRef.p),
+    logNonInferiority: latency.logNonInferiority - logLikelihoodRatio(rho, slowRef.x, slowRef.n, pNull),
+  };
+}
 
-  // Guards: gross regressions, at once, when this minute alone shows the new version worse.
+/** Guards: gross regressions, at once, when this minute alone shows the new version worse. */
+function guardFindings(
+  minute: Minute,
+  ctx: MinuteContext,
+  bounds: { errors: number | null; aboveGuard: number | null },
+): GuardFinding[] {
+  const { canary: c, stable: s } = minute;
+  const { health } = ctx;
+  const findings: GuardFinding[] = [];
   const limit = ctx.settings.guardLogLimit;
   const er = health.errorRate;
   const spikeRef = reference(c.errors, s.errors, c.requests, s.requests, ctx.atFull, bounds.errors);
@@ -150,35 +182,20 @@ export function judgeMinute(
       reason: `p95 latency in the minute from ${clock(minute.at)} is above ${ms(lat.rollbackAboveMs)} (${c.aboveGuard} of ${c.samples} requests slower), and ${describeShare(guardRef, `requests slower than ${ms(lat.rollbackAboveMs)}`, ctx)} (evidence ${odds(windowLogEvidence(guardRef.x, guardRef.n, guardRef.p))}, guard limit ${odds(limit)})`,
     });
   }
+  return findings;
+}
 
-  const sustainedMinutes = durationSeconds(er.sustainedFor) / 60;
-  const keep = er.rollbackAtOrAbove === undefined ? 1 : sustainedMinutes;
-  const recent = [
-    ...state.recent,
-    {
-      at: minute.at,
-      canary: { requests: c.requests, errors: c.errors },
-      stable: { requests: s.requests, errors: s.errors },
-    },
-  ].slice(-keep);
-  if (er.rollbackAtOrAbove !== undefined) {
-    const finding = sustainedGuard(recent, sustainedMinutes, er.rollbackAtOrAbove, ctx, bounds.errors);
-    if (finding) findings.push(finding);
-  }
-
-  const end = new Date(Date.parse(minute.at) + 60_000).toISOString();
-  return {
-    state: {
-      ...state,
-      errors,
-      latency,
-      canary: addCounts(state.canary, c),
-      stable: addCounts(state.stable, s),
-      judgedThrough: end,
-      recent,
-    },
-    findings,
+/** The minutes the sustained guard looks back on, this one added (one when the plan has no sustained rule). */
+function recentMinutes(state: JudgeState, minute: Minute, ctx: MinuteContext): RecentMinute[] {
+  const er = ctx.health.errorRate;
+  const keep = er.rollbackAtOrAbove === undefined ? 1 : durationSeconds(er.sustainedFor) / 60;
+  const { canary: c, stable: s } = minute;
+  const added = {
+    at: minute.at,
+    canary: { requests: c.requests, errors: c.errors },
+    stable: { requests: s.requests, errors: s.errors },
   };
+  return [...state.recent, added].slice(-keep);
 }
 
 /**

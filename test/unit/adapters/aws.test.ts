@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { ResourceNotFoundException, ServiceException, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { aws, classify, settingsFromEnv } from '../../../functions/adapters/aws';
+import { aws, classify } from '../../../functions/adapters/aws';
 import { AwsThrottled, AwsUnavailable, RETRIED_ERROR_NAMES } from '../../../functions/core/errors';
+import { settingsFromEnv } from '../../../functions/runtime/settings';
 import { rejectionOf, thrownBy } from './fixtures';
 
 /** An error shaped like the ones the SDK v3 raises for a service whose model this test does not import. */
@@ -160,6 +161,7 @@ describe('settingsFromEnv', () => {
       region: 'us-east-1',
       account: '123456789012',
       partition: 'aws',
+      orchestrator: 'rollout-pilot',
     });
   });
 

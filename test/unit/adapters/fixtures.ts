@@ -42,6 +42,7 @@ export const SETTINGS: Settings = {
   region: REGION,
   account: ACCOUNT,
   partition: 'aws',
+  orchestrator: 'rollout-pilot',
 };
 
 /** What a promise rejected with (fails the test when it resolves). */

@@ -70,8 +70,34 @@ describe('DynamoRolloutStore', () => {
           ConditionExpression: 'attribute_not_exists(pk) OR executionArn = :me',
           ExpressionAttributeValues: { ':me': EXECUTION_ARN },
         },
+        // Then the running-rollout index item, ours while we hold the lock (a stale one is replaced).
+        {
+          TableName: TABLE,
+          Item: {
+            pk: 'LOCKS',
+            sk: PK,
+            service: 'checkout-api',
+            executionArn: EXECUTION_ARN,
+            rolloutId: 'checkout-api-42-3f9c',
+            startedAt: STARTED_AT,
+            alarms: [],
+          },
+        },
       ]);
-      expect(dynamo.calls()).toHaveLength(1);
+      expect(dynamo.calls()).toHaveLength(2);
+    });
+
+    it("lists the plan's existing alarms and the service's account on the index item", async () => {
+      // Prepare
+      dynamo.on(PutCommand).resolves({});
+
+      // Act
+      await store.acquireLock({ ...REF, account: '222222222222' }, '42', ['checkout-api 5xx']);
+
+      // Assess
+      const [lock, index] = inputs('put') as { Item: Record<string, unknown> }[];
+      expect(lock?.Item.account).toBe('222222222222');
+      expect(index?.Item).toMatchObject({ pk: 'LOCKS', account: '222222222222', alarms: ['checkout-api 5xx'] });
     });
 
     it('fails with RolloutInProgress naming the running execution and its version when another holds the lock', async () => {
@@ -96,6 +122,7 @@ describe('DynamoRolloutStore', () => {
       expect(error).toBeInstanceOf(RolloutInProgress);
       expect((error as RolloutInProgress).name).toBe('RolloutInProgress');
       expect((error as RolloutInProgress).runningExecutionArn).toBe(OTHER_EXECUTION_ARN);
+      // No index item is written for a lock not taken.
       expect((error as RolloutInProgress).message).toBe(
         `checkout-api already has a rollout in progress: ${OTHER_EXECUTION_ARN} (version 43, started 2026-03-03T14:40:00.000Z; wait for it, or end it with \`rollout-pilot abort --service checkout-api\`)`,
       );
@@ -111,9 +138,10 @@ describe('DynamoRolloutStore', () => {
       await store.acquireLock(REF, '42');
       await store.acquireLock(REF, '42');
 
-      // Assess
-      const [first, second] = inputs('put');
-      expect(second).toEqual(first);
+      // Assess: the lock and the index item, each written the same way twice.
+      const [lock, index, lockAgain, indexAgain] = inputs('put');
+      expect(lockAgain).toEqual(lock);
+      expect(indexAgain).toEqual(index);
       expect(inputs('get')).toEqual([]);
     });
 
@@ -126,8 +154,9 @@ describe('DynamoRolloutStore', () => {
       await store.acquireLock(REF, '42');
 
       // Assess
-      expect(inputs('put')).toHaveLength(2);
+      expect(inputs('put')).toHaveLength(3);
       expect(inputs('put')[1]).toEqual(inputs('put')[0]);
+      expect(inputs('put')[2]).toMatchObject({ Item: { pk: 'LOCKS', sk: PK } });
       expect(inputs('get')).toHaveLength(1);
     });
 
@@ -162,6 +191,13 @@ describe('DynamoRolloutStore', () => {
           ConditionExpression: 'executionArn = :me',
           ExpressionAttributeValues: { ':me': EXECUTION_ARN },
         },
+        // Then its index item, after the lock: a crash in between leaves a stale item the reconciler deletes.
+        {
+          TableName: TABLE,
+          Key: { pk: 'LOCKS', sk: PK },
+          ConditionExpression: 'executionArn = :me',
+          ExpressionAttributeValues: { ':me': EXECUTION_ARN },
+        },
       ]);
     });
 
@@ -174,7 +210,7 @@ describe('DynamoRolloutStore', () => {
 
       // Assess
       expect(result).toBeUndefined();
-      expect(inputs('delete')).toHaveLength(1);
+      expect(inputs('delete')).toHaveLength(2);
     });
 
     it('lets any other failure through', async () => {
@@ -190,6 +226,69 @@ describe('DynamoRolloutStore', () => {
 
       // Assess
       expect(error).toBe(denied);
+    });
+  });
+
+  describe('the running-rollout index', () => {
+    it('reads every item, page by page', async () => {
+      // Prepare
+      const running = (service: string) => ({
+        pk: 'LOCKS',
+        sk: `SERVICE#${service}`,
+        service,
+        account: '222222222222',
+        executionArn: `arn:${service}`,
+        rolloutId: `${service}-1`,
+        startedAt: STARTED_AT,
+        alarms: [`${service} 5xx`],
+      });
+      dynamo
+        .on(QueryCommand)
+        .resolvesOnce({ Items: [running('a')], LastEvaluatedKey: { pk: 'LOCKS', sk: 'SERVICE#a' } })
+        .resolvesOnce({ Items: [running('b')] });
+
+      // Act
+      const items = await store.runningRollouts();
+
+      // Assess
+      expect(items.map((i) => [i.service, i.account, i.executionArn, i.alarms])).toEqual([
+        ['a', '222222222222', 'arn:a', ['a 5xx']],
+        ['b', '222222222222', 'arn:b', ['b 5xx']],
+      ]);
+      expect(inputs('query')).toEqual([
+        {
+          TableName: TABLE,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'LOCKS' },
+          ConsistentRead: true,
+          ExclusiveStartKey: undefined,
+        },
+        {
+          TableName: TABLE,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'LOCKS' },
+          ConsistentRead: true,
+          ExclusiveStartKey: { pk: 'LOCKS', sk: 'SERVICE#a' },
+        },
+      ]);
+    });
+
+    it("forgets a stale item only if it is still that execution's", async () => {
+      // Prepare
+      dynamo.on(DeleteCommand).rejects(conditionFailed());
+
+      // Act
+      await store.forgetRunning({ service: 'checkout-api', executionArn: EXECUTION_ARN });
+
+      // Assess
+      expect(inputs('delete')).toEqual([
+        {
+          TableName: TABLE,
+          Key: { pk: 'LOCKS', sk: PK },
+          ConditionExpression: 'executionArn = :me',
+          ExpressionAttributeValues: { ':me': EXECUTION_ARN },
+        },
+      ]);
     });
   });
 

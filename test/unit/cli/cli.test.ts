@@ -153,6 +153,10 @@ describe('rollout-pilot validate', () => {
     expect(out).toContain(
       'flag new_rndc_flow in DynamoDB table feature_flags, judged on TenantPortal by Cohort (new / stable)',
     );
+    // tenant-invoicing's flag, its prerequisite and its dependent.
+    expect(out).toContain(
+      'flag rndc_e_invoice in DynamoDB table feature_flags, judged on TenantInvoicing by Cohort (new / stable); needs new_rndc_flow on; a rollback also turns off rndc_invoice_reminders',
+    );
   });
 
   it('exits 2 naming each bad file and field', async () => {
@@ -207,6 +211,48 @@ describe('rollout-pilot start', () => {
     expect(code).toBe(2);
     expect(io.err[0]).toMatch(/--version: expected a version label/);
     expect(sfn.calls()).toHaveLength(0);
+    sfn.restore();
+  });
+
+  it("passes --account as the service's account, and refuses one that is not 12 digits, naming the flag", async () => {
+    // Prepare
+    const sfn = mockClient(SFNClient);
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
+    const io = capture();
+    const deps = {
+      sfn: new SFNClient({}),
+      stateMachineArn: 'arn:sm',
+      write: io.write,
+      sleep: async () => {},
+      now: () => new Date('2026-11-17T14:00:00Z'),
+    };
+
+    // Act
+    await runStart({ service: 'checkout-api', account: '222222222222', version: '42' }, deps);
+    const bad = await main(
+      [
+        'start',
+        '--service',
+        'checkout-api',
+        '--account',
+        '2222',
+        '--version',
+        '42',
+        '--state-machine-arn',
+        'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+        '--table',
+        't',
+      ],
+      io.write,
+      io.writeError,
+    );
+
+    // Assess
+    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input;
+    expect(JSON.parse(input ?? '')).toEqual({ service: 'checkout-api', account: '222222222222', version: '42' });
+    expect(bad).toBe(2);
+    expect(io.err.at(-1)).toMatch(/--account: expected a 12-digit AWS account id/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
     sfn.restore();
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePlan, resolvePhases, worstCaseHistoryEvents } from '../../../functions/core/plan';
+import { resolvePhases } from '../../../functions/core/phase';
+import { parsePlan, worstCaseHistoryEvents } from '../../../functions/core/plan';
 import {
   decidePhaseApproval,
   newRecord,

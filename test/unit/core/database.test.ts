@@ -18,20 +18,6 @@ import {
   type Verification,
   verificationDifferences,
 } from '../../../functions/core/database';
-import {
-  recordApprovalDecision,
-  recordApprovalWaiting,
-  recordPruned,
-  recordReadiness,
-  recordRepointed,
-  recordRestoreAvailable,
-  recordRestoreDecision,
-  recordRestoreStarted,
-  recordSnapshotRequested,
-  recordSnapshotStatus,
-  recordVerification,
-  restartSnapshotWait,
-} from '../../../functions/core/database-record';
 import { InvalidPlan } from '../../../functions/core/errors';
 import { type PlanInput, parsePlan, SERVICE_NAME } from '../../../functions/core/plan';
 import {
@@ -41,8 +27,20 @@ import {
   newRecord,
   type RolloutRecord,
   RolloutRecordSchema,
+  recordApprovalDecision,
+  recordApprovalWaiting,
   recordGate,
+  recordPruned,
+  recordReadiness,
+  recordRepointed,
+  recordRestoreAvailable,
+  recordRestoreDecision,
+  recordRestoreStarted,
+  recordSnapshotRequested,
+  recordSnapshotStatus,
+  recordVerification,
   requestRollback,
+  restartSnapshotWait,
 } from '../../../functions/core/record';
 import { atMinute, CHECKOUT, plan, planInput, REF, REQUEST, startedRecord, T0, thrownBy } from './fixtures';
 

@@ -47,7 +47,7 @@ describe('error classes', () => {
 
     // Assess
     expect(new Set(names).size).toBe(ROLLOUT_ERRORS.length);
-    expect(names).toHaveLength(13);
+    expect(names).toHaveLength(14);
   });
 
   it('retries exactly the Lambda service errors and our transient AWS faults, never a judgement', () => {

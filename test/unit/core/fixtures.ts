@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
+import { InvalidPlan } from '../../../functions/core/errors';
 import type { ExecutionInput } from '../../../functions/core/input';
 import type { Evaluation, TestEvidence } from '../../../functions/core/judge';
 import { type Plan, type PlanInput, parsePlan } from '../../../functions/core/plan';
@@ -40,6 +41,13 @@ export function thrownBy(fn: () => unknown): unknown {
     return error;
   }
   return expect.fail('expected an error, none was thrown');
+}
+
+/** The problems `parsePlan` reports for `input` (fails the test when the plan is accepted). */
+export function problemsOf(input: unknown): readonly string[] {
+  const error = thrownBy(() => parsePlan(input, 'plans/orders-api.json'));
+  expect(error).toBeInstanceOf(InvalidPlan);
+  return (error as InvalidPlan).problems;
 }
 
 /** Tuesday 2026-11-17 09:00 in Bogota: a normal working morning, outside every freeze window. */

@@ -2,7 +2,8 @@ import * as fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { checkFreeze, freezeAt, freezeCheckedSeconds, localTime } from '../../../functions/core/freeze';
-import { expectedRolloutSeconds, parsePlan } from '../../../functions/core/plan';
+import { expectedRolloutSeconds } from '../../../functions/core/phase';
+import { parsePlan } from '../../../functions/core/plan';
 import { CHECKOUT, checkoutPlanInput, plan } from './fixtures';
 
 const BOGOTA = 'America/Bogota';

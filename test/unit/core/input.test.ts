@@ -281,3 +281,17 @@ describe('ExecutionInputSchema', () => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('the account of the service', () => {
+  it('is optional, and kept when it is 12 digits', () => {
+    expect(parseExecutionInput({ service: 'checkout-api', version: '42' }, PLANS).input.account).toBeUndefined();
+    const { input } = parseExecutionInput({ service: 'checkout-api', version: '42', account: '210987654321' }, PLANS);
+    expect(input.account).toBe('210987654321');
+  });
+
+  it('is refused, named, when it is not an account id', () => {
+    expect(problemsOf({ service: 'checkout-api', version: '42', account: '1234' })).toEqual([
+      'account: expected a 12-digit AWS account id',
+    ]);
+  });
+});

@@ -107,4 +107,19 @@ describe('formatIssues', () => {
     // Assess
     expect(lines).toEqual(['topic: expected an ARN']);
   });
+
+  it('names the field inside the one option of a union the value has the shape of, and says "Invalid input" otherwise', () => {
+    // Prepare: a phase's cohort, `"all"` or an object
+    const cohort = z.strictObject({
+      cohort: z.union([z.literal('all'), z.strictObject({ percent: z.number().gt(0).lt(100).optional() })]),
+    });
+
+    // Act
+    const wrongType = formatIssues(errorOf(cohort, { cohort: { percent: '25' } }));
+    const neither = formatIssues(errorOf(cohort, { cohort: 'alll' }));
+
+    // Assess
+    expect(wrongType).toEqual(['cohort.percent: expected number, received string']);
+    expect(neither).toEqual(['cohort: Invalid input']);
+  });
 });

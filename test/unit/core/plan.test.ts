@@ -1,26 +1,16 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidPlan } from '../../../functions/core/errors';
+import { expectedRolloutSeconds, resolvePhases } from '../../../functions/core/phase';
 import {
-  expectedRolloutSeconds,
   HISTORY_BUDGET,
   HISTORY_EVENT_LIMIT,
   type PlanInput,
   PlanSchema,
   parsePlan,
-  phaseAt,
-  resolvePhases,
   worstCaseHistoryEvents,
 } from '../../../functions/core/plan';
-import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, albTarget, flagTarget } from '../../fixtures/targets';
-import { albPlanInput, CHECKOUT, checkoutPlanInput, flagPlanInput, plan, planInput, thrownBy } from './fixtures';
-
-/** The problems `parsePlan` reports for `input` (fails the test when the plan is accepted). */
-function problemsOf(input: unknown): readonly string[] {
-  const error = thrownBy(() => parsePlan(input, 'plans/orders-api.json'));
-  expect(error).toBeInstanceOf(InvalidPlan);
-  return (error as InvalidPlan).problems;
-}
+import { CHECKOUT, checkoutPlanInput, plan, planInput, problemsOf, thrownBy } from './fixtures';
 
 const BUDGET = Math.floor(HISTORY_EVENT_LIMIT * HISTORY_BUDGET);
 
@@ -61,7 +51,12 @@ describe('parsePlan', () => {
       latencyP95: { regression: { ratio: 2 }, ceilingMs: 800, rollbackAboveMs: 2000 },
       inconclusive: { maxExtension: 'PT30M', onInconclusive: 'rollback', approvalTimeout: 'PT4H' },
     });
-    expect(parsed.freeze).toEqual({ weekly: [], dates: [], checkRolloutDuration: true });
+    expect(parsed.freeze).toEqual({
+      weekly: [],
+      dates: [],
+      checkRolloutDuration: true,
+      afterIncident: { enabled: true, lift: 'PT24H' },
+    });
   });
 
   it('fills a weekly window’s missing times with the whole day and a date’s kind with holiday', () => {
@@ -258,23 +253,24 @@ describe('parsePlan', () => {
 
   it('accepts the longest bake that fits the Step Functions history budget, and refuses one a minute longer', () => {
     // Prepare: one 100% phase judged every minute, no hold: a bake of N minutes wakes N+1 times, 6 events each,
-    // on top of 120 fixed events.
+    // on top of 120 fixed events, 7 of the checks after 100 %, 7 of the recovery watch after a rollback and 4 of the
+    // restore mode's Choice states.
     const withBake = (minutes: number) =>
       planInput({
         phases: [{ weight: 100, bake: `PT${minutes}M` }],
         health: { inconclusive: { maxExtension: 'PT0S' } },
       });
-    const longest = Math.floor((BUDGET - 120) / 6) - 1;
+    const longest = Math.floor((BUDGET - 138) / 6) - 1;
 
     // Act
     const within = parsePlan(withBake(longest));
     const problems = problemsOf(withBake(longest + 1));
 
     // Assess
-    expect(worstCaseHistoryEvents(within)).toBe(120 + (longest + 1) * 6);
+    expect(worstCaseHistoryEvents(within)).toBe(138 + (longest + 1) * 6);
     expect(worstCaseHistoryEvents(within)).toBeLessThanOrEqual(BUDGET);
     expect(problems).toEqual([
-      `phases: a rollout of this plan could need ${120 + (longest + 2) * 6} Step Functions history events (limit 25000, budget ${BUDGET}); use a longer evaluationInterval for the long bakes`,
+      `phases: a rollout of this plan could need ${138 + (longest + 2) * 6} Step Functions history events (limit 25000, budget ${BUDGET}); use a longer evaluationInterval for the long bakes`,
     ]);
   });
 
@@ -563,48 +559,6 @@ describe('durations judged in whole minutes', () => {
   });
 });
 
-describe('resolvePhases and phaseAt', () => {
-  it('resolve the checkout-api phases in seconds, named by weight unless named, the last one final', () => {
-    // Act
-    const phases = resolvePhases(CHECKOUT);
-
-    // Assess
-    expect(phases).toEqual([
-      { index: 0, name: '10%', weight: 10, bakeSeconds: 1800, intervalSeconds: 60, final: false },
-      { index: 1, name: '50%', weight: 50, bakeSeconds: 1800, intervalSeconds: 60, final: false },
-      { index: 2, name: '100% (final bake)', weight: 100, bakeSeconds: 3600, intervalSeconds: 60, final: true },
-    ]);
-  });
-
-  it('use a phase’s own evaluation interval over the plan’s', () => {
-    // Prepare
-    const parsed = plan({
-      evaluationInterval: 'PT2M',
-      phases: [
-        { weight: 10, bake: 'PT10M' },
-        { weight: 100, bake: 'PT1H', evaluationInterval: 'PT5M' },
-      ],
-    });
-
-    // Act
-    const phases = resolvePhases(parsed);
-
-    // Assess
-    expect(phases.map((p) => p.intervalSeconds)).toEqual([120, 300]);
-  });
-
-  it('phaseAt returns one resolved phase and refuses an index the plan does not have', () => {
-    // Act
-    const second = phaseAt(CHECKOUT, 1);
-    const error = thrownBy(() => phaseAt(CHECKOUT, 3));
-
-    // Assess
-    expect(second).toEqual(resolvePhases(CHECKOUT)[1]);
-    expect(error).toBeInstanceOf(RangeError);
-    expect((error as RangeError).message).toBe('phase 3 does not exist (the plan has 3)');
-  });
-});
-
 describe('expectedRolloutSeconds and worstCaseHistoryEvents', () => {
   it('a healthy checkout-api rollout takes its three bakes: two hours', () => {
     // Act
@@ -619,9 +573,11 @@ describe('expectedRolloutSeconds and worstCaseHistoryEvents', () => {
     const events = worstCaseHistoryEvents(CHECKOUT);
 
     // Assess: 30+30 wake-ups (+1) for each 30-minute phase, 60+30 (+1) for the final bake, 6 events each, 120 fixed;
-    // and the database's waits at their longest, a poll a minute of 10 events: the 2-hour snapshot timeout (+1)
-    // and the 4-hour restore timeout (+1).
-    expect(events).toBe(120 + (61 + 61 + 91) * 6 + (121 + 241) * 10);
+    // the database's waits at their longest, a poll a minute of 10 events: the 2-hour snapshot timeout (+1)
+    // and the 4-hour restore timeout (+1), then EndMaintenance after the repoint (one Task state, counted as a poll);
+    // the checks after 100 % (a Task state and a Choice: 7); the recovery watch after a rollback (a Wait and a Task
+    // state: 7); and the restore mode's two Choice states (4).
+    expect(events).toBe(120 + (61 + 61 + 91) * 6 + (121 + 241 + 1) * 10 + 7 + 7 + 4);
     expect(events).toBeLessThan(BUDGET / 3);
   });
 
@@ -639,304 +595,3 @@ describe('expectedRolloutSeconds and worstCaseHistoryEvents', () => {
 });
 
 /** Plan overrides with these phases (as written, possibly wrong). */
-const phases = (...list: unknown[]) => ({ phases: list as PlanInput['phases'] });
-
-describe('tenant cohorts (feature-flag target)', () => {
-  it('accept the tenant-portal plan: a pilot tenant, then 10 % of tenants, then all, within the history budget', () => {
-    // Prepare: the table and the fixed dimensions left out, for their defaults
-    const input = flagPlanInput({ target: flagTarget({ table: undefined, metrics: { dimensions: undefined } }) });
-
-    // Act
-    const parsed = parsePlan(input, 'plans/tenant-portal.json');
-
-    // Assess
-    expect(parsed.target).toEqual(
-      flagTarget({
-        table: 'feature_flags',
-        metrics: {
-          latencyUnit: 'milliseconds',
-          dimensions: {},
-          cohortDimension: 'Cohort',
-          newCohort: 'new',
-          stableCohort: 'stable',
-        },
-      }),
-    );
-    expect(parsed.phases.map((p) => p.cohort)).toEqual([{ tenants: ['acme-logistics'] }, { percent: 10 }, 'all']);
-    expect(worstCaseHistoryEvents(parsed)).toBeLessThanOrEqual(BUDGET);
-    expect(expectedRolloutSeconds(parsed)).toBe((1 + 1 + 7) * 86_400);
-  });
-
-  it('resolve to weights 0, 10 and 100 (the percent of tenants), the pilots carried into every later phase', () => {
-    // Act
-    const resolved = resolvePhases(parsePlan(flagPlanInput()));
-
-    // Assess
-    expect(resolved).toEqual([
-      {
-        index: 0,
-        name: 'pilot acme-logistics',
-        weight: 0,
-        tenants: ['acme-logistics'],
-        bakeSeconds: 86_400,
-        intervalSeconds: 900,
-        final: false,
-      },
-      {
-        index: 1,
-        name: '10% of tenants',
-        weight: 10,
-        tenants: ['acme-logistics'],
-        bakeSeconds: 86_400,
-        intervalSeconds: 900,
-        final: false,
-      },
-      {
-        index: 2,
-        name: 'all tenants',
-        weight: 100,
-        tenants: ['acme-logistics'],
-        bakeSeconds: 604_800,
-        intervalSeconds: 3600,
-        final: true,
-      },
-    ]);
-  });
-
-  it('carry every earlier pilot and the highest percent forward, and name a phase by its own cohort', () => {
-    // Prepare
-    const parsed = parsePlan(
-      flagPlanInput(
-        phases(
-          { cohort: { tenants: ['acme-logistics'] }, bake: 'PT1H' },
-          { cohort: { tenants: ['globex', 'initech', 'umbrella', 'hooli'], percent: 5 }, bake: 'PT1H' },
-          { cohort: { tenants: ['stark'] }, bake: 'PT1H' },
-          { cohort: 'all', bake: 'PT1H' },
-        ),
-      ),
-    );
-
-    // Act
-    const resolved = resolvePhases(parsed);
-
-    // Assess
-    expect(resolved.map((p) => [p.name, p.weight, p.tenants])).toEqual([
-      ['pilot acme-logistics', 0, ['acme-logistics']],
-      [
-        'pilot globex, initech, umbrella +1 + 5% of tenants',
-        5,
-        ['acme-logistics', 'globex', 'initech', 'umbrella', 'hooli'],
-      ],
-      ['pilot stark', 5, ['acme-logistics', 'globex', 'initech', 'umbrella', 'hooli', 'stark']],
-      ['all tenants', 100, ['acme-logistics', 'globex', 'initech', 'umbrella', 'hooli', 'stark']],
-    ]);
-  });
-
-  it('give weighted targets no tenants', () => {
-    // Act
-    const resolved = resolvePhases(plan());
-
-    // Assess
-    expect(resolved.every((p) => !('tenants' in p))).toBe(true);
-  });
-
-  it.each([
-    [
-      'a cohort on a lambda-alias plan',
-      planInput(phases({ cohort: { percent: 10 }, bake: 'PT10M' }, { weight: 100, bake: 'PT10M' })),
-      [
-        'phases[0].weight: expected a weight (percent of traffic, 0 < weight <= 100)',
-        'phases[0].cohort: tenant cohorts need a feature-flag target; a lambda-alias target is released by weight',
-      ],
-    ],
-    [
-      'a weight on a feature-flag plan',
-      flagPlanInput(phases({ cohort: { percent: 10 }, weight: 10, bake: 'PT1H' }, { cohort: 'all', bake: 'PT1H' })),
-      ['phases[0].weight: a feature-flag target releases to tenant cohorts, not weights: give `cohort` instead'],
-    ],
-    [
-      'a feature-flag phase without a cohort',
-      flagPlanInput(phases({ bake: 'PT1H' }, { cohort: 'all', bake: 'PT1H' })),
-      [
-        'phases[0].cohort: a feature-flag target releases to tenant cohorts: give each phase a `cohort` (pilot tenants, a percent of tenants, or "all")',
-      ],
-    ],
-    [
-      'a cohort naming neither tenants nor a percent',
-      flagPlanInput(phases({ cohort: {}, bake: 'PT1H' }, { cohort: 'all', bake: 'PT1H' })),
-      ['phases[0].cohort: a cohort names pilot tenants, a percent of tenants, or both (or is "all")'],
-    ],
-    [
-      '"all" before the last phase',
-      flagPlanInput(phases({ cohort: 'all', bake: 'PT1H' }, { cohort: { percent: 10 }, bake: 'PT1H' })),
-      [
-        'phases[0].cohort: "all" is the promotion: only the last phase can have it',
-        'phases[1].cohort: the last phase must be "all" (the promotion and its final bake)',
-      ],
-    ],
-    [
-      'a last phase that is not "all"',
-      flagPlanInput(
-        phases({ cohort: { tenants: ['acme-logistics'] }, bake: 'PT1H' }, { cohort: { percent: 50 }, bake: 'PT1H' }),
-      ),
-      ['phases[1].cohort: the last phase must be "all" (the promotion and its final bake)'],
-    ],
-    [
-      'a percent that shrinks',
-      flagPlanInput(
-        phases(
-          { cohort: { percent: 20 }, bake: 'PT1H' },
-          { cohort: { percent: 10 }, bake: 'PT1H' },
-          { cohort: 'all', bake: 'PT1H' },
-        ),
-      ),
-      ['phases[1].cohort.percent: a cohort cannot shrink: 10% follows 20%'],
-    ],
-    [
-      'a pilot tenant named again',
-      flagPlanInput(
-        phases(
-          { cohort: { tenants: ['acme-logistics'] }, bake: 'PT1H' },
-          { cohort: { tenants: ['acme-logistics', 'globex'] }, bake: 'PT1H' },
-          { cohort: 'all', bake: 'PT1H' },
-        ),
-      ),
-      ['phases[1].cohort.tenants: acme-logistics already is in from an earlier phase (pilot tenants stay in)'],
-    ],
-    [
-      'a phase that does not widen the cohort',
-      flagPlanInput(
-        phases(
-          { cohort: { percent: 10 }, bake: 'PT1H', name: 'ten' },
-          { cohort: { percent: 10 }, bake: 'PT1H', name: 'ten again' },
-          { cohort: 'all', bake: 'PT1H' },
-        ),
-      ),
-      ['phases[1].cohort: each phase must widen the cohort: add pilot tenants or raise the percent'],
-    ],
-    [
-      'a percent of 100 instead of "all"',
-      flagPlanInput(phases({ cohort: { percent: 100 }, bake: 'PT1H' }, { cohort: 'all', bake: 'PT1H' })),
-      ['phases[0].cohort.percent: Too big: expected number to be <100'],
-    ],
-    [
-      'a tenant id with a space',
-      flagPlanInput(phases({ cohort: { tenants: ['acme logistics'] }, bake: 'PT1H' }, { cohort: 'all', bake: 'PT1H' })),
-      ['phases[0].cohort.tenants[0]: expected a tenant id: letters, digits, _ . : @ - (at most 128)'],
-    ],
-  ])('refuse %s, naming the field', (_, input, expected) => {
-    // Act
-    const problems = problemsOf(input);
-
-    // Assess
-    expect(problems).toEqual(expected);
-  });
-
-  it('accept any cohorts that widen step by step and end with "all"', () => {
-    fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 99 }), { minLength: 1, maxLength: 8 }), (percents) => {
-        // Prepare
-        const sorted = [...percents].sort((a, b) => a - b);
-        const input = flagPlanInput(
-          phases(
-            { cohort: { tenants: ['acme-logistics'] }, bake: 'PT1H' },
-            ...sorted.map((percent) => ({ cohort: { percent }, bake: 'PT1H' })),
-            { cohort: 'all', bake: 'PT1H' },
-          ),
-        );
-
-        // Act
-        const resolved = resolvePhases(parsePlan(input));
-
-        // Assess
-        expect(resolved.map((p) => p.weight)).toEqual([0, ...sorted, 100]);
-        expect(resolved.every((p) => p.tenants?.includes('acme-logistics'))).toBe(true);
-      }),
-    );
-  });
-});
-
-describe('ALB weighted target', () => {
-  const target = (overrides: Record<string, string>) => albPlanInput({ target: albTarget(overrides) });
-
-  it('accepts a listener rule with two target groups in its account and Region, released by weight', () => {
-    // Act
-    const parsed = parsePlan(albPlanInput());
-
-    // Assess
-    expect(parsed.target).toEqual(albTarget());
-    expect(resolvePhases(parsed).map((p) => [p.name, p.weight])).toEqual([
-      ['10%', 10],
-      ['100%', 100],
-    ]);
-  });
-
-  it.each([
-    [
-      'the same group twice',
-      { canaryTargetGroupArn: ALB_BLUE_ARN },
-      [
-        'target.canaryTargetGroupArn: the stable and the canary target group must differ',
-        'target.canaryTargetGroupArn: the two target groups must have different names',
-      ],
-    ],
-    [
-      'two groups of the same name (the stable version would be ambiguous)',
-      { canaryTargetGroupArn: ALB_BLUE_ARN.replace('73e2d6bc24d8a067', 'ffffffffffffffff') },
-      ['target.canaryTargetGroupArn: the two target groups must have different names'],
-    ],
-    [
-      'a group in another account',
-      { stableTargetGroupArn: ALB_BLUE_ARN.replace('123456789012', '444455556666') },
-      ['target.stableTargetGroupArn: the target groups must be in the listener rule’s account and Region'],
-    ],
-    [
-      'a group in another Region',
-      { canaryTargetGroupArn: ALB_GREEN_ARN.replace('us-east-1', 'eu-west-1') },
-      ['target.stableTargetGroupArn: the target groups must be in the listener rule’s account and Region'],
-    ],
-    [
-      'a listener ARN instead of a listener rule',
-      {
-        listenerRuleArn:
-          'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2',
-      },
-      [
-        'target.listenerRuleArn: expected an Application Load Balancer listener rule ARN, arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<id>/<listener>/<rule>',
-      ],
-    ],
-    [
-      'a Network Load Balancer rule',
-      { listenerRuleArn: ALB_RULE_ARN.replace('listener-rule/app/', 'listener-rule/net/') },
-      [expect.stringMatching(/^target\.listenerRuleArn: expected an Application Load Balancer listener rule ARN/)],
-    ],
-  ])('refuses %s, naming the field', (_, overrides, expected) => {
-    // Act
-    const problems = problemsOf(target(overrides));
-
-    // Assess
-    expect(problems).toEqual(expected);
-  });
-
-  it('refuses a target group given by name instead of ARN', () => {
-    // Act
-    const problems = problemsOf(target({ canaryTargetGroupArn: 'orders-api-green' }));
-
-    // Assess
-    expect(problems).toContainEqual(
-      'target.canaryTargetGroupArn: expected a target group ARN, arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>',
-    );
-  });
-
-  it('refuses cohorts: an ALB target is released by weight', () => {
-    // Act
-    const problems = problemsOf(
-      albPlanInput(phases({ cohort: { percent: 10 }, bake: 'PT10M' }, { weight: 100, bake: 'PT10M' })),
-    );
-
-    // Assess
-    expect(problems).toContainEqual(
-      'phases[0].cohort: tenant cohorts need a feature-flag target; an alb-weighted target is released by weight',
-    );
-  });
-});

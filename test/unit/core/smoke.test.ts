@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidPlan } from '../../../functions/core/errors';
-import { outcomeLine } from '../../../functions/core/messages';
+import { outcomeLine } from '../../../functions/core/notifications';
 import { parsePlan } from '../../../functions/core/plan';
 import { recordGate, recordSmoke } from '../../../functions/core/record';
 import { runSmokeTests, type SmokeDeps } from '../../../functions/core/smoke';

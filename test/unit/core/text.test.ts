@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod';
 import { formatIssues } from '../../../functions/core/issues';
+import { SignalSchema } from '../../../functions/core/signal';
 import { isVisibleText, visibleText } from '../../../functions/core/text';
-import { SignalSchema } from '../../../functions/signal/handler';
 import { parseScenario, ScenarioError } from '../../../local/scenario';
 import { thrownBy } from './fixtures';
 

@@ -2,8 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type PlanStore, PlanUnavailable } from '../../../functions/adapters/plan-store';
 import { InvalidRolloutInput } from '../../../functions/core/errors';
-import { type Plan, parsePlan, targetGroupName } from '../../../functions/core/plan';
+import { type Plan, parsePlan } from '../../../functions/core/plan';
+import { targetGroupName } from '../../../functions/core/target';
 import { validateStep } from '../../../functions/validate/handler';
 import { parseScenario } from '../../../local/scenario';
 import { PROJECT_ROOT, Simulator } from '../../../local/simulate';
@@ -13,8 +15,9 @@ import { PROJECT_ROOT, Simulator } from '../../../local/simulate';
  * `InvalidRolloutInput` naming the field, and nothing is called anywhere. The malformed inputs are valid ones with
  * one documented rule broken (each case knows the field it broke), mixed with arbitrary JSON.
  *
- * The validate step's only dependency is the plans registry: it has no AWS client to call. The simulator part runs
- * a sample through the deployed workflow to show that no AWS API (nor the rollout table) is touched on the way.
+ * The validate step's only dependency is the plan store: it reads the service's plan and nothing else. The simulator
+ * part runs a sample through the deployed workflow to show that nothing but plans is read on the way (nor the
+ * rollout table touched).
  */
 
 const SEED = 20_261_117;
@@ -50,9 +53,18 @@ function validate(input: unknown) {
       executionArn: 'arn:aws:states:us-east-1:123456789012:execution:rollout-pilot:fuzz',
       startedAt: '2026-11-17T14:00:00.000Z',
     },
-    { plans: () => PLANS },
+    { plans: PLAN_STORE, account: () => '123456789012' },
   );
 }
+
+/** The example plans as registered, each at version 1; any other service has none. */
+const PLAN_STORE: PlanStore = {
+  read: async ({ service }) => {
+    const plan = PLANS.get(service);
+    if (!plan) throw new PlanUnavailable(`its service has not registered one (no parameter for ${service})`);
+    return { plan, version: 1 };
+  },
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Valid inputs
@@ -343,7 +355,7 @@ describe('fuzzing the execution input', () => {
     );
   });
 
-  it('fails the workflow at Validate for a sample of them, with no AWS call and nothing read or written', async () => {
+  it('fails the workflow at Validate for a sample of them, with nothing read but plans and nothing written', async () => {
     // Prepare: the shipped checkout-api plan (the only one the simulated deployment registers)
     const sample = fc.sample(malformed, { numRuns: 30, seed: SEED });
     const simulator = await Simulator.create(
@@ -374,7 +386,19 @@ describe('fuzzing the execution input', () => {
         executions.map((e) => `${e.status} ${e.error} at ${e.failed?.state}`),
         JSON.stringify(sample.map((c) => c.input)),
       ).toEqual(sample.map(() => 'FAILED InvalidRolloutInput at Validate'));
-      expect(simulator.world.calls).toEqual([]);
+      // A well-formed service's plan is read (its parameter, through its role), to check the version against it.
+      for (const call of simulator.world.calls.filter((c) => c.operation === 'sts:AssumeRole')) {
+        expect(call).toMatchObject({
+          caller: 'validate',
+          input: { RoleArn: expect.stringMatching(/:role\/rollout-pilot\//) },
+        });
+      }
+      for (const call of simulator.world.calls.filter((c) => c.operation !== 'sts:AssumeRole')) {
+        expect(call).toMatchObject({ caller: 'validate', operation: 'ssm:GetParameter' });
+        expect((call.input as { Name?: string }).Name).toMatch(
+          /^\/rollout-pilot\/rollout-pilot\/services\/[^/]+\/plan$/,
+        );
+      }
       expect(simulator.world.dynamodb.calls).toEqual([]);
       expect(simulator.world.sns.messages).toEqual([]);
     } finally {

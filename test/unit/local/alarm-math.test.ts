@@ -1,7 +1,8 @@
 import type { MetricDataQuery, PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { type AlarmStateChangeEvent, evaluateExpression, parseExpression } from '../../../local/services/alarms';
+import type { AlarmStateChangeEvent } from '../../../local/services/alarm-events';
 import { SimCloudWatch } from '../../../local/services/cloudwatch';
+import { evaluateExpression, parseExpression } from '../../../local/services/metric-math';
 
 /** Tuesday 2026-11-17 09:30 UTC: minute 0 of every test. */
 const T0 = Date.parse('2026-11-17T09:30:00.000Z');

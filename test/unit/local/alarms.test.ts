@@ -10,9 +10,10 @@ import { CloudWatchAlarms, type GuardConstants, versionAlarms } from '../../../f
 import { lambdaAliasMetrics } from '../../../functions/adapters/metrics';
 import { AlarmStateChangeEventSchema, generatedAlarmName, normalizeTimestamp } from '../../../functions/core/alarms';
 import { judgeSettings } from '../../../functions/core/judge';
-import { resolvePhases } from '../../../functions/core/plan';
-import { type AlarmStateChangeEvent, evaluateExpression, parseExpression } from '../../../local/services/alarms';
+import { resolvePhases } from '../../../functions/core/phase';
+import type { AlarmStateChangeEvent } from '../../../local/services/alarm-events';
 import { SimCloudWatch } from '../../../local/services/cloudwatch';
+import { evaluateExpression, parseExpression } from '../../../local/services/metric-math';
 import { connect } from '../../../local/transport';
 import { plan } from '../core/fixtures';
 

@@ -1,7 +1,8 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../../local/rng';
-import { type MetricId, SimCloudWatch } from '../../../local/services/cloudwatch';
+import { SimCloudWatch } from '../../../local/services/cloudwatch';
+import type { MetricId } from '../../../local/services/metric-statistics';
 import { connect } from '../../../local/transport';
 
 /** Tuesday 2026-11-17 09:30 UTC: minute 0 of every test. */

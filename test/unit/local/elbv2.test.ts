@@ -11,7 +11,7 @@ import {
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AlbWeightedRouter } from '../../../functions/adapters/alb-router';
+import { AlbWeightedRouter } from '../../../functions/adapters/routers/alb';
 import { SimELBv2 } from '../../../local/services/elbv2';
 import { connect } from '../../../local/transport';
 import { ALB_BLUE_ARN, ALB_GREEN_ARN, ALB_RULE_ARN, albTarget, albTargetGroupArn } from '../../fixtures/targets';

@@ -1,6 +1,6 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FeatureFlagRouter } from '../../../functions/adapters/feature-flag-router';
+import { FeatureFlagRouter } from '../../../functions/adapters/routers/feature-flag';
 import { TargetChanged } from '../../../functions/core/errors';
 import { parsePlan } from '../../../functions/core/plan';
 import { SimDynamoDB } from '../../../local/dynamodb';
@@ -160,6 +160,50 @@ describe('the flag router against a DynamoDB expression engine', () => {
     expect(await router.current()).toEqual({
       primary: `${target.flag}:off`,
       weights: { [`${target.flag}:off`]: 75, '2026.11.1': 25 },
+    });
+  });
+
+  it('turns a dependent off with a condition the engine accepts, with or without an updatedAt, and keeps its rolloutId and cohort', async () => {
+    // Prepare: a dependent its own release owns, and one a person turned on without stamping it
+    const linkedTarget = { ...target, dependents: ['rndc_invoice_reminders', 'tax_ids'] };
+    const linked = new FeatureFlagRouter(client, linkedTarget, {
+      owner: 'rollout-1',
+      now: () => new Date('2026-11-24T15:00:00Z'),
+    });
+    const putFlag = (flag: string, item: Record<string, unknown>) =>
+      client.send(new PutItemCommand({ TableName: target.table, Item: { flag: { S: flag }, ...item } as never }));
+    await putFlag('rndc_invoice_reminders', {
+      enabled: { BOOL: true },
+      tenants: { L: [{ S: 'acme-logistics' }] },
+      percentage: { N: '0' },
+      rolloutId: { S: 'rollout-0' },
+      updatedAt: { S: '2026-11-24T13:00:00.000Z' },
+    });
+    await putFlag('tax_ids', { enabled: { BOOL: true }, percentage: { N: '100' } });
+
+    // Act
+    const results = await linked.turnOffDependents();
+    const again = await linked.turnOffDependents();
+
+    // Assess
+    expect(results.map((r) => r.result)).toEqual(['turned-off', 'turned-off']);
+    expect(again).toEqual([
+      { flag: 'rndc_invoice_reminders', result: 'turned-off', detail: 'turned off by this rollback' },
+      { flag: 'tax_ids', result: 'turned-off', detail: 'turned off by this rollback' },
+    ]);
+    const reminders = await client.send(
+      new GetItemCommand({
+        TableName: target.table,
+        Key: { flag: { S: 'rndc_invoice_reminders' } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(reminders.Item).toMatchObject({
+      enabled: { BOOL: false },
+      tenants: { L: [{ S: 'acme-logistics' }] },
+      rolloutId: { S: 'rollout-0' },
+      updatedBy: { S: 'rollout-pilot rollout-1' },
+      updatedAt: { S: '2026-11-24T15:00:00.000Z' },
     });
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import {
   GetParameterCommand,
+  GetParametersByPathCommand,
   ParameterAlreadyExists,
   ParameterNotFound,
   ParameterVersionNotFound,
@@ -137,6 +138,73 @@ describe('SimSSM through the real SSM client', () => {
     expect(encrypted.Parameter?.Type).toBe('SecureString');
     expect(encrypted.Parameter?.Value).not.toContain('s3cret');
     expect(decrypted.Parameter?.Value).toBe('s3cret');
+  });
+});
+
+describe('SimSSM GetParametersByPath through the real SSM client', () => {
+  let ssm: SimSSM;
+  let client: SSMClient;
+
+  beforeEach(() => {
+    ssm = new SimSSM(() => T0, ENV);
+    client = connect(new SSMClient(CLIENT_CONFIG), (operation, input) => ssm.handle(operation, input));
+    ssm.putParameter('/orders-api/2.4.0/env/DATABASE_URL', 'postgresql://orders-db/orders');
+    ssm.putParameter('/orders-api/2.4.0/env/ORDERS_API_TOKEN', 'tok-1', 'SecureString');
+    ssm.putParameter('/orders-api/2.4.0/env/nested/LEVEL_TWO', 'deep');
+    ssm.putParameter('/orders-api/2.3.1/env/DATABASE_URL', 'old');
+  });
+
+  it('answers the parameters one level under the path, sorted, a SecureString as ciphertext', async () => {
+    // Act
+    const out = await client.send(new GetParametersByPathCommand({ Path: '/orders-api/2.4.0/env' }));
+
+    // Assert
+    expect(out.Parameters?.map((p) => [p.Name, p.Type])).toEqual([
+      ['/orders-api/2.4.0/env/DATABASE_URL', 'String'],
+      ['/orders-api/2.4.0/env/ORDERS_API_TOKEN', 'SecureString'],
+    ]);
+    expect(out.Parameters?.[1]?.Value).not.toContain('tok-1');
+    expect(out.NextToken).toBeUndefined();
+  });
+
+  it('answers every level below with Recursive, a page at a time with NextToken', async () => {
+    // Act
+    const first = await client.send(
+      new GetParametersByPathCommand({ Path: '/orders-api/2.4.0/env/', Recursive: true, MaxResults: 2 }),
+    );
+    const second = await client.send(
+      new GetParametersByPathCommand({
+        Path: '/orders-api/2.4.0/env/',
+        Recursive: true,
+        MaxResults: 2,
+        NextToken: first.NextToken,
+      }),
+    );
+
+    // Assert
+    expect(first.Parameters?.map((p) => p.Name)).toEqual([
+      '/orders-api/2.4.0/env/DATABASE_URL',
+      '/orders-api/2.4.0/env/ORDERS_API_TOKEN',
+    ]);
+    expect(second.Parameters?.map((p) => p.Name)).toEqual(['/orders-api/2.4.0/env/nested/LEVEL_TWO']);
+    expect(second.NextToken).toBeUndefined();
+  });
+
+  it('refuses a path that does not start with a slash, and more than 10 results a page', async () => {
+    // Act
+    const relative = await failureOf(client.send(new GetParametersByPathCommand({ Path: 'orders-api' })));
+    const tooMany = await failureOf(
+      client.send(new GetParametersByPathCommand({ Path: '/orders-api', MaxResults: 11 })),
+    );
+
+    // Assert
+    expect(relative).toMatchObject({ name: 'ValidationException' });
+    expect(tooMany).toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('answers an empty list for a path with nothing under it', async () => {
+    const out = await client.send(new GetParametersByPathCommand({ Path: '/orders-api/9.9.9/env' }));
+    expect(out.Parameters).toEqual([]);
   });
 });
 

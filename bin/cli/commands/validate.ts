@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { PROJECT_ROOT } from '../../../local/simulate';
+import { type CliContext, positiveInt, ratioArg } from '../command';
+import { runValidate } from '../validate';
+
+export function register(program: Command, { write }: CliContext): void {
+  program
+    .command('validate')
+    .description('check plan files as `cdk synth` does, and show what each will do')
+    .argument('[plans...]', 'plan files or directories (default: the plans directory in cdk.json)')
+    .addOption(
+      new Option('--rpm <requests>', 'also show what the judge detects at this many requests a minute').argParser(
+        positiveInt,
+      ),
+    )
+    .addOption(
+      new Option('--error-rate <ratio>', "with --rpm: the stable version's error rate (0.01 = 1 %)")
+        .argParser(ratioArg)
+        .default(0.01),
+    )
+    .addOption(new Option('--seeds <n>', 'with --rpm: modelled rollouts per line').argParser(positiveInt).default(100))
+    .action((paths: string[], opts: { rpm?: number; errorRate: number; seeds: number }) => {
+      const detection =
+        opts.rpm === undefined
+          ? undefined
+          : { requestsPerMinute: opts.rpm, errorRate: opts.errorRate, seeds: opts.seeds };
+      runValidate(paths.length ? paths : [defaultPlansDir()], write, { detection });
+    });
+}
+
+function defaultPlansDir(): string {
+  const cdk = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, string> };
+  return join(PROJECT_ROOT, cdk.context?.['rollout-pilot:plans'] ?? 'examples/plans');
+}

@@ -1,0 +1,3 @@
+import { buildServiceApp } from './stack';
+
+buildServiceApp().app.synth();
