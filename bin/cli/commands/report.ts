@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { type DeploymentFlags, runReport } from '../aws-commands';
-import { type CliContext, deploymentOptions, storeFor } from '../command';
+import { runReport } from '../aws-commands';
+import { type CliContext, type CommandFlags, deploymentOptions, storeFor } from '../command';
 
-export function register(program: Command, { write }: CliContext): void {
+export function register(program: Command, { write, aws }: CliContext): void {
   deploymentOptions(
     program
       .command('report')
@@ -10,7 +10,7 @@ export function register(program: Command, { write }: CliContext): void {
       .requiredOption('--service <name>', 'the service')
       .option('--rollout <id>', 'the rollout (execution name); default: the latest')
       .option('--json', 'print the rollout record as JSON'),
-  ).action(async (opts: { service: string; rollout?: string; json?: boolean } & DeploymentFlags) => {
-    await runReport(opts.service, opts.rollout, { store: await storeFor(opts), write, json: opts.json });
+  ).action(async (opts: { service: string; rollout?: string; json?: boolean } & CommandFlags) => {
+    await runReport(opts.service, opts.rollout, { store: await storeFor(opts, aws), write, json: opts.json });
   });
 }

@@ -15,7 +15,6 @@ import {
   ServiceReleasePipelineStack,
   STATE_MACHINE_ARN_PATTERN,
 } from '../../../examples/pipelines/codepipeline';
-import { loadPlans } from '../../../lib/app';
 import { RolloutPilotStack } from '../../../lib/rollout-stack';
 import {
   errorDetails,
@@ -255,9 +254,7 @@ describe("the GitHub Actions example's scripts", () => {
 describe('the CodePipeline example', () => {
   const synth = (stateMachineArnFromApp = false, service = 'checkout-api') => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-    const rollout = stateMachineArnFromApp
-      ? new RolloutPilotStack(app, 'RolloutPilot', { plans: loadPlans('examples/plans') })
-      : undefined;
+    const rollout = stateMachineArnFromApp ? new RolloutPilotStack(app, 'RolloutPilot') : undefined;
     const stack = new ServiceReleasePipelineStack(app, 'CheckoutApiRelease', {
       service,
       functionName: service,
