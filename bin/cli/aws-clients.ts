@@ -17,10 +17,18 @@ export interface AwsClients {
   cloudformation(flags: AwsFlags): CloudFormationClient;
 }
 
-/** Only what was given: an absent flag leaves the SDK's own chain (environment, shared config) in charge. */
-export function clientConfig(flags: AwsFlags): { region?: string; profile?: string } {
+/**
+ * Only what was given: an absent flag leaves the SDK's own chain (AWS_REGION, AWS_PROFILE, the shared config) in
+ * charge. The JavaScript SDK ignores AWS_DEFAULT_REGION, which the AWS CLI reads after AWS_REGION and before the
+ * profile's region: it is read here in that order.
+ */
+export function clientConfig(
+  flags: AwsFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): { region?: string; profile?: string } {
+  const region = flags.region ?? (env.AWS_REGION ? undefined : env.AWS_DEFAULT_REGION || undefined);
   return {
-    ...(flags.region ? { region: flags.region } : {}),
+    ...(region ? { region } : {}),
     ...(flags.profile ? { profile: flags.profile } : {}),
   };
 }

@@ -6,7 +6,7 @@ import { reportLines, watchLines } from './views';
  * `simulate --watch`: what `rollout-pilot watch` would have printed, then what `report` prints at the end, from the
  * simulator's rollout record, with the same functions as the AWS commands. After each step the record is read (on
  * the virtual clock: the clock does not move on until the read is done, so nothing real is waited for) and printed
- * when its revision changed, stamped with the virtual time.
+ * when what it shows changed, stamped with the virtual time.
  */
 export function watchFollower(write: Write): Follower {
   let seen: string | undefined;
