@@ -19,7 +19,8 @@ export async function runStatus(
 ): Promise<RolloutRecord | undefined> {
   const [record] = await deps.store.list(service, 1);
   if (!record) {
-    deps.write(`${service}: no rollout recorded`);
+    // With --json, still one document: null says there is none.
+    deps.write(deps.json ? 'null' : `${service}: no rollout recorded`);
     return undefined;
   }
   if (deps.json) deps.write(JSON.stringify(record, null, 2));

@@ -161,6 +161,16 @@ describe('--json', () => {
     60_000,
   );
 
+  it('status and watch --json print null for a service with no rollout recorded, and exit 0', async () => {
+    // Act
+    const status = await run(['status', '--service', 'nothing-here', '--json', ...DEPLOYMENT], table());
+    const watch = await run(['watch', '--service', 'nothing-here', '--json', ...DEPLOYMENT], table());
+
+    // Assess
+    expect([status.code, status.out]).toEqual([0, ['null']]);
+    expect([watch.code, watch.out]).toEqual([0, ['null']]);
+  });
+
   it('validate --json on a bad plan still prints one document, naming the problem, and exits 2', async () => {
     // Act
     const result = await run(['validate', ERROR_SPIKE, '--json'], fakeAws({}));
