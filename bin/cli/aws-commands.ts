@@ -2,14 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { RolloutStore } from '../../functions/adapters/store';
-import { formatSeconds } from '../../functions/core/duration';
-import { localTime } from '../../functions/core/freeze';
 import { ExecutionInputSchema } from '../../functions/core/input';
 import { formatIssues } from '../../functions/core/issues';
-import { pct } from '../../functions/core/judge';
-import { describeWeights, isFinished, type RolloutRecord } from '../../functions/core/record';
-import { describeRecovery } from '../../functions/core/recovery';
 import { SignalResultSchema, SignalSchema } from '../../functions/signal/handler';
 import type { Write } from './progress';
 import { UsageError } from './simulate';
@@ -61,7 +55,7 @@ export async function resolveDeployment(
  */
 export async function runSignal(
   signal: Record<string, unknown>,
-  deps: { lambda: Pick<LambdaClient, 'send'>; functionName: string; write: Write },
+  deps: { lambda: Pick<LambdaClient, 'send'>; functionName: string; write: Write; json?: boolean },
 ): Promise<number> {
   const parsed = SignalSchema.safeParse(signal);
   if (!parsed.success) {
@@ -79,13 +73,18 @@ export async function runSignal(
     }),
   );
   const text = out.Payload ? new TextDecoder().decode(out.Payload) : 'null';
+  const { type, service } = parsed.data;
   if (out.FunctionError) {
-    deps.write(`${parsed.data.type} failed: ${causeText(text)}`);
+    if (deps.json) deps.write(JSON.stringify({ signal: type, service, accepted: false, failed: causeText(text) }));
+    else deps.write(`${type} failed: ${causeText(text)}`);
     return 1;
   }
   const result = SignalResultSchema.parse(JSON.parse(text));
-  deps.write(`${parsed.data.type} ${result.accepted ? 'accepted' : 'ignored'}: ${result.message}`);
-  if (result.executionArn) deps.write(`execution: ${result.executionArn}`);
+  if (deps.json) deps.write(JSON.stringify({ signal: type, service, ...result }, null, 2));
+  else {
+    deps.write(`${type} ${result.accepted ? 'accepted' : 'ignored'}: ${result.message}`);
+    if (result.executionArn) deps.write(`execution: ${result.executionArn}`);
+  }
   return result.accepted ? 0 : 1;
 }
 
@@ -101,6 +100,8 @@ export interface StartOptions {
   name?: string;
   wait?: boolean;
   pollSeconds?: number;
+  /** Print one JSON document at the end (what `startResult` says) instead of lines. */
+  json?: boolean;
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -224,8 +225,12 @@ export async function runStart(
     new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) }),
   );
   const arn = String(started.executionArn);
-  deps.write(`started ${arn}`);
-  if (!options.wait) return 0;
+  const done = (code: number, ended?: { status?: string; error?: string; cause?: string }): number => {
+    if (options.json) deps.write(JSON.stringify(startResult(options, name, arn, input, ended), null, 2));
+    return code;
+  };
+  if (!options.json) deps.write(`started ${arn}`);
+  if (!options.wait) return done(0);
   for (;;) {
     const out = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
     switch (out.status) {
@@ -234,14 +239,39 @@ export async function runStart(
         await deps.sleep((options.pollSeconds ?? 10) * 1000);
         continue;
       case 'SUCCEEDED':
-        deps.write(`PROMOTED: ${options.service} ${options.version}`);
-        return 0;
+        if (!options.json) deps.write(`PROMOTED: ${options.service} ${options.version}`);
+        return done(0, { status: out.status });
       default: {
-        deps.write(`${out.status}: ${out.error ?? 'no error'}: ${causeText(out.cause)}`);
-        return 1;
+        if (!options.json) deps.write(`${out.status}: ${out.error ?? 'no error'}: ${causeText(out.cause)}`);
+        return done(1, { status: out.status, error: out.error, cause: causeText(out.cause) });
       }
     }
   }
+}
+
+/** `start --json`: the execution started and, with `--wait`, how it ended (`promoted` true only on SUCCEEDED). */
+export function startResult(
+  options: StartOptions,
+  name: string,
+  executionArn: string,
+  input: Record<string, unknown>,
+  ended?: { status?: string; error?: string; cause?: string },
+): Record<string, unknown> {
+  return {
+    service: options.service,
+    version: options.version,
+    name,
+    executionArn,
+    input,
+    ...(ended
+      ? {
+          status: ended.status,
+          promoted: ended.status === 'SUCCEEDED',
+          error: ended.error ?? null,
+          cause: ended.cause ?? null,
+        }
+      : {}),
+  };
 }
 
 /** The readable part of an execution's cause: a Fail state's text, or a Lambda error's message. */
@@ -255,115 +285,4 @@ export function causeText(cause: string | undefined): string {
   }
 }
 
-/** `rollout-pilot status`: where the service's latest rollout stands. */
-export async function runStatus(
-  service: string,
-  deps: { store: RolloutStore; write: Write; json?: boolean },
-): Promise<RolloutRecord | undefined> {
-  const [record] = await deps.store.list(service, 1);
-  if (!record) {
-    deps.write(`${service}: no rollout recorded`);
-    return undefined;
-  }
-  if (deps.json) deps.write(JSON.stringify(record, null, 2));
-  else for (const line of statusLines(record)) deps.write(line);
-  return record;
-}
-
-/** The status of a rollout, as a few lines. */
-export function statusLines(record: RolloutRecord): string[] {
-  const tz = record.plan.timeZone;
-  const when = (iso: string | null) => (iso ? localTime(new Date(iso), tz).text : '-');
-  const lines = [
-    `${record.service} ${record.version}${record.stableVersion ? ` (stable ${record.stableVersion})` : ''} — ${record.status}${record.outcome ? '' : ` since ${when(record.startedAt)}`} (${tz})`,
-    `execution ${record.executionArn}`,
-  ];
-  if (record.phaseIndex >= 0) {
-    const phase = record.phases[record.phaseIndex];
-    lines.push(
-      `phase ${record.phaseIndex + 1}/${record.phases.length} ${phase?.name ?? ''}, entered ${when(phase?.enteredAt ?? null)}`,
-    );
-    const last = phase?.last;
-    if (last) {
-      const rate = last.canary.errorRate === null ? '-' : pct(last.canary.errorRate);
-      lines.push(`last evaluation ${when(last.at)}: ${last.decision} — ${last.reason} (error rate ${rate})`);
-    }
-  }
-  if (record.traffic) lines.push(`traffic ${describeWeights(record.traffic)}`);
-  if (record.rollback) {
-    lines.push(
-      `rollback (${record.rollback.trigger}): ${record.rollback.reason}; traffic restored ${when(record.rollback.trafficRestoredAt)}`,
-    );
-  }
-  if (record.recovery) lines.push(describeRecovery(record.recovery, record.plan.recovery.watch));
-  for (const phase of record.phases) {
-    const a = phase.approval;
-    if (!a) continue;
-    lines.push(
-      a.decision
-        ? `approval of ${phase.name} (${a.role}): ${a.decision}${a.by ? ` by ${a.by}` : ''} ${when(a.at)}${a.reason ? ` — ${a.reason}` : ''}`
-        : `approval of ${phase.name} (${a.role}): waiting since ${when(a.requestedAt)}: rollout-pilot approve --service ${record.service}`,
-    );
-  }
-  const db = record.database;
-  if (db?.snapshot) lines.push(`database ${db.identifier}: snapshot ${db.snapshot.id} ${db.snapshot.status}`);
-  if (db?.restore && db.restore.decision !== 'not-needed') {
-    const where = db.restore.repointed ? `; the service uses ${db.restore.target}` : '';
-    lines.push(`restore ${db.restore.decision}: ${db.restore.reason}${where}`);
-  }
-  if (record.outcome) lines.push(`${record.outcome}: ${record.reason ?? ''}`);
-  return lines;
-}
-
-/** `rollout-pilot watch`: print the status whenever it changes, until the rollout ends. */
-export async function runWatch(
-  service: string,
-  deps: { store: RolloutStore; write: Write; sleep: (ms: number) => Promise<void>; pollSeconds?: number },
-): Promise<RolloutRecord | undefined> {
-  let seen = -1;
-  let executionArn: string | undefined;
-  for (;;) {
-    const [record] = await deps.store.list(service, 1);
-    if (record && (record.revision !== seen || record.executionArn !== executionArn)) {
-      seen = record.revision;
-      executionArn = record.executionArn;
-      deps.write(`— ${new Date().toISOString()}`);
-      for (const line of statusLines(record)) deps.write(line);
-    }
-    if (!record || isFinished(record)) return record;
-    await deps.sleep((deps.pollSeconds ?? 15) * 1000);
-  }
-}
-
-/** `rollout-pilot report`: a finished (or running) rollout, phase by phase, with its timeline. */
-export async function runReport(
-  service: string,
-  rolloutId: string | undefined,
-  deps: { store: RolloutStore; write: Write; json?: boolean },
-): Promise<RolloutRecord> {
-  const records = await deps.store.list(service, rolloutId ? 100 : 1);
-  const record = rolloutId ? records.find((r) => r.rolloutId === rolloutId) : records[0];
-  if (!record) throw new UsageError(`${service}: no rollout ${rolloutId ? `"${rolloutId}" ` : ''}recorded`);
-  if (deps.json) {
-    deps.write(JSON.stringify(record, null, 2));
-    return record;
-  }
-  const tz = record.plan.timeZone;
-  const when = (iso: string | null) => (iso ? localTime(new Date(iso), tz).text : '-');
-  for (const line of statusLines(record)) deps.write(line);
-  deps.write('');
-  deps.write('phases:');
-  for (const p of record.phases) {
-    const took =
-      p.enteredAt && p.leftAt ? ` (${formatSeconds((Date.parse(p.leftAt) - Date.parse(p.enteredAt)) / 1000)})` : '';
-    deps.write(
-      `  ${p.name.padEnd(20)} ${(p.result ?? (p.enteredAt ? 'in progress' : 'not reached')).padEnd(12)}${took} ${p.last?.reason ?? ''}`,
-    );
-  }
-  deps.write('');
-  deps.write('timeline:');
-  // In time order: handlers running at once (an alarm during a bake) append in the order they write.
-  const timeline = [...record.timeline].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  for (const t of timeline) deps.write(`  ${when(t.at)}  ${t.kind}: ${t.message}`);
-  return record;
-}
+export { reportLines, runReport, runStatus, runWatch, statusLines, watchLines } from './views';

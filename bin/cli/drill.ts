@@ -31,13 +31,23 @@ export function drillExecutionInput(options: DrillOptions): Record<string, unkno
  */
 export async function runDrill(
   options: DrillOptions,
-  deps: { sfn: Pick<SFNClient, 'send'>; stateMachineArn: string; write: Write; now: () => Date; plan?: Plan },
+  deps: {
+    sfn: Pick<SFNClient, 'send'>;
+    stateMachineArn: string;
+    write: Write;
+    now: () => Date;
+    plan?: Plan;
+    /** One JSON document: `{ started, name, executionArn }`, or `{ started: false, problems }`. */
+    json?: boolean;
+  },
 ): Promise<number> {
   const input = drillExecutionInput(options);
   if (deps.plan) {
     const checked = drillInput(input, deps.plan);
     if (checked.problems.length) {
-      for (const problem of checked.problems) deps.write(`cannot drill: ${problem}`);
+      if (deps.json)
+        deps.write(JSON.stringify({ service: options.service, started: false, problems: checked.problems }));
+      else for (const problem of checked.problems) deps.write(`cannot drill: ${problem}`);
       return 1;
     }
   }
@@ -45,6 +55,10 @@ export async function runDrill(
   const started = await deps.sfn.send(
     new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) }),
   );
+  if (deps.json) {
+    deps.write(JSON.stringify({ service: options.service, started: true, name, executionArn: started.executionArn }));
+    return 0;
+  }
   deps.write(`started rollback drill ${String(started.executionArn)}`);
   deps.write(
     `rollout-pilot watch --service ${options.service} follows it; rollout-pilot drills --service ${options.service} lists the results`,

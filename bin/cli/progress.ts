@@ -8,6 +8,20 @@ import type { Simulator } from '../../local/simulate';
 /** Where progress lines go (stdout by default; tests collect them). */
 export type Write = (line: string) => void;
 
+/** How `simulate` follows a scenario: told of every step as it runs, then of the simulator once it ended. */
+export interface Follower {
+  onInvocation?: (invocation: Invocation, simulator: Simulator) => void;
+  after?: (simulator: Simulator) => Promise<void>;
+}
+
+/** The follower asked for (`--watch`), else the progress lines (none with `--quiet`). */
+export function followerFor(
+  options: { follow?: () => Follower; quiet?: boolean; every?: number },
+  write: Write,
+): Follower {
+  return options.follow?.() ?? { onInvocation: options.quiet ? undefined : progressPrinter(write, options.every ?? 5) };
+}
+
 interface Summary {
   requests: number;
   errorRate: number | null;

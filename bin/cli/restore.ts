@@ -23,6 +23,8 @@ export async function runRestore(
     stateMachineArn: string;
     write: Write;
     now: () => Date;
+    /** One JSON document: `{ started, name, executionArn }`, or `{ started: false, refused }`. */
+    json?: boolean;
   },
 ): Promise<number> {
   let start: Awaited<ReturnType<typeof restoreExecution>>;
@@ -30,7 +32,8 @@ export async function runRestore(
     start = await restoreExecution(deps.store, options, deps.now());
   } catch (error) {
     if (!(error instanceof RestoreRefused)) throw error;
-    deps.write(`cannot restore: ${error.message}`);
+    if (deps.json) deps.write(JSON.stringify({ service: options.service, started: false, refused: error.message }));
+    else deps.write(`cannot restore: ${error.message}`);
     return 1;
   }
   const started = await deps.sfn.send(
@@ -40,6 +43,11 @@ export async function runRestore(
       input: JSON.stringify(start.input),
     }),
   );
+  if (deps.json) {
+    const result = { service: options.service, started: true, name: start.name, executionArn: started.executionArn };
+    deps.write(JSON.stringify(result, null, 2));
+    return 0;
+  }
   deps.write(`started ${String(started.executionArn)}`);
   deps.write(
     `the restore of rollout ${options.rollout}'s snapshot runs as its own execution; rollout-pilot watch --service ${options.service} follows it (approve it with rollout-pilot approve when the plan asks)`,

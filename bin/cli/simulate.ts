@@ -6,7 +6,7 @@ import type { Report } from '../../local/report';
 import { loadScenario, type Scenario, ScenarioError } from '../../local/scenario';
 import { SimulationError, simulate } from '../../local/simulate';
 import { writeSimulatedPostmortems } from './postmortem-files';
-import { progressPrinter, type Write } from './progress';
+import { type Follower, followerFor, type Write } from './progress';
 
 /** Bad command-line usage or a bad input file: exit code 2, one clear message. */
 export class UsageError extends Error {
@@ -21,6 +21,8 @@ export interface SimulateOptions {
   every?: number;
   /** A directory for the postmortem drafts of the rolled-back and restored rollouts. */
   postmortem?: string;
+  /** How to follow each scenario instead of the progress lines (`--watch`: simulate-watch.ts). */
+  follow?: () => Follower;
 }
 
 /** Expand files and directories into scenario files, in a stable order. */
@@ -101,9 +103,9 @@ export async function runSimulate(paths: string[], options: SimulateOptions, wri
     const started = performance.now();
     let run: ScenarioRun;
     try {
-      const simulated = await simulate(scenario, {
-        onInvocation: options.quiet ? undefined : progressPrinter(write, options.every ?? 5),
-      });
+      const follow = followerFor(options, write);
+      const simulated = await simulate(scenario, { onInvocation: follow.onInvocation });
+      await follow.after?.(simulated.simulator);
       run = { file, scenario: scenario.name, report: simulated.report, error: null, wallMs: 0 };
       run.wallMs = performance.now() - started;
       write(summaryLine(simulated.report, simulated.simulator.plan.timeZone, run.wallMs));

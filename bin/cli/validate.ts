@@ -36,12 +36,9 @@ export function planFiles(paths: string[]): string[] {
   return files;
 }
 
-/**
- * `rollout-pilot validate`: check plan files exactly as `cdk synth` will, and show what each plan will do.
- * Every bad file is reported (not only the first) before failing.
- */
-export function runValidate(paths: string[], write: Write, options: { detection?: DetectionOptions } = {}): Plan[] {
-  const plans: Plan[] = [];
+/** Every plan file named, parsed as `cdk synth` parses it: the valid plans and what is wrong with the others. */
+export function checkPlanFiles(paths: string[]): { checked: { file: string; plan: Plan }[]; problems: string[] } {
+  const checked: { file: string; plan: Plan }[] = [];
   const problems: string[] = [];
   const services = new Map<string, string>();
   for (const file of planFiles(paths)) {
@@ -58,7 +55,18 @@ export function runValidate(paths: string[], write: Write, options: { detection?
       continue;
     }
     services.set(plan.service, file);
-    plans.push(plan);
+    checked.push({ file, plan });
+  }
+  return { checked, problems };
+}
+
+/**
+ * `rollout-pilot validate`: check plan files exactly as `cdk synth` will, and show what each plan will do.
+ * Every bad file is reported (not only the first) before failing.
+ */
+export function runValidate(paths: string[], write: Write, options: { detection?: DetectionOptions } = {}): Plan[] {
+  const { checked, problems } = checkPlanFiles(paths);
+  for (const { file, plan } of checked) {
     const phases = resolvePhases(plan)
       .map((p) => {
         const approval = p.approval
@@ -90,7 +98,7 @@ export function runValidate(paths: string[], write: Write, options: { detection?
     if (options.detection) for (const line of describeDetection(detection(plan, options.detection))) write(line);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
-  return plans;
+  return checked.map((c) => c.plan);
 }
 
 /** Why the plan may miss its `rpo` or `rto` (warnings: the plan is valid; see `recoveryTargetWarnings`). */

@@ -1,22 +1,27 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
 import { DynamoDrillLog } from '../../../functions/adapters/drill';
 import { loadPlanFile } from '../../../local/plan-file';
-import { type DeploymentFlags, resolveDeployment } from '../aws-commands';
-import { type CliContext, deploymentOptions, operator, positiveInt } from '../command';
+import {
+  type CliContext,
+  type CommandFlags,
+  deploymentOptions,
+  operator,
+  positiveInt,
+  stateMachineOf,
+  tableOf,
+} from '../command';
 import { runDrill, runDrills } from '../drill';
-import { UsageError } from '../simulate';
 
-interface DrillFlags extends DeploymentFlags {
+type DrillFlags = CommandFlags & {
   service: string;
   account?: string;
   version?: string;
   by?: string;
   plan?: string;
-}
+  json?: boolean;
+};
 
-export function register(program: Command, { write }: CliContext): void {
+export function register(program: Command, { write, aws }: CliContext): void {
   deploymentOptions(
     program
       .command('drill')
@@ -27,17 +32,17 @@ export function register(program: Command, { write }: CliContext): void {
       .option('--account <id>', "the service's AWS account (default: the orchestrator's)")
       .option('--version <version>', "the test version (default: the plan's drill.version)")
       .option('--by <who>', 'who runs the drill (default: ROLLOUT_PILOT_OPERATOR, else your user name)')
-      .option('--plan <file>', "the service's plan file, to say before starting why a drill cannot run"),
+      .option('--plan <file>', "the service's plan file, to say before starting why a drill cannot run")
+      .option('--json', 'print the drill started (or why it cannot run) as JSON'),
   ).action(async (opts: DrillFlags) => {
-    const deployment = await resolveDeployment(opts);
-    if (!deployment.stateMachineArn)
-      throw new UsageError('cannot find the state machine: give --state-machine-arn or --stack');
+    const stateMachineArn = await stateMachineOf(opts, aws);
     process.exitCode = await runDrill(
       { service: opts.service, account: opts.account, version: opts.version, by: operator(opts.by) },
       {
-        sfn: new SFNClient({}),
-        stateMachineArn: deployment.stateMachineArn,
+        sfn: aws.sfn(opts),
+        stateMachineArn,
         write,
+        json: opts.json,
         now: () => new Date(),
         plan: opts.plan ? loadPlanFile(opts.plan) : undefined,
       },
@@ -50,10 +55,8 @@ export function register(program: Command, { write }: CliContext): void {
       .requiredOption('--service <name>', 'the service')
       .option('--json', 'print the entries as JSON')
       .addOption(new Option('--limit <n>', 'how many drills').argParser(positiveInt).default(24)),
-  ).action(async (opts: { service: string; json?: boolean; limit: number } & DeploymentFlags) => {
-    const deployment = await resolveDeployment(opts, process.env, undefined, ['tableName']);
-    if (!deployment.tableName) throw new UsageError('cannot find the rollout table: give --table or --stack');
-    const drills = new DynamoDrillLog(new DynamoDBClient({}), deployment.tableName);
+  ).action(async (opts: { service: string; json?: boolean; limit: number } & CommandFlags) => {
+    const drills = new DynamoDrillLog(aws.dynamodb(opts), await tableOf(opts, aws));
     process.exitCode = await runDrills(opts.service, { drills, write, json: opts.json, limit: opts.limit });
   });
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { type DeploymentFlags, runReport } from '../aws-commands';
-import { type CliContext, deploymentOptions, storeFor } from '../command';
+import { runReport } from '../aws-commands';
+import { type CliContext, type CommandFlags, deploymentOptions, storeFor } from '../command';
 import { writePostmortem } from '../postmortem-files';
 
-export function register(program: Command, { write }: CliContext): void {
+export function register(program: Command, { write, aws }: CliContext): void {
   deploymentOptions(
     program
       .command('report')
@@ -12,14 +12,12 @@ export function register(program: Command, { write }: CliContext): void {
       .option('--rollout <id>', 'the rollout (execution name); default: the latest')
       .option('--json', 'print the rollout record as JSON')
       .option('--postmortem <file>', 'also write a postmortem draft (Markdown) of the rollout to this file'),
-  ).action(
-    async (opts: { service: string; rollout?: string; json?: boolean; postmortem?: string } & DeploymentFlags) => {
-      const record = await runReport(opts.service, opts.rollout, {
-        store: await storeFor(opts),
-        write,
-        json: opts.json,
-      });
-      if (opts.postmortem) writePostmortem(opts.postmortem, record, opts.json ? () => {} : write);
-    },
-  );
+  ).action(async (opts: { service: string; rollout?: string; json?: boolean; postmortem?: string } & CommandFlags) => {
+    const record = await runReport(opts.service, opts.rollout, {
+      store: await storeFor(opts, aws),
+      write,
+      json: opts.json,
+    });
+    if (opts.postmortem) writePostmortem(opts.postmortem, record, opts.json ? () => {} : write);
+  });
 }

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
-import type { DeploymentFlags } from '../aws-commands';
-import { type CliCommand, type CliContext, deploymentOptions, operator, sendSignal } from '../command';
+import {
+  type CliCommand,
+  type CliContext,
+  type CommandFlags,
+  deploymentOptions,
+  operator,
+  sendSignal,
+} from '../command';
 
 /** `promote`, `approve`, `reject`: a signal with who and why, nothing else. */
 interface SimpleSignal {
@@ -11,15 +17,16 @@ interface SimpleSignal {
 
 function simpleSignal({ type, description, reasonRequired }: SimpleSignal): CliCommand {
   return {
-    register(program: Command, { write }: CliContext): void {
+    register(program: Command, context: CliContext): void {
       const command = program.command(type).description(description).requiredOption('--service <name>', 'the service');
       if (reasonRequired) command.requiredOption('--reason <text>', 'why (recorded and notified)');
       else command.option('--reason <text>', 'why (recorded)');
       command.option('--by <who>', `who ${type}s (default: env ROLLOUT_PILOT_OPERATOR, else your user name)`);
+      command.option('--json', "print the signal function's answer as JSON");
       deploymentOptions(command).action(
-        async (opts: { service: string; reason?: string; by?: string } & DeploymentFlags) => {
+        async (opts: { service: string; reason?: string; by?: string } & CommandFlags) => {
           const reason = opts.reason ? { reason: opts.reason } : {};
-          await sendSignal({ type, service: opts.service, by: operator(opts.by), ...reason }, opts, write);
+          await sendSignal({ type, service: opts.service, by: operator(opts.by), ...reason }, opts, context);
         },
       );
     },

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { type CliContext, positiveInt } from '../command';
+import { simulateOutput } from '../json-output';
 import { runSimulate, UsageError } from '../simulate';
 
 export function register(program: Command, { write }: CliContext): void {
@@ -15,11 +16,22 @@ export function register(program: Command, { write }: CliContext): void {
         .argParser(positiveInt)
         .default(5),
     )
-    .action(async (paths: string[], opts: { report?: string; quiet?: boolean; every: number; postmortem?: string }) => {
-      const result = await runSimulate(paths, opts, write);
-      // The batch ran and its summary is out; a scenario whose input is bad is also named on stderr (exit 2).
-      const bad = result.runs.filter((r) => r.error?.badInput);
-      if (bad.length) throw new UsageError(bad.map((r) => `${r.file}: ${r.error?.message}`).join('\n'));
-      process.exitCode = result.exitCode;
-    });
+    .option('--watch', 'show what status/watch print at each change of the rollout record, then its report')
+    .addOption(
+      new Option('--json', 'print one JSON document: each scenario, its outcome and report').conflicts('watch'),
+    )
+    .action(
+      async (
+        paths: string[],
+        opts: { report?: string; quiet?: boolean; every: number; json?: boolean; postmortem?: string },
+      ) => {
+        const output = simulateOutput(opts, write);
+        const result = await runSimulate(paths, output.options, output.write);
+        output.finish(result);
+        // The batch ran and its summary is out; a scenario whose input is bad is also named on stderr (exit 2).
+        const bad = result.runs.filter((r) => r.error?.badInput);
+        if (bad.length) throw new UsageError(bad.map((r) => `${r.file}: ${r.error?.message}`).join('\n'));
+        process.exitCode = result.exitCode;
+      },
+    );
 }

@@ -1,10 +1,8 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
-import { type DeploymentFlags, resolveDeployment, runStart, type StartOptions } from '../aws-commands';
-import { type CliContext, deploymentOptions, positiveInt } from '../command';
-import { UsageError } from '../simulate';
+import { runStart, type StartOptions } from '../aws-commands';
+import { type CliContext, type CommandFlags, deploymentOptions, positiveInt, stateMachineOf } from '../command';
 
-export function register(program: Command, { write, sleep }: CliContext): void {
+export function register(program: Command, { write, sleep, aws }: CliContext): void {
   deploymentOptions(
     program
       .command('start')
@@ -23,14 +21,13 @@ export function register(program: Command, { write, sleep }: CliContext): void {
       .option('--wait', 'follow the execution until it ends')
       .addOption(
         new Option('--poll <seconds>', 'seconds between two checks with --wait').argParser(positiveInt).default(10),
-      ),
-  ).action(async (opts: StartOptions & DeploymentFlags & { poll: number }) => {
-    const deployment = await resolveDeployment(opts);
-    if (!deployment.stateMachineArn)
-      throw new UsageError('cannot find the state machine: give --state-machine-arn or --stack');
+      )
+      .option('--json', 'print one JSON document at the end: the execution and, with --wait, how it ended'),
+  ).action(async (opts: StartOptions & CommandFlags & { poll: number }) => {
+    const stateMachineArn = await stateMachineOf(opts, aws);
     const code = await runStart(
       { ...opts, pollSeconds: opts.poll },
-      { sfn: new SFNClient({}), stateMachineArn: deployment.stateMachineArn, write, sleep, now: () => new Date() },
+      { sfn: aws.sfn(opts), stateMachineArn, write, sleep, now: () => new Date() },
     );
     process.exitCode = code;
   });

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { DynamoFreezeStore, type FreezeStore } from '../../../functions/adapters/freeze-store';
@@ -6,8 +5,7 @@ import { formatIssues } from '../../../functions/core/issues';
 import { SERVICE_NAME } from '../../../functions/core/plan';
 import { visibleText } from '../../../functions/core/text';
 import { unfreeze } from '../../../functions/use-cases/unfreeze';
-import { type DeploymentFlags, resolveDeployment } from '../aws-commands';
-import { type CliContext, deploymentOptions, operator } from '../command';
+import { type CliContext, type CommandFlags, deploymentOptions, operator, tableOf } from '../command';
 import type { Write } from '../progress';
 import { UsageError } from '../simulate';
 
@@ -25,7 +23,7 @@ const UnfreezeSchema = z.strictObject({
  */
 export async function runUnfreeze(
   args: { service: string; by: string; reason: string },
-  deps: { freezes: FreezeStore; write: Write; now?: () => Date },
+  deps: { freezes: FreezeStore; write: Write; now?: () => Date; json?: boolean },
 ): Promise<number> {
   const parsed = UnfreezeSchema.safeParse(args);
   if (!parsed.success) {
@@ -37,24 +35,28 @@ export async function runUnfreeze(
   }
   const { service, by, reason } = parsed.data;
   const result = await unfreeze(deps.freezes, service, { by, reason }, deps.now?.() ?? new Date());
-  deps.write(result.message);
-  if (result.lifted && result.freeze) deps.write(`it would have lifted by itself at ${result.freeze.until}`);
+  if (deps.json) {
+    const { lifted, message, freeze } = result;
+    deps.write(JSON.stringify({ service, lifted, message, freeze: freeze ?? null }, null, 2));
+  } else {
+    deps.write(result.message);
+    if (result.lifted && result.freeze) deps.write(`it would have lifted by itself at ${result.freeze.until}`);
+  }
   return result.lifted ? 0 : 1;
 }
 
-export function register(program: Command, { write }: CliContext): void {
+export function register(program: Command, { write, aws }: CliContext): void {
   deploymentOptions(
     program
       .command('unfreeze')
       .description("lift the service's freeze after a rolled-back rollout (recorded with who and why)")
       .requiredOption('--service <name>', 'the service')
       .requiredOption('--reason <text>', 'why the freeze can be lifted (recorded)')
-      .option('--by <who>', 'who lifts it (default: env ROLLOUT_PILOT_OPERATOR, else your user name)'),
-  ).action(async (opts: { service: string; reason: string; by?: string } & DeploymentFlags) => {
-    const deployment = await resolveDeployment(opts);
-    if (!deployment.tableName) throw new UsageError('cannot find the rollout table: give --table or --stack');
-    const freezes = new DynamoFreezeStore(new DynamoDBClient({}), deployment.tableName);
+      .option('--by <who>', 'who lifts it (default: env ROLLOUT_PILOT_OPERATOR, else your user name)')
+      .option('--json', 'print whether it was lifted, and the freeze, as JSON'),
+  ).action(async (opts: { service: string; reason: string; by?: string; json?: boolean } & CommandFlags) => {
+    const freezes = new DynamoFreezeStore(aws.dynamodb(opts), await tableOf(opts, aws));
     const args = { service: opts.service, by: operator(opts.by), reason: opts.reason };
-    process.exitCode = await runUnfreeze(args, { freezes, write });
+    process.exitCode = await runUnfreeze(args, { freezes, write, json: opts.json });
   });
 }

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { PROJECT_ROOT } from '../../../local/simulate';
 import { type CliContext, positiveInt, ratioArg } from '../command';
+import { validateJson } from '../json-output';
+import { UsageError } from '../simulate';
 import { runValidate } from '../validate';
 
 export function register(program: Command, { write }: CliContext): void {
@@ -21,12 +23,18 @@ export function register(program: Command, { write }: CliContext): void {
         .default(0.01),
     )
     .addOption(new Option('--seeds <n>', 'with --rpm: modelled rollouts per line').argParser(positiveInt).default(100))
-    .action((paths: string[], opts: { rpm?: number; errorRate: number; seeds: number }) => {
+    .option('--json', 'print one JSON document: each valid plan, what it will do, and the problems of the others')
+    .action((paths: string[], opts: { rpm?: number; errorRate: number; seeds: number; json?: boolean }) => {
       const detection =
         opts.rpm === undefined
           ? undefined
           : { requestsPerMinute: opts.rpm, errorRate: opts.errorRate, seeds: opts.seeds };
-      runValidate(paths.length ? paths : [defaultPlansDir()], write, { detection });
+      const files = paths.length ? paths : [defaultPlansDir()];
+      if (!opts.json) return void runValidate(files, write, { detection });
+      const result = validateJson(files, { detection });
+      write(JSON.stringify(result, null, 2));
+      // The document is out; the command still fails on a bad plan, naming it on stderr.
+      if (!result.valid) throw new UsageError(result.problems.join('\n'));
     });
 }
 
