@@ -19,6 +19,8 @@ import {
   addToPhaseCounts,
   isFinished,
   type Judged,
+  type MinutePoint,
+  minutePoint,
   type PhaseCounts,
   type RolloutRecord,
   recordEvaluation,
@@ -92,6 +94,7 @@ export function judgeWakeUp(
   let counts: PhaseCounts = state.counts;
   const findings: GuardFinding[] = [];
   let latest: Minute | undefined;
+  const points: MinutePoint[] = [];
   for (let t = window.start.getTime(); t < window.end.getTime(); t += MINUTE) {
     const canary = read.canary.get(t);
     const stable = read.stable.get(t);
@@ -108,6 +111,7 @@ export function judgeWakeUp(
     judge = result.state;
     findings.push(...result.findings);
     if (t >= phaseStart) counts = addToPhaseCounts(counts, minute);
+    points.push(minutePoint(record.phases, minute, judge, settings));
     latest = minute;
   }
   judge = { ...judge, judgedThrough: window.end.toISOString() };
@@ -130,7 +134,7 @@ export function judgeWakeUp(
     stableVersion: record.stableVersion,
     ...syntheticOf(record, index),
   });
-  return { evaluation, judged: { state: judge, counts } };
+  return { evaluation, judged: { state: judge, counts, minutes: points } };
 }
 
 /** Minutes judged since the first shift, for the request rate the later phases will see. */
