@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import * as z from 'zod';
@@ -6,6 +6,7 @@ import { ExecutionInputSchema } from '../functions/core/input';
 import { PlanSchema } from '../functions/core/plan';
 import { ScenarioSchema } from '../local/scenario';
 import { PROJECT_ROOT } from '../local/simulate';
+import { reportJsonSchema } from './report-schema';
 
 /**
  * Generated documentation: the JSON Schemas of plans, execution inputs and scenarios (for editors and for people
@@ -42,12 +43,12 @@ const SCHEMAS = {
 
 /** The JSON Schema files, by name, as they should be committed under `examples/schemas/`. */
 export function jsonSchemas(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(SCHEMAS).map(([file, { schema, title }]) => {
-      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-      return [file, `${JSON.stringify({ title, ...json }, null, 2)}\n`];
-    }),
-  );
+  const fromZod = Object.entries(SCHEMAS).map(([file, { schema, title }]) => {
+    const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    return [file, `${JSON.stringify({ title, ...json }, null, 2)}\n`];
+  });
+  // The simulator's report is a TypeScript type, not a zod schema: its schema comes from the type (report-schema.ts).
+  return { ...Object.fromEntries(fromZod), 'report.schema.json': reportJsonSchema() };
 }
 
 /** A markdown table of every field of a schema: path, type, default, meaning. */
@@ -175,7 +176,7 @@ export function writeDocs(root = PROJECT_ROOT): string[] {
   const written: string[] = [];
   for (const [file, text] of Object.entries(generatedFiles(root))) {
     const path = join(root, file);
-    if (readFileSync(path, 'utf8') === text) continue;
+    if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
     writeFileSync(path, text);
     written.push(path);
   }

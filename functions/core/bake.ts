@@ -93,7 +93,6 @@ export function judgeWakeUp(
   let judge: JudgeState = record.judge;
   let counts: PhaseCounts = state.counts;
   const findings: GuardFinding[] = [];
-  let latest: Minute | undefined;
   const points: MinutePoint[] = [];
   for (let t = window.start.getTime(); t < window.end.getTime(); t += MINUTE) {
     const canary = read.canary.get(t);
@@ -112,10 +111,9 @@ export function judgeWakeUp(
     findings.push(...result.findings);
     if (t >= phaseStart) counts = addToPhaseCounts(counts, minute);
     points.push(minutePoint(record.phases, minute, judge, settings));
-    latest = minute;
   }
   judge = { ...judge, judgedThrough: window.end.toISOString() };
-  const last = record.phases[index]?.last;
+  const last = record.phases[index]?.last; // the points give the latest p95s, else the last evaluation's
   const evaluation = decide({
     health,
     settings,
@@ -124,8 +122,8 @@ export function judgeWakeUp(
     state: judge,
     phaseCanary: counts.canary,
     phaseStable: counts.stable,
-    canaryP95Ms: latest?.canary.p95Ms ?? last?.canary.p95Ms ?? null,
-    stableP95Ms: latest?.stable.p95Ms ?? last?.stable.p95Ms ?? null,
+    canaryP95Ms: points.at(-1)?.canary.p95Ms ?? last?.canary.p95Ms ?? null,
+    stableP95Ms: points.at(-1)?.stable.p95Ms ?? last?.stable.p95Ms ?? null,
     findings,
     now,
     enteredAt: new Date(state.enteredAt),

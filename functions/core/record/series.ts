@@ -9,11 +9,11 @@ import { logMixture } from '../statistics';
  * latest `MINUTES_KEPT` minutes and `EVALUATIONS_KEPT` evaluations stay, and the dropped ones are counted.
  */
 
-/** Four hours of minutes: about 60 KB at most on the item. */
+/** Four hours of minutes: about 55 KB of the item. */
 export const MINUTES_KEPT = 240;
-/** About 55 KB at most on the item (each reason at most `REASON_CHARS` characters). */
-export const EVALUATIONS_KEPT = 100;
-export const REASON_CHARS = 300;
+/** About 95 KB of the item at most (each reason at most `REASON_CHARS` characters): the series stays under 150 KB. */
+export const EVALUATIONS_KEPT = 200;
+export const REASON_CHARS = 200;
 /** The statistics' logs are kept between ±`LOG_CAP` (a likelihood ratio of 1e15, as the evaluations keep it). */
 const LOG_CAP = Math.log(1e15);
 
