@@ -5,6 +5,7 @@ import { localTime } from '../../functions/core/freeze';
 import type { Report } from '../../local/report';
 import { loadScenario, type Scenario, ScenarioError } from '../../local/scenario';
 import { SimulationError, simulate } from '../../local/simulate';
+import { writeSimulatedPages } from './html/write';
 import { progressPrinter, type Write } from './progress';
 
 /** Bad command-line usage or a bad input file: exit code 2, one clear message. */
@@ -18,6 +19,8 @@ export interface SimulateOptions {
   quiet?: boolean;
   /** Minutes of virtual time between two progress lines of a bake. */
   every?: number;
+  /** A directory for the rollout pages (one HTML file per rollout). */
+  html?: string;
 }
 
 /** Expand files and directories into scenario files, in a stable order. */
@@ -104,6 +107,8 @@ export async function runSimulate(paths: string[], options: SimulateOptions, wri
       run = { file, scenario: scenario.name, report: simulated.report, error: null, wallMs: 0 };
       run.wallMs = performance.now() - started;
       write(summaryLine(simulated.report, simulated.simulator.plan.timeZone, run.wallMs));
+      if (options.html)
+        for (const page of await writeSimulatedPages(options.html, scenario.name, simulated)) write(`  page ${page}`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       run = {

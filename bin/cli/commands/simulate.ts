@@ -8,13 +8,14 @@ export function register(program: Command, { write }: CliContext): void {
     .description('run scenarios against a simulated AWS on a virtual clock (the real workflow and handlers)')
     .argument('<scenario...>', 'scenario files or directories of them')
     .option('--report <path>', 'write the report: a .json file for one scenario, else a directory')
+    .option('--html <dir>', 'write one self-contained HTML page per rollout into this directory')
     .option('--quiet', 'only the summary, no progress')
     .addOption(
       new Option('--every <minutes>', 'virtual minutes between two progress lines of a bake')
         .argParser(positiveInt)
         .default(5),
     )
-    .action(async (paths: string[], opts: { report?: string; quiet?: boolean; every: number }) => {
+    .action(async (paths: string[], opts: { report?: string; html?: string; quiet?: boolean; every: number }) => {
       const result = await runSimulate(paths, opts, write);
       // The batch ran and its summary is out; a scenario whose input is bad is also named on stderr (exit 2).
       const bad = result.runs.filter((r) => r.error?.badInput);
