@@ -107,8 +107,7 @@ export async function runSimulate(paths: string[], options: SimulateOptions, wri
       run = { file, scenario: scenario.name, report: simulated.report, error: null, wallMs: 0 };
       run.wallMs = performance.now() - started;
       write(summaryLine(simulated.report, simulated.simulator.plan.timeZone, run.wallMs));
-      if (options.html)
-        for (const page of await writeSimulatedPages(options.html, scenario.name, simulated)) write(`  page ${page}`);
+      await writeSimulatedPages(options.html, scenario.name, simulated, write);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       run = {

@@ -32,16 +32,23 @@ export function writeRecordPage(file: string, record: RolloutRecord, now = new D
   return file;
 }
 
-/** The pages of a simulated scenario, one per release (each execution's own report), written to `dir`. */
+/**
+ * The pages of a simulated scenario, one per release (each execution's own report), written to `dir` (nothing
+ * without one) and named on `write`.
+ */
 export async function writeSimulatedPages(
-  dir: string,
+  dir: string | undefined,
   scenario: string,
   simulated: { report: Report; simulator: Simulator },
+  write?: (line: string) => void,
 ): Promise<string[]> {
+  if (!dir) return [];
   const { executions } = simulated.simulator;
   const reports =
     executions.length > 1
       ? await Promise.all(executions.map((e) => simulated.simulator.report(e)))
       : [simulated.report];
-  return writeReportPages(dir, scenario, reports);
+  const pages = writeReportPages(dir, scenario, reports);
+  for (const page of pages) write?.(`  page ${page}`);
+  return pages;
 }
