@@ -14,6 +14,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid #eceef1;overflow-wrap:break-word}
 table.summary{background:#fff;border:1px solid #dde1e6;border-radius:8px;margin-top:14px}
 table.summary th{width:16em;color:#555;font-weight:600}
+table.summary td,p{overflow-wrap:anywhere}
 .empty{color:#666;font-style:italic}
 .legend span{display:inline-block;padding:0 6px;margin:2px;border-left:4px solid;font-size:.85rem}
 .legend .m-gate{border-color:#6a4c93}.legend .m-shift{border-color:#1f6fb2}.legend .m-hold{border-color:#d98200}
