@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The whole fault matrix runs apart (npm run test:faults); npm test keeps a slice of it.
-    exclude: ['test/faults/**', 'node_modules/**'],
+    // The browser tests need Chromium (npm run test:browser).
+    exclude: ['test/faults/**', 'test/browser/**', 'node_modules/**'],
     environment: 'node',
     // Workflow tests run hours of virtual time; CDK tests bundle Lambdas with esbuild. Neither waits on wall time.
     testTimeout: 60_000,

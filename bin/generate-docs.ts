@@ -7,6 +7,7 @@ import { PlanSchema } from '../functions/core/plan';
 import { ScenarioSchema } from '../local/scenario';
 import { PROJECT_ROOT } from '../local/simulate';
 import { eventJsonSchemas, eventsReference } from './event-schemas';
+import { reportJsonSchema } from './report-schema';
 
 /**
  * Generated documentation: the JSON Schemas of plans, execution inputs and scenarios (for editors and for people
@@ -43,15 +44,12 @@ const SCHEMAS = {
 
 /** The JSON Schema files, by name, as they should be committed under `examples/schemas/`. */
 export function jsonSchemas(): Record<string, string> {
-  return {
-    ...Object.fromEntries(
-      Object.entries(SCHEMAS).map(([file, { schema, title }]) => {
-        const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-        return [file, `${JSON.stringify({ title, ...json }, null, 2)}\n`];
-      }),
-    ),
-    ...eventJsonSchemas(),
-  };
+  const fromZod = Object.entries(SCHEMAS).map(([file, { schema, title }]) => {
+    const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    return [file, `${JSON.stringify({ title, ...json }, null, 2)}\n`];
+  });
+  // The simulator's report is a TypeScript type, not a zod schema: its schema comes from the type (report-schema.ts).
+  return { ...Object.fromEntries(fromZod), ...eventJsonSchemas(), 'report.schema.json': reportJsonSchema() };
 }
 
 /** A markdown table of every field of a schema: path, type, default, meaning. */

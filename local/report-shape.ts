@@ -14,14 +14,18 @@ import type { Recovery } from '../functions/core/recovery';
 import type { DatabaseReport } from './report-database';
 import type { DrillReport } from './report-drill';
 import type { EventsReport } from './report-events';
+import type { SeriesReport } from './report-series';
 
 /**
  * The shape of a simulated rollout's report (`rollout-pilot simulate --report`), apart from how it is assembled
  * (local/report.ts): what the JSON report promises its readers.
  */
 
-/** What a simulated rollout did. The same scenario and seed always give the same report. */
-export interface Report {
+/**
+ * What a simulated rollout did. The same scenario and seed always give the same report. Its time series (judged
+ * minutes, evaluations, traffic, the plan's time zone) are in `SeriesReport` (local/report-series.ts).
+ */
+export interface Report extends SeriesReport {
   scenario: string;
   description: string | null;
   seed: number;
@@ -82,7 +86,7 @@ export interface Report {
   /** The largest percent of traffic the new version ever had. */
   maxWeight: number;
   /** Percent of traffic per version at the end. */
-  finalWeights: Record<string, number>;
+  finalWeights: { [version: string]: number };
   rollback: {
     trigger: Trigger;
     reason: string;
@@ -170,9 +174,9 @@ export interface Report {
   notifications: { at: string; subject: string }[];
   /**
    * Everything that happened, in time order; at the same instant, the rollout record's entries first (in the order
-   * written), then the world's, then the execution's.
+   * written), then the world's, then the execution's. `local`: `at` in the plan's time zone.
    */
-  timeline: { at: string; kind: string; message: string }[];
+  timeline: { at: string; local: string; kind: string; message: string }[];
 }
 
 /** One execution of a scenario with several (`start` signals), and what `expect.releases` said of it. */

@@ -9,6 +9,7 @@ import { unmetDatabaseExpectations } from './expect-database';
 import { databaseReport } from './report-database';
 import { drillExpectationMet, drillReport } from './report-drill';
 import { eventsReport } from './report-events';
+import { localText, seriesReport } from './report-series';
 import type { Report } from './report-shape';
 import type { LocalExecution } from './runner';
 import type { Scenario } from './scenario';
@@ -96,8 +97,14 @@ export function buildReport(input: ReportInput): Report {
     simulationError: null,
     releases: [],
     notifications: world.sns.messages.map((m) => ({ at: m.at, subject: m.subject ?? '' })),
-    timeline: timelineOf(input),
+    timeline: timelineOf(input).map((e) => ({ ...e, local: localText(e.at, plan.timeZone) })),
+    ...seriesReport(record, { ...timesOf(input, finishedAt), version }, input.trafficHistory),
   };
+}
+
+/** The plan's time zone and the rollout's start and end. */
+function timesOf({ plan, start }: ReportInput, finishedAt: string) {
+  return { plan, startedAt: start.toISOString(), finishedAt };
 }
 
 /** The users' requests the new version served (synthetic requests are counted apart). */
@@ -283,7 +290,7 @@ function failureOf({ record, execution, end }: ReportInput): Report['failure'] {
 }
 
 /** The record's timeline, the world's and the execution's failures, redrives and aborts, by instant. */
-function timelineOf({ record, world, execution }: ReportInput): Report['timeline'] {
+function timelineOf({ record, world, execution }: ReportInput): { at: string; kind: string; message: string }[] {
   const timeline = [
     ...(record?.timeline ?? []),
     ...world.timeline,

@@ -5,6 +5,7 @@ import { localTime } from '../../functions/core/freeze';
 import type { Report } from '../../local/report';
 import { loadScenario, type Scenario, ScenarioError } from '../../local/scenario';
 import { SimulationError, simulate } from '../../local/simulate';
+import { writeSimulatedPages } from './html/write';
 import { writeSimulatedPostmortems } from './postmortem-files';
 import { type Follower, followerFor, type Write } from './progress';
 
@@ -23,6 +24,8 @@ export interface SimulateOptions {
   postmortem?: string;
   /** How to follow each scenario instead of the progress lines (`--watch`: simulate-watch.ts). */
   follow?: () => Follower;
+  /** A directory for the rollout pages (one HTML file per rollout). */
+  html?: string;
 }
 
 /** Expand files and directories into scenario files, in a stable order. */
@@ -109,6 +112,7 @@ export async function runSimulate(paths: string[], options: SimulateOptions, wri
       run = { file, scenario: scenario.name, report: simulated.report, error: null, wallMs: 0 };
       run.wallMs = performance.now() - started;
       write(summaryLine(simulated.report, simulated.simulator.plan.timeZone, run.wallMs));
+      await writeSimulatedPages(options.html, scenario.name, simulated, write);
       if (options.postmortem) await writeSimulatedPostmortems(options.postmortem, scenario.name, simulated, write);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -19,6 +19,8 @@ import {
   addToPhaseCounts,
   isFinished,
   type Judged,
+  type MinutePoint,
+  minutePoint,
   type PhaseCounts,
   type RolloutRecord,
   recordEvaluation,
@@ -91,7 +93,7 @@ export function judgeWakeUp(
   let judge: JudgeState = record.judge;
   let counts: PhaseCounts = state.counts;
   const findings: GuardFinding[] = [];
-  let latest: Minute | undefined;
+  const points: MinutePoint[] = [];
   for (let t = window.start.getTime(); t < window.end.getTime(); t += MINUTE) {
     const canary = read.canary.get(t);
     const stable = read.stable.get(t);
@@ -108,10 +110,10 @@ export function judgeWakeUp(
     judge = result.state;
     findings.push(...result.findings);
     if (t >= phaseStart) counts = addToPhaseCounts(counts, minute);
-    latest = minute;
+    points.push(minutePoint(record.phases, minute, judge, settings));
   }
   judge = { ...judge, judgedThrough: window.end.toISOString() };
-  const last = record.phases[index]?.last;
+  const last = record.phases[index]?.last; // the points give the latest p95s, else the last evaluation's
   const evaluation = decide({
     health,
     settings,
@@ -120,8 +122,8 @@ export function judgeWakeUp(
     state: judge,
     phaseCanary: counts.canary,
     phaseStable: counts.stable,
-    canaryP95Ms: latest?.canary.p95Ms ?? last?.canary.p95Ms ?? null,
-    stableP95Ms: latest?.stable.p95Ms ?? last?.stable.p95Ms ?? null,
+    canaryP95Ms: points.at(-1)?.canary.p95Ms ?? last?.canary.p95Ms ?? null,
+    stableP95Ms: points.at(-1)?.stable.p95Ms ?? last?.stable.p95Ms ?? null,
     findings,
     now,
     enteredAt: new Date(state.enteredAt),
@@ -130,7 +132,7 @@ export function judgeWakeUp(
     stableVersion: record.stableVersion,
     ...syntheticOf(record, index),
   });
-  return { evaluation, judged: { state: judge, counts } };
+  return { evaluation, judged: { state: judge, counts, minutes: points } };
 }
 
 /** Minutes judged since the first shift, for the request rate the later phases will see. */

@@ -9,6 +9,7 @@ export function register(program: Command, { write }: CliContext): void {
     .description('run scenarios against a simulated AWS on a virtual clock (the real workflow and handlers)')
     .argument('<scenario...>', 'scenario files or directories of them')
     .option('--report <path>', 'write the report: a .json file for one scenario, else a directory')
+    .option('--html <dir>', 'write one self-contained HTML page per rollout into this directory')
     .option('--quiet', 'only the summary, no progress')
     .option('--postmortem <dir>', 'write a postmortem draft (Markdown) of each rolled-back or restored rollout here')
     .addOption(
@@ -23,7 +24,7 @@ export function register(program: Command, { write }: CliContext): void {
     .action(
       async (
         paths: string[],
-        opts: { report?: string; quiet?: boolean; every: number; json?: boolean; postmortem?: string },
+        opts: { report?: string; quiet?: boolean; every: number; json?: boolean; postmortem?: string; html?: string },
       ) => {
         const output = simulateOutput(opts, write);
         const result = await runSimulate(paths, output.options, output.write);

@@ -9,6 +9,7 @@
  * - `approvals.ts`: a phase's approval;
  * - `migrations.ts`: the approval unsafe migrations need before anything moves;
  * - `rollback.ts`: the rollback request, traffic restored, data damaged;
+ * - `series.ts`: every judged minute and every evaluation, for the report;
  * - `signals.ts`: operators' signals;
  * - `database.ts`: readiness, snapshot, verification and restore;
  * - `maintenance.ts`: maintenance mode during a restore, and the restore's RPO and RTO;
@@ -27,5 +28,6 @@ export * from './prologue';
 export * from './restore-after-end';
 export * from './rollback';
 export * from './schema';
+export * from './series';
 export * from './signals';
 export * from './timeline';

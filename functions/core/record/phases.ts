@@ -3,6 +3,7 @@ import { addCounts, type JudgeState, type Minute } from '../judge';
 import { type ResolvedPhase, resolvePhases } from '../phase';
 import { isFinished } from './lifecycle';
 import type { PhaseCounts, RolloutRecord, Weights } from './schema';
+import { appendSeries, evaluationEntry, type MinutePoint } from './series';
 import { describeWeights, note } from './timeline';
 
 /** The phases on the record: which one is current, entering one, its evaluations, and passing it early. */
@@ -38,6 +39,8 @@ export function enterPhase(record: RolloutRecord, index: number, traffic: Weight
 export interface Judged {
   state: JudgeState;
   counts: PhaseCounts;
+  /** The minutes judged, as points of the report's series. */
+  minutes?: MinutePoint[];
 }
 
 /** An evaluation of the current phase, and the wait it leaves the workflow in (if it goes on baking). */
@@ -72,7 +75,8 @@ export function recordEvaluation(
         }
       : p,
   );
-  let next: RolloutRecord = { ...record, phases, waiting, judge: judged?.state ?? record.judge };
+  const series = appendSeries(record.series, judged?.minutes ?? [], evaluationEntry(evaluation, index, at));
+  let next: RolloutRecord = { ...record, phases, waiting, judge: judged?.state ?? record.judge, series };
   const name = record.phases[index]?.name;
   if (evaluation.decision === 'hold' && (previous?.decision !== 'hold' || previous.rule !== evaluation.rule)) {
     next = note(next, now, 'hold', `${name}: held, ${evaluation.reason}`);

@@ -10,6 +10,7 @@ import { GateCheckSchema } from '../readiness';
 import { RecoverySchema } from '../recovery';
 import { ACCOUNT_ID } from '../service-access';
 import { SyntheticWakeUpSchema } from '../synthetic';
+import { SeriesSchema } from './series';
 
 /**
  * The rollout record: where a rollout stands, stored in the rollout table and fenced by execution ARN. Every
@@ -281,6 +282,8 @@ export const RolloutRecordSchema = z.strictObject({
   database: DatabaseStateSchema.nullable().default(null),
   /** What each wake-up's synthetic requests answered (plan `synthetic`); absent when none were sent. */
   synthetic: z.array(SyntheticWakeUpSchema).optional(),
+  /** Every judged minute and every evaluation, for the report (`series.ts`); absent on records made before it. */
+  series: SeriesSchema.optional(),
   /** The stable version after a rollback: back to its baseline or not (`recovery.ts`); absent until checked. */
   recovery: RecoverySchema.optional(),
   /** A rollback drill (input `drill`): the alarm it set and what the router read after; absent otherwise. */
