@@ -76,18 +76,11 @@ export interface SimulateResult {
   exitCode: number;
 }
 
-/**
- * `rollout-pilot simulate`: validate every scenario file and prepare `--report` first (a bad file, or a report
- * path that cannot be written, stops everything before anything runs), then run each scenario, following it on
- * screen, and write its report as soon as it is done. A scenario that cannot run (a missing or invalid plan, a
- * simulation that fails) gets an error row and an error report; the others run. Ends with the summary and a
- * total line: `18 run, 14 checked, 14 met`.
- */
-export async function runSimulate(paths: string[], options: SimulateOptions, write: Write): Promise<SimulateResult> {
-  const files = scenarioFiles(paths);
+/** Every scenario the paths name, each checked: all the bad ones are named at once (exit 2), before anything runs. */
+function loadScenarios(paths: string[]): [string, Scenario][] {
   const scenarios: [string, Scenario][] = [];
   const problems: string[] = [];
-  for (const file of files) {
+  for (const file of scenarioFiles(paths)) {
     try {
       scenarios.push([file, loadScenario(file)]);
     } catch (error) {
@@ -96,6 +89,18 @@ export async function runSimulate(paths: string[], options: SimulateOptions, wri
     }
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
+  return scenarios;
+}
+
+/**
+ * `rollout-pilot simulate`: validate every scenario file and prepare `--report` first (a bad file, or a report
+ * path that cannot be written, stops everything before anything runs), then run each scenario, following it on
+ * screen, and write its report as soon as it is done. A scenario that cannot run (a missing or invalid plan, a
+ * simulation that fails) gets an error row and an error report; the others run. Ends with the summary and a
+ * total line: `18 run, 14 checked, 14 met`.
+ */
+export async function runSimulate(paths: string[], options: SimulateOptions, write: Write): Promise<SimulateResult> {
+  const scenarios = loadScenarios(paths);
   const target = options.report === undefined ? undefined : reportTarget(options.report, scenarios.length);
 
   const runs: ScenarioRun[] = [];

@@ -139,6 +139,7 @@ describe('every scenario gets a report, whatever fails (issue 13, item 11)', () 
     expect(report.timeline).toContainEqual({
       at: '2026-11-17T14:20:20.000Z',
       kind: 'abort',
+      local: 'Tuesday 2026-11-17 09:20',
       message: expect.stringMatching(/^failed: the signal function answered AwsUnavailable/),
     });
     expectInTimeOrder(report);
