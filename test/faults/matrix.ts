@@ -134,6 +134,8 @@ const ERRORS: Record<string, { throttled: string; denied: string; server: string
   ssm: { throttled: 'ThrottlingException', denied: 'AccessDeniedException', server: 'InternalServerError' },
   secretsmanager: { throttled: 'ThrottlingException', denied: 'AccessDeniedException', server: 'InternalServiceError' },
   elasticloadbalancing: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
+  // EventBridge's PutEvents answers InternalException (500) for a server error (API reference, PutEvents errors).
+  events: { throttled: 'ThrottlingException', denied: 'AccessDeniedException', server: 'InternalException' },
   // The service role session every step acts through: a role that cannot be assumed is AccessDenied.
   sts: { throttled: 'Throttling', denied: 'AccessDenied', server: 'InternalFailure' },
   // S3 throttles with 503 SlowDown (not a 4xx), and answers 500 InternalError.
