@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { rolloutLinks } from './links';
+import { cut } from './subject';
 
 /**
  * The chat form of a notification: the custom notification format of Amazon Q Developer in chat applications
@@ -141,15 +142,4 @@ function fitLines(lines: string[], links: string[], max: number): string {
   const room = max - tail.length;
   const body = lines.join('\n').trim();
   return cut(`${body.length <= room ? body : cut(body, Math.max(room, 1))}${tail}`.trim(), max);
-}
-
-/** `value` in at most `max` UTF-16 units, ending in `…` when cut, never splitting a surrogate pair. */
-function cut(value: string, max: number): string {
-  if (value.length <= max) return value;
-  let out = '';
-  for (const char of value) {
-    if (out.length + char.length > max - 1) break;
-    out += char;
-  }
-  return `${out}…`;
 }

@@ -27,7 +27,7 @@ function clean(text: string): string {
 const SUBJECT_MAX = 99;
 
 /** `text` in at most `max` UTF-16 units, ending in `…` when cut, never splitting a surrogate pair. */
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
   let out = '';
   for (const char of text) {
