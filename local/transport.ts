@@ -61,7 +61,8 @@ export function awsError(sdk: Record<string, unknown>, baseName: string, name: s
 }
 
 const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded|SlowDown|LimitExceeded/;
-const SERVER = /ServiceException$|InternalServer|InternalFailure|InternalException|ServiceUnavailable|InternalError|InternalServiceError/;
+const SERVER =
+  /ServiceException$|InternalServer|InternalFailure|InternalException|ServiceUnavailable|InternalError|InternalServiceError/;
 
 function statusFor(name: string): number {
   if (THROTTLING.test(name)) return 429;
