@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoRolloutStore } from '../../../functions/adapters/store';
 import { AwsThrottled, RolloutInProgress, RolloutSuperseded } from '../../../functions/core/errors';
-import { note, type RolloutRecord } from '../../../functions/core/record';
+import { MINUTES_KEPT, note, type RolloutRecord } from '../../../functions/core/record';
 import { checkoutRecord, EXECUTION_ARN, OTHER_EXECUTION_ARN, REF, rejectionOf, STARTED_AT, TABLE } from './fixtures';
 
 const NOW = new Date('2026-03-03T15:04:00.000Z');
@@ -367,6 +367,54 @@ describe('DynamoRolloutStore', () => {
 
       // Assess
       expect(error).toBeInstanceOf(RolloutSuperseded);
+    });
+  });
+
+  describe('the series of judged minutes', () => {
+    /** A full series: every minute and evaluation the record keeps, with numbers as long as real ones. */
+    function fullSeries(): NonNullable<RolloutRecord['series']> {
+      const version = { requests: 12_345, errors: 123, p95Ms: 167.16463348579205, slow: 37 };
+      const minutes = Array.from({ length: MINUTES_KEPT }, (_, i) => ({
+        at: new Date(Date.parse(STARTED_AT) + i * 60_000).toISOString(),
+        phase: 0,
+        weight: 10,
+        canary: version,
+        stable: { ...version, requests: 111_105 + i },
+        errors: { statistic: -3.254 + i / 100, limit: 5.809 },
+        latency: { statistic: -1.5 - i / 100, limit: 5.809 },
+      }));
+      return { minutes, evaluations: [], droppedMinutes: 0, droppedEvaluations: 0 };
+    }
+
+    it('is written gzipped in one binary attribute, a fraction of its JSON, and read back as it was', async () => {
+      // Prepare
+      const record = checkoutRecord({ series: fullSeries() });
+      dynamo.on(PutCommand).resolves({});
+
+      // Act
+      await store.create(record);
+      const { Item: written } = inputs('put')[0] as { Item: Record<string, unknown> };
+      dynamo.on(GetCommand).resolves({ Item: written });
+      const read = await store.get(REF);
+
+      // Assess
+      expect(written.series).toBeUndefined();
+      expect(written.seriesGz).toBeInstanceOf(Uint8Array);
+      const json = Buffer.byteLength(JSON.stringify(record.series));
+      expect((written.seriesGz as Uint8Array).byteLength).toBeLessThan(json / 4);
+      expect(read).toEqual(record);
+    });
+
+    it('reads a record written before the series was gzipped, with the series as a map', async () => {
+      // Prepare
+      const record = checkoutRecord({ series: fullSeries() });
+      dynamo.on(GetCommand).resolves({ Item: item(record) });
+
+      // Act
+      const read = await store.get(REF);
+
+      // Assess
+      expect(read.series).toEqual(record.series);
     });
   });
 
